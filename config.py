@@ -1,0 +1,176 @@
+"""Configuration classes. Every setting can be overridden from the environment.
+
+`create_app()` picks the class named by ``MARKETPLACE_CONFIG`` (development, testing,
+production; development by default) and then applies the environment overrides.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _env_int(name, default):
+    return int(_env(name, default))
+
+
+def _env_bool(name, default):
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url):
+    """Use the psycopg 3 driver for plain ``postgres://`` / ``postgresql://`` URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = None
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    SUPPORTED_LOCALES = ("zh", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    WTF_CSRF_TIME_LIMIT = None
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "noreply@hongcheng-vouchers.local"
+
+    STRIPE_API_BASE = "http://127.0.0.1:8420"
+    STRIPE_SECRET_KEY = "sk_test_localstripe"
+    STRIPE_WEBHOOK_SECRET = "whsec_localstripe"
+    STRIPE_JS_URL = "http://127.0.0.1:8420/js.stripe.com/v3/"
+
+    PASSWORD_RESET_MAX_AGE = 3600
+    INVITATION_MAX_AGE = 7 * 24 * 3600
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    API_PAGE_SIZE_MAX = 100
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    OUTBOX_SWEEP_SECONDS = 30
+    LOG_LEVEL = "INFO"
+    CELERY_QUEUE = "marketplace"
+
+    @classmethod
+    def from_environment(cls):
+        """Return a dict of this class's settings with environment overrides applied."""
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        settings["SECRET_KEY"] = _env("SECRET_KEY", cls.SECRET_KEY)
+        database_url = _env("DATABASE_URL", cls.SQLALCHEMY_DATABASE_URI)
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+        settings["REDIS_URL"] = _env("REDIS_URL", cls.REDIS_URL)
+        for name in ("STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                     "STRIPE_JS_URL", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
+                     "MAIL_DEFAULT_SENDER", "UPLOAD_DIR", "PUBLIC_BASE_URL", "LOG_LEVEL",
+                     "CELERY_QUEUE"):
+            settings[name] = _env(name, settings[name])
+        settings["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)
+        settings["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", cls.MAIL_USE_TLS)
+        settings["BABEL_DEFAULT_LOCALE"] = _env("DEFAULT_LOCALE", cls.BABEL_DEFAULT_LOCALE)
+        settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
+        settings["SESSION_COOKIE_SECURE"] = _env_bool("SESSION_COOKIE_SECURE",
+                                                      cls.SESSION_COOKIE_SECURE)
+        settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
+        return settings
+
+    @classmethod
+    def validate(cls, settings):
+        """Refuse settings this environment must not run with."""
+        if settings["BABEL_DEFAULT_LOCALE"] not in cls.SUPPORTED_LOCALES:
+            raise RuntimeError(f"DEFAULT_LOCALE must be one of {cls.SUPPORTED_LOCALES}")
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'marketplace.db'}"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SERVER_NAME = None
+    PUBLIC_BASE_URL = "http://localhost"
+
+    @classmethod
+    def from_environment(cls):
+        settings = super().from_environment()
+        test_database = _env("TEST_DATABASE_URL")
+        if test_database:
+            settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_database)
+        settings["REDIS_URL"] = _env("TEST_REDIS_URL", settings["REDIS_URL"])
+        settings["WTF_CSRF_ENABLED"] = _env_bool("WTF_CSRF_ENABLED", cls.WTF_CSRF_ENABLED)
+        return settings
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SECRET_KEY = None
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls, settings):
+        super().validate(settings)
+        secret = settings.get("SECRET_KEY")
+        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 16:
+            raise RuntimeError(
+                "Production refuses to start: set SECRET_KEY to a long random value "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if not settings.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("Production refuses to start: set DATABASE_URL.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name=None):
+    name = name or os.environ.get("MARKETPLACE_CONFIG", "development")
+    try:
+        config_class = CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown MARKETPLACE_CONFIG {name!r}; use one of {sorted(CONFIGS)}")
+    settings = config_class.from_environment()
+    config_class.validate(settings)
+    return settings

@@ -1,0 +1,234 @@
+"""The Hongcheng innovation voucher marketplace (洪城科创券)."""
+import logging
+import time
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from config import load_config
+
+log = logging.getLogger("marketplace")
+
+
+def create_app(config=None):
+    """Build the app. ``config`` is a config name or a dict of overrides for tests."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    overrides = {}
+    if isinstance(config, dict):
+        overrides = dict(config)
+        config = overrides.pop("CONFIG_NAME", None)
+    app.config.update(load_config(config))
+    app.config.update(overrides)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    announce_mode(app)
+    return app
+
+
+def configure_logging(app):
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record):
+            from flask import has_request_context
+            record.request_id = getattr(g, "request_id", "-") if has_request_context() else "-"
+            return True
+
+    root = logging.getLogger()
+    if not any(getattr(h, "_marketplace", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+        handler.addFilter(RequestIdFilter())
+        handler._marketplace = True
+        root.addHandler(handler)
+    root.setLevel(app.config["LOG_LEVEL"])
+
+
+def register_extensions(app):
+    from marketplace import models  # noqa: F401  (the whole schema, for Alembic)
+    from marketplace.core.celery_app import celery_init_app
+    from marketplace.extensions import (babel, bootstrap, csrf, db, limiter, login_manager,
+                                        migrate)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    if app.config.get("REDIS_URL"):
+        app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    else:
+        app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "hc-" + app.config["CELERY_QUEUE"])
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.user_loader(load_user)
+    celery_init_app(app)
+    from marketplace import tasks  # noqa: F401  (registers every task and outbox handler)
+
+
+def load_user(user_id):
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+
+    ident, _, version = str(user_id).partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_version != int(version) or not user.is_active_account:
+        return None
+    return user
+
+
+def select_locale():
+    from flask import current_app, has_request_context
+    supported = current_app.config["SUPPORTED_LOCALES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale")
+    if chosen in supported:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_blueprints(app):
+    from marketplace.accounts.admin_views import bp as admin_bp
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.api.views import bp as api_bp
+    from marketplace.notifications.views import bp as notifications_bp
+    from marketplace.site.views import bp as site_bp
+
+    for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, api_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(swagger_ui_blueprint())
+
+
+def swagger_ui_blueprint():
+    """Swagger UI's files, served from the installed package (no CDN on an intranet)."""
+    from flask import Blueprint
+    from swagger_ui_bundle import swagger_ui_path
+    return Blueprint("swagger_ui", __name__, static_folder=swagger_ui_path,
+                     static_url_path="/api/v1/docs/static")
+
+
+def register_request_hooks(app):
+    from marketplace.core.audit import new_request_id
+    from marketplace.core.outbox import relay_pending
+
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() \
+            else new_request_id()
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def finish(response):
+        relay_pending()
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        set_security_headers(app, response)
+        if not request.path.startswith(("/static/", "/bootstrap/")):
+            elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
+            log.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
+                     elapsed * 1000)
+        return response
+
+
+def set_security_headers(app, response):
+    stripe_js = app.config.get("STRIPE_JS_URL") or ""
+    stripe_origin = "/".join(stripe_js.split("/")[:3]) if stripe_js else ""
+    script_src = "'self'" + (f" {stripe_origin}" if stripe_origin else "")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; script-src {script_src}; style-src 'self'; "
+        f"img-src 'self' data:; font-src 'self' data:; connect-src 'self' {stripe_origin}; "
+        f"frame-src 'self' {stripe_origin}; frame-ancestors 'none'; form-action 'self'; "
+        "base-uri 'self'; object-src 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+
+
+def register_errorhandlers(app):
+    from flask import render_template
+    from werkzeug.exceptions import HTTPException
+
+    from marketplace.api.errors import domain_error_response, error_response, \
+        http_error_response
+    from marketplace.core.errors import DomainError
+    from marketplace.extensions import db
+
+    def wants_json():
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        db.session.rollback()
+        if wants_json():
+            return domain_error_response(error)
+        return render_template("errors/error.html", status=error.status,
+                               message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if wants_json():
+            return http_error_response(error)
+        status = error.code or 500
+        template = f"errors/{status}.html" if status in (403, 404, 429) else "errors/error.html"
+        return render_template(template, status=status, message=None), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        db.session.rollback()
+        log.exception("unhandled error")
+        if wants_json():
+            return error_response(500, "internal_error",
+                                  "Something went wrong on our side. The request id is "
+                                  f"{g.get('request_id', '-')}.")
+        return render_template("errors/500.html", status=500), 500
+
+
+def register_template_helpers(app):
+    from flask_babel import get_locale
+
+    from marketplace.core.money import format_fen
+
+    @app.context_processor
+    def inject():
+        from marketplace.notifications.services import unread_count
+        unread = 0
+        if current_user.is_authenticated:
+            unread = unread_count(current_user)
+        return {"current_locale": str(get_locale() or "zh"), "unread_notifications": unread}
+
+    app.jinja_env.filters["fen"] = format_fen
+
+
+def register_commands(app):
+    from marketplace.cli import register
+    register(app)
+
+
+def announce_mode(app):
+    if app.config.get("TESTING"):
+        return
+    if app.config.get("REDIS_URL"):
+        log.info("Celery tasks go to the broker at REDIS_URL; run `make worker` and `make beat`.")
+    else:
+        log.info("No REDIS_URL: Celery tasks run in-process (eagerly) and scheduled jobs "
+                 "do not run; set REDIS_URL and start `make worker`/`make beat` for those.")
+    log.info("Database: %s", app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1])

@@ -1,0 +1,1 @@
+"""Users, roles, organisations (firms and agencies), districts, login and API tokens."""

@@ -1,0 +1,337 @@
+"""Account services. They change objects, flush and audit; the caller commits once."""
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from marketplace.accounts import uscc
+from marketplace.accounts.models import (ApiToken, District, FirmTier, Invitation, InvitationStatus,
+                                         Organisation, OrganisationKind, Role, User,
+                                         lower_email)
+from marketplace.core import audit
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.states import transition
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+from marketplace.notifications import services as notifications
+
+from flask_babel import lazy_gettext as _l
+
+_RESET_SALT = "password-reset"
+_INVITE_SALT = "member-invitation"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = _l("An account with this e-mail address already exists.")
+
+
+class CreditCodeTaken(Conflict):
+    code = "uscc_taken"
+    default_message = _l("An organisation with this credit code is already registered.")
+
+
+class InvalidToken(ValidationFailed):
+    code = "invalid_token"
+    default_message = _l("This link is invalid or has expired. Please ask for a new one.")
+
+
+def find_user_by_email(email):
+    return db.session.execute(
+        select(User).where(func.lower(User.email) == lower_email(email))
+    ).scalar_one_or_none()
+
+
+def _ensure_email_free(email):
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(details={"field": "email"})
+
+
+def register_organisation(*, kind, name, credit_code, legal_representative,
+                          registered_address, contact_phone, district_id, bank_account,
+                          firm_tier, owner_email, owner_name, password, locale=None):
+    """Self-registration: a new organisation and its owner."""
+    code = uscc.validate(credit_code)
+    _ensure_email_free(owner_email)
+    if db.session.execute(select(Organisation.id).where(Organisation.uscc == code)).first():
+        raise CreditCodeTaken(details={"field": "credit_code"})
+    kind = OrganisationKind(kind)
+    organisation = Organisation(
+        kind=kind, name=name.strip(), uscc=code,
+        legal_representative=legal_representative.strip(),
+        registered_address=registered_address.strip(), contact_phone=contact_phone.strip(),
+        bank_account=(bank_account or "").strip() or None, district_id=district_id,
+        firm_tier=FirmTier(firm_tier) if (firm_tier and kind == OrganisationKind.FIRM) else None,
+    )
+    organisation.refresh_keys()
+    db.session.add(organisation)
+    role = Role.FIRM_MEMBER if kind == OrganisationKind.FIRM else Role.AGENCY_MEMBER
+    owner = User(email=lower_email(owner_email), name=owner_name.strip(), role=role,
+                 organisation=organisation, is_owner=True, locale=locale)
+    owner.set_password(password)
+    db.session.add(owner)
+    db.session.flush()
+    audit.record(organisation, "register", actor=owner, after="registered",
+                 data={"kind": kind.value, "name": organisation.name})
+    audit.record(owner, "create", actor=owner, after="active", data={"role": role.value})
+    return owner
+
+
+def update_organisation(organisation, actor, **fields):
+    if "uscc" in fields:
+        fields["uscc"] = uscc.validate(fields["uscc"])
+        holder = db.session.execute(
+            select(Organisation.id).where(Organisation.uscc == fields["uscc"])).scalar()
+        if holder is not None and holder != organisation.id:
+            raise CreditCodeTaken(details={"field": "credit_code"})
+    changed = {}
+    for name, value in fields.items():
+        if getattr(organisation, name) != value:
+            changed[name] = value
+            setattr(organisation, name, value)
+    organisation.refresh_keys()
+    if changed:
+        audit.record(organisation, "update", actor=actor, data={"fields": sorted(changed)})
+    db.session.flush()
+    return organisation
+
+
+def create_staff_user(*, email, name, role, password, actor=None):
+    role = Role(role)
+    if role not in Role.staff_roles():
+        raise ValidationFailed(details={"field": "role"})
+    _ensure_email_free(email)
+    user = User(email=lower_email(email), name=name, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user, "create", actor=actor, after="active", data={"role": role.value})
+    return user
+
+
+def authenticate(email, password):
+    """Return the active user with this e-mail and password, or None (no hint which is wrong)."""
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so response times do not reveal accounts.
+        User(password_hash=_dummy_hash()).check_password(password)
+        return None
+    if not user.check_password(password) or not user.is_active_account:
+        return None
+    return user
+
+
+_DUMMY = {}
+
+
+def _dummy_hash():
+    if "hash" not in _DUMMY:
+        from werkzeug.security import generate_password_hash
+        _DUMMY["hash"] = generate_password_hash(secrets.token_hex(8))
+    return _DUMMY["hash"]
+
+
+def record_login(user):
+    user.last_login_dt = now_utc()
+    audit.record(user, "login", actor=user)
+
+
+def set_locale(user, locale):
+    user.locale = locale
+
+
+# --- password reset -------------------------------------------------------------------
+
+def _serializer(salt):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user):
+    # Part of the token, so a token stops working once the password has changed.
+    return user.password_hash[-16:]
+
+
+def make_reset_token(user):
+    return _serializer(_RESET_SALT).dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+
+
+def request_password_reset(email, reset_url_for):
+    """E-mail a reset link if the account exists. Says nothing either way to the caller."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active_account:
+        return None
+    token = make_reset_token(user)
+    notifications.send_mail(to=user.email, template="password_reset",
+                            locale=user.locale, name=user.name, link=reset_url_for(token))
+    audit.record(user, "password_reset_requested", actor=user)
+    return token
+
+
+def user_for_reset_token(token):
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _serializer(_RESET_SALT).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        raise InvalidToken()
+    user = db.session.get(User, data.get("uid"))
+    if user is None or data.get("fp") != _password_fingerprint(user):
+        raise InvalidToken()
+    return user
+
+
+def reset_password(token, new_password):
+    user = user_for_reset_token(token)
+    user.set_password(new_password)
+    user.session_version += 1
+    audit.record(user, "password_reset", actor=user)
+    return user
+
+
+def change_password(user, new_password):
+    user.set_password(new_password)
+    user.session_version += 1
+    audit.record(user, "password_change", actor=user)
+
+
+# --- invitations ----------------------------------------------------------------------
+
+def invite_member(organisation, inviter, email, accept_url_for):
+    email = lower_email(email)
+    _ensure_email_free(email)
+    invitation = Invitation(organisation=organisation, email=email, invited_by_id=inviter.id,
+                            status=InvitationStatus.PENDING)
+    db.session.add(invitation)
+    db.session.flush()
+    token = _serializer(_INVITE_SALT).dumps({"inv": invitation.id})
+    notifications.send_mail(to=email, template="invitation", locale=inviter.locale,
+                            organisation=organisation.name, inviter=inviter.name,
+                            link=accept_url_for(token))
+    audit.record(invitation, "create", actor=inviter, after=InvitationStatus.PENDING,
+                 data={"email": email})
+    return invitation, token
+
+
+def invitation_for_token(token):
+    max_age = current_app.config["INVITATION_MAX_AGE"]
+    try:
+        data = _serializer(_INVITE_SALT).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        raise InvalidToken()
+    invitation = db.session.get(Invitation, data.get("inv"))
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        raise InvalidToken()
+    return invitation
+
+
+def accept_invitation(token, *, name, password, locale=None):
+    invitation = invitation_for_token(token)
+    _ensure_email_free(invitation.email)
+    organisation = invitation.organisation
+    role = Role.FIRM_MEMBER if organisation.is_firm else Role.AGENCY_MEMBER
+    user = User(email=invitation.email, name=name.strip(), role=role,
+                organisation=organisation, is_owner=False, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    invitation.accepted_user_id = user.id
+    invitation.accepted_dt = now_utc()
+    transition(invitation, "accept", actor=user)
+    audit.record(user, "create", actor=user, after="active", data={"role": role.value})
+    return user
+
+
+def revoke_invitation(invitation, actor):
+    transition(invitation, "revoke", actor=actor)
+
+
+def pending_invitations(organisation):
+    return db.session.execute(
+        select(Invitation).where(Invitation.organisation_id == organisation.id,
+                                 Invitation.status == InvitationStatus.PENDING)
+        .order_by(Invitation.created_dt.desc())
+    ).scalars().all()
+
+
+def set_user_active(user, is_active, actor):
+    if user.is_active_account == is_active:
+        return
+    before, after = ("active", "disabled") if not is_active else ("disabled", "active")
+    user.is_active_account = is_active
+    user.session_version += 1
+    audit.record(user, "disable" if not is_active else "enable", actor=actor,
+                 before=before, after=after)
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+def issue_api_token(user, name="API"):
+    """Return ``(ApiToken, plaintext)``; the plaintext is shown once and never stored."""
+    plaintext = "hc_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name[:100] or "API",
+                     token_hash=ApiToken.hash_token(plaintext), prefix=plaintext[:10])
+    db.session.add(token)
+    db.session.flush()
+    audit.record(token, "create", actor=user, after="active")
+    return token, plaintext
+
+
+def user_for_api_token(plaintext):
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(plaintext))
+    ).scalar_one_or_none()
+    if token is None or token.is_revoked or not token.user.is_active_account:
+        return None
+    return token
+
+
+def revoke_api_token(token, actor):
+    if token.revoked_dt is None:
+        token.revoked_dt = now_utc()
+        audit.record(token, "revoke", actor=actor, before="active", after="revoked")
+
+
+def api_tokens_of(user):
+    return db.session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).scalars().all()
+
+
+# --- districts ------------------------------------------------------------------------
+
+def active_districts():
+    return db.session.execute(
+        select(District).where(District.is_active.is_(True))
+        .order_by(District.sort_order, District.id)
+    ).scalars().all()
+
+
+def all_districts():
+    return db.session.execute(
+        select(District).order_by(District.sort_order, District.id)).scalars().all()
+
+
+def save_district(actor, *, district=None, code, name_zh, name_en, is_active, sort_order):
+    creating = district is None
+    clash = db.session.execute(
+        select(District.id).where((District.code == code) | (District.name_zh == name_zh))
+    ).scalars().all()
+    if any(creating or found != district.id for found in clash):
+        raise Conflict(_l("A district with this code or name already exists."),
+                       details={"field": "code"})
+    if creating:
+        district = District()
+        db.session.add(district)
+    district.code, district.name_zh, district.name_en = code, name_zh, name_en
+    district.is_active, district.sort_order = is_active, sort_order
+    db.session.flush()
+    audit.record(district, "create" if creating else "update", actor=actor,
+                 data={"code": code, "name_zh": name_zh, "is_active": is_active})
+    return district
+
+
+def get_or_404(model, object_id):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound()
+    return obj

@@ -1,0 +1,324 @@
+"""Sign-in, registration, password reset, invitations, profile and organisation pages."""
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.accounts import permissions as perms
+from marketplace.accounts import services
+from marketplace.accounts.forms import (AcceptInvitationForm, ApiTokenForm, ChangePasswordForm,
+                                        InviteForm, LoginForm, OrganisationForm,
+                                        PasswordResetForm, PasswordResetRequestForm,
+                                        ProfileForm, RegistrationForm, tier_choices)
+from marketplace.accounts.models import ApiToken, FirmTier, Invitation, OrganisationKind
+from marketplace.core.errors import DomainError
+from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
+from marketplace.core.web import apply_domain_error
+from marketplace.extensions import db, limiter
+from marketplace.notifications import services as notifications
+
+bp = Blueprint("accounts", __name__)
+
+
+def _district_choices(form):
+    districts = [(d.id, d.display_name(_current_locale())) for d in services.active_districts()]
+    form.district_id.choices = [(0, _("Choose a district"))] + districts
+    form.firm_tier.choices = tier_choices()
+
+
+def _current_locale():
+    from flask_babel import get_locale
+    return str(get_locale() or "zh")[:2]
+
+
+def _safe_next(target):
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_email_key():
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+def _login_limit():
+    from flask import current_app
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(anyone)
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The e-mail or password is not right."))
+        else:
+            locale = session.get("locale")
+            session.clear()  # a fresh session at login: nothing carried over from before
+            login_user(user, remember=form.remember.data)
+            if user.locale is None and locale:
+                services.set_locale(user, locale)
+            services.record_login(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or url_for("site.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@access(is_authenticated)
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@access(anyone)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = RegistrationForm()
+    _district_choices(form)
+    if form.validate_on_submit():
+        try:
+            owner = services.register_organisation(
+                kind=form.kind.data, name=form.name.data, credit_code=form.credit_code.data,
+                legal_representative=form.legal_representative.data,
+                registered_address=form.registered_address.data,
+                contact_phone=form.contact_phone.data, district_id=form.district_id.data,
+                bank_account=form.bank_account.data,
+                firm_tier=form.firm_tier.data or None, owner_email=form.email.data,
+                owner_name=form.owner_name.data, password=form.password.data,
+                locale=_current_locale())
+            notifications.notify(owner, "welcome", organisation=owner.organisation.name,
+                                 link=url_for("site.home"))
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(owner)
+            flash(_("Welcome! Your organisation is registered."), "success")
+            return redirect(url_for("site.home"))
+    return render_template("accounts/register.html", form=form,
+                           firm_kind=OrganisationKind.FIRM.value)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@access(anyone)
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(
+            form.email.data,
+            lambda token: url_for("accounts.reset_password", token=token, _external=True))
+        db.session.commit()
+        flash(_("If an account exists for this address, a link to reset its password is on "
+                "its way. It is valid for one hour."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@access(anyone)
+def reset_password(token):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("accounts.forgot_password"))
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        db.session.commit()
+        flash(_("Your password is changed. Please sign in."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@access(anyone)
+def accept_invitation(token):
+    try:
+        invitation = services.invitation_for_token(token)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("site.home"))
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, name=form.name.data,
+                                              password=form.password.data,
+                                              locale=_current_locale())
+            owners = [m for m in invitation.organisation.members if m.is_owner]
+            for owner in owners:
+                notifications.notify(owner, "member_joined", name=user.name,
+                                     organisation=invitation.organisation.name)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome! You joined %(organisation)s.",
+                    organisation=invitation.organisation.name), "success")
+            return redirect(url_for("site.home"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@access(is_authenticated)
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data.strip()
+        services.set_locale(current_user, form.locale.data)
+        session["locale"] = form.locale.data
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return _render_profile(profile_form=form)
+
+
+def _render_profile(profile_form=None, password_form=None, token_form=None, new_token=None,
+                    status=200):
+    return render_template(
+        "accounts/profile.html",
+        profile_form=profile_form or ProfileForm(obj=current_user),
+        password_form=password_form or ChangePasswordForm(prefix="pw"),
+        token_form=token_form or ApiTokenForm(prefix="tok"),
+        tokens=services.api_tokens_of(current_user), new_token=new_token), status
+
+
+@bp.route("/profile/password", methods=["POST"])
+@access(is_authenticated)
+def change_password():
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("The current password is not right."))
+        else:
+            services.change_password(current_user, form.password.data)
+            db.session.commit()
+            # The session version changed: sign this device in again, the others stay out.
+            login_user(current_user._get_current_object())
+            flash(_("Your password is changed; other devices are signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(password_form=form, status=422)
+
+
+@bp.route("/profile/tokens", methods=["POST"])
+@access(is_authenticated)
+def create_token():
+    form = ApiTokenForm(prefix="tok")
+    if form.validate_on_submit():
+        _token, plaintext = services.issue_api_token(current_user, form.name.data)
+        db.session.commit()
+        flash(_("Copy the token now: it is shown only once."), "warning")
+        return _render_profile(new_token=plaintext)
+    return _render_profile(token_form=form, status=422)
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@access(is_authenticated)
+def revoke_token(token_id):
+    token = db.session.get(ApiToken, token_id)
+    require_visible(perms.owns_api_token, token)
+    services.revoke_api_token(token, current_user)
+    db.session.commit()
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@access(perms.is_organisation_member)
+def organisation():
+    org = current_user.organisation
+    form = OrganisationForm(obj=org) if request.method == "GET" else OrganisationForm()
+    if request.method == "GET":
+        form.credit_code.data = org.uscc
+    _district_choices(form)
+    if request.method == "POST":
+        if not perms.can_edit_organisation(current_user, org):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.update_organisation(
+                    org, current_user, name=form.name.data.strip(),
+                    uscc=form.credit_code.data,
+                    legal_representative=form.legal_representative.data.strip(),
+                    registered_address=form.registered_address.data.strip(),
+                    contact_phone=form.contact_phone.data.strip(),
+                    district_id=form.district_id.data,
+                    bank_account=(form.bank_account.data or "").strip() or None,
+                    firm_tier=(FirmTier(form.firm_tier.data) if form.firm_tier.data
+                               else org.firm_tier) if org.is_firm else None)
+            except DomainError as error:
+                db.session.rollback()
+                apply_domain_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for("accounts.organisation"))
+    return render_template("accounts/organisation.html", org=org, form=form,
+                           invite_form=InviteForm(prefix="inv"),
+                           invitations=services.pending_invitations(org),
+                           can_edit=perms.can_edit_organisation(current_user, org))
+
+
+@bp.route("/organisation/invitations", methods=["POST"])
+@access(perms.is_organisation_owner)
+def invite():
+    org = current_user.organisation
+    form = InviteForm(prefix="inv")
+    if form.validate_on_submit():
+        try:
+            services.invite_member(
+                org, current_user, form.email.data,
+                lambda token: url_for("accounts.accept_invitation", token=token,
+                                      _external=True))
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("accounts.organisation"))
+    org_form = OrganisationForm(obj=org)
+    org_form.credit_code.data = org.uscc
+    _district_choices(org_form)
+    return render_template("accounts/organisation.html", org=org, form=org_form,
+                           invite_form=form, invitations=services.pending_invitations(org),
+                           can_edit=True), 422
+
+
+@bp.route("/organisation/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@access(perms.is_organisation_owner)
+def revoke_invitation(invitation_id):
+    invitation = db.session.get(Invitation, invitation_id)
+    require_visible(perms.can_manage_members,
+                    invitation.organisation if invitation else None)
+    try:
+        services.revoke_invitation(invitation, current_user)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The invitation is withdrawn."), "success")
+    return redirect(url_for("accounts.organisation"))

@@ -1,0 +1,221 @@
+"""Declaring API operations once: the route, its input and output models, its access rule.
+
+:func:`operation` registers a view on the API blueprint, parses and validates the JSON
+body and query string with pydantic (422 with the field errors otherwise), checks the
+bearer token and the permission predicate, and records everything needed to write the
+OpenAPI document, so the document cannot drift from the code.
+"""
+import re
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import g, request
+from pydantic import BaseModel, ValidationError
+
+from marketplace.api.errors import ApiError
+from marketplace.core.errors import PermissionDenied
+
+OPERATIONS = []
+
+
+@dataclass
+class Operation:
+    path: str
+    method: str
+    endpoint: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    responses: dict
+    auth: bool
+    rule: object
+    errors: tuple = field(default_factory=tuple)
+    idempotent_key: bool = False
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def _pydantic_errors(exc):
+    return {"fields": [{"loc": [str(part) for part in err["loc"]], "msg": err["msg"],
+                        "type": err["type"]} for err in exc.errors()]}
+
+
+def operation(bp, path, method, *, summary, tag, body=None, query=None, responses,
+              auth=True, rule=None, errors=(), idempotency_key=False):
+    """Register ``view(**path_args, body=..., query=...)`` at ``path`` (Flask syntax)."""
+    def decorate(view):
+        endpoint = view.__name__
+
+        @wraps(view)
+        def handle(**path_args):
+            from marketplace.api.auth import authenticate_request
+            if auth:
+                authenticate_request()
+            if rule is not None and not rule(g.api_user):
+                raise PermissionDenied(details={"rule": rule.name})
+            kwargs = dict(path_args)
+            if body is not None:
+                payload = request.get_json(silent=True)
+                if payload is None:
+                    raise ApiError("The request body must be a JSON object.",
+                                   code="bad_request", status=400)
+                try:
+                    kwargs["body"] = body.model_validate(payload)
+                except ValidationError as exc:
+                    raise ApiError("Some fields are not valid.", code="validation_error",
+                                   status=422, details=_pydantic_errors(exc))
+            if query is not None:
+                try:
+                    kwargs["query"] = query.model_validate(request.args.to_dict())
+                except ValidationError as exc:
+                    raise ApiError("Some query parameters are not valid.",
+                                   code="validation_error", status=422,
+                                   details=_pydantic_errors(exc))
+            return view(**kwargs)
+
+        bp.add_url_rule(path, endpoint=endpoint, view_func=handle, methods=[method])
+        handle.access_rule = rule
+        handle.api_auth = auth
+        OPERATIONS.append(Operation(path=path, method=method.lower(), endpoint=endpoint,
+                                    summary=summary, tag=tag, body=body, query=query,
+                                    responses=responses, auth=auth, rule=rule,
+                                    errors=tuple(errors), idempotent_key=idempotency_key))
+        return handle
+    return decorate
+
+
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def openapi_path(flask_path):
+    return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", flask_path)
+
+
+def _path_parameters(flask_path):
+    params = []
+    for converter, name in _PATH_PARAM.findall(flask_path):
+        schema = {"type": "integer", "minimum": 1} if converter == "int" else {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return params
+
+
+def to_openapi30(schema):
+    """Rewrite pydantic's JSON Schema (2020-12) into the OpenAPI 3.0 dialect:
+    ``anyOf: [X, {type: null}]`` becomes ``X`` with ``nullable: true``; ``const`` an enum."""
+    if isinstance(schema, list):
+        return [to_openapi30(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: to_openapi30(value) for key, value in schema.items()}
+    variants = schema.get("anyOf")
+    if variants and any(v == {"type": "null"} for v in variants):
+        others = [v for v in variants if v != {"type": "null"}]
+        schema.pop("anyOf")
+        if len(others) == 1:
+            other = others[0]
+            if "$ref" in other:
+                schema["allOf"] = [other]
+            else:
+                schema.update(other)
+        else:
+            schema["anyOf"] = others
+        schema["nullable"] = True
+    if "const" in schema:
+        schema["enum"] = [schema.pop("const")]
+    return schema
+
+
+def _query_parameters(model):
+    schema = to_openapi30(
+        model.model_json_schema(ref_template="#/components/schemas/{model}"))
+    params = []
+    required = set(schema.get("required", []))
+    for name, prop in schema.get("properties", {}).items():
+        prop = dict(prop)
+        prop.pop("title", None)
+        params.append({"name": name, "in": "query", "required": name in required,
+                       "schema": prop})
+    return params
+
+
+def build_openapi(prefix, title, version):
+    components = {}
+    paths = {}
+
+    def ref(model):
+        schema = to_openapi30(
+            model.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for name, definition in schema.pop("$defs", {}).items():
+            components[name] = definition
+        components[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    error_ref = ref(ErrorBody)
+    for op in OPERATIONS:
+        item = {
+            "operationId": op.endpoint,
+            "summary": op.summary,
+            "tags": [op.tag],
+            "parameters": _path_parameters(op.path),
+            "responses": {},
+        }
+        if op.query is not None:
+            item["parameters"] += _query_parameters(op.query)
+        if op.idempotent_key:
+            item["parameters"].append({"name": "Idempotency-Key", "in": "header",
+                                       "required": False, "schema": {"type": "string",
+                                                                     "maxLength": 200}})
+        if op.body is not None:
+            item["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": ref(op.body)}}}
+        for status, model in op.responses.items():
+            response = {"description": _describe(status)}
+            if model is not None:
+                response["content"] = {"application/json": {"schema": ref(model)}}
+            item["responses"][str(status)] = response
+        error_statuses = set(op.errors) | {500}
+        if op.auth:
+            item["security"] = [{"bearerAuth": []}]
+            error_statuses |= {401}
+        if op.rule is not None:
+            error_statuses.add(403)
+        if op.body is not None or op.query is not None:
+            error_statuses |= {400, 422}
+        if _path_parameters(op.path):
+            error_statuses.add(404)
+        for status in sorted(error_statuses):
+            item["responses"].setdefault(str(status), {
+                "description": _describe(status),
+                "content": {"application/json": {"schema": error_ref}}})
+        if not item["parameters"]:
+            del item["parameters"]
+        paths.setdefault(prefix + openapi_path(op.path), {})[op.method] = item
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": version},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+_DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request",
+                 401: "Missing or invalid bearer token", 403: "Not allowed for this user",
+                 404: "Not found", 409: "Conflicts with the current state",
+                 422: "Invalid input", 429: "Too many requests", 500: "Server error"}
+
+
+def _describe(status):
+    return _DESCRIPTIONS.get(status, "Response")

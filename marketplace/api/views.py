@@ -1,0 +1,108 @@
+"""API operations of the foundation: tokens, the current user, the OpenAPI document."""
+from flask import Blueprint, current_app, g, jsonify, render_template, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketplace.accounts import services as accounts
+from marketplace.api.errors import (ApiError, domain_error_response, error_response,
+                                    http_error_response)
+from marketplace.api.spec import build_openapi, operation
+from marketplace.core.errors import DomainError
+from marketplace.core.permissions import access, anyone
+from marketplace.extensions import csrf, db, limiter
+
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+csrf.exempt(bp)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error):
+    db.session.rollback()
+    return domain_error_response(error)
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+    name: str = Field(default="API", max_length=100)
+
+
+class TokenResponse(BaseModel):
+    token: str
+    token_id: int
+
+
+class MeResponse(BaseModel):
+    id: int
+    email: str
+    role: str
+    organisation_id: int | None
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _token_email_key():
+    payload = request.get_json(silent=True) or {}
+    email = payload.get("email") if isinstance(payload, dict) else None
+    return "api-login:" + str(email or "").strip().lower()
+
+
+@operation(bp, "/auth/tokens", "POST", summary="Exchange e-mail and password for a token",
+           tag="auth", body=TokenRequest, responses={201: TokenResponse}, auth=False,
+           errors=(429,))
+@limiter.limit(_login_limit)
+@limiter.limit(_login_limit, key_func=_token_email_key)
+def create_token(body):
+    user = accounts.authenticate(body.email, body.password)
+    if user is None:
+        raise ApiError("The e-mail or password is not right.", code="invalid_credentials",
+                       status=401)
+    token, plaintext = accounts.issue_api_token(user, body.name)
+    db.session.commit()
+    return jsonify(token=plaintext, token_id=token.id), 201
+
+
+@operation(bp, "/auth/tokens/current", "DELETE", summary="Revoke the token of this request",
+           tag="auth", responses={204: None})
+def revoke_current_token():
+    accounts.revoke_api_token(g.api_token, g.api_user)
+    db.session.commit()
+    return "", 204
+
+
+@operation(bp, "/me", "GET", summary="The user the token belongs to", tag="auth",
+           responses={200: MeResponse})
+def me():
+    user = g.api_user
+    db.session.commit()  # records the token's last use
+    return jsonify(id=user.id, email=user.email, role=user.role.value,
+                   organisation_id=user.organisation_id)
+
+
+@bp.route("/openapi.json")
+@access(anyone)
+def openapi_document():
+    return jsonify(build_openapi(PREFIX, "Hongcheng innovation voucher marketplace API", "1.0"))
+
+
+@bp.route("/docs")
+@access(anyone)
+def docs():
+    return render_template("api/docs.html")
+
+
+def register_api_error_handlers(app):
+    """JSON errors for every failure under /api/, HTML elsewhere."""
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(ApiError)
+    def _api_error(error):
+        return domain_error_response(error)
+
+    def is_api_request():
+        return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+
+    return is_api_request, error_response, http_error_response, HTTPException

@@ -1,0 +1,81 @@
+"""`flask` commands: users, audit, outbox, reference and demo data."""
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.core.outbox import relay_pending
+from marketplace.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+audit_cli = AppGroup("audit", help="Inspect the audit log.")
+outbox_cli = AppGroup("outbox", help="Inspect and relay the outbox.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["auditor", "supervisor", "expert", "admin"]))
+@click.option("--name", default=None, help="Display name (defaults to the e-mail's name).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Initial password (asked for when not given).")
+def create_user(email, role, name, password):
+    """Create a staff account (auditor, supervisor, expert or admin)."""
+    from marketplace.accounts import services
+    from marketplace.core.errors import DomainError
+
+    if len(password) < 8:
+        raise click.UsageError("the password needs at least 8 characters")
+    try:
+        user = services.create_staff_user(email=email, name=name or email.split("@")[0],
+                                          role=role, password=password)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message))
+    db.session.commit()
+    relay_pending()
+    click.echo(f"created {user.role.value} {user.email} (id {user.id})")
+
+
+@audit_cli.command("verify")
+def verify_audit():
+    """Check the hash chain; name the first broken record and exit 1 if there is one."""
+    from marketplace.core.audit import ChainBroken, verify_chain
+
+    try:
+        count = verify_chain()
+    except ChainBroken as broken:
+        click.echo(f"BROKEN at audit record {broken.record_id}: {broken.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {count} records")
+
+
+@outbox_cli.command("sweep")
+def sweep_outbox():
+    """Hand unprocessed outbox messages to the task queue now."""
+    from marketplace.core.outbox import sweep
+    click.echo(f"dispatched {sweep(older_than_seconds=0)} messages")
+
+
+@click.command("seed-reference")
+def seed_reference():
+    """Insert missing reference data (districts, categories). Safe to repeat."""
+    from marketplace.accounts.reference import seed_reference_data
+    added = seed_reference_data()
+    db.session.commit()
+    click.echo(f"reference data: {added} rows added")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo users and organisations (password demo12345). Safe to repeat."""
+    from marketplace.demo.seed import seed_demo_data
+    report = seed_demo_data()
+    db.session.commit()
+    relay_pending()
+    click.echo(report)
+
+
+def register(app):
+    for command in (users_cli, audit_cli, outbox_cli, seed_reference, seed_demo):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Cross-domain building blocks: time, money, errors, audit log, outbox, permissions, states."""

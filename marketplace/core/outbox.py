@@ -1,0 +1,177 @@
+"""The transactional outbox.
+
+A service announces work for later (a notification, a workflow step) with :func:`emit`;
+the row is written in the same transaction as the change it announces. After the commit,
+:func:`relay_pending` hands the new rows' ids to Celery; a beat tick (:func:`sweep`)
+re-dispatches anything the relay could not hand over (broker down, process killed).
+The consumer (:func:`process_message`) locks the row, runs the topic's handler and marks
+the row processed in one transaction, so a message is acted on once however often it is
+delivered.
+"""
+import json
+import logging
+from contextvars import ContextVar
+from datetime import timedelta
+
+from sqlalchemy import BigInteger, Integer, String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from marketplace.core.timeutil import now_utc
+from marketplace.core.types import UTCDateTime
+from marketplace.extensions import db
+
+log = logging.getLogger(__name__)
+
+_HANDLERS = {}
+_NEW_IN_SESSION = "outbox_new"
+_committed_ids: ContextVar[list | None] = ContextVar("outbox_committed_ids", default=None)
+_current_message: ContextVar[int | None] = ContextVar("outbox_current_message", default=None)
+
+
+def current_message_id():
+    """The id of the outbox message being handled (a natural de-duplication key)."""
+    return _current_message.get()
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    topic: Mapped[str] = mapped_column(String(100), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    dispatched_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    processed_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        db.Index("ix_outbox_messages_unprocessed", "processed_dt", "created_dt"),
+    )
+
+    @property
+    def payload_dict(self):
+        return json.loads(self.payload)
+
+
+def handler(topic):
+    """Register the consumer of ``topic``. It gets the payload dict and must be idempotent
+    with respect to anything outside the database."""
+    def register(func):
+        if topic in _HANDLERS:
+            raise RuntimeError(f"outbox topic {topic!r} already has a handler")
+        _HANDLERS[topic] = func
+        return func
+    return register
+
+
+def registered_topics():
+    return sorted(_HANDLERS)
+
+
+def emit(topic, **payload):
+    """Write an outbox row in the current transaction. Payloads hold ids, never objects."""
+    message = OutboxMessage(topic=topic, payload=json.dumps(payload, sort_keys=True,
+                                                            default=str))
+    db.session.add(message)
+    db.session.info.setdefault(_NEW_IN_SESSION, []).append(message)
+    return message
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed(session):
+    new = session.info.pop(_NEW_IN_SESSION, None)
+    if not new:
+        return
+    ids = _committed_ids.get()
+    if ids is None:
+        ids = []
+        _committed_ids.set(ids)
+    ids.extend(message.id for message in new if message.id is not None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session):
+    session.info.pop(_NEW_IN_SESSION, None)
+
+
+def relay_pending():
+    """Hand every message committed by this thread so far to the task queue.
+
+    Called after the request's commit, after each task and after CLI commands. A failure
+    to reach the broker is logged and left for :func:`sweep`.
+    """
+    from marketplace.core.tasks import process_outbox_message
+
+    ids = _committed_ids.get()
+    while ids:
+        message_id = ids.pop(0)
+        try:
+            process_outbox_message.delay(message_id)
+        except Exception as exc:  # broker unreachable: the sweep will pick it up
+            log.warning("outbox relay could not dispatch message %s: %s", message_id, exc)
+            ids.clear()
+            return
+
+
+def process_message(message_id):
+    """Run the handler of one message exactly once. Returns True if it ran now."""
+    query = select(OutboxMessage).where(OutboxMessage.id == message_id,
+                                        OutboxMessage.processed_dt.is_(None))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    message = db.session.execute(query).scalar_one_or_none()
+    if message is None:
+        db.session.rollback()
+        return False  # already processed, or another worker holds it right now
+    topic_handler = _HANDLERS.get(message.topic)
+    if topic_handler is None:
+        raise RuntimeError(f"no handler registered for outbox topic {message.topic!r}")
+    message.attempts += 1
+    token = _current_message.set(message.id)
+    try:
+        topic_handler(**message.payload_dict)
+    finally:
+        _current_message.reset(token)
+    message.processed_dt = now_utc()
+    db.session.commit()
+    return True
+
+
+def record_failure(message_id, error):
+    message = db.session.get(OutboxMessage, message_id)
+    if message is not None and message.processed_dt is None:
+        message.attempts += 1
+        message.last_error = str(error)[:2000]
+        db.session.commit()
+
+
+def sweep(older_than_seconds=30, limit=500):
+    """Re-dispatch unprocessed messages the relay may have lost. Returns how many."""
+    from marketplace.core.tasks import process_outbox_message
+
+    cutoff = now_utc() - timedelta(seconds=older_than_seconds)
+    ids = db.session.execute(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.processed_dt.is_(None), OutboxMessage.created_dt <= cutoff)
+        .order_by(OutboxMessage.id).limit(limit)
+    ).scalars().all()
+    if not ids:
+        return 0
+    dispatched = 0
+    for message_id in ids:
+        try:
+            process_outbox_message.delay(message_id)
+            dispatched += 1
+        except Exception as exc:
+            log.warning("outbox sweep could not dispatch message %s: %s", message_id, exc)
+            break
+    if dispatched:
+        db.session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id.in_(ids[:dispatched]))
+            .values(dispatched_dt=now_utc())
+        )
+        db.session.commit()
+    return dispatched

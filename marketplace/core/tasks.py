@@ -1,0 +1,50 @@
+"""Core Celery tasks: the outbox consumer, its sweep and the nightly housekeeping hook."""
+import logging
+
+from celery import shared_task
+
+from marketplace.core import outbox
+
+log = logging.getLogger(__name__)
+
+NIGHTLY_JOBS = []
+
+
+def nightly_job(func):
+    """Register a function run by the nightly beat task (expiry, reminders...)."""
+    NIGHTLY_JOBS.append(func)
+    return func
+
+
+@shared_task(name="core.process_outbox_message", bind=True, max_retries=8,
+             acks_late=True)
+def process_outbox_message(self, message_id):
+    from marketplace.extensions import db
+
+    try:
+        return outbox.process_message(message_id)
+    except Exception as exc:
+        db.session.rollback()
+        outbox.record_failure(message_id, exc)
+        log.exception("outbox message %s failed", message_id)
+        if self.request.is_eager:
+            return False
+        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 300))
+
+
+@shared_task(name="core.sweep_outbox")
+def sweep_outbox():
+    return outbox.sweep()
+
+
+@shared_task(name="core.nightly")
+def nightly():
+    from marketplace.extensions import db
+
+    for job in NIGHTLY_JOBS:
+        try:
+            job()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("nightly job %s failed", job.__name__)

@@ -1,0 +1,61 @@
+"""`flask seed-demo`: the demo cast. Idempotent: a second run adds nothing."""
+from marketplace.accounts import services as accounts
+from marketplace.accounts import uscc
+from marketplace.accounts.models import District, FirmTier, OrganisationKind
+from marketplace.accounts.reference import seed_reference_data
+from marketplace.extensions import db
+
+DEMO_PASSWORD = "demo12345"
+
+STAFF = (
+    ("admin@demo.local", "系统管理员 Admin", "admin"),
+    ("auditor@demo.local", "审核员 Auditor", "auditor"),
+    ("supervisor@demo.local", "复核员 Supervisor", "supervisor"),
+    ("expert1@demo.local", "专家一 Expert One", "expert"),
+    ("expert2@demo.local", "专家二 Expert Two", "expert"),
+    ("expert3@demo.local", "专家三 Expert Three", "expert"),
+)
+
+# (email, owner name, kind, organisation name, credit-code prefix, district code,
+#  legal representative, address, phone, bank account, firm tier)
+ORGANISATIONS = (
+    ("firm1@demo.local", "张伟 Zhang Wei", OrganisationKind.FIRM, "南昌赣新材料科技有限公司",
+     "91360106MA35D0001", "high_tech_zone", "张伟", "南昌高新区艾溪湖北路88号",
+     "0791-88880001", "6222020200000000011", FirmTier.TECH_SME),
+    ("firm2@demo.local", "李娜 Li Na", OrganisationKind.FIRM, "江西洪都智能装备有限公司",
+     "91360121MA35D0002", "nanchang_county", "李娜", "南昌县小蓝工业园富山大道9号",
+     "0791-88880002", "6222020200000000022", FirmTier.HIGH_TECH),
+    ("agency1@demo.local", "王强 Wang Qiang", OrganisationKind.AGENCY,
+     "南昌洪城技术转移服务有限公司", "91360102MA35D0003", "donghu", "王强",
+     "南昌市东湖区八一大道333号", "0791-88880003", "6222020200000000033", None),
+    ("agency2@demo.local", "陈静 Chen Jing", OrganisationKind.AGENCY,
+     "华东理工大学技术转移中心（南昌工作站）", "12310000425006000", "honggutan", "陈静",
+     "南昌市红谷滩区赣江中大道1号", "0791-88880004", "6222020200000000044", None),
+    ("agency3@demo.local", "刘洋 Liu Yang", OrganisationKind.AGENCY, "江西省材料科学研究所",
+     "12360000491000000", "qingshanhu", "刘洋", "南昌市青山湖区北京东路1166号",
+     "0791-88880005", "6222020200000000055", None),
+)
+
+
+def seed_demo_data():
+    added = {"reference": seed_reference_data(), "staff": 0, "organisations": 0}
+    for email, name, role in STAFF:
+        if accounts.find_user_by_email(email) is None:
+            accounts.create_staff_user(email=email, name=name, role=role,
+                                       password=DEMO_PASSWORD)
+            added["staff"] += 1
+    districts = {d.code: d.id for d in db.session.query(District)}
+    for (email, owner_name, kind, org_name, code_prefix, district_code, legal_rep, address,
+         phone, bank, tier) in ORGANISATIONS:
+        if accounts.find_user_by_email(email) is not None:
+            continue
+        accounts.register_organisation(
+            kind=kind, name=org_name, credit_code=uscc.make(code_prefix),
+            legal_representative=legal_rep, registered_address=address, contact_phone=phone,
+            district_id=districts[district_code], bank_account=bank,
+            firm_tier=tier.value if tier else None, owner_email=email, owner_name=owner_name,
+            password=DEMO_PASSWORD, locale="zh")
+        added["organisations"] += 1
+    db.session.flush()
+    return ("demo data: {reference} reference rows, {staff} staff accounts, "
+            "{organisations} organisations added (password: demo12345)").format(**added)

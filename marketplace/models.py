@@ -1,0 +1,6 @@
+"""Imports every model so Alembic and the app see the whole schema."""
+from marketplace.accounts.models import (ApiToken, District, Invitation,  # noqa: F401
+                                         Organisation, User)
+from marketplace.core.audit import AuditRecord  # noqa: F401
+from marketplace.core.outbox import OutboxMessage  # noqa: F401
+from marketplace.notifications.models import Notification, SentMail  # noqa: F401

@@ -1,0 +1,70 @@
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask_login import current_user
+from sqlalchemy import text
+
+from marketplace.accounts.models import Role
+from marketplace.core.permissions import access, anyone
+from marketplace.extensions import db
+
+bp = Blueprint("site", __name__)
+
+
+@bp.route("/")
+@access(anyone)
+def home():
+    if not current_user.is_authenticated:
+        return render_template("site/landing.html")
+    template = {
+        Role.FIRM_MEMBER: "site/home_firm.html",
+        Role.AGENCY_MEMBER: "site/home_agency.html",
+        Role.ADMIN: "site/home_admin.html",
+    }.get(current_user.role, "site/home_staff.html")
+    return render_template(template)
+
+
+@bp.route("/language", methods=["POST"])
+@access(anyone)
+def set_language():
+    locale = request.form.get("locale")
+    if locale in current_app.config["SUPPORTED_LOCALES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("site.home")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+@access(anyone)
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+@access(anyone)
+def readyz():
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # report, never raise: this is the probe
+        checks["database"] = f"error: {type(exc).__name__}"
+    finally:
+        db.session.rollback()
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        try:
+            import redis
+            redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1).ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+    else:
+        checks["redis"] = "not configured (tasks run in-process)"
+    ready = all(value == "ok" or value.startswith("not configured") for value in checks.values())
+    return jsonify(status="ok" if ready else "unavailable", checks=checks), \
+        200 if ready else 503

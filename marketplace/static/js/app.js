@@ -1,0 +1,15 @@
+// Behaviour without inline scripts (the Content-Security-Policy forbids them).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target.name === "kind") {
+    var tier = document.getElementById("firm-tier-group");
+    if (tier) { tier.hidden = target.value !== "firm"; }
+  }
+});

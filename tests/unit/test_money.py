@@ -1,0 +1,26 @@
+import pytest
+
+from marketplace.core.money import MoneyError, format_fen, share_of, yuan_to_fen
+
+
+@pytest.mark.parametrize("text, fen", [("1", 100), ("1,234.5", 123450), ("¥200000", 20000000),
+                                       ("0.01", 1), (" 12.30 ", 1230)])
+def test_yuan_typed_by_a_person_becomes_integer_fen(text, fen):
+    assert yuan_to_fen(text) == fen
+
+
+@pytest.mark.parametrize("text", ["1.234", "abc", "", "1e"])
+def test_amounts_that_are_not_money_are_refused(text):
+    with pytest.raises(MoneyError):
+        yuan_to_fen(text)
+
+
+def test_fen_are_shown_as_yuan_with_separators():
+    assert format_fen(123456789) == "¥1,234,567.89"
+    assert format_fen(-5) == "-¥0.05"
+    assert format_fen(None) == ""
+
+
+def test_a_share_is_rounded_down_never_overpaying():
+    assert share_of(999, 5000) == 499
+    assert share_of(1_000_000, 5000) == 500_000
