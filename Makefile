@@ -1,0 +1,61 @@
+# Developer and CI entry points. `make` lists the targets.
+
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(if $(shell command -v python3.11 2>/dev/null),python3.11,python3)
+endif
+VENV = .venv
+PORT ?= 5000
+WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) + 1 )))
+PYTEST_ARGS ?=
+TRANSLATIONS = marketplace/translations
+
+export FLASK_APP := marketplace:create_app
+
+.PHONY: help setup translations run serve worker beat test migrate clean
+
+help: ## List the targets
+	@echo "Usage: make <target> [PORT=$(PORT)] [WORKERS=$(WORKERS)] [PYTEST_ARGS='-k name']"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip || echo "warning: could not upgrade pip; continuing"
+	$(VENV)/bin/python -m pip install -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.installed ## Compile the .po message catalogs (if any) to .mo
+	@if [ -d $(TRANSLATIONS) ] && [ -n "$$(find $(TRANSLATIONS) -name '*.po' -print -quit)" ]; then \
+		echo "$(VENV)/bin/pybabel -q compile -f -d $(TRANSLATIONS)"; \
+		$(VENV)/bin/pybabel -q compile -f -d $(TRANSLATIONS); \
+	fi
+
+setup: $(VENV)/.installed translations ## Create .venv, install requirements-dev.txt, compile translations
+
+run: setup ## Migrate, seed demo data and start the dev server on 127.0.0.1:PORT (5000)
+	mkdir -p instance
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/flask seed-demo
+	$(VENV)/bin/flask run --host 127.0.0.1 --port $(PORT)
+
+serve: setup ## Migrate and serve with gunicorn (WORKERS = 2*CPUs+1) on 127.0.0.1:PORT
+	mkdir -p instance
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/gunicorn -w $(WORKERS) -b 127.0.0.1:$(PORT) --access-logfile - 'marketplace:create_app()'
+
+worker: setup ## Start a Celery worker
+	$(VENV)/bin/celery -A celery_worker worker --loglevel=info
+
+beat: setup ## Start Celery beat (periodic tasks)
+	mkdir -p instance
+	$(VENV)/bin/celery -A celery_worker beat --loglevel=info --schedule instance/celerybeat-schedule
+
+test: setup ## Run the tests on a throwaway database (PYTEST_ARGS='...' to pass pytest args)
+	$(VENV)/bin/python scripts/run_tests.py $(PYTEST_ARGS)
+
+migrate: setup ## Apply database migrations (flask db upgrade)
+	mkdir -p instance
+	$(VENV)/bin/flask db upgrade
+
+clean: ## Remove .venv, __pycache__ and .pytest_cache
+	rm -rf $(VENV)
+	find . -depth \( -name __pycache__ -o -name .pytest_cache \) -type d -exec rm -rf {} +
