@@ -31,6 +31,8 @@ def _env_bool(name, default):
 
 def normalise_database_url(url):
     """Use the psycopg 3 driver for plain ``postgres://`` / ``postgresql://`` URLs."""
+    if not url:
+        return url  # unset: ProductionConfig.validate says so
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -83,6 +85,8 @@ class Config:
     OUTBOX_SWEEP_SECONDS = 30
     LOG_LEVEL = "INFO"
     CELERY_QUEUE = "marketplace"
+    # None: run tasks in-process exactly when there is no REDIS_URL.
+    TASKS_IN_PROCESS = None
 
     @classmethod
     def from_environment(cls):
@@ -135,6 +139,8 @@ class TestingConfig(Config):
             settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_database)
         settings["REDIS_URL"] = _env("TEST_REDIS_URL", settings["REDIS_URL"])
         settings["WTF_CSRF_ENABLED"] = _env_bool("WTF_CSRF_ENABLED", cls.WTF_CSRF_ENABLED)
+        # Tests run tasks in-process unless a test starts a real worker and says otherwise.
+        settings["TASKS_IN_PROCESS"] = _env_bool("TASKS_IN_PROCESS", True)
         return settings
 
 

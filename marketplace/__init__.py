@@ -65,7 +65,12 @@ def register_extensions(app):
     else:
         app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "hc-" + app.config["CELERY_QUEUE"])
+    # Initialise the limiter (storage, request hooks) even when RATELIMIT_ENABLED is off:
+    # Flask-Limiter skips both for a disabled app, so it could never be switched on later.
+    enabled = app.config.get("RATELIMIT_ENABLED", True)
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = limiter.enabled = enabled
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -109,8 +114,12 @@ def register_blueprints(app):
     from marketplace.api.views import bp as api_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.site.views import bp as site_bp
+    from marketplace.vouchers.admin_views import bp as programme_admin_bp
+    from marketplace.vouchers.views import bp as vouchers_bp
+    import marketplace.api.vouchers  # noqa: F401  (registers its operations on api_bp)
 
-    for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, api_bp):
+    for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
+                      programme_admin_bp, api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(swagger_ui_blueprint())
 
@@ -216,6 +225,8 @@ def register_template_helpers(app):
         return {"current_locale": str(get_locale() or "zh"), "unread_notifications": unread}
 
     app.jinja_env.filters["fen"] = format_fen
+    from marketplace.core.labels import label
+    app.jinja_env.globals["label"] = label
 
 
 def register_commands(app):

@@ -10,6 +10,22 @@ from marketplace.extensions import db
 users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Inspect the audit log.")
 outbox_cli = AppGroup("outbox", help="Inspect and relay the outbox.")
+ledger_cli = AppGroup("ledger", help="Check the money ledger.")
+
+
+@ledger_cli.command("verify")
+def verify_ledger():
+    """Check every ledger invariant; print the first violation and exit 1 if any."""
+    from marketplace.core.ledger import violations
+
+    found = violations()
+    if found:
+        click.echo(f"LEDGER VIOLATION: {found[0]}", err=True)
+        for more in found[1:]:
+            click.echo(f"  also: {more}", err=True)
+        sys.exit(1)
+    click.echo("ledger sound: every transaction balances, balances match postings, "
+               "nothing negative, no programme over-issued")
 
 
 @users_cli.command("create")
@@ -77,5 +93,5 @@ def seed_demo():
 
 
 def register(app):
-    for command in (users_cli, audit_cli, outbox_cli, seed_reference, seed_demo):
+    for command in (users_cli, audit_cli, outbox_cli, ledger_cli, seed_reference, seed_demo):
         app.cli.add_command(command)

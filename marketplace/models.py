@@ -4,3 +4,7 @@ from marketplace.accounts.models import (ApiToken, District, Invitation,  # noqa
 from marketplace.core.audit import AuditRecord  # noqa: F401
 from marketplace.core.outbox import OutboxMessage  # noqa: F401
 from marketplace.notifications.models import Notification, SentMail  # noqa: F401
+from marketplace.agencies.models import ServiceCategory  # noqa: F401
+from marketplace.core.ledger import LedgerAccount, LedgerPosting, LedgerTransaction  # noqa: F401
+from marketplace.vouchers.models import (Programme, ProgrammeRuleVersion,  # noqa: F401
+                                         Voucher, VoucherApplication)

@@ -1,3 +1,8 @@
-"""Imports every module that defines Celery tasks or outbox handlers."""
+"""Imports every module that registers Celery tasks, outbox handlers, nightly jobs or
+reference seeders, so the web app and the worker know the same set."""
 from marketplace.core import tasks as core_tasks  # noqa: F401
 from marketplace.notifications import services as notification_services  # noqa: F401
+from marketplace.vouchers import lifecycle as voucher_lifecycle  # noqa: F401
+from marketplace.vouchers import tasks as voucher_tasks  # noqa: F401
+from marketplace.agencies import reference as agency_reference  # noqa: F401  (seeder)
+from marketplace.vouchers import labels as voucher_labels  # noqa: F401

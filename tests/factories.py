@@ -93,3 +93,38 @@ class AgencyMemberFactory(UserFactory):
 
 def staff(role):
     return UserFactory(role=Role(role))
+
+
+def make_programme(budget_fen=50_000_000_00, actor=None, rules=None, **dates):
+    """An open programme (window around today) with the default rules."""
+    from datetime import date, timedelta
+
+    from marketplace.vouchers import services
+
+    today = date.today()
+    return services.create_programme(
+        actor=actor, name=dates.pop("name", f"Programme {next(_codes)}"), year=today.year,
+        budget_fen=budget_fen,
+        applications_open_on=dates.pop("opens", today - timedelta(days=30)),
+        applications_close_on=dates.pop("closes", today + timedelta(days=30)),
+        vouchers_valid_until=dates.pop("valid_until", today + timedelta(days=365)),
+        rules=rules)
+
+
+def make_application(programme, firm_member=None, requested_fen=100_000_00, **kwargs):
+    from marketplace.vouchers import services
+
+    member = firm_member or FirmMemberFactory()
+    return services.apply_for_voucher(
+        firm=member.organisation, applicant=member, programme=programme,
+        requested_fen=requested_fen, purpose=kwargs.pop("purpose", "检测服务与工艺改进"),
+        declares_no_double_funding=kwargs.pop("declares", True), **kwargs)
+
+
+def make_voucher(programme=None, amount_fen=100_000_00, auditor=None, firm_member=None):
+    from marketplace.vouchers import services
+
+    programme = programme or make_programme()
+    application = make_application(programme, firm_member, requested_fen=amount_fen)
+    return services.decide_application(application, actor=auditor or staff("auditor"),
+                                       decision="approve")

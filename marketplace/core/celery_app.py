@@ -58,9 +58,14 @@ def celery_settings(config):
             "nightly-housekeeping": {"task": "core.nightly", "schedule": crontab(hour=2, minute=0)},
         },
     }
+    in_process = config.get("TASKS_IN_PROCESS")
+    if in_process is None:
+        in_process = not redis_url
     if redis_url:
-        settings.update(broker_url=redis_url, task_always_eager=False)
+        settings.update(broker_url=redis_url)
+    if not in_process:
+        settings.update(task_always_eager=False)
     else:
-        settings.update(broker_url="memory://", task_always_eager=True,
-                        task_eager_propagates=False)
+        settings.setdefault("broker_url", "memory://")
+        settings.update(task_always_eager=True, task_eager_propagates=False)
     return settings

@@ -57,5 +57,58 @@ def seed_demo_data():
             password=DEMO_PASSWORD, locale="zh")
         added["organisations"] += 1
     db.session.flush()
+    added["programmes"], added["vouchers"], added["applications"] = seed_demo_vouchers()
     return ("demo data: {reference} reference rows, {staff} staff accounts, "
-            "{organisations} organisations added (password: demo12345)").format(**added)
+            "{organisations} organisations, {programmes} programmes, {vouchers} vouchers, "
+            "{applications} pending applications added (password: demo12345)"
+            ).format(**added)
+
+
+DEMO_PROGRAMME_NAME = "2026年度洪城科创券"
+
+
+def seed_demo_vouchers():
+    """Programme 2026 open with ¥50,000,000; firm1 holds a ¥200,000 voucher; firm2 has a
+    pending application."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from marketplace.agencies.reference import active_categories
+    from marketplace.vouchers import services as vouchers
+    from marketplace.vouchers.models import Programme, VoucherApplication
+
+    counts = [0, 0, 0]
+    programme = db.session.execute(
+        select(Programme).where(Programme.name == DEMO_PROGRAMME_NAME)).scalar_one_or_none()
+    admin = accounts.find_user_by_email("admin@demo.local")
+    if programme is None:
+        programme = vouchers.create_programme(
+            actor=admin, name=DEMO_PROGRAMME_NAME, year=2026, budget_fen=50_000_000_00,
+            applications_open_on=date(2026, 1, 1), applications_close_on=date(2026, 12, 31),
+            vouchers_valid_until=date(2027, 12, 31),
+            rules={"eligible_category_codes": [c.code for c in active_categories()]})
+        counts[0] = 1
+    auditor = accounts.find_user_by_email("auditor@demo.local")
+    today = max(date.today(), programme.applications_open_on)
+    today = min(today, programme.applications_close_on)
+    for email, amount, approve in (("firm1@demo.local", 200_000_00, True),
+                                   ("firm2@demo.local", 150_000_00, False)):
+        member = accounts.find_user_by_email(email)
+        exists = db.session.execute(select(VoucherApplication.id).where(
+            VoucherApplication.firm_id == member.organisation_id,
+            VoucherApplication.programme_id == programme.id)).first()
+        if exists:
+            continue
+        application = vouchers.apply_for_voucher(
+            firm=member.organisation, applicant=member, programme=programme,
+            requested_fen=amount, purpose="新材料性能检测与工艺优化的技术服务",
+            planned_category_codes=["testing", "rnd_design"],
+            declares_no_double_funding=True, today=today)
+        if approve:
+            vouchers.decide_application(application, actor=auditor, decision="approve",
+                                        comment="符合申报条件")
+            counts[1] += 1
+        else:
+            counts[2] += 1
+    return tuple(counts)

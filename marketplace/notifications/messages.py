@@ -28,6 +28,34 @@ NOTIFICATION_TEMPLATES = {
         _l("A new member joined"),
         _l("%(name)s joined %(organisation)s."),
     ),
+    "application_received": (
+        _l("Voucher application received"),
+        _l("Your application to %(programme)s for %(amount)s is with the bureau's "
+           "auditors."),
+    ),
+    "application_to_review": (
+        _l("A voucher application waits for review"),
+        _l("%(firm)s applied to %(programme)s for %(amount)s."),
+    ),
+    "application_approved": (
+        _l("Your voucher is issued"),
+        _l("Your application to %(programme)s is approved: a voucher of %(amount)s is "
+           "issued, valid until %(expires_on)s."),
+    ),
+    "application_rejected": (
+        _l("Your voucher application is rejected"),
+        _l("Your application to %(programme)s is rejected. Reason: %(comment)s"),
+    ),
+    "application_returned": (
+        _l("Your voucher application needs correction"),
+        _l("The auditor returned your application to %(programme)s: %(comment)s. Correct "
+           "it and submit it again."),
+    ),
+    "voucher_expiring": (
+        _l("Your voucher expires in %(days)s days"),
+        _l("Your innovation voucher expires on %(expires_on)s with ¥%(available).2f still "
+           "available. Unspent value returns to the programme."),
+    ),
 }
 
 

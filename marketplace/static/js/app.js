@@ -13,3 +13,9 @@ document.addEventListener("change", function (event) {
     if (tier) { tier.hidden = target.value !== "firm"; }
   }
 });
+// Bars whose size comes from data (style attributes would need 'unsafe-inline').
+document.querySelectorAll("[data-share]").forEach(function (node) {
+  var share = Math.max(0, Math.min(100, parseFloat(node.getAttribute("data-share")) || 0));
+  node.style.width = share + "%";
+  node.setAttribute("aria-hidden", "true");
+});

@@ -1,0 +1,1 @@
+"""The registry of technology-transfer service agencies and their offerings."""

@@ -1,0 +1,204 @@
+"""API of the voucher domain, over the same services as the pages."""
+from datetime import date
+
+from flask import g, jsonify
+from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from marketplace.api.spec import operation
+from marketplace.api.views import bp
+from marketplace.core.errors import NotFound
+from marketplace.core.permissions import is_authenticated, require_visible
+from marketplace.extensions import db
+from marketplace.vouchers import permissions as perms
+from marketplace.vouchers import services
+from marketplace.vouchers.models import (ApplicationStatus, Programme, Voucher,
+                                         VoucherApplication)
+from marketplace.accounts.permissions import is_firm_member
+
+MAX_FEN = 10**14
+
+
+class ProgrammeOut(BaseModel):
+    id: int
+    name: str
+    year: int
+    budget_fen: int
+    applications_open_on: date
+    applications_close_on: date
+    vouchers_valid_until: date
+    is_open: bool
+    rules_version: int
+
+
+class ProgrammeList(BaseModel):
+    items: list[ProgrammeOut]
+
+
+class BudgetOut(BaseModel):
+    budget_fen: int
+    issued_fen: int
+    reserved_fen: int
+    spent_fen: int
+    expired_fen: int
+    available_fen: int
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    programme_id: int = Field(ge=1, le=2**31 - 1)
+    requested_fen: int = Field(ge=1, le=MAX_FEN)
+    purpose: str = Field(min_length=10, max_length=2000)
+    planned_categories: list[str] = Field(default_factory=list, max_length=20)
+    declares_no_double_funding: bool = True
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    firm_id: int
+    programme_id: int
+    status: str
+    requested_fen: int
+    approved_fen: int | None
+    rules_version: int
+
+
+class ApplicationList(BaseModel):
+    items: list[ApplicationOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ApplicationQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    status: Literal["submitted", "returned", "approved", "rejected", "withdrawn"] | None = None
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject", "return"]
+    amount_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionOut(BaseModel):
+    application: ApplicationOut
+    voucher_id: int | None
+
+
+class VoucherOut(BaseModel):
+    id: int
+    programme_id: int
+    status: str
+    face_value_fen: int
+    available_fen: int
+    reserved_fen: int
+    spent_fen: int
+    expires_on: date
+
+
+class VoucherList(BaseModel):
+    items: list[VoucherOut]
+
+
+def _programme_json(programme):
+    return {"id": programme.id, "name": programme.name, "year": programme.year,
+            "budget_fen": programme.budget_fen,
+            "applications_open_on": programme.applications_open_on.isoformat(),
+            "applications_close_on": programme.applications_close_on.isoformat(),
+            "vouchers_valid_until": programme.vouchers_valid_until.isoformat(),
+            "is_open": programme.is_open_on(date.today()),
+            "rules_version": programme.current_rules.version}
+
+
+def _application_json(application):
+    return {"id": application.id, "firm_id": application.firm_id,
+            "programme_id": application.programme_id, "status": application.status.value,
+            "requested_fen": application.requested_fen,
+            "approved_fen": application.approved_fen,
+            "rules_version": application.rule_version.version}
+
+
+def _voucher_json(voucher):
+    balances = services.voucher_balances(voucher)
+    return {"id": voucher.id, "programme_id": voucher.programme_id,
+            "status": voucher.status.value, "face_value_fen": voucher.face_value_fen,
+            "available_fen": balances["available_fen"],
+            "reserved_fen": balances["reserved_fen"], "spent_fen": balances["spent_fen"],
+            "expires_on": voucher.expires_on.isoformat()}
+
+
+@operation(bp, "/programmes", "GET", summary="Voucher programmes", tag="vouchers",
+           responses={200: ProgrammeList}, rule=is_authenticated)
+def list_programmes():
+    return jsonify(items=[_programme_json(p) for p in services.all_programmes()])
+
+
+@operation(bp, "/programmes/<int:programme_id>/budget", "GET", tag="vouchers",
+           summary="A programme's budget meter", responses={200: BudgetOut},
+           rule=is_authenticated)
+def programme_budget(programme_id):
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound()
+    return jsonify(services.budget_figures(programme))
+
+
+@operation(bp, "/voucher-applications", "POST", tag="vouchers",
+           summary="Apply for a voucher (firm members)", body=ApplicationIn,
+           responses={201: ApplicationOut}, rule=perms.can_apply_for_voucher,
+           errors=(404, 409))
+def create_application(body):
+    programme = db.session.get(Programme, body.programme_id)
+    if programme is None:
+        raise NotFound(details={"field": "programme_id"})
+    application = services.apply_for_voucher(
+        firm=g.api_user.organisation, applicant=g.api_user, programme=programme,
+        requested_fen=body.requested_fen, purpose=body.purpose.strip(),
+        planned_category_codes=body.planned_categories,
+        declares_no_double_funding=body.declares_no_double_funding)
+    db.session.commit()
+    return jsonify(_application_json(application)), 201
+
+
+@operation(bp, "/voucher-applications", "GET", tag="vouchers",
+           summary="Voucher applications: a firm sees its own, the bureau all",
+           query=ApplicationQuery, responses={200: ApplicationList},
+           rule=is_firm_member | perms.can_decide_application | perms.can_view_budget)
+def list_applications(query):
+    user = g.api_user
+    statement = services.review_queue(
+        ApplicationStatus(query.status) if query.status else None)
+    if is_firm_member(user):
+        statement = statement.where(VoucherApplication.firm_id == user.organisation_id)
+    page = db.paginate(statement, page=query.page, per_page=query.per_page, error_out=False)
+    return jsonify(items=[_application_json(a) for a in page.items], total=page.total,
+                   page=query.page, per_page=query.per_page)
+
+
+@operation(bp, "/voucher-applications/<int:application_id>/decisions", "POST",
+           tag="vouchers", summary="Decide an application (auditors)", body=DecisionIn,
+           responses={200: DecisionOut}, rule=perms.can_decide_application, errors=(409,))
+def decide_application(application_id, body):
+    application = db.session.get(VoucherApplication, application_id)
+    require_visible(perms.can_view_application, application, user=g.api_user)
+    voucher = services.decide_application(application, actor=g.api_user,
+                                          decision=body.decision,
+                                          amount_fen=body.amount_fen, comment=body.comment)
+    db.session.commit()
+    application = db.session.get(VoucherApplication, application_id)
+    return jsonify(application=_application_json(application),
+                   voucher_id=voucher.id if voucher else None)
+
+
+@operation(bp, "/vouchers", "GET", tag="vouchers", summary="The firm's vouchers",
+           responses={200: VoucherList}, rule=perms.can_apply_for_voucher)
+def list_vouchers():
+    vouchers = db.session.query(Voucher).filter_by(firm_id=g.api_user.organisation_id) \
+        .order_by(Voucher.id).all()
+    return jsonify(items=[_voucher_json(v) for v in vouchers])
+
+

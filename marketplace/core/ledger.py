@@ -1,0 +1,257 @@
+"""The double-entry ledger: every movement of money is a transaction of postings summing
+to zero. Postings are never changed or deleted; corrections are new transactions.
+
+Each account keeps its balance next to its postings so reads are cheap; the balance is
+moved with a single conditional ``UPDATE`` per leg (``balance + amount >= 0`` for accounts
+that may not go negative). On PostgreSQL a concurrent transaction waits on the row and
+re-checks the condition, so two approvals racing for the last of a budget can never both
+succeed; SQLite serialises writers. Legs are applied in account-id order so two
+transactions touching the same accounts cannot deadlock.
+"""
+import enum
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String,
+                        event, func, select, update)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.errors import Conflict
+from marketplace.core.timeutil import now_utc
+from marketplace.core.types import UTCDateTime
+from marketplace.extensions import db
+
+from flask_babel import lazy_gettext as _l
+
+_BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class AccountKind(str, enum.Enum):
+    PROGRAMME_FUNDING = "programme_funding"   # the bureau's appropriation (goes negative)
+    PROGRAMME_POOL = "programme_pool"         # budget not yet issued as vouchers
+    VOUCHER_AVAILABLE = "voucher_available"
+    VOUCHER_RESERVED = "voucher_reserved"
+    AGENCY_PAYABLE = "agency_payable"         # owed to an agency, not yet paid
+    AGENCY_PAID = "agency_paid"               # paid out by the treasury
+    COPAY_HELD = "copay_held"                 # firms' co-pay held by the platform
+    COPAY_SOURCE = "copay_source"             # money received from firms (goes negative)
+
+
+class InsufficientBalance(Conflict):
+    code = "insufficient_balance"
+    default_message = _l("There is not enough money left for this.")
+
+
+class UnbalancedTransaction(Exception):
+    pass
+
+
+class LedgerAccount(db.Model):
+    __tablename__ = "ledger_accounts"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    owner_type: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
+    allow_negative: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    balance_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    __table_args__ = (
+        CheckConstraint("allow_negative OR balance_fen >= 0", name="balance_not_negative"),
+        db.Index("ix_ledger_accounts_owner", "owner_type", "owner_id"),
+    )
+
+
+class LedgerTransaction(db.Model):
+    __tablename__ = "ledger_transactions"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    memo: Mapped[str | None] = mapped_column(String(300))
+    ref_type: Mapped[str | None] = mapped_column(String(32))
+    ref_id: Mapped[int | None] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    postings = relationship("LedgerPosting", back_populates="transaction",
+                            order_by="LedgerPosting.id")
+
+    __table_args__ = (db.Index("ix_ledger_transactions_ref", "ref_type", "ref_id"),)
+
+
+class LedgerPosting(db.Model):
+    __tablename__ = "ledger_postings"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"),
+                                                nullable=False, index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), nullable=False,
+                                            index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    transaction = relationship(LedgerTransaction, back_populates="postings")
+    account = relationship(LedgerAccount, lazy="joined")
+
+    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_not_zero"),)
+
+
+@event.listens_for(LedgerPosting, "before_update")
+@event.listens_for(LedgerTransaction, "before_update")
+def _refuse_changes(mapper, connection, target):
+    raise RuntimeError("ledger postings are immutable: post a correction instead")
+
+
+@event.listens_for(LedgerPosting, "before_delete")
+@event.listens_for(LedgerTransaction, "before_delete")
+def _refuse_deletes(mapper, connection, target):
+    raise RuntimeError("ledger postings are immutable: post a correction instead")
+
+
+def account(code, kind, *, owner_type=None, owner_id=None, allow_negative=False):
+    """Get or create the account ``code`` (created accounts are flushed at once)."""
+    found = db.session.execute(
+        select(LedgerAccount).where(LedgerAccount.code == code)).scalar_one_or_none()
+    if found is not None:
+        return found
+    created = LedgerAccount(code=code, kind=AccountKind(kind).value, owner_type=owner_type,
+                            owner_id=owner_id, allow_negative=allow_negative, balance_fen=0)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def find_account(code):
+    return db.session.execute(
+        select(LedgerAccount).where(LedgerAccount.code == code)).scalar_one_or_none()
+
+
+def existing_transaction(idempotency_key):
+    if not idempotency_key:
+        return None
+    return db.session.execute(
+        select(LedgerTransaction).where(LedgerTransaction.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+
+
+def post(kind, legs, *, memo=None, ref=None, idempotency_key=None, actor=None):
+    """Record a transaction. ``legs`` is a list of ``(account, amount_fen)``; the amounts
+    must sum to zero. Raises :class:`InsufficientBalance` (naming the account) if a leg
+    would take a non-negative account below zero. Like every domain error it leaves the
+    unit of work to be rolled back by the caller (views and tasks do), which undoes any
+    leg already applied.
+
+    With an ``idempotency_key`` already used, returns the first transaction unchanged.
+    """
+    previous = existing_transaction(idempotency_key)
+    if previous is not None:
+        return previous
+    legs = [(acct, int(amount)) for acct, amount in legs if int(amount) != 0]
+    if not legs:
+        raise UnbalancedTransaction("a transaction needs at least one non-zero leg")
+    if sum(amount for _acct, amount in legs) != 0:
+        raise UnbalancedTransaction(f"legs of {kind!r} do not sum to zero: {legs!r}")
+    db.session.flush()
+    for acct, amount in sorted(legs, key=lambda leg: leg[0].id):
+        _move_balance(acct, amount)
+    transaction = LedgerTransaction(
+        kind=kind, memo=(memo or "")[:300] or None,
+        ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None,
+        idempotency_key=idempotency_key,
+        actor_id=actor if isinstance(actor, int) or actor is None else actor.id)
+    db.session.add(transaction)
+    db.session.flush()
+    db.session.add_all(LedgerPosting(transaction_id=transaction.id, account_id=acct.id,
+                                     amount_fen=amount) for acct, amount in legs)
+    db.session.flush()
+    for acct, _amount in legs:
+        db.session.expire(acct, ["balance_fen"])
+    return transaction
+
+
+def _move_balance(acct, amount):
+    statement = update(LedgerAccount).where(LedgerAccount.id == acct.id)
+    if amount < 0 and not acct.allow_negative:
+        statement = statement.where(LedgerAccount.balance_fen + amount >= 0)
+    result = db.session.execute(
+        statement.values(balance_fen=LedgerAccount.balance_fen + amount)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InsufficientBalance(details={"account": acct.code, "needed_fen": -amount})
+
+
+def transfer(kind, source, target, amount_fen, **kwargs):
+    """Move ``amount_fen`` (> 0) from ``source`` to ``target``."""
+    if amount_fen <= 0:
+        raise UnbalancedTransaction("a transfer moves a positive amount")
+    return post(kind, [(source, -amount_fen), (target, amount_fen)], **kwargs)
+
+
+def balance(acct):
+    return db.session.execute(
+        select(LedgerAccount.balance_fen).where(LedgerAccount.id == acct.id)).scalar_one()
+
+
+def flow_total(acct, kinds, direction=-1):
+    """Sum of postings on ``acct`` in transactions of ``kinds``; ``direction`` -1 counts
+    money that left the account (as a positive figure), +1 money that came in."""
+    total = db.session.execute(
+        select(func.coalesce(func.sum(LedgerPosting.amount_fen), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .where(LedgerPosting.account_id == acct.id, LedgerTransaction.kind.in_(kinds),
+               LedgerPosting.amount_fen * direction > 0)
+    ).scalar_one()
+    return int(total) * direction
+
+
+def history(account_ids, limit=200):
+    return db.session.execute(
+        select(LedgerPosting).where(LedgerPosting.account_id.in_(account_ids))
+        .order_by(LedgerPosting.id.desc()).limit(limit)
+    ).scalars().all()
+
+
+# --- verification ---------------------------------------------------------------------
+
+_DOMAIN_INVARIANTS = []
+
+
+def invariant(func):
+    """Register a domain invariant: a function returning a list of violation strings."""
+    _DOMAIN_INVARIANTS.append(func)
+    return func
+
+
+def violations():
+    """Every broken invariant of the ledger, as readable sentences (empty when sound)."""
+    found = []
+    posting_sums = (select(LedgerPosting.transaction_id,
+                           func.sum(LedgerPosting.amount_fen).label("total"),
+                           func.count(LedgerPosting.id).label("legs"))
+                    .group_by(LedgerPosting.transaction_id).subquery())
+    for transaction_id, total, legs in db.session.execute(
+            select(posting_sums).where((posting_sums.c.total != 0) | (posting_sums.c.legs < 2))):
+        found.append(f"transaction {transaction_id} does not balance "
+                     f"(sum {total} fen over {legs} postings)")
+    orphan = db.session.execute(
+        select(LedgerTransaction.id).outerjoin(
+            posting_sums, posting_sums.c.transaction_id == LedgerTransaction.id)
+        .where(posting_sums.c.transaction_id.is_(None))).scalars().all()
+    found += [f"transaction {tid} has no postings" for tid in orphan]
+    account_sums = (select(LedgerPosting.account_id,
+                           func.sum(LedgerPosting.amount_fen).label("total"))
+                    .group_by(LedgerPosting.account_id).subquery())
+    for code, balance_fen, total in db.session.execute(
+            select(LedgerAccount.code, LedgerAccount.balance_fen, account_sums.c.total)
+            .outerjoin(account_sums, account_sums.c.account_id == LedgerAccount.id)
+            .where(LedgerAccount.balance_fen != func.coalesce(account_sums.c.total, 0))):
+        found.append(f"account {code} shows {balance_fen} fen but its postings sum to "
+                     f"{total or 0} fen")
+    for code, balance_fen in db.session.execute(
+            select(LedgerAccount.code, LedgerAccount.balance_fen)
+            .where(LedgerAccount.allow_negative.is_(False), LedgerAccount.balance_fen < 0)):
+        found.append(f"account {code} is negative ({balance_fen} fen)")
+    for check in _DOMAIN_INVARIANTS:
+        found += check()
+    return found

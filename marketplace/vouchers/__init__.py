@@ -1,0 +1,1 @@
+"""Voucher programmes, applications, vouchers and their budget."""

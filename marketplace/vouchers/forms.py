@@ -1,0 +1,96 @@
+"""Forms for programmes, applications and decisions (they validate, never save)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
+
+from marketplace.core.forms import MultiCheckboxField, YuanField
+
+
+def _percent_field(label):
+    return IntegerField(label, default=50, validators=[
+        InputRequired(), NumberRange(min=1, max=100, message=_l("Between 1 and 100."))])
+
+
+class ProgrammeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000,
+                                                                             max=2100)])
+    budget = YuanField(_l("Budget (yuan)"), validators=[DataRequired()])
+    applications_open_on = DateField(_l("Applications open on"), validators=[DataRequired()])
+    applications_close_on = DateField(_l("Applications close on"),
+                                      validators=[DataRequired()])
+    vouchers_valid_until = DateField(_l("Vouchers valid until"), validators=[DataRequired()])
+    share_tech_sme = _percent_field(_l("Voucher share for tech SMEs (%)"))
+    share_high_tech = _percent_field(_l("Voucher share for high-tech enterprises (%)"))
+    share_benchmark = _percent_field(_l("Voucher share for benchmark high-tech enterprises "
+                                        "(%)"))
+    cap_tech_sme = YuanField(_l("Cap per tech SME (yuan)"), default=200_000_00,
+                             validators=[DataRequired()])
+    cap_high_tech = YuanField(_l("Cap per high-tech enterprise (yuan)"), default=300_000_00,
+                              validators=[DataRequired()])
+    cap_benchmark = YuanField(_l("Cap per benchmark high-tech enterprise (yuan)"),
+                              default=500_000_00, validators=[DataRequired()])
+    min_order = YuanField(_l("Minimum order (yuan)"), default=5_000_00, minimum_fen=0,
+                          validators=[InputRequired()])
+    claim_deadline_days = IntegerField(_l("Days to claim after acceptance"), default=90,
+                                       validators=[InputRequired(),
+                                                   NumberRange(min=1, max=3650)])
+    eligible_categories = MultiCheckboxField(_l("Eligible service categories"),
+                                             validators=[Optional()])
+    note = StringField(_l("What changed (for the rule history)"),
+                       validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Save"))
+
+    def validate_applications_close_on(self, field):
+        if self.applications_open_on.data and field.data and \
+                field.data < self.applications_open_on.data:
+            raise ValidationError(_l("The window must close after it opens."))
+
+    def validate_vouchers_valid_until(self, field):
+        if self.applications_close_on.data and field.data and \
+                field.data < self.applications_close_on.data:
+            raise ValidationError(_l("Vouchers must stay valid after the window closes."))
+
+    def rule_values(self):
+        return {
+            "share_bp_tech_sme": self.share_tech_sme.data * 100,
+            "share_bp_high_tech": self.share_high_tech.data * 100,
+            "share_bp_benchmark": self.share_benchmark.data * 100,
+            "cap_fen_tech_sme": self.cap_tech_sme.data,
+            "cap_fen_high_tech": self.cap_high_tech.data,
+            "cap_fen_benchmark": self.cap_benchmark.data,
+            "min_order_fen": self.min_order.data,
+            "claim_deadline_days": self.claim_deadline_days.data,
+            "eligible_category_codes": list(self.eligible_categories.data or []),
+        }
+
+
+class ApplicationForm(FlaskForm):
+    requested = YuanField(_l("Amount requested (yuan)"), validators=[DataRequired()])
+    purpose = TextAreaField(_l("What will you buy with the voucher?"),
+                            validators=[DataRequired(), Length(min=10, max=2000)])
+    planned_categories = MultiCheckboxField(_l("Service categories you plan to buy"),
+                                            validators=[Optional()])
+    declares_no_double_funding = BooleanField(
+        _l("I declare that these services receive no other public funding."))
+    submit = SubmitField(_l("Submit the application"))
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[
+        ("approve", _l("Approve and issue the voucher")),
+        ("return", _l("Return for correction")),
+        ("reject", _l("Reject")),
+    ], validators=[DataRequired()])
+    amount = YuanField(_l("Amount to issue (yuan)"), validators=[Optional()],
+                       description=_l("Leave empty to issue the amount requested."))
+    comment = TextAreaField(_l("Comment (required to reject or return)"),
+                            validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Record the decision"))
+
+
+class WithdrawForm(FlaskForm):
+    submit = SubmitField(_l("Withdraw the application"))

@@ -1,0 +1,159 @@
+"""The life of an issued voucher: reservations, expiry, reminders, and its invariants."""
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from marketplace.core import audit, ledger
+from marketplace.core.errors import Conflict
+from marketplace.core.ledger import LedgerAccount
+from marketplace.core.states import transition
+from marketplace.core.tasks import nightly_job
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+from marketplace.vouchers import services
+from marketplace.vouchers.models import Programme, Voucher, VoucherStatus
+
+REMINDER_DAYS = (30, 7)
+
+
+class InsufficientVoucherBalance(Conflict):
+    code = "insufficient_voucher_balance"
+    default_message = _l("The voucher does not have enough available balance.")
+
+
+class VoucherNotActive(Conflict):
+    code = "voucher_not_active"
+    default_message = _l("The voucher is expired or revoked.")
+
+
+def lock_voucher(voucher_id):
+    query = select(Voucher).where(Voucher.id == voucher_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Voucher)
+    voucher = db.session.execute(query).unique().scalar_one()
+    db.session.refresh(voucher)
+    return voucher
+
+
+def reserve(voucher, amount_fen, *, ref, actor=None, idempotency_key=None):
+    """available → reserved; refused (nothing moved) when the balance does not cover it."""
+    if voucher.status != VoucherStatus.ACTIVE:
+        raise VoucherNotActive()
+    try:
+        return ledger.transfer(services.RESERVE, services.voucher_available_account(voucher),
+                               services.voucher_reserved_account(voucher), amount_fen,
+                               ref=ref, actor=actor, idempotency_key=idempotency_key)
+    except ledger.InsufficientBalance:
+        raise InsufficientVoucherBalance(details={"voucher_id": voucher.id,
+                                                  "needed_fen": amount_fen})
+
+
+def release(voucher, amount_fen, *, ref, actor=None, idempotency_key=None):
+    """reserved → available (a contract cancelled or a claim rejected)."""
+    return ledger.transfer(services.RELEASE, services.voucher_reserved_account(voucher),
+                           services.voucher_available_account(voucher), amount_fen,
+                           ref=ref, actor=actor, idempotency_key=idempotency_key)
+
+
+def expire(voucher, actor=None):
+    """Mark the voucher expired and return its unspent available value to the pool.
+    Reserved value stays with the contracts that hold it."""
+    available = services.voucher_available_account(voucher)
+    remaining = ledger.balance(available)
+    if remaining > 0:
+        ledger.transfer(services.EXPIRY, available,
+                        services._pool_account(voucher.programme), remaining,
+                        ref=("voucher", voucher.id), actor=actor,
+                        idempotency_key=f"voucher-expiry:{voucher.id}")
+    transition(voucher, "expire", actor=actor, data={"returned_fen": remaining})
+    return remaining
+
+
+@nightly_job
+def expire_due_vouchers(today=None):
+    """Expire every active voucher past its end date. Returns how many."""
+    today = today or date.today()
+    due = db.session.execute(
+        select(Voucher.id).where(Voucher.status == VoucherStatus.ACTIVE,
+                                 Voucher.expires_on < today)).scalars().all()
+    for voucher_id in due:
+        expire(lock_voucher(voucher_id))
+    return len(due)
+
+
+@nightly_job
+def send_expiry_reminders(today=None):
+    """Remind firms 30 and 7 days before expiry: each reminder once, never twice."""
+    from marketplace.accounts.models import User
+    from marketplace.notifications.services import notify
+
+    today = today or date.today()
+    sent = 0
+    for days in REMINDER_DAYS:
+        column = getattr(Voucher, f"reminder_{days}_sent_dt")
+        due = db.session.execute(
+            select(Voucher).where(Voucher.status == VoucherStatus.ACTIVE, column.is_(None),
+                                  Voucher.expires_on <= today + timedelta(days=days),
+                                  Voucher.expires_on >= today)).scalars().all()
+        for voucher in due:
+            if days == 30 and voucher.expires_on <= today + timedelta(days=7):
+                # Issued or found late: the 7-day reminder says it all; do not send both.
+                voucher.reminder_30_sent_dt = now_utc()
+                continue
+            setattr(voucher, f"reminder_{days}_sent_dt", now_utc())
+            balance = ledger.balance(services.voucher_available_account(voucher))
+            members = db.session.execute(
+                select(User).where(User.organisation_id == voucher.firm_id,
+                                   User.is_active_account.is_(True))).scalars().all()
+            for member in members:
+                notify(member, "voucher_expiring", days=days,
+                       expires_on=voucher.expires_on.isoformat(),
+                       available=balance / 100, link=f"/vouchers/{voucher.id}")
+            audit.record(voucher, f"reminder_{days}", data={"available_fen": balance})
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+# --- invariants checked by `flask ledger verify` --------------------------------------
+
+@ledger.invariant
+def programmes_never_over_issued():
+    """Pool + issued − returned = budget, for every programme; the pool never negative."""
+    problems = []
+    for programme in db.session.execute(select(Programme)).scalars():
+        figures = services.budget_figures(programme)
+        issued, returned = figures["issued_fen"], figures["expired_fen"]
+        if figures["available_fen"] + issued - returned != figures["budget_fen"]:
+            problems.append(
+                f"programme {programme.id}: pool {figures['available_fen']} + issued {issued}"
+                f" - returned {returned} != budget {figures['budget_fen']}")
+        if issued - returned > figures["budget_fen"]:
+            problems.append(f"programme {programme.id} is over-issued")
+    return problems
+
+
+@ledger.invariant
+def vouchers_add_up():
+    """available + reserved + spent + expired = face value, for every voucher."""
+    problems = []
+    accounts = dict(db.session.execute(
+        select(LedgerAccount.code, LedgerAccount.balance_fen)
+        .where(LedgerAccount.owner_type == "voucher")).all())
+    for voucher in db.session.execute(select(Voucher)).scalars():
+        if voucher.available_code not in accounts:
+            problems.append(f"voucher {voucher.id} has no ledger accounts")
+            continue
+        figures = services.voucher_balances(voucher)
+        total = (figures["available_fen"] + figures["reserved_fen"] + figures["spent_fen"]
+                 + figures["expired_fen"])
+        if total != voucher.face_value_fen:
+            problems.append(f"voucher {voucher.id}: available + reserved + spent + expired "
+                            f"= {total} != face value {voucher.face_value_fen}")
+    return problems
+
+
+def count_vouchers(programme_id):
+    return db.session.execute(select(func.count(Voucher.id))
+                              .where(Voucher.programme_id == programme_id)).scalar_one()

@@ -1,0 +1,57 @@
+"""Outbox consumers of the voucher domain: tell people what happened."""
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role, User
+from marketplace.core import outbox
+from marketplace.core.money import format_fen
+from marketplace.extensions import db
+from marketplace.notifications.services import notify
+from marketplace.vouchers.models import ApplicationStatus, Voucher, VoucherApplication
+
+
+def _firm_members(firm_id):
+    return db.session.execute(
+        select(User).where(User.organisation_id == firm_id,
+                           User.is_active_account.is_(True))).scalars().all()
+
+
+def _staff(role):
+    return db.session.execute(
+        select(User).where(User.role == role, User.is_active_account.is_(True))).scalars().all()
+
+
+@outbox.handler("vouchers.application_submitted")
+def tell_about_submission(application_id):
+    application = db.session.get(VoucherApplication, application_id)
+    params = {"programme": application.programme.name,
+              "amount": format_fen(application.requested_fen)}
+    link = f"/vouchers/applications/{application.id}"
+    for member in _firm_members(application.firm_id):
+        notify(member, "application_received", link=link, **params)
+    for auditor in _staff(Role.AUDITOR):
+        notify(auditor, "application_to_review", firm=application.firm.name,
+               link=f"/review/voucher-applications/{application.id}", **params)
+
+
+@outbox.handler("vouchers.application_decided")
+def tell_about_decision(application_id):
+    application = db.session.get(VoucherApplication, application_id)
+    link = f"/vouchers/applications/{application.id}"
+    params = {"programme": application.programme.name}
+    if application.status == ApplicationStatus.APPROVED:
+        voucher = db.session.execute(select(Voucher).where(
+            Voucher.application_id == application.id)).scalar_one()
+        kind = "application_approved"
+        params.update(amount=format_fen(voucher.face_value_fen),
+                      expires_on=voucher.expires_on.isoformat())
+        link = f"/vouchers/{voucher.id}"
+    elif application.status == ApplicationStatus.REJECTED:
+        kind = "application_rejected"
+        params["comment"] = application.decision_comment or ""
+    elif application.status == ApplicationStatus.RETURNED:
+        kind = "application_returned"
+        params["comment"] = application.decision_comment or ""
+    else:
+        return  # decided and then withdrawn before this ran: nothing to tell
+    for member in _firm_members(application.firm_id):
+        notify(member, kind, link=link, **params)

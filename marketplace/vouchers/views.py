@@ -1,0 +1,208 @@
+"""Pages of the voucher domain: firms apply and follow, auditors decide, the public sees
+the budget meter."""
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.agencies.reference import active_categories
+from marketplace.core.errors import DomainError
+from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
+from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.extensions import db
+from marketplace.vouchers import permissions as perms
+from marketplace.vouchers import rules as eligibility
+from marketplace.vouchers import services
+from marketplace.vouchers.forms import ApplicationForm, DecisionForm, WithdrawForm
+from marketplace.vouchers.models import ApplicationStatus, Voucher, VoucherApplication
+
+bp = Blueprint("vouchers", __name__)
+
+
+def _category_choices(field):
+    locale = str(get_locale() or "zh")
+    field.choices = [(c.code, c.display_name(locale)) for c in active_categories()]
+
+
+def _ineligible_reasons(error):
+    return [item["message"] for item in (error.details or {}).get("failed", [])]
+
+
+@bp.route("/programmes")
+@access(is_authenticated)
+def programmes():
+    today = date.today()
+    return render_template("vouchers/programmes.html", programmes=services.all_programmes(),
+                           today=today, can_apply=perms.can_apply_for_voucher(current_user))
+
+
+@bp.route("/programmes/<int:programme_id>/apply", methods=["GET", "POST"])
+@access(perms.can_apply_for_voucher)
+def apply(programme_id):
+    programme = services.get_programme(programme_id)
+    form = ApplicationForm()
+    _category_choices(form.planned_categories)
+    reasons = []
+    if form.validate_on_submit():
+        try:
+            application = services.apply_for_voucher(
+                firm=current_user.organisation, applicant=current_user, programme=programme,
+                requested_fen=form.requested.data, purpose=form.purpose.data.strip(),
+                planned_category_codes=form.planned_categories.data or [],
+                declares_no_double_funding=form.declares_no_double_funding.data)
+        except DomainError as error:
+            db.session.rollback()
+            reasons = _ineligible_reasons(error)
+            if not reasons:
+                apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your application is submitted. The bureau's auditors will review it."),
+                  "success")
+            return redirect(url_for("vouchers.application", application_id=application.id))
+    rules = programme.current_rules
+    cap = rules.cap_for(current_user.organisation.firm_tier) \
+        if current_user.organisation.firm_tier else None
+    return render_template("vouchers/apply.html", form=form, programme=programme,
+                           rules=rules, cap=cap, reasons=reasons), 422 if reasons else 200
+
+
+@bp.route("/vouchers")
+@access(perms.can_apply_for_voucher)
+def my_vouchers():
+    firm = current_user.organisation
+    vouchers = [(v, services.voucher_balances(v)) for v in services.vouchers_of_firm(firm)]
+    return render_template("vouchers/mine.html", vouchers=vouchers,
+                           applications=services.applications_of_firm(firm),
+                           open_programmes=services.open_programmes())
+
+
+@bp.route("/vouchers/<int:voucher_id>")
+@access(is_authenticated)
+def voucher(voucher_id):
+    found = db.session.get(Voucher, voucher_id)
+    require_visible(perms.can_view_voucher, found)
+    return render_template("vouchers/voucher.html", voucher=found,
+                           balances=services.voucher_balances(found),
+                           history=services.voucher_history(found))
+
+
+@bp.route("/vouchers/applications/<int:application_id>", methods=["GET", "POST"])
+@access(is_authenticated)
+def application(application_id):
+    found = db.session.get(VoucherApplication, application_id)
+    require_visible(perms.can_view_application, found)
+    can_change = perms.can_change_application(current_user, found) and \
+        found.status == ApplicationStatus.RETURNED
+    form = ApplicationForm(obj=None)
+    _category_choices(form.planned_categories)
+    reasons = []
+    if request.method == "GET" and can_change:
+        form.requested.data = found.requested_fen
+        form.purpose.data = found.purpose
+        form.planned_categories.data = found.planned_categories
+        form.declares_no_double_funding.data = found.declares_no_double_funding
+    if request.method == "POST":
+        if not can_change:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.resubmit_application(
+                    found, actor=current_user, requested_fen=form.requested.data,
+                    purpose=form.purpose.data.strip(),
+                    planned_category_codes=form.planned_categories.data or [],
+                    declares_no_double_funding=form.declares_no_double_funding.data)
+            except DomainError as error:
+                db.session.rollback()
+                reasons = _ineligible_reasons(error)
+                if not reasons:
+                    apply_domain_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your corrected application is submitted again."), "success")
+                return redirect(url_for("vouchers.application", application_id=found.id))
+    issued = db.session.query(Voucher).filter_by(application_id=found.id).one_or_none()
+    return render_template("vouchers/application.html", application=found, form=form,
+                           can_change=can_change, reasons=reasons, issued=issued,
+                           checks=[(c, eligibility.describe(c))
+                                   for c in found.eligibility_results],
+                           withdraw_form=WithdrawForm())
+
+
+@bp.route("/vouchers/applications/<int:application_id>/withdraw", methods=["POST"])
+@access(perms.can_apply_for_voucher)
+def withdraw(application_id):
+    found = db.session.get(VoucherApplication, application_id)
+    require_visible(perms.can_change_application, found)
+    try:
+        services.withdraw_application(found, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The application is withdrawn."), "info")
+    return redirect(url_for("vouchers.my_vouchers"))
+
+
+@bp.route("/review/voucher-applications")
+@access(perms.can_decide_application | perms.can_view_budget)
+def review_queue():
+    status = request.args.get("status", ApplicationStatus.SUBMITTED.value)
+    chosen = ApplicationStatus(status) if status in {s.value for s in ApplicationStatus} \
+        else None
+    programme_id = request.args.get("programme", type=int)
+    pagination = db.paginate(services.review_queue(chosen, programme_id),
+                             page=page_argument(), per_page=20, error_out=False)
+    return render_template("vouchers/review_queue.html", pagination=pagination,
+                           status=status, statuses=list(ApplicationStatus),
+                           programmes=services.all_programmes(), programme_id=programme_id)
+
+
+@bp.route("/review/voucher-applications/<int:application_id>", methods=["GET", "POST"])
+@access(perms.can_decide_application | perms.can_view_budget)
+def review(application_id):
+    found = db.session.get(VoucherApplication, application_id)
+    require_visible(perms.can_view_application, found)
+    form = DecisionForm()
+    if request.method == "POST":
+        if not perms.can_decide_application(current_user, found):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.decide_application(found, actor=current_user,
+                                            decision=form.decision.data,
+                                            amount_fen=form.amount.data,
+                                            comment=form.comment.data)
+            except DomainError as error:
+                db.session.rollback()
+                apply_domain_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The decision is recorded and the firm is told."), "success")
+                return redirect(url_for("vouchers.review_queue"))
+    found = db.session.get(VoucherApplication, application_id)
+    checks = services.current_checks(found)
+    firm = found.firm
+    cap = found.programme.current_rules.cap_for(firm.firm_tier) if firm.firm_tier else None
+    return render_template("vouchers/review.html", application=found, form=form,
+                           checks=[(c, eligibility.describe(c)) for c in checks], cap=cap,
+                           budget=services.budget_figures(found.programme),
+                           can_decide=perms.can_decide_application(current_user, found))
+
+
+@bp.route("/programmes/<int:programme_id>/budget")
+@access(perms.can_view_budget)
+def programme_budget(programme_id):
+    programme = services.get_programme(programme_id)
+    return render_template("vouchers/budget.html", programme=programme,
+                           figures=services.budget_figures(programme))
+
+
+@bp.route("/budget")
+@access(anyone)
+def public_budget():
+    meters = [(p, services.budget_figures(p)) for p in services.all_programmes()]
+    return render_template("vouchers/public_budget.html", meters=meters)
