@@ -65,6 +65,11 @@ def register_extensions(app):
     else:
         app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "hc-" + app.config["CELERY_QUEUE"])
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        # limiter.reset() deletes every key under the storage's prefix ("LIMITS" unless
+        # told): keep each queue's (deployment's, test run's) limits under its own.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                              {"key_prefix": "LIMITS-hc-" + app.config["CELERY_QUEUE"]})
     # Initialise the limiter (storage, request hooks) even when RATELIMIT_ENABLED is off:
     # Flask-Limiter skips both for a disabled app, so it could never be switched on later.
     enabled = app.config.get("RATELIMIT_ENABLED", True)

@@ -30,5 +30,9 @@ def domain_error_response(error):
 
 def http_error_response(error: HTTPException):
     status = error.code or 500
-    return error_response(status, HTTP_CODES.get(status, "error"),
-                          error.description or error.name)
+    response = error_response(status, HTTP_CODES.get(status, "error"),
+                              error.description or error.name)
+    for name, value in error.get_headers():  # Allow on a 405, as HTTP requires
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

@@ -159,6 +159,15 @@ def sweep(older_than_seconds=30, limit=500):
     ).scalars().all()
     if not ids:
         return 0
+    # Stamp and commit before dispatching: were the stamp's row locks still held when a
+    # worker took the task, its SELECT ... SKIP LOCKED would skip the message until the
+    # next sweep. (A failed dispatch leaves the stamp; the next sweep still retries.)
+    db.session.execute(
+        OutboxMessage.__table__.update()
+        .where(OutboxMessage.id.in_(ids))
+        .values(dispatched_dt=now_utc())
+    )
+    db.session.commit()
     dispatched = 0
     for message_id in ids:
         try:
@@ -167,11 +176,4 @@ def sweep(older_than_seconds=30, limit=500):
         except Exception as exc:
             log.warning("outbox sweep could not dispatch message %s: %s", message_id, exc)
             break
-    if dispatched:
-        db.session.execute(
-            OutboxMessage.__table__.update()
-            .where(OutboxMessage.id.in_(ids[:dispatched]))
-            .values(dispatched_dt=now_utc())
-        )
-        db.session.commit()
     return dispatched

@@ -1,0 +1,136 @@
+"""The migrations build the whole schema, tear it down, build it again, and match the
+models exactly (what `flask db check` checks), on a fresh PostgreSQL database."""
+import logging
+import os
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from config import normalise_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "migrations"
+
+
+def admin_url():
+    url = os.environ.get("TEST_DATABASE_ADMIN_URL")
+    if not url:  # the maintenance database of the test server
+        url = urlunsplit(urlsplit(os.environ["TEST_DATABASE_URL"])._replace(path="/postgres"))
+    for prefix in ("postgresql+psycopg://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql://" + url[len(prefix):]
+    return url
+
+
+@pytest.fixture
+def fresh_database():
+    """An empty database on the test server (dropped afterwards, connections and all)."""
+    import psycopg
+    from psycopg import sql
+
+    admin = admin_url()
+    name = f"hc_migrations_{secrets.token_hex(4)}"
+    try:
+        connection = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    except psycopg.Error as exc:
+        pytest.skip(f"cannot create databases through TEST_DATABASE_ADMIN_URL: {exc}")
+    with connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield urlunsplit(urlsplit(admin)._replace(path="/" + name))
+        finally:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                               .format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def isolated_globals(app):
+    """Creating a second app rebinds process-wide state: the current and default Celery
+    app (which ``shared_task`` resolves to) and, through Alembic's env.py, the logging
+    configuration. Put them back for the tests that follow."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    celery = app.extensions["celery"]
+    celery.set_current()
+    celery.set_default()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def schema_differences(db):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def enum_types(db):
+    with db.engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE t.typtype = 'e' AND n.nspname = 'public'")).scalars().all()
+
+
+@pytest.mark.postgres
+def test_upgrade_downgrade_upgrade_matches_the_models(fresh_database, isolated_globals):
+    from flask_migrate import downgrade, upgrade
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    other = create_app({"CONFIG_NAME": "testing",
+                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
+    with other.app_context():
+        try:
+            assert db.engine.url.database == urlsplit(fresh_database).path[1:]
+            model_tables = set(db.metadata.tables)
+
+            upgrade()
+            assert set(inspect(db.engine).get_table_names()) == model_tables | {
+                "alembic_version"}
+            assert schema_differences(db) == []
+
+            downgrade(revision="base")
+            assert inspect(db.engine).get_table_names() == ["alembic_version"]
+            assert enum_types(db) == [], "the downgrade left enum types behind"
+
+            upgrade()
+            assert set(inspect(db.engine).get_table_names()) == model_tables | {
+                "alembic_version"}
+            differences = schema_differences(db)
+            assert differences == [], ("the models and the migrations differ; run "
+                                       "`flask db migrate`:\n" + "\n".join(map(str, differences)))
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def revision_files():
+    return sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py")
+                  if p.name != "__init__.py")
+
+
+def test_revision_files_are_named_by_date():
+    names = revision_files()
+    assert names, "no revision files found"
+    for name in names:
+        match = re.match(r"(\d{8})_", name)
+        assert match, f"{name} does not start with YYYYMMDD_ (see file_template in alembic.ini)"
+        datetime.strptime(match.group(1), "%Y%m%d")  # a real date
+
+
+def test_the_revisions_form_a_single_line():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}; merge them"
+    assert len(script.get_bases()) == 1
