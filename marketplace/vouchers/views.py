@@ -63,10 +63,12 @@ def apply(programme_id):
                   "success")
             return redirect(url_for("vouchers.application", application_id=application.id))
     rules = programme.current_rules
-    cap = rules.cap_for(current_user.organisation.firm_tier) \
-        if current_user.organisation.firm_tier else None
+    tier = current_user.organisation.firm_tier
+    cap = rules.cap_for(tier) if tier else None
+    share_pct = (rules.share_bp_for(tier) if tier else rules.share_bp_tech_sme) // 100
     return render_template("vouchers/apply.html", form=form, programme=programme,
-                           rules=rules, cap=cap, reasons=reasons), 422 if reasons else 200
+                           rules=rules, cap=cap, share_pct=share_pct,
+                           reasons=reasons), 422 if reasons else 200
 
 
 @bp.route("/vouchers")
