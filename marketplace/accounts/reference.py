@@ -30,17 +30,22 @@ def reference_seeder(func):
     return func
 
 
-@reference_seeder
-def ensure_districts():
-    existing = set(db.session.execute(select(District.code)).scalars())
+def ensure_coded_rows(model, rows):
+    """Insert the ``(code, name_zh, name_en)`` rows whose code is missing, in list order."""
+    existing = set(db.session.execute(select(model.code)).scalars())
     added = 0
-    for order, (code, name_zh, name_en) in enumerate(DEFAULT_DISTRICTS):
+    for order, (code, name_zh, name_en) in enumerate(rows):
         if code not in existing:
-            db.session.add(District(code=code, name_zh=name_zh, name_en=name_en,
-                                    sort_order=order * 10))
+            db.session.add(model(code=code, name_zh=name_zh, name_en=name_en,
+                                 sort_order=order * 10))
             added += 1
     db.session.flush()
     return added
+
+
+@reference_seeder
+def ensure_districts():
+    return ensure_coded_rows(District, DEFAULT_DISTRICTS)
 
 
 def seed_reference_data():

@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from marketplace.accounts.reference import reference_seeder
+from marketplace.accounts.reference import ensure_coded_rows, reference_seeder
 from marketplace.agencies.models import ServiceCategory
 from marketplace.extensions import db
 
@@ -19,15 +19,7 @@ DEFAULT_CATEGORIES = (
 
 @reference_seeder
 def ensure_categories():
-    existing = set(db.session.execute(select(ServiceCategory.code)).scalars())
-    added = 0
-    for order, (code, name_zh, name_en) in enumerate(DEFAULT_CATEGORIES):
-        if code not in existing:
-            db.session.add(ServiceCategory(code=code, name_zh=name_zh, name_en=name_en,
-                                           sort_order=order * 10))
-            added += 1
-    db.session.flush()
-    return added
+    return ensure_coded_rows(ServiceCategory, DEFAULT_CATEGORIES)
 
 
 def active_categories():
