@@ -3,7 +3,7 @@ import hashlib
 import re
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, func
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -222,7 +222,3 @@ Invitation.TRANSITIONS = TransitionTable({
 def lower_email(email):
     return (email or "").strip().lower()
 
-
-def email_taken(email):
-    return db.session.query(User.id).filter(func.lower(User.email) == lower_email(email)) \
-        .first() is not None

@@ -10,7 +10,7 @@ from marketplace.accounts.models import (ApiToken, District, FirmTier, Invitatio
                                          Organisation, OrganisationKind, Role, User,
                                          lower_email)
 from marketplace.core import audit
-from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -329,9 +329,3 @@ def save_district(actor, *, district=None, code, name_zh, name_en, is_active, so
                  data={"code": code, "name_zh": name_zh, "is_active": is_active})
     return district
 
-
-def get_or_404(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        raise NotFound()
-    return obj

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from marketplace.accounts import permissions as perms
 from marketplace.accounts import services

@@ -3,8 +3,7 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.accounts import services as accounts
-from marketplace.api.errors import (ApiError, domain_error_response, error_response,
-                                    http_error_response)
+from marketplace.api.errors import ApiError, domain_error_response
 from marketplace.api.spec import build_openapi, operation
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone
@@ -93,16 +92,3 @@ def openapi_document():
 def docs():
     return render_template("api/docs.html")
 
-
-def register_api_error_handlers(app):
-    """JSON errors for every failure under /api/, HTML elsewhere."""
-    from werkzeug.exceptions import HTTPException
-
-    @app.errorhandler(ApiError)
-    def _api_error(error):
-        return domain_error_response(error)
-
-    def is_api_request():
-        return request.path.startswith(PREFIX + "/") or request.path == PREFIX
-
-    return is_api_request, error_response, http_error_response, HTTPException

@@ -171,14 +171,5 @@ def verify_chain(session=None, batch_size=5000):
             last_id = row.id
 
 
-def history_of(obj, object_type=None):
-    object_type = object_type or type(obj).__name__
-    return db.session.execute(
-        select(AuditRecord)
-        .where(AuditRecord.object_type == object_type, AuditRecord.object_id == str(obj.id))
-        .order_by(AuditRecord.id)
-    ).scalars().all()
-
-
 def new_request_id():
     return uuid.uuid4().hex

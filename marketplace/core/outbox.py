@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import BigInteger, Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from marketplace.core.rows import for_update
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
@@ -119,9 +120,7 @@ def process_message(message_id):
     """Run the handler of one message exactly once. Returns True if it ran now."""
     query = select(OutboxMessage).where(OutboxMessage.id == message_id,
                                         OutboxMessage.processed_dt.is_(None))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    message = db.session.execute(query).scalar_one_or_none()
+    message = db.session.execute(for_update(query, skip_locked=True)).scalar_one_or_none()
     if message is None:
         db.session.rollback()
         return False  # already processed, or another worker holds it right now

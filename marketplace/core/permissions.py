@@ -23,10 +23,7 @@ class Predicate:
     def __call__(self, user, obj=None):
         if user is None or not getattr(user, "is_authenticated", False):
             user = None
-        try:
-            return bool(self.func(user, obj))
-        except TypeError:
-            raise
+        return bool(self.func(user, obj))
 
     def __and__(self, other):
         return Predicate(lambda u, o=None: self(u, o) and other(u, o),

@@ -1,8 +1,6 @@
 """Helpers shared by the HTML views: domain errors into forms, pagination arguments."""
 from flask import flash, request
-from flask_babel import gettext as _
 
-from marketplace.core.errors import DomainError
 
 
 def apply_domain_error(form, error):
@@ -24,9 +22,3 @@ def page_argument(default=1):
     except (TypeError, ValueError):
         return default
 
-
-def flash_saved():
-    flash(_("Saved."), "success")
-
-
-__all__ = ["DomainError", "apply_domain_error", "page_argument", "flash_saved"]

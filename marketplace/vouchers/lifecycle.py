@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from marketplace.core import audit, ledger
 from marketplace.core.errors import Conflict
 from marketplace.core.ledger import LedgerAccount
+from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import now_utc
@@ -28,9 +29,7 @@ class VoucherNotActive(Conflict):
 
 
 def lock_voucher(voucher_id):
-    query = select(Voucher).where(Voucher.id == voucher_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Voucher)
+    query = for_update(select(Voucher).where(Voucher.id == voucher_id), of=Voucher)
     voucher = db.session.execute(query).unique().scalar_one()
     db.session.refresh(voucher)
     return voucher
@@ -173,7 +172,3 @@ def vouchers_add_up():
                             f"= {total} != face value {face_value}")
     return problems
 
-
-def count_vouchers(programme_id):
-    return db.session.execute(select(func.count(Voucher.id))
-                              .where(Voucher.programme_id == programme_id)).scalar_one()

@@ -1,7 +1,6 @@
 """Who may do what with programmes, applications and vouchers."""
-from marketplace.accounts.permissions import (belongs_to_organisation, is_admin, is_auditor,
-                                              is_firm_member, is_reviewer, is_staff,
-                                              is_supervisor)
+from marketplace.accounts.permissions import (is_admin, is_auditor, is_firm_member,
+                                              is_reviewer, is_staff)
 from marketplace.core.permissions import predicate
 
 
@@ -50,7 +49,3 @@ def can_view_budget(user, obj=None):
     """The bureau's detailed budget meter (the public one needs no login)."""
     return is_staff(user)
 
-
-__all__ = ["can_manage_programmes", "can_apply_for_voucher", "can_view_application",
-           "can_change_application", "can_decide_application", "can_view_voucher",
-           "can_view_budget", "belongs_to_organisation", "is_supervisor"]

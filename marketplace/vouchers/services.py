@@ -5,10 +5,10 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import Organisation
 from marketplace.core import audit, ledger, outbox
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.ledger import AccountKind
+from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -265,9 +265,8 @@ def withdraw_application(application, *, actor):
 
 def lock_application(application_id):
     """Load an application with a row lock so two reviewers cannot decide it twice."""
-    query = select(VoucherApplication).where(VoucherApplication.id == application_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=VoucherApplication)
+    query = for_update(select(VoucherApplication)
+                       .where(VoucherApplication.id == application_id), of=VoucherApplication)
     application = db.session.execute(query).unique().scalar_one_or_none()
     if application is None:
         raise NotFound()
@@ -392,6 +391,3 @@ def voucher_history(voucher):
                 ledger.find_account(voucher.reserved_code)]
     return ledger.history([a.id for a in accounts if a is not None])
 
-
-def firm_of(organisation_id):
-    return db.session.get(Organisation, organisation_id)

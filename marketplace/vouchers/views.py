@@ -26,8 +26,14 @@ def _category_choices(field):
     field.choices = [(c.code, c.display_name(locale)) for c in active_categories()]
 
 
-def _ineligible_reasons(error):
-    return [item["message"] for item in (error.details or {}).get("failed", [])]
+def _refusal_reasons(form, error):
+    """Roll back a refused submission; return the failed eligibility rules to list above
+    the form, or put any other refusal next to its field."""
+    db.session.rollback()
+    reasons = [item["message"] for item in (error.details or {}).get("failed", [])]
+    if not reasons:
+        apply_domain_error(form, error)
+    return reasons
 
 
 @bp.route("/programmes")
@@ -53,10 +59,7 @@ def apply(programme_id):
                 planned_category_codes=form.planned_categories.data or [],
                 declares_no_double_funding=form.declares_no_double_funding.data)
         except DomainError as error:
-            db.session.rollback()
-            reasons = _ineligible_reasons(error)
-            if not reasons:
-                apply_domain_error(form, error)
+            reasons = _refusal_reasons(form, error)
         else:
             db.session.commit()
             flash(_("Your application is submitted. The bureau's auditors will review it."),
@@ -117,10 +120,7 @@ def application(application_id):
                     planned_category_codes=form.planned_categories.data or [],
                     declares_no_double_funding=form.declares_no_double_funding.data)
             except DomainError as error:
-                db.session.rollback()
-                reasons = _ineligible_reasons(error)
-                if not reasons:
-                    apply_domain_error(form, error)
+                reasons = _refusal_reasons(form, error)
             else:
                 db.session.commit()
                 flash(_("Your corrected application is submitted again."), "success")

@@ -13,9 +13,9 @@ document.addEventListener("change", function (event) {
     if (tier) { tier.hidden = target.value !== "firm"; }
   }
 });
-// Bars whose size comes from data (style attributes would need 'unsafe-inline').
+// Bars sized by a whole-number percentage the server computes from fen (no inline style: CSP).
 document.querySelectorAll("[data-share]").forEach(function (node) {
-  var share = Math.max(0, Math.min(100, parseFloat(node.getAttribute("data-share")) || 0));
+  var share = Math.max(0, Math.min(100, parseInt(node.getAttribute("data-share"), 10) || 0));
   node.style.width = share + "%";
   node.setAttribute("aria-hidden", "true");
 });
