@@ -81,6 +81,11 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute"
     API_PAGE_SIZE_MAX = 100
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    # the agency registry
+    AGENCY_NOTICE_DAYS = 7
+    DOCUMENT_WARNING_DAYS = 30
+    SUSPEND_ON_EXPIRED_DOCUMENT = True
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     OUTBOX_SWEEP_SECONDS = 30
     LOG_LEVEL = "INFO"
@@ -102,6 +107,10 @@ class Config:
                      "CELERY_QUEUE"):
             settings[name] = _env(name, settings[name])
         settings["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)
+        for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES"):
+            settings[name] = _env_int(name, settings[name])
+        settings["SUSPEND_ON_EXPIRED_DOCUMENT"] = _env_bool(
+            "SUSPEND_ON_EXPIRED_DOCUMENT", cls.SUSPEND_ON_EXPIRED_DOCUMENT)
         settings["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", cls.MAIL_USE_TLS)
         settings["BABEL_DEFAULT_LOCALE"] = _env("DEFAULT_LOCALE", cls.BABEL_DEFAULT_LOCALE)
         settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)

@@ -8,3 +8,6 @@ from marketplace.agencies.models import ServiceCategory  # noqa: F401
 from marketplace.core.ledger import LedgerAccount, LedgerPosting, LedgerTransaction  # noqa: F401
 from marketplace.vouchers.models import (Programme, ProgrammeRuleVersion,  # noqa: F401
                                          Voucher, VoucherApplication)
+from marketplace.agencies.models import (AgencyProfile, Objection,  # noqa: F401
+                                         QualificationDocument)
+from marketplace.catalogue.models import AgencyScorecard, Offering  # noqa: F401

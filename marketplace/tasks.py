@@ -6,3 +6,7 @@ from marketplace.vouchers import lifecycle as voucher_lifecycle  # noqa: F401
 from marketplace.vouchers import tasks as voucher_tasks  # noqa: F401
 from marketplace.agencies import reference as agency_reference  # noqa: F401  (seeder)
 from marketplace.vouchers import labels as voucher_labels  # noqa: F401
+from marketplace.agencies import lifecycle as agency_lifecycle  # noqa: F401
+from marketplace.agencies import tasks as agency_tasks  # noqa: F401
+from marketplace.catalogue import tasks as catalogue_tasks  # noqa: F401
+from marketplace.agencies import labels as agency_labels  # noqa: F401

@@ -64,6 +64,7 @@ def app():
 
     application = create_app("testing")
     application.test_client_class = IsolatedClient
+    application.config["UPLOAD_DIR"] = tempfile.mkdtemp(prefix="hc-uploads-")
     with application.app_context():
         upgrade()  # the schema is only ever made by the migrations, here too
         _reset_database(application)

@@ -128,3 +128,82 @@ def make_voucher(programme=None, amount_fen=100_000_00, auditor=None, firm_membe
     application = make_application(programme, firm_member, requested_fen=amount_fen)
     return services.decide_application(application, actor=auditor or staff("auditor"),
                                        decision="approve")
+
+
+# --- the agency registry and the catalogue ----------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def make_agency_profile(member=None, status="admitted", *, in_city=True, agency_type=None,
+                        category_codes=("testing",), licence_expires_on=None, **fields):
+    """An agency (its owner ``member``) with a complete application, driven through the
+    real services to ``status``: draft, submitted, public_notice, admitted, suspended,
+    removed. Returns the profile."""
+    import io
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from marketplace.agencies import services
+    from marketplace.agencies.models import AgencyType, DocumentKind, ServiceCategory
+    from marketplace.core.timeutil import now_utc
+
+    member = member or AgencyMemberFactory()
+    auditor = fields.pop("auditor", None) or staff("auditor")
+    profile = services.profile_of(member.organisation)
+    categories = db.session.execute(select(ServiceCategory.id).where(
+        ServiceCategory.code.in_(category_codes))).scalars().all()
+    services.update_profile(
+        profile, member, category_ids=categories,
+        agency_type=AgencyType(agency_type or "local_intermediary"), in_city=in_city,
+        home_city=None if in_city else fields.pop("home_city", "武汉"),
+        introduction=fields.pop("introduction", "本机构提供检验检测与技术咨询服务，服务南昌企业。"),
+        staff_count=fields.pop("staff_count", 20),
+        qualified_staff_count=fields.pop("qualified_staff_count", 8),
+        staff_qualifications=fields.pop("staff_qualifications", "高级工程师5名，专利代理师3名"),
+        years_in_operation=fields.pop("years_in_operation", 6),
+        fee_schedule=fields.pop("fee_schedule", "按项目报价，常规检测每项¥800起"))
+    services.add_document(
+        profile, member, kind=DocumentKind.BUSINESS_LICENCE, title="营业执照",
+        expires_on=licence_expires_on or date.today() + timedelta(days=3 * 365),
+        stream=io.BytesIO(PDF_BYTES), original_name="licence.pdf")
+    if status == "draft":
+        return profile
+    services.submit(profile, member)
+    if status == "submitted":
+        return profile
+    services.decide(profile, auditor, "approve")
+    if status == "public_notice":
+        return profile
+    services.conclude_notice(profile, auditor, at=now_utc() + timedelta(days=30))
+    if status == "suspended":
+        services.suspend(profile, auditor, "资质核查")
+    elif status == "removed":
+        services.remove(profile, auditor, "严重违规")
+    return profile
+
+
+def make_offering(profile=None, *, title="材料检测服务", category_code="testing",
+                  price_fen=8_000_00, actor=None, **fields):
+    """A published offering of an admitted agency (made if not given)."""
+    from sqlalchemy import select
+
+    from marketplace.agencies.models import ServiceCategory
+    from marketplace.catalogue import services
+
+    profile = profile or make_agency_profile()
+    actor = actor or profile.organisation.members[0]
+    category_id = db.session.execute(select(ServiceCategory.id).where(
+        ServiceCategory.code == category_code)).scalar_one()
+    price_model = fields.pop("price_model", "fixed" if price_fen else "quotation")
+    return services.create_offering(
+        profile, actor, title=title, category_id=category_id,
+        description=fields.pop("description", "依据国家标准开展金属与高分子材料的成分、性能检测。"),
+        deliverables=fields.pop("deliverables", "检测报告（CMA盖章）"),
+        price_model=price_model, price_fen=price_fen if price_model == "fixed" else None,
+        guide_min_fen=fields.pop("guide_min_fen", None),
+        guide_max_fen=fields.pop("guide_max_fen", None),
+        typical_duration_days=fields.pop("typical_duration_days", 10),
+        accepts_vouchers=fields.pop("accepts_vouchers", True))

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from config import normalise_database_url
+from marketplace.catalogue.search import include_object
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "migrations"
@@ -69,7 +70,8 @@ def isolated_globals(app):
 
 def schema_differences(db):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                             "include_object": include_object})
         return compare_metadata(context, db.metadata)
 
 

@@ -1,0 +1,2 @@
+"""The offering catalogue: agencies' service offerings, Chinese full-text search,
+moderation and scorecards."""

@@ -1,0 +1,273 @@
+"""Offerings: publishing, editing, withdrawing, moderation; and the catalogue query.
+
+An offering is visible to everyone while it is published and its agency is admitted; a
+suspended or removed agency's offerings disappear at once because visibility is a join
+on the agency's status, not a copy of it."""
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, desc, nulls_last, select
+
+from marketplace.accounts.models import District, Organisation
+from marketplace.agencies.models import (AgencyProfile, AgencyStatus, AgencyType,
+                                         ServiceCategory)
+from marketplace.catalogue import search
+from marketplace.catalogue.models import (AgencyScorecard, Offering, OfferingStatus,
+                                          PriceModel)
+from marketplace.core import audit, outbox
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.states import transition
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+
+OFFERING_FIELDS = ("title", "category_id", "description", "deliverables", "price_model",
+                   "price_fen", "guide_min_fen", "guide_max_fen", "typical_duration_days",
+                   "accepts_vouchers")
+SORTS = ("relevance", "newest", "price_asc", "price_desc", "rating", "orders")
+
+
+class AgencyNotActive(Conflict):
+    code = "agency_not_active"
+    default_message = _l("Only agencies admitted to the registry and active can publish "
+                         "offerings.")
+
+
+def visible_condition():
+    return and_(Offering.status == OfferingStatus.PUBLISHED,
+                AgencyProfile.status == AgencyStatus.ADMITTED)
+
+
+def is_visible(offering):
+    return (offering.status == OfferingStatus.PUBLISHED
+            and offering.agency.status == AgencyStatus.ADMITTED)
+
+
+def _validated(fields):
+    price_model = PriceModel(fields["price_model"])
+    fields["price_model"] = price_model
+    if price_model == PriceModel.FIXED:
+        if not fields.get("price_fen") or fields["price_fen"] <= 0:
+            raise ValidationFailed(_l("Give the fixed price."), details={"field": "price"})
+        fields["guide_min_fen"] = fields["guide_max_fen"] = None
+    else:
+        fields["price_fen"] = None
+        low, high = fields.get("guide_min_fen"), fields.get("guide_max_fen")
+        if low is not None and high is not None and low > high:
+            raise ValidationFailed(_l("The lower end of the guide range is above its upper "
+                                      "end."), details={"field": "guide_min"})
+        if (low is not None and low < 0) or (high is not None and high < 0):
+            raise ValidationFailed(_l("Amounts cannot be negative."),
+                                   details={"field": "guide_min"})
+    category = db.session.get(ServiceCategory, fields["category_id"])
+    if category is None or not category.is_active:
+        raise ValidationFailed(_l("Choose a category from the list."),
+                               details={"field": "category_id"})
+    if fields["typical_duration_days"] is None or fields["typical_duration_days"] < 1:
+        raise ValidationFailed(_l("The typical duration is at least one day."),
+                               details={"field": "typical_duration_days"})
+    return fields
+
+
+def _apply(offering, fields):
+    for name, value in fields.items():
+        setattr(offering, name, value)
+    if offering.price_model == PriceModel.FIXED:
+        offering.price_low_fen = offering.price_high_fen = offering.price_fen
+    else:
+        low, high = offering.guide_min_fen, offering.guide_max_fen
+        offering.price_low_fen = low if low is not None else high
+        offering.price_high_fen = high if high is not None else low
+    reindex(offering)
+
+
+def reindex(offering):
+    category = offering.category or db.session.get(ServiceCategory, offering.category_id)
+    agency = db.session.get(Organisation, offering.agency_id)
+    offering.search_title = search.index_terms(offering.title)
+    offering.search_body = search.index_terms(
+        offering.description, offering.deliverables, category.name_zh, category.name_en,
+        agency.name)
+
+
+def create_offering(profile, actor, **fields):
+    if profile.status != AgencyStatus.ADMITTED:
+        raise AgencyNotActive()
+    fields = _validated({name: fields.get(name) for name in OFFERING_FIELDS})
+    offering = Offering(agency_id=profile.organisation_id, status=OfferingStatus.PUBLISHED,
+                        needs_check=True)
+    _apply(offering, fields)
+    db.session.add(offering)
+    db.session.flush()
+    audit.record(offering, "create", actor=actor, after=OfferingStatus.PUBLISHED,
+                 data=_audit_data(offering))
+    return offering
+
+
+def update_offering(offering, actor, **fields):
+    if offering.agency.status != AgencyStatus.ADMITTED:
+        raise AgencyNotActive()
+    merged = {name: getattr(offering, name) for name in OFFERING_FIELDS}
+    merged.update({k: v for k, v in fields.items() if k in OFFERING_FIELDS})
+    merged = _validated(merged)
+    before = _audit_data(offering)
+    _apply(offering, merged)
+    offering.updated_dt = now_utc()
+    offering.needs_check = True
+    db.session.flush()
+    after = _audit_data(offering)
+    audit.record(offering, "edit", actor=actor,
+                 data={"changed": {k: [before[k], after[k]] for k in after
+                                   if before[k] != after[k]}})
+    return offering
+
+
+def _audit_data(offering):
+    return {"title": offering.title, "category_id": offering.category_id,
+            "price_model": offering.price_model.value, "price_fen": offering.price_fen,
+            "guide_min_fen": offering.guide_min_fen, "guide_max_fen": offering.guide_max_fen,
+            "typical_duration_days": offering.typical_duration_days,
+            "accepts_vouchers": offering.accepts_vouchers,
+            "description_length": len(offering.description or ""),
+            "deliverables_length": len(offering.deliverables or "")}
+
+
+def withdraw_offering(offering, actor):
+    transition(offering, "withdraw", actor=actor)
+    offering.updated_dt = now_utc()
+    db.session.flush()
+    return offering
+
+
+def publish_offering(offering, actor):
+    """Publish again after a withdrawal or a take-down; it waits for a check again."""
+    if offering.agency.status != AgencyStatus.ADMITTED:
+        raise AgencyNotActive()
+    transition(offering, "publish", actor=actor)
+    offering.updated_dt = now_utc()
+    offering.needs_check = True
+    offering.takedown_reason = None
+    db.session.flush()
+    return offering
+
+
+def mark_checked(offering, actor):
+    offering.needs_check = False
+    offering.checked_by_id = actor.id
+    offering.checked_dt = now_utc()
+    audit.record(offering, "moderation_check", actor=actor)
+    db.session.flush()
+    return offering
+
+
+def take_down(offering, actor, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_l("Please give a reason."), details={"field": "reason"},
+                               code="reason_required")
+    transition(offering, "take_down", actor=actor, data={"reason": reason})
+    offering.takedown_reason = reason
+    offering.needs_check = False
+    offering.checked_by_id = actor.id
+    offering.checked_dt = now_utc()
+    outbox.emit("catalogue.offering_taken_down", offering_id=offering.id)
+    db.session.flush()
+    return offering
+
+
+def offerings_of(agency_id):
+    return select(Offering).where(Offering.agency_id == agency_id).order_by(
+        Offering.updated_dt.desc(), Offering.id.desc())
+
+
+def moderation_queue():
+    """Published offerings not yet checked, the oldest change first."""
+    return (select(Offering).join(Offering.agency)
+            .where(visible_condition(), Offering.needs_check.is_(True))
+            .order_by(Offering.updated_dt, Offering.id))
+
+
+# --- the catalogue --------------------------------------------------------------------
+
+@dataclass
+class CatalogueQuery:
+    q: str = ""
+    category: str | None = None          # a category code; its sub-categories included
+    district: str | None = None          # a district code
+    agency_type: str | None = None
+    location: str | None = None          # "in_city" | "out_of_town"
+    price_min_fen: int | None = None
+    price_max_fen: int | None = None
+    voucher: bool | None = None
+    min_rating: int | None = None        # 1..5
+    agency_id: int | None = None
+    sort: str = "relevance"
+    terms: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.terms = search.query_terms(self.q)
+        if self.sort not in SORTS or (self.sort == "relevance" and not self.terms):
+            self.sort = "relevance" if self.terms else "newest"
+
+
+def _category_ids(code):
+    """The category with this code and every category below it in the tree."""
+    categories = db.session.execute(select(ServiceCategory.id, ServiceCategory.parent_id,
+                                           ServiceCategory.code)).all()
+    root = next((c.id for c in categories if c.code == code), None)
+    if root is None:
+        return []
+    found, frontier = {root}, {root}
+    while frontier:
+        frontier = {c.id for c in categories if c.parent_id in frontier} - found
+        found |= frontier
+    return sorted(found)
+
+
+def catalogue_statement(query, dialect_name):
+    """The SELECT of (Offering, relevance) for ``query``, filtered and ordered."""
+    statement = (select(Offering).join(Offering.agency)
+                 .join(Organisation, Organisation.id == AgencyProfile.organisation_id)
+                 .outerjoin(AgencyScorecard,
+                            AgencyScorecard.agency_id == AgencyProfile.organisation_id)
+                 .where(visible_condition()))
+    relevance = None
+    if query.terms:
+        matches = search.ranked_matches(dialect_name, query.terms)
+        statement = statement.join(matches, matches.c.offering_id == Offering.id)
+        relevance = matches.c.relevance
+    if query.category:
+        statement = statement.where(Offering.category_id.in_(_category_ids(query.category)))
+    if query.district:
+        statement = statement.join(District, District.id == Organisation.district_id).where(
+            District.code == query.district)
+    if query.agency_type:
+        statement = statement.where(AgencyProfile.agency_type == AgencyType(query.agency_type))
+    if query.location in ("in_city", "out_of_town"):
+        statement = statement.where(AgencyProfile.in_city.is_(query.location == "in_city"))
+    if query.price_min_fen is not None:
+        statement = statement.where(Offering.price_high_fen >= query.price_min_fen)
+    if query.price_max_fen is not None:
+        statement = statement.where(Offering.price_low_fen <= query.price_max_fen)
+    if query.voucher is not None:
+        statement = statement.where(Offering.accepts_vouchers.is_(query.voucher))
+    if query.min_rating:
+        statement = statement.where(AgencyScorecard.rating_avg_x100 >= query.min_rating * 100)
+    if query.agency_id:
+        statement = statement.where(Offering.agency_id == query.agency_id)
+    order = {
+        "relevance": [desc(relevance)] if relevance is not None else [],
+        "newest": [Offering.updated_dt.desc()],
+        "price_asc": [nulls_last(Offering.price_low_fen.asc())],
+        "price_desc": [nulls_last(Offering.price_high_fen.desc())],
+        "rating": [nulls_last(AgencyScorecard.rating_avg_x100.desc()),
+                   AgencyScorecard.orders_completed.desc()],
+        "orders": [AgencyScorecard.orders_completed.desc(),
+                   nulls_last(AgencyScorecard.rating_avg_x100.desc())],
+    }[query.sort]
+    return statement.order_by(*order, Offering.id.desc())
+
+
+def search_catalogue(query, page=1, per_page=20):
+    dialect = db.session.get_bind().dialect.name
+    return db.paginate(catalogue_statement(query, dialect), page=page, per_page=per_page,
+                       error_out=False, count=True)
