@@ -11,3 +11,6 @@ from marketplace.vouchers.models import (Programme, ProgrammeRuleVersion,  # noq
 from marketplace.agencies.models import (AgencyProfile, Objection,  # noqa: F401
                                          QualificationDocument)
 from marketplace.catalogue.models import AgencyScorecard, Offering  # noqa: F401
+from marketplace.orders.models import (Delivery, Order, OrderDocument, Quote,  # noqa: F401
+                                       Rating, TechContract)
+from marketplace.claims.models import Claim  # noqa: F401

@@ -207,3 +207,23 @@ def make_offering(profile=None, *, title="材料检测服务", category_code="te
         guide_max_fen=fields.pop("guide_max_fen", None),
         typical_duration_days=fields.pop("typical_duration_days", 10),
         accepts_vouchers=fields.pop("accepts_vouchers", True))
+
+
+def make_quoted_order(offering=None, firm_member=None, *, contract_amount_fen=100_000_00,
+                      technical_amount_fen=None, contract_type="service", due_in_days=30):
+    """An order of ``offering`` by ``firm_member`` with the agency's quote."""
+    from datetime import date, timedelta
+
+    from marketplace.orders import services
+
+    offering = offering or make_offering()
+    firm_member = firm_member or FirmMemberFactory()
+    order = services.request_order(firm_member=firm_member, offering=offering,
+                                   message="请按报价提供服务")
+    agency_member = offering.agency.organisation.members[0]
+    services.submit_quote(order, agency_member, contract_type=contract_type,
+                          contract_amount_fen=contract_amount_fen,
+                          technical_amount_fen=(contract_amount_fen if technical_amount_fen
+                                                is None else technical_amount_fen),
+                          deliverables="检测报告", due_date=date.today() + timedelta(days=due_in_days))
+    return order

@@ -211,6 +211,11 @@ def _change_status(profile, action, actor, reason=None, data=None):
     profile.status_reason = reason
     profile.reviewed_by_id = getattr(actor, "id", None)
     outbox.emit("agencies.status_changed", agency_id=profile.organisation_id, action=action)
+    if action in ("suspend", "remove"):
+        # a domain event for whoever keeps work with the agency (the orders domain flags
+        # its open orders)
+        outbox.emit("agencies.left_registry", agency_id=profile.organisation_id,
+                    action=action)
     db.session.flush()
     return profile
 

@@ -53,8 +53,148 @@ NOTIFICATION_TEMPLATES = {
     ),
     "voucher_expiring": (
         _l("Your voucher expires in %(days)s days"),
-        _l("Your innovation voucher expires on %(expires_on)s with ¥%(available).2f still "
+        _l("Your innovation voucher expires on %(expires_on)s with %(available)s still "
            "available. Unspent value returns to the programme."),
+    ),
+    # the agency registry
+    "agency_submitted": (
+        _l("Registry application submitted"),
+        _l("The application of %(agency)s to the registry of technology-transfer agencies "
+           "is with the bureau's auditors."),
+    ),
+    "agency_to_review": (
+        _l("An agency waits for admission review"),
+        _l("%(agency)s applied to join the registry."),
+    ),
+    "agency_notice_opened": (
+        _l("Your registry application is approved and on public notice"),
+        _l("The auditor approved the application of %(agency)s. It is on public notice "
+           "until %(notice_ends)s; if no objection is upheld, admission takes effect then."),
+    ),
+    "agency_rejected": (
+        _l("Your registry application is rejected"),
+        _l("The application of %(agency)s is rejected. Reason: %(reason)s"),
+    ),
+    "agency_returned": (
+        _l("Your registry application needs correction"),
+        _l("The auditor returned the application of %(agency)s: %(reason)s. Correct it and "
+           "submit it again."),
+    ),
+    "agency_admitted": (
+        _l("Admitted to the registry"),
+        _l("%(agency)s is admitted to the registry of technology-transfer agencies. You can "
+           "now publish offerings."),
+    ),
+    "agency_suspended": (
+        _l("Your agency is suspended"),
+        _l("%(agency)s is suspended from the registry; its offerings are hidden. Reason: "
+           "%(reason)s"),
+    ),
+    "agency_reinstated": (
+        _l("Your agency is reinstated"),
+        _l("%(agency)s is active in the registry again; its offerings are visible."),
+    ),
+    "agency_removed": (
+        _l("Your agency is removed from the registry"),
+        _l("%(agency)s is removed from the registry. Reason: %(reason)s"),
+    ),
+    "agency_objection_filed": (
+        _l("An objection was filed during a public notice"),
+        _l("Someone objected to the admission of %(agency)s. Resolve it before the "
+           "admission can take effect."),
+    ),
+    "agency_objection_received": (
+        _l("An objection to your admission"),
+        _l("An objection was filed against the admission of %(agency)s. The bureau will "
+           "look into it and may contact you."),
+    ),
+    "objection_upheld": (
+        _l("Your objection is upheld"),
+        _l("Your objection to the admission of %(agency)s is upheld: %(resolution)s"),
+    ),
+    "objection_dismissed": (
+        _l("Your objection is dismissed"),
+        _l("Your objection to the admission of %(agency)s is dismissed: %(resolution)s"),
+    ),
+    "document_expiring": (
+        _l("A qualification document expires soon"),
+        _l("Your document \"%(title)s\" expires on %(expires_on)s. Upload a current one "
+           "before then, or the agency will be suspended."),
+    ),
+    "offering_taken_down": (
+        _l("An offering was taken down"),
+        _l("The bureau took down your offering \"%(title)s\": %(reason)s. Correct it and "
+           "publish it again."),
+    ),
+    # orders
+    "order_requested": (
+        _l("New order request #%(order)s"),
+        _l("%(firm)s asks for \"%(offering)s\". Send a quote from the order page."),
+    ),
+    "order_quoted": (
+        _l("Quote received for order #%(order)s"),
+        _l("%(agency)s quoted %(amount)s for \"%(offering)s\". Accept it to sign the "
+           "technology contract."),
+    ),
+    "order_contracted": (
+        _l("Technology contract %(number)s signed"),
+        _l("The contract for \"%(offering)s\" is signed: the voucher pays %(voucher_part)s, "
+           "the co-pay is %(copay)s."),
+    ),
+    "order_paid": (
+        _l("Co-pay received for order #%(order)s"),
+        _l("The firm paid its co-pay of %(copay)s; the platform holds it until acceptance. "
+           "You can start the work."),
+    ),
+    "order_delivered": (
+        _l("Order #%(order)s delivered"),
+        _l("The agency delivered \"%(offering)s\". Check the deliverables and accept them, "
+           "or dispute with a reason."),
+    ),
+    "order_accepted": (
+        _l("Order #%(order)s accepted"),
+        _l("The firm accepted the delivery of \"%(offering)s\". The co-pay is released to "
+           "your payable and the voucher part goes to the bureau as a claim."),
+    ),
+    "order_disputed": (
+        _l("Order #%(order)s disputed"),
+        _l("The firm disputes the delivery of \"%(offering)s\": %(reason)s. An auditor will "
+           "mediate."),
+    ),
+    "order_dispute_to_mediate": (
+        _l("A disputed order waits for mediation"),
+        _l("Order #%(order)s (\"%(offering)s\") is disputed."),
+    ),
+    "order_mediated_redeliver": (
+        _l("Dispute settled: delivery to be redone"),
+        _l("The auditor settled the dispute on order #%(order)s: the agency delivers again."),
+    ),
+    "order_mediated_accept": (
+        _l("Dispute settled: delivery accepted"),
+        _l("The auditor settled the dispute on order #%(order)s: the delivery is accepted."),
+    ),
+    "order_mediated_cancel": (
+        _l("Dispute settled: order cancelled"),
+        _l("The auditor settled the dispute on order #%(order)s: the order is cancelled."),
+    ),
+    "order_cancellation_requested": (
+        _l("Cancellation requested for order #%(order)s"),
+        _l("The other party asks to cancel \"%(offering)s\": %(reason)s. Agree or decline "
+           "on the order page."),
+    ),
+    "order_cancellation_declined": (
+        _l("Cancellation declined for order #%(order)s"),
+        _l("The request to cancel \"%(offering)s\" was declined; the order goes on."),
+    ),
+    "order_cancelled": (
+        _l("Order #%(order)s cancelled"),
+        _l("The order for \"%(offering)s\" is cancelled. Any reserved voucher value is "
+           "available again and a paid co-pay is refunded."),
+    ),
+    "order_flagged": (
+        _l("Order #%(order)s needs attention"),
+        _l("The agency of \"%(offering)s\" was suspended or removed from the registry. "
+           "The order stays as it is until you or the bureau act."),
     ),
 }
 

@@ -73,6 +73,9 @@ class ProgrammeRuleVersion(db.Model):
     cap_fen_high_tech: Mapped[int] = mapped_column(BigInteger, nullable=False)
     cap_fen_benchmark: Mapped[int] = mapped_column(BigInteger, nullable=False)
     min_order_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # the most one contract's voucher part may be (split orders add up against it)
+    single_order_max_fen: Mapped[int] = mapped_column(BigInteger, nullable=False,
+                                                      server_default="20000000")
     claim_deadline_days: Mapped[int] = mapped_column(Integer, nullable=False)
     eligible_category_codes: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
     note: Mapped[str | None] = mapped_column(String(300))
@@ -88,6 +91,7 @@ class ProgrammeRuleVersion(db.Model):
                         "cap_fen_benchmark > 0", name="caps_positive"),
         CheckConstraint("min_order_fen >= 0 AND claim_deadline_days > 0",
                         name="limits_sensible"),
+        CheckConstraint("single_order_max_fen > 0", name="single_order_max_positive"),
     )
 
     def cap_for(self, tier):

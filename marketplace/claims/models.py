@@ -1,0 +1,74 @@
+"""A redemption claim is created when the firm accepts delivery; it carries the voucher
+part of the contract through checks and review stages to disbursement."""
+import enum
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import enum_column
+from marketplace.core.states import TransitionTable
+from marketplace.core.timeutil import now_utc
+from marketplace.core.types import UTCDateTime
+from marketplace.extensions import db
+
+
+class ClaimStatus(str, enum.Enum):
+    SUBMITTED = "submitted"
+    CHECKING = "checking"
+    FIRST_REVIEW = "first_review"
+    EXPERT_REVIEW = "expert_review"
+    FINAL_APPROVAL = "final_approval"
+    APPROVED = "approved"
+    DISBURSED = "disbursed"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    VOIDED = "voided"
+
+
+class Claim(db.Model):
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False,
+                                          unique=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("tech_contracts.id"), nullable=False,
+                                             unique=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id"), nullable=False,
+                                            index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False,
+                                         index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False,
+                                           index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    status: Mapped[ClaimStatus] = mapped_column(enum_column(ClaimStatus, name="claim_status"),
+                                                nullable=False, default=ClaimStatus.SUBMITTED,
+                                                index=True)
+    # the programme's claim deadline, counted from acceptance
+    file_by: Mapped[object] = mapped_column(Date, nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    submitted_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    updated_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    order = relationship("Order", lazy="joined", innerjoin=True)
+    contract = relationship("TechContract", lazy="joined", innerjoin=True)
+
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+
+
+Claim.TRANSITIONS = TransitionTable({
+    ClaimStatus.SUBMITTED: {"start_checks": ClaimStatus.CHECKING, "void": ClaimStatus.VOIDED},
+    ClaimStatus.CHECKING: {"checks_done": ClaimStatus.FIRST_REVIEW,
+                           "void": ClaimStatus.VOIDED},
+    ClaimStatus.FIRST_REVIEW: {"to_experts": ClaimStatus.EXPERT_REVIEW,
+                               "to_final": ClaimStatus.FINAL_APPROVAL,
+                               "return": ClaimStatus.RETURNED, "reject": ClaimStatus.REJECTED,
+                               "void": ClaimStatus.VOIDED},
+    ClaimStatus.EXPERT_REVIEW: {"to_final": ClaimStatus.FINAL_APPROVAL,
+                                "return": ClaimStatus.RETURNED,
+                                "reject": ClaimStatus.REJECTED, "void": ClaimStatus.VOIDED},
+    ClaimStatus.FINAL_APPROVAL: {"approve": ClaimStatus.APPROVED,
+                                 "return": ClaimStatus.RETURNED,
+                                 "reject": ClaimStatus.REJECTED, "void": ClaimStatus.VOIDED},
+    ClaimStatus.RETURNED: {"resubmit": ClaimStatus.SUBMITTED, "void": ClaimStatus.VOIDED},
+    ClaimStatus.APPROVED: {"disburse": ClaimStatus.DISBURSED},
+})

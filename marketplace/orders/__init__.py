@@ -1,0 +1,1 @@
+"""Orders, quotes, technology contracts, co-pay, delivery, acceptance and cancellation."""

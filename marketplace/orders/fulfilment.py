@@ -1,0 +1,262 @@
+"""After the contract: the co-pay, delivery with its invoice, acceptance (which creates
+the redemption claim and releases the held co-pay to the agency), disputes, cancellation
+and the firm's rating."""
+import re
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.claims.models import Claim, ClaimStatus
+from marketplace.core import audit, ledger, outbox
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.states import transition
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+from marketplace.orders import accounts
+from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, Order, OrderStatus,
+                                       Rating)
+from marketplace.orders.services import NotYourTurn, lock_order
+from marketplace.vouchers import lifecycle as voucher_lifecycle
+
+
+class DuplicateInvoice(Conflict):
+    code = "duplicate_invoice"
+    default_message = _l("This invoice number has been used before.")
+
+
+class ReasonRequired(ValidationFailed):
+    code = "reason_required"
+    default_message = _l("Please give a reason.")
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+    default_message = _l("This order has been rated already.")
+
+
+def invoice_key(number):
+    """Invoice numbers compare without spaces, dashes or case."""
+    return re.sub(r"[\s\-_/]", "", number or "").upper()
+
+
+def _required(text, field="reason"):
+    text = (text or "").strip()
+    if not text:
+        raise ReasonRequired(details={"field": field})
+    return text
+
+
+# --- the co-pay -------------------------------------------------------------------------
+
+def record_copay_received(order, *, amount_fen, payment_ref, actor=None):
+    """The gateway confirmed the co-pay: hold it for the firm until acceptance. Repeated
+    confirmations (a webhook after the synchronous answer) change nothing."""
+    order = lock_order(order)
+    if order.status != OrderStatus.CONTRACTED:
+        return order
+    contract = order.contract
+    if amount_fen != contract.copay_fen:
+        raise Conflict(_l("The amount paid does not match the co-pay."),
+                       code="copay_mismatch", details={"paid_fen": amount_fen,
+                                                       "copay_fen": contract.copay_fen})
+    ledger.transfer(accounts.COPAY_RECEIVED, accounts.copay_source_account(),
+                    accounts.copay_held_account(order.id), amount_fen,
+                    ref=("order", order.id), actor=actor, memo=payment_ref,
+                    idempotency_key=f"copay-received:{order.id}")
+    transition(order, "pay", actor=actor, data={"copay_fen": amount_fen,
+                                                "payment": payment_ref})
+    order.updated_dt = now_utc()
+    outbox.emit("orders.paid", order_id=order.id)
+    return order
+
+
+def copay_held_fen(order):
+    found = ledger.find_account(f"order:{order.id}:copay_held")
+    return ledger.balance(found) if found else 0
+
+
+# --- delivery and acceptance ----------------------------------------------------------
+
+def deliver(order, actor, *, summary, invoice_number, invoice_amount_fen, invoice_date):
+    order = lock_order(order)
+    summary = _required(summary, "summary")
+    key = invoice_key(invoice_number)
+    if not key:
+        raise ValidationFailed(_l("Give the invoice number."),
+                               details={"field": "invoice_number"})
+    if not invoice_amount_fen or invoice_amount_fen <= 0 or \
+            invoice_amount_fen > order.contract.contract_amount_fen:
+        raise ValidationFailed(_l("The invoice amount must be positive and at most the "
+                                  "contract amount."), details={"field": "invoice_amount"})
+    if invoice_date is None or invoice_date > date.today() or \
+            invoice_date < order.contract.signed_on:
+        raise ValidationFailed(_l("The invoice date must lie between the signing of the "
+                                  "contract and today."), details={"field": "invoice_date"})
+    if db.session.execute(select(Delivery.id).where(
+            Delivery.invoice_number_key == key)).first():
+        raise DuplicateInvoice(details={"field": "invoice_number"})
+    transition(order, "deliver", actor=actor, data={"invoice_number": invoice_number.strip(),
+                                                    "invoice_amount_fen": invoice_amount_fen})
+    delivery = Delivery(order_id=order.id, summary=summary,
+                        invoice_number=invoice_number.strip(), invoice_number_key=key,
+                        invoice_amount_fen=invoice_amount_fen, invoice_date=invoice_date,
+                        delivered_by_id=actor.id)
+    db.session.add(delivery)
+    order.updated_dt = now_utc()
+    db.session.flush()
+    outbox.emit("orders.delivered", order_id=order.id)
+    return delivery
+
+
+def accept(order, actor, *, today=None):
+    """验收: the firm accepts delivery. The held co-pay goes to the agency's payable and,
+    when a voucher paid part, the redemption claim is created for that part."""
+    today = today or date.today()
+    order = lock_order(order)
+    transition(order, "accept", actor=actor)
+    order.accepted_dt = order.updated_dt = now_utc()
+    held = copay_held_fen(order)
+    if held:
+        ledger.transfer(accounts.COPAY_RELEASE, accounts.copay_held_account(order.id),
+                        accounts.agency_payable_account(order.agency_id), held,
+                        ref=("order", order.id), actor=actor,
+                        idempotency_key=f"copay-release:{order.id}")
+    contract = order.contract
+    claim = None
+    if contract.voucher_part_fen > 0:
+        rules = contract.voucher.programme.current_rules
+        claim = Claim(order_id=order.id, contract_id=contract.id,
+                      voucher_id=contract.voucher_id, firm_id=order.firm_id,
+                      agency_id=order.agency_id, amount_fen=contract.voucher_part_fen,
+                      status=ClaimStatus.SUBMITTED,
+                      file_by=today + timedelta(days=rules.claim_deadline_days))
+        db.session.add(claim)
+        db.session.flush()
+        audit.record(claim, "create", actor=actor, after=ClaimStatus.SUBMITTED,
+                     data={"order_id": order.id, "amount_fen": claim.amount_fen})
+        outbox.emit("claims.submitted", claim_id=claim.id)
+    outbox.emit("orders.accepted", order_id=order.id)
+    return claim
+
+
+def dispute(order, actor, reason):
+    order = lock_order(order)
+    reason = _required(reason)
+    transition(order, "dispute", actor=actor, data={"reason": reason})
+    order.dispute_reason = reason
+    order.updated_dt = now_utc()
+    outbox.emit("orders.disputed", order_id=order.id)
+    return order
+
+
+def mediate(order, auditor, outcome, note):
+    """The auditor settles a dispute: the agency delivers again, the delivery stands
+    (accepted), or the order is cancelled."""
+    note = _required(note, "note")
+    order = lock_order(order)
+    if order.status != OrderStatus.DISPUTED:
+        transition(order, outcome, actor=auditor)   # refused with the state named
+    if outcome == "redeliver":
+        transition(order, "redeliver", actor=auditor, data={"note": note})
+        db.session.delete(order.delivery)   # the invoice may be reissued with the new delivery
+        db.session.flush()
+        db.session.expire(order, ["delivery"])
+        order.updated_dt = now_utc()
+        outbox.emit("orders.mediated", order_id=order.id, outcome=outcome)
+        return None
+    if outcome == "accept":
+        audit.record(order, "mediate", actor=auditor, data={"outcome": outcome, "note": note})
+        claim = accept(order, auditor)
+        outbox.emit("orders.mediated", order_id=order.id, outcome=outcome)
+        return claim
+    if outcome == "cancel":
+        audit.record(order, "mediate", actor=auditor, data={"outcome": outcome, "note": note})
+        _cancel(order, auditor, note)
+        outbox.emit("orders.mediated", order_id=order.id, outcome=outcome)
+        return None
+    raise ValidationFailed(details={"field": "outcome"})
+
+
+# --- cancellation ---------------------------------------------------------------------
+
+def party_of(user, order):
+    if user.organisation_id == order.firm_id:
+        return "firm"
+    if user.organisation_id == order.agency_id:
+        return "agency"
+    return None
+
+
+def request_cancellation(order, actor, reason):
+    """Before a contract either side cancels at once; after it, the other side agrees."""
+    reason = _required(reason)
+    order = lock_order(order)
+    if order.status not in CANCELLABLE_STATUSES:
+        transition(order, "cancel", actor=actor)   # refused with the state named
+    if order.contract is None:
+        _cancel(order, actor, reason)
+        return order
+    order.cancel_requested_by = party_of(actor, order)
+    order.cancel_reason = reason
+    order.cancel_requested_dt = order.updated_dt = now_utc()
+    audit.record(order, "request_cancellation", actor=actor,
+                 data={"by": order.cancel_requested_by, "reason": reason})
+    outbox.emit("orders.cancellation_requested", order_id=order.id)
+    return order
+
+
+def answer_cancellation(order, actor, agree):
+    order = lock_order(order)
+    if order.cancel_requested_by is None:
+        raise Conflict(_l("Nobody asked to cancel this order."), code="no_cancellation")
+    if party_of(actor, order) == order.cancel_requested_by:
+        raise NotYourTurn()
+    if agree:
+        _cancel(order, actor, order.cancel_reason)
+    else:
+        audit.record(order, "decline_cancellation", actor=actor,
+                     data={"requested_by": order.cancel_requested_by})
+        order.cancel_requested_by = order.cancel_reason = order.cancel_requested_dt = None
+        order.updated_dt = now_utc()
+        outbox.emit("orders.cancellation_declined", order_id=order.id)
+    return order
+
+
+def _cancel(order, actor, reason):
+    """Release the reservation and hand back the held co-pay (refunded by the gateway
+    after commit, through the outbox)."""
+    contract = order.contract
+    transition(order, "cancel", actor=actor, data={"reason": reason})
+    order.updated_dt = now_utc()
+    if contract is not None:
+        contract.is_cancelled = True
+        if contract.voucher_part_fen:
+            voucher_lifecycle.release(contract.voucher, contract.voucher_part_fen,
+                                      ref=("contract", contract.id), actor=actor,
+                                      idempotency_key=f"contract-release:{order.id}")
+        held = copay_held_fen(order)
+        if held:
+            ledger.transfer(accounts.COPAY_REFUND, accounts.copay_held_account(order.id),
+                            accounts.copay_source_account(), held, ref=("order", order.id),
+                            actor=actor, idempotency_key=f"copay-refund:{order.id}")
+            outbox.emit("orders.refund_copay", order_id=order.id, amount_fen=held)
+    outbox.emit("orders.cancelled", order_id=order.id)
+
+
+# --- rating -----------------------------------------------------------------------------
+
+def rate(order, actor, stars, comment=""):
+    if order.status != OrderStatus.ACCEPTED:
+        raise Conflict(_l("An order can be rated after acceptance."), code="not_accepted")
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise ValidationFailed(_l("Give one to five stars."), details={"field": "stars"})
+    if db.session.execute(select(Rating.id).where(Rating.order_id == order.id)).first():
+        raise AlreadyRated()
+    rating = Rating(order_id=order.id, agency_id=order.agency_id, stars=stars,
+                    comment=(comment or "").strip()[:2000], rated_by_id=actor.id)
+    db.session.add(rating)
+    db.session.flush()
+    audit.record(rating, "rate", actor=actor, data={"order_id": order.id, "stars": stars})
+    outbox.emit("orders.rated", order_id=order.id)
+    return rating

@@ -1,0 +1,195 @@
+"""The order flow up to the contract: request, quote, sign (the voucher part reserved).
+
+Services flush and never commit. The voucher row is locked while its balance is read
+and reserved, and the reservation itself is a conditional ledger update, so two
+contracts signed at once on one voucher never reserve more than it holds."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.agencies.models import AgencyStatus
+from marketplace.catalogue.services import AgencyNotActive, is_visible
+from marketplace.core import audit, ledger, outbox
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.rows import for_update
+from marketplace.core.states import transition
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
+from marketplace.orders.pricing import split_contract
+from marketplace.vouchers import lifecycle as voucher_lifecycle
+from marketplace.vouchers import services as vouchers
+from marketplace.vouchers.models import VoucherStatus
+
+
+class OfferingUnavailable(Conflict):
+    code = "offering_unavailable"
+    default_message = _l("This offering is not available for orders.")
+
+
+class BelowMinimumOrder(ValidationFailed):
+    code = "below_minimum_order"
+    default_message = _l("Orders below the programme's minimum contract amount cannot use "
+                         "a voucher.")
+
+
+class VoucherNotUsable(Conflict):
+    code = "voucher_not_usable"
+    default_message = _l("This voucher cannot pay for this contract.")
+
+
+class NotYourTurn(Conflict):
+    code = "not_your_turn"
+    default_message = _l("The other party has to act first.")
+
+
+def lock_order(order):
+    """Re-read the order under a row lock (two requests signing or paying at once)."""
+    db.session.flush()
+    return db.session.execute(for_update(
+        select(Order).where(Order.id == order.id)
+        .execution_options(populate_existing=True), of=Order)).unique().scalar_one()
+
+
+def _touch(order):
+    order.updated_dt = now_utc()
+
+
+def request_order(*, firm_member, offering, message):
+    if not is_visible(offering):
+        raise OfferingUnavailable()
+    message = (message or "").strip()
+    if len(message) < 5:
+        raise ValidationFailed(_l("Tell the agency what you need in at least 5 characters."),
+                               details={"field": "message"})
+    order = Order(firm_id=firm_member.organisation_id, agency_id=offering.agency_id,
+                  offering_id=offering.id, requested_by_id=firm_member.id, message=message,
+                  status=OrderStatus.REQUESTED)
+    db.session.add(order)
+    db.session.flush()
+    audit.record(order, "request", actor=firm_member, after=OrderStatus.REQUESTED,
+                 data={"offering_id": offering.id, "agency_id": offering.agency_id})
+    outbox.emit("orders.requested", order_id=order.id)
+    return order
+
+
+def submit_quote(order, actor, *, contract_type, contract_amount_fen, technical_amount_fen,
+                 deliverables, due_date, today=None):
+    today = today or date.today()
+    order = lock_order(order)
+    if order.agency.status != AgencyStatus.ADMITTED:
+        raise AgencyNotActive()
+    if contract_amount_fen is None or contract_amount_fen <= 0:
+        raise ValidationFailed(_l("The contract amount must be positive."),
+                               details={"field": "contract_amount"})
+    if technical_amount_fen is None or not 0 <= technical_amount_fen <= contract_amount_fen:
+        raise ValidationFailed(_l("The technical transaction amount must be between zero and "
+                                  "the contract amount."),
+                               details={"field": "technical_amount"})
+    if due_date is None or due_date <= today:
+        raise ValidationFailed(_l("The due date must be in the future."),
+                               details={"field": "due_date"})
+    deliverables = (deliverables or "").strip()
+    if not deliverables:
+        raise ValidationFailed(_l("List the deliverables."), details={"field": "deliverables"})
+    quote = Quote(order_id=order.id, contract_type=ContractType(contract_type),
+                  contract_amount_fen=contract_amount_fen,
+                  technical_amount_fen=technical_amount_fen, deliverables=deliverables,
+                  due_date=due_date, quoted_by_id=actor.id)
+    db.session.add(quote)
+    db.session.flush()
+    transition(order, "quote", actor=actor,
+               data={"quote_id": quote.id, "contract_amount_fen": contract_amount_fen,
+                     "technical_amount_fen": technical_amount_fen,
+                     "contract_type": quote.contract_type.value})
+    _touch(order)
+    db.session.expire(order, ["quotes"])
+    outbox.emit("orders.quoted", order_id=order.id)
+    return quote
+
+
+def usable_vouchers(firm_id, today=None):
+    """The firm's active, unexpired vouchers (for the contract form)."""
+    from marketplace.vouchers.models import Voucher
+
+    today = today or date.today()
+    return db.session.execute(select(Voucher).where(
+        Voucher.firm_id == firm_id, Voucher.status == VoucherStatus.ACTIVE,
+        Voucher.expires_on >= today).order_by(Voucher.expires_on)).scalars().all()
+
+
+def _voucher_split(order, quote, voucher_id, signed_on):
+    """Lock the voucher, check it may pay for this contract, and split the amount."""
+    voucher = voucher_lifecycle.lock_voucher(voucher_id)
+    if voucher.firm_id != order.firm_id:
+        raise VoucherNotUsable(details={"reason": "not_the_firms"})
+    if voucher.status != VoucherStatus.ACTIVE or voucher.expires_on < signed_on:
+        raise voucher_lifecycle.VoucherNotActive()
+    if signed_on < voucher.issued_dt.date():
+        raise VoucherNotUsable(_l("A contract signed before its voucher was issued cannot use "
+                                  "it."), code="contract_before_voucher")
+    if not order.offering.accepts_vouchers:
+        raise VoucherNotUsable(_l("This offering does not accept vouchers."),
+                               code="offering_refuses_vouchers")
+    rules = voucher.programme.current_rules
+    if quote.contract_amount_fen < rules.min_order_fen:
+        raise BelowMinimumOrder(details={"min_order_fen": rules.min_order_fen})
+    category = order.offering.category
+    codes = rules.category_codes
+    if codes and category.code not in codes and (
+            category.parent is None or category.parent.code not in codes):
+        raise VoucherNotUsable(_l("The programme does not cover this service category."),
+                               code="category_not_eligible")
+    available = ledger.balance(vouchers.voucher_available_account(voucher))
+    if available <= 0:
+        raise voucher_lifecycle.InsufficientVoucherBalance(
+            details={"voucher_id": voucher.id, "available_fen": available})
+    split = split_contract(quote.contract_amount_fen,
+                           share_bp=rules.share_bp_for(order.firm.firm_tier),
+                           available_fen=available,
+                           single_order_max_fen=rules.single_order_max_fen)
+    return voucher, rules, split
+
+
+def sign_contract(order, actor, *, voucher_id=None, today=None):
+    """The firm accepts the current quote: the technology contract is made and the voucher
+    part reserved (available → reserved) in the same transaction."""
+    signed_on = today or date.today()
+    order = lock_order(order)
+    if order.status != OrderStatus.QUOTED:
+        transition(order, "sign", actor=actor)   # refused with the state in the message
+    if order.agency.status != AgencyStatus.ADMITTED:
+        raise AgencyNotActive()
+    quote = order.current_quote
+    voucher = rules = None
+    voucher_part = share_bp = 0
+    if voucher_id is not None:
+        voucher, rules, split = _voucher_split(order, quote, voucher_id, signed_on)
+        voucher_part, share_bp = split.voucher_part_fen, split.share_bp
+    agency_org = order.agency.organisation
+    contract = TechContract(
+        number=f"HC-{signed_on.year}-{order.id:07d}", order_id=order.id, quote_id=quote.id,
+        contract_type=quote.contract_type, contract_amount_fen=quote.contract_amount_fen,
+        technical_amount_fen=quote.technical_amount_fen,
+        voucher_id=voucher.id if voucher else None,
+        rule_version_id=rules.id if rules else None, share_bp=share_bp,
+        voucher_part_fen=voucher_part, copay_fen=quote.contract_amount_fen - voucher_part,
+        buyer_id=order.firm_id, seller_id=order.agency_id,
+        seller_district_id=agency_org.district_id, seller_in_city=order.agency.in_city,
+        field_code=order.offering.category.code, due_date=quote.due_date, signed_on=signed_on,
+        signed_by_id=actor.id)
+    db.session.add(contract)
+    db.session.flush()
+    if voucher_part:
+        voucher_lifecycle.reserve(voucher, voucher_part, ref=("contract", contract.id),
+                                  actor=actor, idempotency_key=f"contract-reserve:{order.id}")
+    transition(order, "sign", actor=actor,
+               data={"contract_id": contract.id, "voucher_id": contract.voucher_id,
+                     "voucher_part_fen": voucher_part, "copay_fen": contract.copay_fen,
+                     "rule_version_id": contract.rule_version_id})
+    if contract.copay_fen == 0:
+        transition(order, "pay", actor=actor, data={"copay_fen": 0})
+    _touch(order)
+    outbox.emit("orders.contracted", order_id=order.id)
+    return contract
