@@ -13,4 +13,4 @@ from marketplace.agencies.models import (AgencyProfile, Objection,  # noqa: F401
 from marketplace.catalogue.models import AgencyScorecard, Offering  # noqa: F401
 from marketplace.orders.models import (Delivery, Order, OrderDocument, Quote,  # noqa: F401
                                        Rating, TechContract)
-from marketplace.claims.models import Claim  # noqa: F401
+from marketplace.claims.models import Claim, ClaimCheck, ClaimDecision  # noqa: F401

@@ -12,3 +12,4 @@ from marketplace.catalogue import tasks as catalogue_tasks  # noqa: F401
 from marketplace.agencies import labels as agency_labels  # noqa: F401
 from marketplace.orders import tasks as order_tasks  # noqa: F401
 from marketplace.orders import scorecard as order_scorecard  # noqa: F401  (scorecard source)
+from marketplace.claims import tasks as claim_tasks  # noqa: F401

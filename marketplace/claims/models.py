@@ -2,7 +2,8 @@
 part of the contract through checks and review stages to disbursement."""
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import enum_column
@@ -48,6 +49,16 @@ class Claim(db.Model):
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     submitted_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     updated_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    # each submission (and resubmission) runs the automatic checks as a new round
+    check_round: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    is_blocked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    assigned_auditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
+                                                            index=True)
+    first_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    stage_started_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    stage_due_on: Mapped[object | None] = mapped_column(Date, index=True)
+    return_comment: Mapped[str | None] = mapped_column(Text)
 
     order = relationship("Order", lazy="joined", innerjoin=True)
     contract = relationship("TechContract", lazy="joined", innerjoin=True)
@@ -72,3 +83,45 @@ Claim.TRANSITIONS = TransitionTable({
     ClaimStatus.RETURNED: {"resubmit": ClaimStatus.SUBMITTED, "void": ClaimStatus.VOIDED},
     ClaimStatus.APPROVED: {"disburse": ClaimStatus.DISBURSED},
 })
+
+
+class CheckResult(str, enum.Enum):
+    PASS = "pass"
+    FLAG = "flag"
+    BLOCK = "block"
+
+
+class ClaimCheck(db.Model):
+    """One automatic check of one round, with the evidence the auditor sees."""
+    __tablename__ = "claim_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), nullable=False, index=True)
+    round: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    result: Mapped[CheckResult] = mapped_column(enum_column(CheckResult, name="check_result"),
+                                                nullable=False)
+    evidence: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    __table_args__ = (UniqueConstraint("claim_id", "round", "name",
+                                       name="uq_claim_checks_once_per_round"),)
+
+
+class ClaimDecision(db.Model):
+    """A reviewer's decision at one stage (approval records, after indico's requests)."""
+    __tablename__ = "claim_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), nullable=False, index=True)
+    stage: Mapped[ClaimStatus] = mapped_column(enum_column(ClaimStatus, name="claim_status"),
+                                               nullable=False)
+    decision: Mapped[str] = mapped_column(String(10), nullable=False)
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    decided_by = relationship("User", lazy="joined")
+
+    __table_args__ = (CheckConstraint("decision IN ('approve', 'reject', 'return')",
+                                      name="decision_known"),)

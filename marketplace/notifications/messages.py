@@ -196,6 +196,34 @@ NOTIFICATION_TEMPLATES = {
         _l("The agency of \"%(offering)s\" was suspended or removed from the registry. "
            "The order stays as it is until you or the bureau act."),
     ),
+    # claims
+    "claim_to_review": (
+        _l("Claim #%(claim)s waits for your review"),
+        _l("The automatic checks of the claim of %(firm)s for %(amount)s are done."),
+    ),
+    "claim_blocked_to_review": (
+        _l("Claim #%(claim)s is blocked by a check"),
+        _l("An automatic check blocked the claim of %(firm)s for %(amount)s; see the "
+           "evidence on the claim page."),
+    ),
+    "claim_to_approve": (
+        _l("Claim #%(claim)s waits for final approval"),
+        _l("The claim of %(firm)s for %(amount)s passed the first review."),
+    ),
+    "claim_approved": (
+        _l("Claim #%(claim)s approved"),
+        _l("The claim for %(amount)s is approved; the bureau pays it in the next "
+           "disbursement batch."),
+    ),
+    "claim_rejected": (
+        _l("Claim #%(claim)s rejected"),
+        _l("The claim for %(amount)s is rejected; the reserved voucher value is available "
+           "again."),
+    ),
+    "claim_returned": (
+        _l("Claim #%(claim)s returned for correction"),
+        _l("The reviewer returned the claim for %(amount)s: %(comment)s"),
+    ),
 }
 
 

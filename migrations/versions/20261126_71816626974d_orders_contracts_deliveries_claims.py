@@ -2,7 +2,7 @@
 
 Revision ID: 71816626974d
 Revises: 85d1d64846a6
-Create Date: 2026-11-26 01:37:06.902507
+Create Date: 2026-11-26 01:42:30.762736
 
 """
 from alembic import op
@@ -181,10 +181,20 @@ def upgrade():
     sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('submitted_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('check_round', sa.Integer(), nullable=False),
+    sa.Column('is_blocked', sa.Boolean(), nullable=False),
+    sa.Column('is_flagged', sa.Boolean(), nullable=False),
+    sa.Column('assigned_auditor_id', sa.Integer(), nullable=True),
+    sa.Column('first_reviewer_id', sa.Integer(), nullable=True),
+    sa.Column('stage_started_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('stage_due_on', sa.Date(), nullable=True),
+    sa.Column('return_comment', sa.Text(), nullable=True),
     sa.CheckConstraint('amount_fen > 0', name=op.f('ck_claims_amount_positive')),
     sa.ForeignKeyConstraint(['agency_id'], ['organisations.id'], name=op.f('fk_claims_agency_id_organisations')),
+    sa.ForeignKeyConstraint(['assigned_auditor_id'], ['users.id'], name=op.f('fk_claims_assigned_auditor_id_users')),
     sa.ForeignKeyConstraint(['contract_id'], ['tech_contracts.id'], name=op.f('fk_claims_contract_id_tech_contracts')),
     sa.ForeignKeyConstraint(['firm_id'], ['organisations.id'], name=op.f('fk_claims_firm_id_organisations')),
+    sa.ForeignKeyConstraint(['first_reviewer_id'], ['users.id'], name=op.f('fk_claims_first_reviewer_id_users')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_claims_order_id_orders')),
     sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_claims_voucher_id_vouchers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_claims')),
@@ -193,9 +203,42 @@ def upgrade():
     )
     with op.batch_alter_table('claims', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claims_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claims_assigned_auditor_id'), ['assigned_auditor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claims_firm_id'), ['firm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claims_stage_due_on'), ['stage_due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_claims_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_claims_voucher_id'), ['voucher_id'], unique=False)
+
+    op.create_table('claim_checks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('claim_id', sa.Integer(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('result', sa.Enum('pass', 'flag', 'block', name='check_result', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], name=op.f('fk_claim_checks_claim_id_claims')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_checks')),
+    sa.UniqueConstraint('claim_id', 'round', 'name', name='uq_claim_checks_once_per_round')
+    )
+    with op.batch_alter_table('claim_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_claim_checks_claim_id'), ['claim_id'], unique=False)
+
+    op.create_table('claim_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('claim_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.Enum('submitted', 'checking', 'first_review', 'expert_review', 'final_approval', 'approved', 'disbursed', 'returned', 'rejected', 'voided', name='claim_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("decision IN ('approve', 'reject', 'return')", name=op.f('ck_claim_decisions_decision_known')),
+    sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], name=op.f('fk_claim_decisions_claim_id_claims')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_claim_decisions_decided_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_decisions'))
+    )
+    with op.batch_alter_table('claim_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_claim_decisions_claim_id'), ['claim_id'], unique=False)
 
     with op.batch_alter_table('programme_rule_versions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('single_order_max_fen', sa.BigInteger(), server_default='20000000', nullable=False))
@@ -210,10 +253,20 @@ def downgrade():
         batch_op.drop_constraint('single_order_max_positive', type_='check')
         batch_op.drop_column('single_order_max_fen')
 
+    with op.batch_alter_table('claim_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_claim_decisions_claim_id'))
+
+    op.drop_table('claim_decisions')
+    with op.batch_alter_table('claim_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_claim_checks_claim_id'))
+
+    op.drop_table('claim_checks')
     with op.batch_alter_table('claims', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_claims_voucher_id'))
         batch_op.drop_index(batch_op.f('ix_claims_status'))
+        batch_op.drop_index(batch_op.f('ix_claims_stage_due_on'))
         batch_op.drop_index(batch_op.f('ix_claims_firm_id'))
+        batch_op.drop_index(batch_op.f('ix_claims_assigned_auditor_id'))
         batch_op.drop_index(batch_op.f('ix_claims_agency_id'))
 
     op.drop_table('claims')

@@ -1,0 +1,234 @@
+"""The claim workflow: automatic checks as a fan-out of outbox messages (one per check,
+each run exactly once by whichever worker takes it; the last one to finish moves the
+claim on), assignment to the least-loaded auditor, review stages with the four-eyes
+rule, and the ledger postings of approval and rejection."""
+import json
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Role, User
+from marketplace.claims import checks
+from marketplace.claims.models import (CheckResult, Claim, ClaimCheck, ClaimDecision,
+                                       ClaimStatus)
+from marketplace.core import audit, ledger, outbox
+from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
+from marketplace.core.rows import for_update
+from marketplace.core.states import transition
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+from marketplace.orders import accounts
+from marketplace.vouchers import lifecycle as voucher_lifecycle
+from marketplace.vouchers import services as vouchers
+
+REVIEW_STAGES = (ClaimStatus.FIRST_REVIEW, ClaimStatus.EXPERT_REVIEW,
+                 ClaimStatus.FINAL_APPROVAL)
+OPEN_REVIEW_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.CHECKING) + REVIEW_STAGES
+EXPERT_THRESHOLD_VOUCHER_FEN = 100_000_00
+EXPERT_THRESHOLD_TECHNICAL_FEN = 5_000_000_00
+
+
+class FourEyes(PermissionDenied):
+    code = "four_eyes"
+    default_message = _l("A supervisor cannot finalise a claim they reviewed at the first "
+                         "stage.")
+
+
+class NotTheStageReviewer(PermissionDenied):
+    code = "not_stage_reviewer"
+    default_message = _l("This claim waits for another reviewer.")
+
+
+def lock_claim(claim_id):
+    return db.session.execute(for_update(
+        select(Claim).where(Claim.id == claim_id)
+        .execution_options(populate_existing=True), of=Claim)).unique().scalar_one()
+
+
+def working_days_after(start, days):
+    """``days`` working days (Monday to Friday) after ``start``."""
+    current, left = start, days
+    while left:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current
+
+
+def _enter_stage(claim):
+    claim.stage_started_dt = claim.updated_dt = now_utc()
+    claim.stage_due_on = working_days_after(date.today(),
+                                            current_app.config.get("CLAIM_STAGE_DAYS", 10))
+
+
+# --- checks ---------------------------------------------------------------------------
+
+def least_loaded_auditor():
+    """The active auditor with the fewest open claims (ties: the longest-serving)."""
+    load = (select(func.count(Claim.id)).where(Claim.assigned_auditor_id == User.id,
+                                               Claim.status.in_(OPEN_REVIEW_STATUSES))
+            .correlate(User).scalar_subquery())
+    return db.session.execute(select(User).where(
+        User.role == Role.AUDITOR, User.is_active_account.is_(True))
+        .order_by(load, User.id).limit(1)).scalar_one_or_none()
+
+
+def start_checks(claim_id):
+    """submitted → checking; queue one message per check for this round."""
+    claim = lock_claim(claim_id)
+    if claim.status != ClaimStatus.SUBMITTED:
+        return claim
+    claim.check_round += 1
+    transition(claim, "start_checks", data={"round": claim.check_round})
+    if claim.assigned_auditor_id is None:
+        auditor = least_loaded_auditor()
+        claim.assigned_auditor_id = auditor.id if auditor else None
+        audit.record(claim, "assign", data={"auditor_id": claim.assigned_auditor_id})
+    for name in checks.CHECKS:
+        outbox.emit("claims.run_check", claim_id=claim.id, round=claim.check_round,
+                    name=name)
+    return claim
+
+
+def run_check(claim_id, round_, name):
+    """Run one check once per round; the last of the round moves the claim on."""
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or claim.check_round != round_:
+        return None
+    done = db.session.execute(select(ClaimCheck.id).where(
+        ClaimCheck.claim_id == claim_id, ClaimCheck.round == round_,
+        ClaimCheck.name == name)).first()
+    if done is None:
+        result, evidence = checks.CHECKS[name](claim)
+        db.session.add(ClaimCheck(claim_id=claim_id, round=round_, name=name, result=result,
+                                  evidence=json.dumps(evidence, ensure_ascii=False,
+                                                      default=str)))
+        db.session.flush()
+    finish_checks(claim_id, round_)
+    return name
+
+
+def finish_checks(claim_id, round_):
+    claim = lock_claim(claim_id)   # serialises the last two finishers of a round
+    if claim.status != ClaimStatus.CHECKING or claim.check_round != round_:
+        return claim
+    results = db.session.execute(select(ClaimCheck.name, ClaimCheck.result).where(
+        ClaimCheck.claim_id == claim_id, ClaimCheck.round == round_)).all()
+    if len(results) < len(checks.CHECKS):
+        return claim
+    claim.is_blocked = any(r.result == CheckResult.BLOCK for r in results)
+    claim.is_flagged = any(r.result == CheckResult.FLAG for r in results)
+    transition(claim, "checks_done",
+               data={"round": round_, "blocked": [r.name for r in results
+                                                  if r.result == CheckResult.BLOCK],
+                     "flagged": [r.name for r in results if r.result == CheckResult.FLAG]})
+    _enter_stage(claim)
+    outbox.emit("claims.stage_entered", claim_id=claim.id)
+    return claim
+
+
+def checks_of(claim, round_=None):
+    round_ = claim.check_round if round_ is None else round_
+    return db.session.execute(select(ClaimCheck).where(
+        ClaimCheck.claim_id == claim.id, ClaimCheck.round == round_)
+        .order_by(ClaimCheck.id)).scalars().all()
+
+
+# --- decisions ------------------------------------------------------------------------
+
+def needs_experts(claim):
+    return (claim.amount_fen >= EXPERT_THRESHOLD_VOUCHER_FEN
+            or claim.contract.technical_amount_fen >= EXPERT_THRESHOLD_TECHNICAL_FEN)
+
+
+def _may_decide(claim, user):
+    if claim.status == ClaimStatus.FIRST_REVIEW:
+        if user.role != Role.AUDITOR or (claim.assigned_auditor_id not in (None, user.id)):
+            raise NotTheStageReviewer()
+    elif claim.status == ClaimStatus.FINAL_APPROVAL:
+        if user.role != Role.SUPERVISOR:
+            raise NotTheStageReviewer()
+        if claim.first_reviewer_id == user.id:
+            raise FourEyes()
+    else:
+        raise NotTheStageReviewer()
+
+
+def decide(claim, reviewer, decision, comment=""):
+    claim = lock_claim(claim.id)
+    comment = (comment or "").strip()
+    if decision not in ("approve", "reject", "return"):
+        raise ValidationFailed(details={"field": "decision"})
+    if decision != "approve" and not comment:
+        raise ValidationFailed(_l("Please give a reason."), code="reason_required",
+                               details={"field": "comment"})
+    _may_decide(claim, reviewer)
+    stage = claim.status
+    db.session.add(ClaimDecision(claim_id=claim.id, stage=stage, decision=decision,
+                                 comment=comment, decided_by_id=reviewer.id))
+    if stage == ClaimStatus.FIRST_REVIEW:
+        claim.first_reviewer_id = reviewer.id
+    if decision == "approve":
+        if stage == ClaimStatus.FIRST_REVIEW:
+            action = "to_experts" if needs_experts(claim) else "to_final"
+        else:
+            action = "approve"
+        transition(claim, action, actor=reviewer, data={"comment": comment})
+        if action == "approve":
+            _post_approval(claim, reviewer)
+    elif decision == "reject":
+        transition(claim, "reject", actor=reviewer, data={"comment": comment})
+        voucher_lifecycle.release(claim.contract.voucher, claim.amount_fen,
+                                  ref=("claim", claim.id), actor=reviewer,
+                                  idempotency_key=f"claim-release:{claim.id}")
+    else:
+        transition(claim, "return", actor=reviewer, data={"comment": comment})
+        claim.return_comment = comment
+    _enter_stage(claim)
+    db.session.flush()
+    outbox.emit("claims.decided", claim_id=claim.id, stage=stage.value, decision=decision)
+    return claim
+
+
+def _post_approval(claim, actor):
+    """reserved → the agency's payable: the bureau now owes the voucher part."""
+    voucher = claim.contract.voucher
+    ledger.transfer(vouchers.CLAIM_APPROVAL, vouchers.voucher_reserved_account(voucher),
+                    accounts.agency_payable_account(claim.agency_id), claim.amount_fen,
+                    ref=("claim", claim.id), actor=actor,
+                    idempotency_key=f"claim-approval:{claim.id}")
+
+
+def resubmit(claim, actor, note=""):
+    """The firm answers a return; the checks run again as a new round."""
+    claim = lock_claim(claim.id)
+    if claim.firm_id != actor.organisation_id:
+        raise PermissionDenied()
+    if date.today() > claim.file_by:
+        raise Conflict(_l("The claim deadline has passed."), code="claim_deadline_passed")
+    transition(claim, "resubmit", actor=actor, data={"note": (note or "").strip()})
+    claim.submitted_dt = claim.updated_dt = now_utc()
+    claim.return_comment = None
+    outbox.emit("claims.submitted", claim_id=claim.id)
+    return claim
+
+
+def decisions_of(claim):
+    return db.session.execute(select(ClaimDecision).where(
+        ClaimDecision.claim_id == claim.id).order_by(ClaimDecision.id)).scalars().all()
+
+
+def queue_for(user, status=None):
+    """A reviewer's queue: an auditor's assigned claims at first review, a supervisor's
+    claims at final approval (not their own first reviews), oldest stage first."""
+    query = select(Claim)
+    if user.role == Role.AUDITOR:
+        query = query.where(Claim.assigned_auditor_id == user.id,
+                            Claim.status == (status or ClaimStatus.FIRST_REVIEW))
+    elif user.role == Role.SUPERVISOR:
+        query = query.where(Claim.status == (status or ClaimStatus.FINAL_APPROVAL))
+    elif status:
+        query = query.where(Claim.status == status)
+    return query.order_by(Claim.stage_started_dt, Claim.id)

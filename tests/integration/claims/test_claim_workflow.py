@@ -1,0 +1,151 @@
+"""A claim from acceptance through the automatic checks and the review stages."""
+import json
+from datetime import date
+
+import pytest
+
+from marketplace.claims import services
+from marketplace.claims.models import CheckResult, ClaimStatus
+from marketplace.core import ledger, outbox
+from marketplace.core.errors import InvalidTransition
+from marketplace.extensions import db
+from marketplace.orders import fulfilment
+from marketplace.orders import services as orders
+from marketplace.vouchers import services as vouchers
+from tests.factories import (FirmMemberFactory, make_offering, make_programme,
+                             make_quoted_order, make_voucher, staff)
+
+
+def accepted_claim(firm_member=None, amount_fen=100_000_00, invoice="FP-1", offering=None):
+    firm_member = firm_member or FirmMemberFactory()
+    voucher = make_voucher(make_programme(), amount_fen=200_000_00, firm_member=firm_member)
+    order = make_quoted_order(offering, firm_member, contract_amount_fen=amount_fen)
+    contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
+    fulfilment.record_copay_received(order, amount_fen=contract.copay_fen, payment_ref="pi")
+    agency_member = order.offering.agency.organisation.members[0]
+    fulfilment.deliver(order, agency_member, summary="交付", invoice_number=invoice,
+                       invoice_amount_fen=amount_fen, invoice_date=date.today())
+    claim = fulfilment.accept(order, firm_member)
+    return claim
+
+
+def settle(claim):
+    """Commit and let the outbox run every message (tasks run in-process in tests)."""
+    db.session.commit()
+    outbox.relay_pending()
+    db.session.expire_all()
+    return db.session.get(type(claim), claim.id)
+
+
+@pytest.fixture
+def auditor():
+    return staff("auditor")
+
+
+@pytest.fixture
+def supervisor():
+    return staff("supervisor")
+
+
+def test_the_checks_run_once_each_and_the_claim_reaches_its_auditor(auditor):
+    claim = settle(accepted_claim())
+    assert claim.status == ClaimStatus.FIRST_REVIEW
+    assert claim.assigned_auditor_id == auditor.id
+    results = {c.name: c.result for c in services.checks_of(claim)}
+    assert results == {name: CheckResult.PASS for name in (
+        "related_party", "split_order", "duplicate_invoice", "agency_status",
+        "voucher_and_reservation", "copay_received")}
+    assert not claim.is_blocked and claim.stage_due_on > date.today()
+
+
+def test_a_shared_bank_account_blocks_with_the_evidence(auditor):
+    firm_member = FirmMemberFactory()
+    offering = make_offering()
+    agency = offering.agency.organisation
+    firm_member.organisation.bank_account = agency.bank_account
+    firm_member.organisation.refresh_keys()
+    claim = settle(accepted_claim(firm_member, offering=offering))
+    check = next(c for c in services.checks_of(claim) if c.name == "related_party")
+    assert check.result == CheckResult.BLOCK and claim.is_blocked
+    assert json.loads(check.evidence)["shared_fields"] == ["bank_account"]
+
+
+def test_contracts_split_between_one_pair_are_flagged(auditor):
+    firm_member = FirmMemberFactory()
+    voucher = make_voucher(make_programme(rules={"single_order_max_fen": 60_000_00}),
+                           amount_fen=200_000_00, firm_member=firm_member)
+    offering = make_offering()
+    for amount in (100_000_00, 100_000_00):   # 50,000 + 50,000 voucher parts > 60,000
+        order = make_quoted_order(offering, firm_member, contract_amount_fen=amount)
+        orders.sign_contract(order, firm_member, voucher_id=voucher.id)
+    fulfilment.record_copay_received(order, amount_fen=order.contract.copay_fen,
+                                     payment_ref="pi")
+    fulfilment.deliver(order, offering.agency.organisation.members[0], summary="交付",
+                       invoice_number="FP-9", invoice_amount_fen=100_000_00,
+                       invoice_date=date.today())
+    claim = settle(fulfilment.accept(order, firm_member))
+    check = next(c for c in services.checks_of(claim) if c.name == "split_order")
+    assert check.result == CheckResult.FLAG and claim.is_flagged and not claim.is_blocked
+    assert json.loads(check.evidence)["total_voucher_part_fen"] == 100_000_00
+
+
+def test_approval_by_auditor_then_another_supervisor_pays_the_agency(auditor, supervisor):
+    claim = settle(accepted_claim())
+    services.decide(claim, auditor, "approve", "材料齐全")
+    assert claim.status == ClaimStatus.FINAL_APPROVAL
+    services.decide(claim, supervisor, "approve")
+    claim = settle(claim)
+    assert claim.status == ClaimStatus.APPROVED
+    payable = ledger.find_account(f"agency:{claim.agency_id}:payable")
+    # the co-pay released at acceptance plus the approved voucher part
+    assert ledger.balance(payable) == 100_000_00
+    figures = vouchers.voucher_balances(claim.contract.voucher)
+    assert (figures["reserved_fen"], figures["spent_fen"]) == (0, 50_000_00)
+    assert ledger.violations() == []
+
+
+def test_supervisor_cannot_finalise_a_claim_they_reviewed(auditor):
+    claim = settle(accepted_claim())
+    claim.assigned_auditor_id = None
+    both = staff("supervisor")
+    with pytest.raises(services.NotTheStageReviewer):
+        services.decide(claim, both, "approve")   # a supervisor cannot do first review
+    services.decide(claim, auditor, "approve")
+    claim.first_reviewer_id = both.id            # as if they had reviewed the first stage
+    with pytest.raises(services.FourEyes):
+        services.decide(claim, both, "approve")
+
+
+def test_a_rejected_claim_releases_the_reservation(auditor):
+    claim = settle(accepted_claim())
+    services.decide(claim, auditor, "reject", "发票与合同不符")
+    db.session.commit()
+    figures = vouchers.voucher_balances(claim.contract.voucher)
+    assert (figures["available_fen"], figures["reserved_fen"]) == (200_000_00, 0)
+    with pytest.raises(InvalidTransition):
+        services.resubmit(claim, claim.order.firm.members[0])
+
+
+def test_a_returned_claim_is_checked_again_when_resubmitted(auditor):
+    claim = settle(accepted_claim())
+    with pytest.raises(Exception):
+        services.decide(claim, auditor, "return", "")   # a reason is required
+    services.decide(claim, auditor, "return", "请补充验收报告")
+    services.resubmit(claim, claim.order.firm.members[0], "已补充")
+    claim = settle(claim)
+    assert claim.status == ClaimStatus.FIRST_REVIEW and claim.check_round == 2
+    assert len(services.checks_of(claim)) == 6
+
+
+def test_large_claims_go_to_the_experts(auditor):
+    claim = settle(accepted_claim(amount_fen=200_000_00))   # voucher part 100,000
+    services.decide(claim, auditor, "approve")
+    assert claim.status == ClaimStatus.EXPERT_REVIEW
+
+
+def test_claims_go_to_the_least_loaded_auditor():
+    busy, idle = staff("auditor"), staff("auditor")
+    first = settle(accepted_claim(invoice="A-1"))
+    assert first.assigned_auditor_id == busy.id     # a tie goes to the longest-serving
+    second = settle(accepted_claim(invoice="A-2"))
+    assert second.assigned_auditor_id == idle.id
