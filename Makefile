@@ -5,6 +5,7 @@ PYTHON := $(if $(shell command -v python3.11 2>/dev/null),python3.11,python3)
 endif
 VENV = .venv
 PORT ?= 5000
+STRIPE_PORT ?= 8420
 WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) + 1 )))
 PYTEST_ARGS ?=
 TRANSLATIONS = marketplace/translations
@@ -31,11 +32,30 @@ translations: $(VENV)/.installed ## Compile the .po message catalogs (if any) to
 
 setup: $(VENV)/.installed translations ## Create .venv, install requirements-dev.txt, compile translations
 
-run: setup ## Migrate, seed demo data and start the dev server on 127.0.0.1:PORT (5000)
+# localstripe (the payment gateway in development) runs beside the dev server on
+# 127.0.0.1:STRIPE_PORT, keeps its state in instance/, sends its events to our webhook,
+# and stops with the server. Without it the site still runs; payments say the gateway
+# cannot be reached.
+run: setup ## Migrate, seed demo data and start the dev server (and localstripe) on 127.0.0.1
 	mkdir -p instance
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask seed-demo
-	$(VENV)/bin/flask run --host 127.0.0.1 --port $(PORT)
+	@$(VENV)/bin/python scripts/localstripe_server.py --host 127.0.0.1 --port $(STRIPE_PORT) \
+		--state-file instance/localstripe.pickle \
+		--webhook http://127.0.0.1:$(PORT)/payments/webhook \
+		--webhook-secret "$${STRIPE_WEBHOOK_SECRET:-whsec_localstripe}" \
+		>instance/localstripe.log 2>&1 & stripe_pid=$$!; \
+	trap 'kill $$stripe_pid 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	sleep 1; \
+	if kill -0 $$stripe_pid 2>/dev/null; then \
+		echo "localstripe on http://127.0.0.1:$(STRIPE_PORT) (log: instance/localstripe.log)"; \
+	else \
+		echo "warning: localstripe did not start, payments will fail:"; \
+		tail -n 5 instance/localstripe.log; \
+	fi; \
+	STRIPE_API_BASE="$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_PORT)}" \
+	STRIPE_JS_URL="$${STRIPE_JS_URL:-http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/}" \
+		$(VENV)/bin/flask run --host 127.0.0.1 --port $(PORT)
 
 serve: setup ## Migrate and serve with gunicorn (WORKERS = 2*CPUs+1) on 127.0.0.1:PORT
 	mkdir -p instance

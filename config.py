@@ -71,8 +71,19 @@ class Config:
 
     STRIPE_API_BASE = "http://127.0.0.1:8420"
     STRIPE_SECRET_KEY = "sk_test_localstripe"
+    STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
     STRIPE_WEBHOOK_SECRET = "whsec_localstripe"
     STRIPE_JS_URL = "http://127.0.0.1:8420/js.stripe.com/v3/"
+    # A request thread waits at most connect + read timeout per try (retries are safe:
+    # every call carries an idempotency key).
+    STRIPE_CONNECT_TIMEOUT_SECONDS = 3
+    STRIPE_READ_TIMEOUT_SECONDS = 20
+    STRIPE_MAX_NETWORK_RETRIES = 1
+    # Idempotency-Key: how long a duplicate waits for the first request's answer before
+    # it gets 409 idempotency_key_in_progress, and after how long a key whose request
+    # never finished (the process died) may be run again.
+    IDEMPOTENCY_WAIT_SECONDS = 25
+    IDEMPOTENCY_ABANDONED_SECONDS = 300
 
     PASSWORD_RESET_MAX_AGE = 3600
     INVITATION_MAX_AGE = 7 * 24 * 3600
@@ -101,13 +112,16 @@ class Config:
         database_url = _env("DATABASE_URL", cls.SQLALCHEMY_DATABASE_URI)
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
         settings["REDIS_URL"] = _env("REDIS_URL", cls.REDIS_URL)
-        for name in ("STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-                     "STRIPE_JS_URL", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
-                     "MAIL_DEFAULT_SENDER", "UPLOAD_DIR", "PUBLIC_BASE_URL", "LOG_LEVEL",
-                     "CELERY_QUEUE"):
+        for name in ("STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
+                     "STRIPE_WEBHOOK_SECRET", "STRIPE_JS_URL", "MAIL_SERVER",
+                     "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "UPLOAD_DIR",
+                     "PUBLIC_BASE_URL", "LOG_LEVEL", "CELERY_QUEUE"):
             settings[name] = _env(name, settings[name])
         settings["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)
-        for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES"):
+        for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES",
+                     "STRIPE_CONNECT_TIMEOUT_SECONDS", "STRIPE_READ_TIMEOUT_SECONDS",
+                     "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
+                     "IDEMPOTENCY_ABANDONED_SECONDS"):
             settings[name] = _env_int(name, settings[name])
         settings["SUSPEND_ON_EXPIRED_DOCUMENT"] = _env_bool(
             "SUSPEND_ON_EXPIRED_DOCUMENT", cls.SUSPEND_ON_EXPIRED_DOCUMENT)
@@ -147,6 +161,9 @@ class TestingConfig(Config):
         if test_database:
             settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_database)
         settings["REDIS_URL"] = _env("TEST_REDIS_URL", settings["REDIS_URL"])
+        # Only the throwaway localstripe of run_tests.py, never a developer's on :8420
+        # (the tests reset it); without one, calls fail fast on the closed discard port.
+        settings["STRIPE_API_BASE"] = _env("TEST_STRIPE_API_BASE", "http://127.0.0.1:9")
         settings["WTF_CSRF_ENABLED"] = _env_bool("WTF_CSRF_ENABLED", cls.WTF_CSRF_ENABLED)
         # Tests run tasks in-process unless a test starts a real worker and says otherwise.
         settings["TASKS_IN_PROCESS"] = _env_bool("TASKS_IN_PROCESS", True)

@@ -126,6 +126,8 @@ def register_blueprints(app):
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, api_bp):
         app.register_blueprint(blueprint)
+    from marketplace.payments.webhooks import bp as payments_bp
+    app.register_blueprint(payments_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 
@@ -232,6 +234,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["fen"] = format_fen
     from marketplace.core.labels import label
     app.jinja_env.globals["label"] = label
+    from marketplace.core.idempotency import idempotency_token_field
+    app.jinja_env.globals["idempotency_token_field"] = idempotency_token_field
 
 
 def register_commands(app):

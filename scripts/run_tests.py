@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Run pytest against a throwaway PostgreSQL database and an isolated Redis queue.
+"""Run pytest against a throwaway PostgreSQL database, an isolated Redis queue and a
+private localstripe.
 
 Usage: .venv/bin/python scripts/run_tests.py [pytest args...]   (default: tests -q)
 
 PostgreSQL: DATABASE_URL, else 127.0.0.1:$HC_TEST_PG_PORT (5432) as postgres then root, else
 a throwaway cluster (initdb/pg_ctl). Redis: REDIS_URL, else 127.0.0.1:$HC_TEST_REDIS_PORT
-(6379), else a throwaway redis-server. Database hc_test_<hex> is always dropped; throwaway
-servers are always stopped and deleted. Exits with pytest's code (5, no tests, becomes 1), or
-2 when PostgreSQL/Redis is missing. free_port, find_postgres, find_redis, throwaway_database
-are importable (e.g. by bench/).
+(6379), else a throwaway redis-server. localstripe: always a throwaway one on a free
+127.0.0.1 port with its state in memory (scripts/localstripe_server.py), exported as
+TEST_STRIPE_API_BASE; if it cannot start, the run goes on and the payment tests skip.
+Database hc_test_<hex> is always dropped; throwaway servers are always stopped and deleted.
+Exits with pytest's code (5, no tests, becomes 1), or 2 when PostgreSQL/Redis is missing.
+free_port, find_postgres, find_redis, throwaway_database, throwaway_localstripe are
+importable (e.g. by bench/).
 """
 import contextlib
 import glob
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -291,6 +296,53 @@ def find_redis():
         yield server
 
 
+# --- localstripe --------------------------------------------------------------------------
+
+def _http_answers(url):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback
+    try:
+        with opener.open(url + "/js.stripe.com/v3/", timeout=1) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def throwaway_localstripe():
+    """Yield the URL of a private localstripe, or None (with a warning) when it cannot
+    start. Bound to 127.0.0.1, state in memory only, stopped on exit."""
+    tmp = tempfile.mkdtemp(prefix="hc-test-stripe-")
+    log = os.path.join(tmp, "localstripe.log")
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    launcher = ROOT / "scripts" / "localstripe_server.py"
+    proc = None
+    try:
+        with open(log, "wb") as logfile:
+            proc = subprocess.Popen(
+                [sys.executable, str(launcher), "--host", HOST, "--port", str(port)],
+                cwd=tmp, stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT,
+                start_new_session=True, env=dict(os.environ, TMPDIR=tmp))
+        deadline = time.monotonic() + 20
+        while not _http_answers(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                print(f"run_tests: WARNING: localstripe did not start, payment tests will "
+                      f"skip:\n{_tail(log)}", file=sys.stderr)
+                url = None
+                break
+            time.sleep(0.1)
+        yield url
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # --- pytest -----------------------------------------------------------------------------
 
 def run_pytest(args, env):
@@ -327,6 +379,7 @@ def main(argv):
             if not rd.throwaway:  # leave a shared Redis as we found it
                 stack.callback(purge_redis_keys, rd.url, f"hc-test-{token}")
             db_url = stack.enter_context(throwaway_database(pg.url, f"hc_test_{token}"))
+            stripe_url = stack.enter_context(throwaway_localstripe())
             env = dict(os.environ,
                        TEST_DATABASE_URL=db_url, TEST_DATABASE_ADMIN_URL=pg.url,
                        TEST_REDIS_URL=rd.url, CELERY_QUEUE=f"hc-test-{token}",
@@ -335,8 +388,12 @@ def main(argv):
                        DATABASE_URL=db_url, REDIS_URL=rd.url,
                        PYTHONPATH=os.pathsep.join(
                            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+            env.pop("TEST_STRIPE_API_BASE", None)  # only ever our own: the tests reset it
+            if stripe_url:
+                env["TEST_STRIPE_API_BASE"] = stripe_url
             print(f"run_tests: PostgreSQL: {pg.description}, database hc_test_{token}; "
-                  f"Redis: {rd.description}, queue hc-test-{token}", flush=True)
+                  f"Redis: {rd.description}, queue hc-test-{token}; localstripe: "
+                  f"{stripe_url or 'not running (payment tests skip)'}", flush=True)
             code = run_pytest(args, env)
     except SetupError as exc:
         print(f"run_tests: {exc}", file=sys.stderr)

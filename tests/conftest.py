@@ -26,7 +26,8 @@ def pytest_report_header(config):
     where = "SQLite fallback (PostgreSQL tests skipped; use `make test`)" \
         if url.startswith("sqlite") else url.split("@")[-1]
     redis_url = os.environ.get("TEST_REDIS_URL") or "none (Redis tests skipped)"
-    return [f"database: {where}", f"redis: {redis_url}"]
+    stripe_url = os.environ.get("TEST_STRIPE_API_BASE") or "none (payment tests skipped)"
+    return [f"database: {where}", f"redis: {redis_url}", f"localstripe: {stripe_url}"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -34,11 +35,16 @@ def pytest_collection_modifyitems(config, items):
     has_redis = bool(os.environ.get("TEST_REDIS_URL"))
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: run `make test`")
     skip_redis = pytest.mark.skip(reason="needs Redis: run `make test`")
+    has_stripe = bool(os.environ.get("TEST_STRIPE_API_BASE"))
+    skip_stripe = pytest.mark.skip(reason="needs localstripe (TEST_STRIPE_API_BASE): run "
+                                          "`make test`, which starts one")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
         if ("redis" in item.keywords or "worker" in item.keywords) and not has_redis:
             item.add_marker(skip_redis)
+        if "stripe" in item.keywords and not has_stripe:
+            item.add_marker(skip_stripe)
 
 
 class IsolatedClient(FlaskClient):
@@ -155,6 +161,23 @@ def smtp_server(app):
     yield server
     app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = old
     server.stop()
+
+
+@pytest.fixture
+def stripe_server(app):
+    """The run's own localstripe, emptied before the test; app.config points at it."""
+    from tests.support.stripe import LocalStripe
+
+    base = os.environ.get("TEST_STRIPE_API_BASE")
+    if not base:
+        pytest.skip("needs localstripe (TEST_STRIPE_API_BASE): run `make test`")
+    server = LocalStripe(base, secret_key=app.config["STRIPE_SECRET_KEY"],
+                         webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"])
+    server.reset()
+    old = app.config["STRIPE_API_BASE"]
+    app.config["STRIPE_API_BASE"] = base
+    yield server
+    app.config["STRIPE_API_BASE"] = old
 
 
 def login(client, email, password="password123"):

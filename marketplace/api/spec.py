@@ -13,6 +13,7 @@ from flask import g, request
 from pydantic import BaseModel, ValidationError
 
 from marketplace.api.errors import ApiError
+from marketplace.core import idempotency
 from marketplace.core.errors import PermissionDenied
 
 OPERATIONS = []
@@ -51,7 +52,16 @@ def _pydantic_errors(exc):
 
 def operation(bp, path, method, *, summary, tag, body=None, query=None, responses,
               auth=True, rule=None, errors=(), idempotency_key=False):
-    """Register ``view(**path_args, body=..., query=...)`` at ``path`` (Flask syntax)."""
+    """Register ``view(**path_args, body=..., query=...)`` at ``path`` (Flask syntax).
+
+    With ``idempotency_key=True`` the operation requires an ``Idempotency-Key`` header
+    and runs once per key and user (see marketplace/core/idempotency.py): a repeat
+    replays the first answer, the key with another body is refused with 422.
+    """
+    if idempotency_key and not auth:
+        raise ValueError(f"{path}: idempotency keys belong to a user; the operation "
+                         "needs auth=True")
+
     def decorate(view):
         endpoint = view.__name__
 
@@ -62,6 +72,7 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
                 authenticate_request()
             if rule is not None and not rule(g.api_user):
                 raise PermissionDenied(details={"rule": rule.name})
+            key = idempotency.api_key_from_request() if idempotency_key else None
             kwargs = dict(path_args)
             if body is not None:
                 payload = request.get_json(silent=True)
@@ -80,6 +91,9 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
                     raise ApiError("Some query parameters are not valid.",
                                    code="validation_error", status=422,
                                    details=_pydantic_errors(exc))
+            if key is not None:
+                return idempotency.run_api_operation(g.api_user.id, key,
+                                                     lambda: view(**kwargs))
             return view(**kwargs)
 
         bp.add_url_rule(path, endpoint=endpoint, view_func=handle, methods=[method])
@@ -171,9 +185,13 @@ def build_openapi(prefix, title, version):
         if op.query is not None:
             item["parameters"] += _query_parameters(op.query)
         if op.idempotent_key:
-            item["parameters"].append({"name": "Idempotency-Key", "in": "header",
-                                       "required": False, "schema": {"type": "string",
-                                                                     "maxLength": 200}})
+            item["parameters"].append({
+                "name": "Idempotency-Key", "in": "header", "required": True,
+                "description": "One key per intended action (a UUID, say): a repeat with "
+                               "the same body replays the first answer; with another "
+                               "body it is refused (422 idempotency_key_reused).",
+                "schema": {"type": "string", "minLength": 1,
+                           "maxLength": idempotency.MAX_KEY_LENGTH}})
         if op.body is not None:
             item["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": ref(op.body)}}}
@@ -190,6 +208,8 @@ def build_openapi(prefix, title, version):
             error_statuses.add(403)
         if op.body is not None or op.query is not None:
             error_statuses |= {400, 422}
+        if op.idempotent_key:
+            error_statuses |= {400, 409, 422}
         if _path_parameters(op.path):
             error_statuses.add(404)
         for status in sorted(error_statuses):

@@ -1,0 +1,64 @@
+"""What can go wrong with a payment, as domain errors with stable codes.
+
+A declined card is 402 Payment Required, the status Stripe itself answers with: the
+request was understood and valid, the card's bank said no. The gateway being unreachable
+is 503 (try again later); anything else the gateway refuses is 502, since it means our
+request or our configuration is wrong, not the user's input.
+"""
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.errors import Conflict, DomainError
+
+
+class PaymentError(DomainError):
+    code = "payment_error"
+    status = 402
+
+
+class CardDeclined(PaymentError):
+    code = "card_declined"
+    status = 402
+    default_message = _l("The card was declined. Please use another card or contact your "
+                         "bank.")
+
+
+class AuthenticationRequired(PaymentError):
+    """The bank wants the card holder to confirm (3-D Secure) and they were not there to
+    do it, or the check failed."""
+    code = "authentication_required"
+    status = 402
+    default_message = _l("Your bank asks you to confirm this payment. Please complete the "
+                         "card check and try again.")
+
+
+class GatewayUnavailable(PaymentError):
+    code = "gateway_unavailable"
+    status = 503
+    default_message = _l("The payment service cannot be reached at the moment. Please try "
+                         "again in a few minutes.")
+
+
+class GatewayError(PaymentError):
+    code = "gateway_error"
+    status = 502
+    default_message = _l("The payment service could not handle this request. Please try "
+                         "again later.")
+
+
+class WebhookSignatureInvalid(DomainError):
+    """Machine-facing (only Stripe calls the webhook): not translated."""
+    code = "webhook_signature_invalid"
+    status = 400
+    default_message = "The Stripe-Signature header is missing or does not match the payload."
+
+
+class PaymentMismatch(DomainError):
+    """An event names an amount or currency other than the Payment's."""
+    code = "payment_mismatch"
+    status = 409
+    default_message = "The event does not match the recorded payment."
+
+
+class PaymentNotRefundable(Conflict):
+    code = "payment_not_refundable"
+    default_message = "Only money received can be refunded, and at most what is left of it."

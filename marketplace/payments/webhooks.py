@@ -1,0 +1,33 @@
+"""``POST /payments/webhook``: Stripe (localstripe in development) tells us what happened.
+
+No session and no CSRF token: the ``Stripe-Signature`` header is the authentication.
+A forged or missing signature gets 400 and nothing is stored. An event is recorded once
+by its id; a replay gets 200 and changes nothing, so Stripe stops re-sending it. An
+unexpected error answers 500 and rolls everything back, and Stripe tries again later.
+"""
+from flask import Blueprint, jsonify, request
+
+from marketplace.api.errors import domain_error_response
+from marketplace.core.errors import DomainError
+from marketplace.core.permissions import access, anyone
+from marketplace.extensions import csrf, db
+from marketplace.payments import gateway, services
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
+csrf.exempt(bp)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error):
+    db.session.rollback()
+    return domain_error_response(error)
+
+
+@bp.route("/webhook", methods=["POST"])
+@access(anyone)
+def webhook():
+    event = gateway.verify_webhook(request.get_data(cache=False),
+                                   request.headers.get("Stripe-Signature", ""))
+    record = services.receive_event(event)
+    db.session.commit()
+    return jsonify(received=True, duplicate=record is None), 200

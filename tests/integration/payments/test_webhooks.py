@@ -1,0 +1,216 @@
+"""POST /payments/webhook: signed events are applied once, in any order; forged ones are
+refused and leave nothing behind. Events are signed here as Stripe signs them."""
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.core.audit import AuditRecord
+from marketplace.core.errors import Conflict
+from marketplace.extensions import db
+from marketplace.payments import events, services
+from marketplace.payments.models import Payment, PaymentStatus, WebhookEvent
+from tests.support.live_server import LiveServer
+from tests.support.stripe import (VISA, charge_object, event, intent_object, post_event,
+                                  signature_header)
+
+S = PaymentStatus
+INTENT = "pi_webhooktest0001"
+
+
+@pytest.fixture
+def payment():
+    found = Payment(subject_type="test", subject_id=7, amount_fen=20_000,
+                    payment_intent_id=INTENT, idempotency_key="order-7-webhook",
+                    status=S.PENDING)
+    db.session.add(found)
+    db.session.commit()
+    return found
+
+
+@pytest.fixture
+def secret(app):
+    return app.config["STRIPE_WEBHOOK_SECRET"]
+
+
+def _send(client, secret, event_type, stripe_object, event_id=None):
+    return post_event(client, event(event_type, stripe_object, event_id), secret)
+
+
+def _stored_events():
+    return db.session.execute(select(WebhookEvent).order_by(WebhookEvent.id)).scalars().all()
+
+
+def test_a_signed_success_event_marks_the_payment_paid(client, secret, payment,
+                                                       payment_events):
+    response = _send(client, secret, "payment_intent.succeeded",
+                     intent_object(INTENT, "succeeded", 20_000), "evt_paid")
+    assert response.status_code == 200
+    assert response.get_json() == {"received": True, "duplicate": False}
+    db.session.expire_all()
+    assert payment.status == S.SUCCEEDED
+    [stored] = _stored_events()
+    assert (stored.stripe_event_id, stored.type, stored.payment_intent_id) == \
+        ("evt_paid", "payment_intent.succeeded", INTENT)
+    assert stored.processed_dt is not None and stored.error is None
+    assert json.loads(stored.payload)["data"]["object"]["id"] == INTENT
+    assert payment_events == [("payment_intent.succeeded", payment.id, "pending",
+                               "succeeded", "evt_paid")]
+
+
+def test_the_same_event_five_times_and_a_late_failure_have_one_effect(client, secret,
+                                                                      payment,
+                                                                      payment_events):
+    succeeded = event("payment_intent.succeeded", intent_object(INTENT, "succeeded", 20_000),
+                      "evt_once")
+    answers = [post_event(client, succeeded, secret).get_json()["duplicate"]
+               for _ in range(5)]
+    assert answers == [False, True, True, True, True]
+    # an older failure (an earlier attempt on the same intent) arrives last
+    late = _send(client, secret, "payment_intent.payment_failed",
+                 intent_object(INTENT, "requires_payment_method", 20_000,
+                               error_code="card_declined"), "evt_late_failure")
+    assert late.status_code == 200
+    db.session.expire_all()
+    assert payment.status == S.SUCCEEDED and payment.last_error_code is None
+    assert [e.stripe_event_id for e in _stored_events()] == ["evt_once", "evt_late_failure"]
+    assert [e[0] for e in payment_events] == ["payment_intent.succeeded"]
+
+
+def test_a_failure_then_a_success_of_the_same_intent_ends_paid(client, secret, payment,
+                                                               payment_events):
+    _send(client, secret, "payment_intent.payment_failed",
+          intent_object(INTENT, "requires_payment_method", 20_000, error_code="card_declined"))
+    db.session.expire_all()
+    assert (payment.status, payment.last_error_code) == (S.FAILED, "card_declined")
+    _send(client, secret, "payment_intent.succeeded", intent_object(INTENT, "succeeded",
+                                                                    20_000))
+    db.session.expire_all()
+    assert payment.status == S.SUCCEEDED
+    assert [e[0] for e in payment_events] == ["payment_intent.payment_failed",
+                                              "payment_intent.succeeded"]
+
+
+@pytest.mark.parametrize("how", ["wrong secret", "no header", "other payload", "stale",
+                                 "garbage"])
+def test_a_forged_signature_is_refused_and_nothing_is_stored(client, secret, payment,
+                                                             payment_events, how):
+    the_event = event("payment_intent.succeeded", intent_object(INTENT, "succeeded", 20_000))
+    payload = json.dumps(the_event).encode()
+    signature = {
+        "wrong secret": signature_header(payload, "whsec_somebody_else"),
+        "no header": "",
+        "other payload": signature_header(payload + b" ", secret),
+        "stale": signature_header(payload, secret, timestamp=int(time.time()) - 3600),
+        "garbage": "t=abc,v1=zzz",
+    }[how]
+    response = post_event(client, the_event, secret, signature=signature)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "webhook_signature_invalid"
+    db.session.expire_all()
+    assert payment.status == S.PENDING and _stored_events() == [] and payment_events == []
+
+
+def test_a_signed_payload_that_is_no_event_is_refused(client, secret):
+    payload = b'{"hello": "world"}'
+    response = client.post("/payments/webhook", data=payload, content_type="application/json",
+                           headers={"Stripe-Signature": signature_header(payload, secret)})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "webhook_payload_invalid"
+
+
+def test_refund_events_only_ever_raise_the_refunded_total(client, secret, payment,
+                                                          payment_events):
+    _send(client, secret, "charge.refunded", charge_object(INTENT, 20_000, 6_000))
+    _send(client, secret, "charge.refunded", charge_object(INTENT, 20_000, 2_000))  # older
+    db.session.expire_all()
+    # a refund proves the money came in, though the success event has not arrived yet
+    assert (payment.status, payment.refunded_fen) == (S.PARTIALLY_REFUNDED, 6_000)
+    _send(client, secret, "payment_intent.succeeded", intent_object(INTENT, "succeeded",
+                                                                    20_000))
+    _send(client, secret, "charge.refunded", charge_object(INTENT, 20_000, 20_000))
+    db.session.expire_all()
+    assert (payment.status, payment.refunded_fen) == (S.REFUNDED, 20_000)
+    assert [e[0] for e in payment_events] == ["payment_intent.succeeded", "charge.refunded",
+                                              "charge.refunded"]
+
+
+def test_an_amount_that_does_not_match_is_kept_as_an_error_and_changes_nothing(
+        client, secret, payment, payment_events):
+    response = _send(client, secret, "payment_intent.succeeded",
+                     intent_object(INTENT, "succeeded", 1), "evt_wrong_amount")
+    assert response.status_code == 200  # re-sending it would not help: a person must look
+    db.session.expire_all()
+    assert payment.status == S.PENDING and payment_events == []
+    [stored] = _stored_events()
+    assert stored.error.startswith("payment_mismatch")
+
+
+def test_an_event_a_subscriber_refuses_changes_nothing_but_is_kept(client, secret, payment):
+    def refuse(event):
+        raise Conflict("The order will not take this money.", code="order_refuses")
+
+    events.on_payment_event(events.SUCCEEDED)(refuse)
+    try:
+        response = _send(client, secret, "payment_intent.succeeded",
+                         intent_object(INTENT, "succeeded", 20_000), "evt_refused")
+    finally:
+        events._subscribers[events.SUCCEEDED].remove(refuse)
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert payment.status == S.PENDING
+    [stored] = _stored_events()
+    assert stored.error.startswith("order_refuses") and stored.processed_dt is not None
+    assert db.session.execute(select(func.count()).select_from(AuditRecord).where(
+        AuditRecord.object_type == "Payment")).scalar_one() == 0
+
+
+def test_an_intent_the_app_lost_is_found_again_by_its_payment_key(client, secret,
+                                                                  payment_events):
+    # the request that charged rolled back after the gateway answered, and the retry
+    # recorded the payment without an intent id
+    payment = Payment(subject_type="test", subject_id=9, amount_fen=5_000,
+                      idempotency_key="order-9-key", status=S.PENDING)
+    db.session.add(payment)
+    db.session.commit()
+    _send(client, secret, "payment_intent.succeeded",
+          intent_object("pi_lost", "succeeded", 5_000, metadata={"payment_key": "order-9-key"}))
+    db.session.expire_all()
+    assert (payment.status, payment.payment_intent_id) == (S.SUCCEEDED, "pi_lost")
+
+
+def test_events_of_other_types_are_kept_unprocessed(client, secret):
+    response = _send(client, secret, "customer.created", {"id": "cus_1", "object": "customer"})
+    assert response.status_code == 200
+    [stored] = _stored_events()
+    assert stored.type == "customer.created" and stored.processed_dt is None
+
+
+def test_the_webhook_needs_no_session_and_no_csrf_token(csrf_app, secret, payment):
+    response = _send(csrf_app.test_client(), secret, "payment_intent.succeeded",
+                     intent_object(INTENT, "succeeded", 20_000))
+    assert response.status_code == 200
+
+
+@pytest.mark.stripe
+def test_localstripe_delivers_events_the_webhook_accepts(app, stripe_server, payment_events):
+    with LiveServer(app) as live:
+        stripe_server.register_webhook(f"{live.url}/payments/webhook",
+                                       events=["payment_intent.succeeded"])
+        attempt = services.pay("test", 7, 20_000, payment_method=VISA,
+                               idempotency_key="order-7-live")
+        db.session.commit()
+        deadline = time.monotonic() + 10  # localstripe waits a second before sending
+        while time.monotonic() < deadline:
+            db.session.rollback()
+            found = db.session.execute(select(func.count()).select_from(WebhookEvent)
+                                       ).scalar_one()
+            if found:
+                break
+            time.sleep(0.2)
+    [stored] = _stored_events()
+    assert (stored.type, stored.payment_intent_id) == ("payment_intent.succeeded",
+                                                       attempt.payment.payment_intent_id)
+    assert stored.processed_dt is not None and stored.error is None
+    assert [e[0] for e in payment_events] == ["payment_intent.succeeded"]  # already known
