@@ -13,4 +13,9 @@ from marketplace.agencies.models import (AgencyProfile, Objection,  # noqa: F401
 from marketplace.catalogue.models import AgencyScorecard, Offering  # noqa: F401
 from marketplace.orders.models import (Delivery, Order, OrderDocument, Quote,  # noqa: F401
                                        Rating, TechContract)
-from marketplace.claims.models import Claim, ClaimCheck, ClaimDecision  # noqa: F401
+from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,  # noqa: F401
+                                              ExpertProfile)
+from marketplace.claims.models import (Claim, ClaimCheck, ClaimDecision,  # noqa: F401
+                                       DisbursementBatch)
+from marketplace.core.idempotency import IdempotencyKey  # noqa: F401
+from marketplace.payments.models import Payment, WebhookEvent  # noqa: F401

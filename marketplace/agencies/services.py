@@ -125,7 +125,8 @@ def add_document(profile, actor, *, kind, title, expires_on, stream, original_na
         raise ValidationFailed(_l("The document has already expired."),
                                details={"field": "expires_on"})
     stored = documents.store(stream, original_name)
-    document = QualificationDocument(agency_id=profile.organisation_id, kind=kind,
+    # through the relationship, so profile.documents (if loaded) includes it at once
+    document = QualificationDocument(agency=profile, kind=kind,
                                      title=title, expires_on=expires_on,
                                      uploaded_by_id=actor.id, **stored)
     db.session.add(document)
@@ -230,6 +231,10 @@ def _required(reason):
 def decide(profile, actor, decision, reason=None):
     """approve (opens the public notice), reject or return (both need a reason)."""
     profile = _locked(profile)
+    # "reject" is also a step out of the public notice (an upheld objection): a second
+    # auditor deciding an application the first has just approved must not reject it.
+    if profile.status != AgencyStatus.SUBMITTED:
+        raise InvalidTransition(details={"state": profile.status.value, "action": decision})
     if decision == "approve":
         days = current_app.config["AGENCY_NOTICE_DAYS"]
         profile.notice_opened_dt = now_utc()
@@ -278,6 +283,8 @@ def resolve_objection(objection, actor, decision, resolution):
     """Dismiss the objection, or uphold it, which rejects the application."""
     resolution = _required(resolution)
     profile = _locked(objection.agency)
+    # re-read under the profile's lock: another auditor may have resolved it meanwhile
+    db.session.refresh(objection)
     action = {"uphold": "uphold", "dismiss": "dismiss"}.get(decision)
     if action is None:
         raise ValidationFailed(details={"field": "decision"})

@@ -58,7 +58,8 @@ def _validated(fields):
         if (low is not None and low < 0) or (high is not None and high < 0):
             raise ValidationFailed(_l("Amounts cannot be negative."),
                                    details={"field": "guide_min"})
-    category = db.session.get(ServiceCategory, fields["category_id"])
+    category = (db.session.get(ServiceCategory, fields["category_id"])
+                if fields.get("category_id") is not None else None)
     if category is None or not category.is_active:
         raise ValidationFailed(_l("Choose a category from the list."),
                                details={"field": "category_id"})
@@ -81,7 +82,8 @@ def _apply(offering, fields):
 
 
 def reindex(offering):
-    category = offering.category or db.session.get(ServiceCategory, offering.category_id)
+    # by id: after a change of category_id the loaded relationship still holds the old one
+    category = db.session.get(ServiceCategory, offering.category_id)
     agency = db.session.get(Organisation, offering.agency_id)
     offering.search_title = search.index_terms(offering.title)
     offering.search_body = search.index_terms(

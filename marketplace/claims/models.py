@@ -59,6 +59,11 @@ class Claim(db.Model):
     stage_started_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     stage_due_on: Mapped[object | None] = mapped_column(Date, index=True)
     return_comment: Mapped[str | None] = mapped_column(Text)
+    # the SLA of the current stage: reminded at day 7, escalated at day 10 (once each)
+    stage_reminded_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    stage_escalated_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    disbursement_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disbursement_batches.id"), index=True)
 
     order = relationship("Order", lazy="joined", innerjoin=True)
     contract = relationship("TechContract", lazy="joined", innerjoin=True)
@@ -125,3 +130,37 @@ class ClaimDecision(db.Model):
 
     __table_args__ = (CheckConstraint("decision IN ('approve', 'reject', 'return')",
                                       name="decision_known"),)
+
+
+class BatchStatus(str, enum.Enum):
+    OPEN = "open"
+    PAID = "paid"
+
+
+class DisbursementBatch(db.Model):
+    """Approved claims paid together by the treasury: exported as a bank-payment file as
+    often as needed, marked paid once with the treasury's confirmation."""
+    __tablename__ = "disbursement_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[BatchStatus] = mapped_column(enum_column(BatchStatus, name="batch_status"),
+                                                nullable=False, default=BatchStatus.OPEN)
+    total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    claim_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    export_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    treasury_reference: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("total_fen > 0 AND claim_count > 0", name="not_empty"),
+        CheckConstraint("(status = 'paid') = (paid_dt IS NOT NULL AND "
+                        "treasury_reference IS NOT NULL)", name="paid_has_confirmation"),
+    )
+
+
+DisbursementBatch.TRANSITIONS = TransitionTable({
+    BatchStatus.OPEN: {"mark_paid": BatchStatus.PAID},
+})

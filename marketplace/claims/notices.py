@@ -19,7 +19,8 @@ def _role(role):
         User.role == role, User.is_active_account.is_(True)).order_by(User.id)).scalars().all()
 
 
-def tell_stage_reviewers(claim_id):
+def tell_stage_reviewers(claim_id, kind=None):
+    kind_override = kind
     claim = db.session.get(Claim, claim_id)
     params = {"claim": claim.id, "amount": format_fen(claim.amount_fen),
               "firm": claim.order.firm.name}
@@ -34,7 +35,7 @@ def tell_stage_reviewers(claim_id):
     else:
         return
     for reviewer in reviewers:
-        notify(reviewer, kind, link=link, **params)
+        notify(reviewer, kind_override or kind, link=link, **params)
 
 
 def tell_decision(claim_id, stage, decision):
@@ -51,3 +52,26 @@ def tell_decision(claim_id, stage, decision):
     for organisation_id in (claim.firm_id, claim.agency_id):
         for member in _members(organisation_id):
             notify(member, kind, link=link, **params)
+
+
+def tell_supervisors_of_overdue(claim_id):
+    claim = db.session.get(Claim, claim_id)
+    for supervisor in _role(Role.SUPERVISOR):
+        notify(supervisor, "claim_overdue", link=f"/claims/{claim.id}", claim=claim.id,
+               stage=claim.status.value, due_on=claim.stage_due_on.isoformat())
+
+
+def tell_disbursed(claim_id):
+    claim = db.session.get(Claim, claim_id)
+    for member in _members(claim.agency_id):
+        notify(member, "claim_disbursed", link=f"/claims/{claim.id}", claim=claim.id,
+               amount=format_fen(claim.amount_fen))
+
+
+def tell_expert_invited(invitation_id):
+    from marketplace.claims.expert_models import ExpertInvitation
+
+    invitation = db.session.get(ExpertInvitation, invitation_id)
+    notify(invitation.expert.user, "expert_invited", link=f"/claims/{invitation.claim_id}",
+           claim=invitation.claim_id,
+           respond_by=invitation.respond_by_dt.strftime("%Y-%m-%d %H:%M UTC"))

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.claims import checks
@@ -59,6 +59,7 @@ def working_days_after(start, days):
 
 def _enter_stage(claim):
     claim.stage_started_dt = claim.updated_dt = now_utc()
+    claim.stage_reminded_dt = claim.stage_escalated_dt = None
     claim.stage_due_on = working_days_after(date.today(),
                                             current_app.config.get("CLAIM_STAGE_DAYS", 10))
 
@@ -178,6 +179,11 @@ def decide(claim, reviewer, decision, comment=""):
         transition(claim, action, actor=reviewer, data={"comment": comment})
         if action == "approve":
             _post_approval(claim, reviewer)
+        elif action == "to_experts":
+            from marketplace.claims.experts import _finish_if_scored, draw_panel
+
+            if not draw_panel(claim):
+                _finish_if_scored(claim)   # nobody to draw: straight to the supervisor
     elif decision == "reject":
         transition(claim, "reject", actor=reviewer, data={"comment": comment})
         voucher_lifecycle.release(claim.contract.voucher, claim.amount_fen,
@@ -228,7 +234,9 @@ def queue_for(user, status=None):
         query = query.where(Claim.assigned_auditor_id == user.id,
                             Claim.status == (status or ClaimStatus.FIRST_REVIEW))
     elif user.role == Role.SUPERVISOR:
-        query = query.where(Claim.status == (status or ClaimStatus.FINAL_APPROVAL))
+        query = query.where(Claim.status == (status or ClaimStatus.FINAL_APPROVAL),
+                            or_(Claim.first_reviewer_id.is_(None),
+                                Claim.first_reviewer_id != user.id))
     elif status:
         query = query.where(Claim.status == status)
     return query.order_by(Claim.stage_started_dt, Claim.id)

@@ -1,5 +1,7 @@
 """Outbox consumers of the claim workflow."""
 from marketplace.claims import services
+from marketplace.claims import experts  # noqa: F401  (registers the no-show job)
+from marketplace.claims import sla  # noqa: F401  (registers the nightly deadline job)
 from marketplace.core import outbox
 
 
@@ -25,3 +27,31 @@ def tell_parties_of_decision(claim_id, stage, decision):
     from marketplace.claims.notices import tell_decision
 
     tell_decision(claim_id, stage, decision)
+
+
+@outbox.handler("claims.reminder")
+def remind_stage_reviewer(claim_id):
+    from marketplace.claims.notices import tell_stage_reviewers
+
+    tell_stage_reviewers(claim_id, kind="claim_review_reminder")
+
+
+@outbox.handler("claims.overdue")
+def escalate_overdue_claim(claim_id):
+    from marketplace.claims.notices import tell_supervisors_of_overdue
+
+    tell_supervisors_of_overdue(claim_id)
+
+
+@outbox.handler("claims.disbursed")
+def tell_agency_of_disbursement(claim_id):
+    from marketplace.claims.notices import tell_disbursed
+
+    tell_disbursed(claim_id)
+
+
+@outbox.handler("claims.expert_invited")
+def tell_expert_of_invitation(invitation_id):
+    from marketplace.claims.notices import tell_expert_invited
+
+    tell_expert_invited(invitation_id)

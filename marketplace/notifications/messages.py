@@ -224,6 +224,23 @@ NOTIFICATION_TEMPLATES = {
         _l("Claim #%(claim)s returned for correction"),
         _l("The reviewer returned the claim for %(amount)s: %(comment)s"),
     ),
+    "claim_review_reminder": (
+        _l("Reminder: claim #%(claim)s is waiting for you"),
+        _l("The claim of %(firm)s for %(amount)s has waited 7 working days at your stage."),
+    ),
+    "claim_overdue": (
+        _l("Claim #%(claim)s is overdue"),
+        _l("The claim has passed its review deadline (%(due_on)s) at stage %(stage)s."),
+    ),
+    "claim_disbursed": (
+        _l("Claim #%(claim)s paid"),
+        _l("The bureau paid %(amount)s for claim #%(claim)s."),
+    ),
+    "expert_invited": (
+        _l("You are drawn to review claim #%(claim)s"),
+        _l("Accept or decline before %(respond_by)s; once accepted, score the claim on "
+           "necessity, price reasonableness and delivery quality."),
+    ),
 }
 
 

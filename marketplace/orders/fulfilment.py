@@ -80,6 +80,8 @@ def copay_held_fen(order):
 
 def deliver(order, actor, *, summary, invoice_number, invoice_amount_fen, invoice_date):
     order = lock_order(order)
+    if order.status != OrderStatus.PAID:
+        transition(order, "deliver", actor=actor)   # refused with the state named
     summary = _required(summary, "summary")
     key = invoice_key(invoice_number)
     if not key:

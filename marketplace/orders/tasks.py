@@ -128,3 +128,10 @@ def flag_open_orders(agency_id, action):
         audit.record(order, "flag", data={"reason": order.flag_reason})
         for party in ("firm", "agency"):
             _tell(order, party, "order_flagged")
+
+
+@outbox.handler("orders.refund_copay")
+def refund_copay(order_id, amount_fen):
+    from marketplace.orders.payment import refund_cancelled_copay
+
+    refund_cancelled_copay(order_id, amount_fen)

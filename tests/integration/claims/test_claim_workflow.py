@@ -138,9 +138,18 @@ def test_a_returned_claim_is_checked_again_when_resubmitted(auditor):
 
 
 def test_large_claims_go_to_the_experts(auditor):
+    from marketplace.core.audit import AuditRecord
+
+    from marketplace.accounts.models import User
+
+    small = settle(accepted_claim(amount_fen=199_998_00, invoice="S-1"))   # part 99,999
     claim = settle(accepted_claim(amount_fen=200_000_00))   # voucher part 100,000
-    services.decide(claim, auditor, "approve")
-    assert claim.status == ClaimStatus.EXPERT_REVIEW
+    for each in (small, claim):
+        services.decide(each, db.session.get(User, each.assigned_auditor_id), "approve")
+    db.session.commit()
+    actions = lambda c: [r.action for r in db.session.query(AuditRecord).filter_by(  # noqa
+        object_type="Claim", object_id=str(c.id)).order_by(AuditRecord.id)]
+    assert "to_experts" in actions(claim) and "to_experts" not in actions(small)
 
 
 def test_claims_go_to_the_least_loaded_auditor():
@@ -149,3 +158,49 @@ def test_claims_go_to_the_least_loaded_auditor():
     assert first.assigned_auditor_id == busy.id     # a tie goes to the longest-serving
     second = settle(accepted_claim(invoice="A-2"))
     assert second.assigned_auditor_id == idle.id
+
+
+def test_a_disbursement_batch_exports_many_times_and_pays_once(auditor, supervisor):
+    from marketplace.claims import disbursement
+
+    claim = settle(accepted_claim())
+    services.decide(claim, auditor, "approve")
+    services.decide(claim, supervisor, "approve")
+    batch = disbursement.create_batch(supervisor, [claim.id])
+    with pytest.raises(disbursement.ClaimsNotPayable):
+        disbursement.create_batch(supervisor, [claim.id])   # already in a batch
+    csv_bytes, _ = disbursement.export(batch, supervisor, "csv")
+    xlsx_bytes, _ = disbursement.export(batch, supervisor, "xlsx")
+    assert f"CLAIM-{claim.id}".encode() in csv_bytes and "50000.00".encode() in csv_bytes
+    assert xlsx_bytes[:2] == b"PK" and batch.export_count == 2
+    disbursement.mark_paid(batch, supervisor, "国库支付凭证 2026-0001")
+    with pytest.raises(InvalidTransition):
+        disbursement.mark_paid(batch, supervisor, "again")
+    claim = settle(claim)
+    assert claim.status == ClaimStatus.DISBURSED
+    paid = ledger.find_account(f"agency:{claim.agency_id}:paid")
+    assert ledger.balance(paid) == 50_000_00
+    assert ledger.violations() == []
+
+
+def test_the_sla_job_reminds_once_and_escalates_at_the_deadline(auditor):
+    from datetime import timedelta
+
+    from marketplace.claims import sla
+    from marketplace.notifications.models import Notification
+
+    claim = settle(accepted_claim())
+    started = claim.stage_started_dt.date()
+    day7 = services.working_days_after(started, 7)
+    assert sla.watch_review_deadlines(today=day7)["reminded"] == [claim.id]
+    assert sla.watch_review_deadlines(today=day7)["reminded"] == []
+    result = sla.watch_review_deadlines(today=claim.stage_due_on)
+    assert result["escalated"] == [claim.id]
+    assert sla.overdue_claims(today=claim.stage_due_on + timedelta(days=1)) == [claim]
+    supervisor = staff("supervisor")
+    assert sla.watch_review_deadlines(today=claim.stage_due_on)["escalated"] == []
+    db.session.commit()
+    outbox.relay_pending()
+    kinds = [n.kind for n in db.session.query(Notification).all()]
+    assert kinds.count("claim_review_reminder") == 1
+    assert supervisor.id  # created after the escalation: it gets nothing retroactively

@@ -1,0 +1,105 @@
+"""The expert pool (专家库): experts with their fields, their declared ties to
+organisations, and each invitation to review a claim with its scores."""
+import enum
+
+from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Integer, SmallInteger,
+                        String, Table, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import enum_column
+from marketplace.core.states import TransitionTable
+from marketplace.core.timeutil import now_utc
+from marketplace.core.types import UTCDateTime
+from marketplace.extensions import db
+
+expert_fields = Table(
+    "expert_fields", db.metadata,
+    Column("expert_id", ForeignKey("expert_profiles.user_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("category_id", ForeignKey("service_categories.id"), primary_key=True, index=True),
+)
+
+
+class ExpertProfile(db.Model):
+    __tablename__ = "expert_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    is_suspended: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    suspended_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    user = relationship("User", lazy="joined", innerjoin=True)
+    fields = relationship("ServiceCategory", secondary=expert_fields, lazy="selectin")
+
+
+class ExpertConflict(db.Model):
+    """A recorded tie (employment, shareholding, family...) between an expert and an
+    organisation: the expert is never drawn for that organisation's claims."""
+    __tablename__ = "expert_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profiles.user_id"),
+                                           nullable=False, index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"),
+                                                 nullable=False, index=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    __table_args__ = (UniqueConstraint("expert_id", "organisation_id",
+                                       name="uq_expert_conflicts_pair"),)
+
+
+class InvitationState(str, enum.Enum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NO_SHOW = "no_show"
+    SCORED = "scored"
+
+
+class ExpertInvitation(db.Model):
+    __tablename__ = "expert_invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), nullable=False, index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profiles.user_id"),
+                                           nullable=False, index=True)
+    status: Mapped[InvitationState] = mapped_column(
+        enum_column(InvitationState, name="expert_invitation_state"), nullable=False,
+        default=InvitationState.INVITED, index=True)
+    invited_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    respond_by_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    responded_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    necessity: Mapped[int | None] = mapped_column(SmallInteger)
+    price_reasonableness: Mapped[int | None] = mapped_column(SmallInteger)
+    delivery_quality: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    scored_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    expert = relationship(ExpertProfile, lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        UniqueConstraint("claim_id", "expert_id", name="uq_expert_invitations_once"),
+        CheckConstraint("(status = 'scored') = (necessity IS NOT NULL AND "
+                        "price_reasonableness IS NOT NULL AND delivery_quality IS NOT NULL)",
+                        name="scores_when_scored"),
+        CheckConstraint("necessity IS NULL OR (necessity BETWEEN 1 AND 5 AND "
+                        "price_reasonableness BETWEEN 1 AND 5 AND "
+                        "delivery_quality BETWEEN 1 AND 5)", name="scores_in_range"),
+    )
+
+    @property
+    def mean_score_x100(self):
+        if self.necessity is None:
+            return None
+        return (self.necessity + self.price_reasonableness + self.delivery_quality) * 100 // 3
+
+
+ExpertInvitation.TRANSITIONS = TransitionTable({
+    InvitationState.INVITED: {"accept": InvitationState.ACCEPTED,
+                              "decline": InvitationState.DECLINED,
+                              "expire": InvitationState.NO_SHOW},
+    InvitationState.ACCEPTED: {"score": InvitationState.SCORED,
+                               "expire": InvitationState.NO_SHOW},
+})

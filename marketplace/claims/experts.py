@@ -1,0 +1,200 @@
+"""The expert stage: draw a panel at random from the experts of the claim's field, never
+anyone tied to either party; experts accept or decline within the response window (else
+they count as a no-show and another is drawn), then score. When the panel has scored,
+the mean and any outlier go with the claim to the supervisor. Three no-shows within a
+year suspend an expert from draws (the bureau's entry and exit rule)."""
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import User
+from marketplace.agencies.models import ServiceCategory
+from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,
+                                              ExpertProfile, InvitationState, expert_fields)
+from marketplace.claims.models import Claim, ClaimStatus
+from marketplace.core import audit, outbox
+from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
+from marketplace.core.states import transition
+from marketplace.core.tasks import nightly_job
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+
+LIVE_STATES = (InvitationState.INVITED, InvitationState.ACCEPTED, InvitationState.SCORED)
+OUTLIER_GAP_X100 = 150    # a mean 1.5 points away from the panel's is worth a look
+
+
+class NotYourInvitation(PermissionDenied):
+    code = "not_your_invitation"
+
+
+def panel_size():
+    return current_app.config.get("CLAIM_EXPERT_PANEL", 3)
+
+
+def _field_ids(code):
+    category = db.session.execute(select(ServiceCategory).where(
+        ServiceCategory.code == code)).scalar_one_or_none()
+    if category is None:
+        return []
+    return [category.id] + ([category.parent_id] if category.parent_id else [])
+
+
+def draw(claim, count):
+    """Invite up to ``count`` more experts, at random, from those eligible."""
+    already = select(ExpertInvitation.expert_id).where(ExpertInvitation.claim_id == claim.id)
+    tied = select(ExpertConflict.expert_id).where(
+        ExpertConflict.organisation_id.in_((claim.firm_id, claim.agency_id)))
+    in_field = select(expert_fields.c.expert_id).where(
+        expert_fields.c.category_id.in_(_field_ids(claim.contract.field_code)))
+    experts = db.session.execute(
+        select(ExpertProfile).join(User, User.id == ExpertProfile.user_id).where(
+            ExpertProfile.is_suspended.is_(False), User.is_active_account.is_(True),
+            ExpertProfile.user_id.in_(in_field), ExpertProfile.user_id.not_in(already),
+            ExpertProfile.user_id.not_in(tied),
+            func.coalesce(User.organisation_id, 0).not_in((claim.firm_id, claim.agency_id)))
+        .order_by(func.random()).limit(count)).scalars().all()
+    hours = current_app.config.get("EXPERT_RESPONSE_HOURS", 48)
+    invited = []
+    for expert in experts:
+        invitation = ExpertInvitation(claim_id=claim.id, expert_id=expert.user_id,
+                                      respond_by_dt=now_utc() + timedelta(hours=hours))
+        db.session.add(invitation)
+        db.session.flush()
+        audit.record(invitation, "invite", after=InvitationState.INVITED,
+                     data={"claim_id": claim.id, "expert_id": expert.user_id})
+        outbox.emit("claims.expert_invited", invitation_id=invitation.id)
+        invited.append(invitation)
+    if len(invited) < count:
+        audit.record(claim, "panel_short", data={"wanted": count, "drawn": len(invited)})
+    return invited
+
+
+def draw_panel(claim):
+    live = db.session.execute(select(func.count(ExpertInvitation.id)).where(
+        ExpertInvitation.claim_id == claim.id,
+        ExpertInvitation.status.in_(LIVE_STATES))).scalar_one()
+    return draw(claim, max(panel_size() - live, 0))
+
+
+def invitations_of(claim):
+    return db.session.execute(select(ExpertInvitation).where(
+        ExpertInvitation.claim_id == claim.id).order_by(ExpertInvitation.id)).scalars().all()
+
+
+def _own(invitation, expert_user):
+    if invitation is None or invitation.expert_id != expert_user.id:
+        raise NotYourInvitation()
+
+
+def respond(invitation, expert_user, accept):
+    _own(invitation, expert_user)
+    transition(invitation, "accept" if accept else "decline", actor=expert_user)
+    invitation.responded_dt = now_utc()
+    if not accept:
+        draw(db.session.get(Claim, invitation.claim_id), 1)
+    db.session.flush()
+    return invitation
+
+
+def score(invitation, expert_user, *, necessity, price_reasonableness, delivery_quality,
+          comment):
+    from marketplace.claims.services import lock_claim
+
+    _own(invitation, expert_user)
+    values = (necessity, price_reasonableness, delivery_quality)
+    if not all(isinstance(v, int) and 1 <= v <= 5 for v in values):
+        raise ValidationFailed(_l("Score each criterion from 1 to 5."),
+                               details={"field": "necessity"})
+    if not (comment or "").strip():
+        raise ValidationFailed(_l("Please give a reason."), code="reason_required",
+                               details={"field": "comment"})
+    claim = lock_claim(invitation.claim_id)
+    if claim.status != ClaimStatus.EXPERT_REVIEW:
+        raise Conflict(_l("The claim is no longer with the experts."), code="stage_over")
+    transition(invitation, "score", actor=expert_user,
+               data=dict(zip(("necessity", "price_reasonableness", "delivery_quality"),
+                             values)))
+    (invitation.necessity, invitation.price_reasonableness,
+     invitation.delivery_quality) = values
+    invitation.comment = comment.strip()
+    invitation.scored_dt = now_utc()
+    db.session.flush()
+    _finish_if_scored(claim)
+    return invitation
+
+
+def panel_summary(claim):
+    scored = [i for i in invitations_of(claim) if i.status == InvitationState.SCORED]
+    if not scored:
+        return {"count": 0, "mean_x100": None, "outliers": []}
+    mean = sum(i.mean_score_x100 for i in scored) // len(scored)
+    return {"count": len(scored), "mean_x100": mean,
+            "outliers": [i.expert_id for i in scored
+                         if abs(i.mean_score_x100 - mean) >= OUTLIER_GAP_X100]}
+
+
+def _finish_if_scored(claim):
+    from marketplace.claims.services import _enter_stage
+
+    """Move on once nobody is left to answer or score: normally a full panel has scored;
+    if the pool ran dry the supervisor decides with the scores there are (the claim's
+    audit trail says the panel was short)."""
+    if claim.status != ClaimStatus.EXPERT_REVIEW:
+        return
+    states = [i.status for i in invitations_of(claim)]
+    if InvitationState.INVITED in states or InvitationState.ACCEPTED in states:
+        return
+    summary = panel_summary(claim)
+    transition(claim, "to_final", data={"panel": summary})
+    _enter_stage(claim)
+    outbox.emit("claims.stage_entered", claim_id=claim.id)
+
+
+def no_shows_in_year(expert_id, at):
+    return db.session.execute(select(func.count(ExpertInvitation.id)).where(
+        ExpertInvitation.expert_id == expert_id,
+        ExpertInvitation.status == InvitationState.NO_SHOW,
+        ExpertInvitation.invited_dt >= at - timedelta(days=365))).scalar_one()
+
+
+@nightly_job
+def expire_silent_experts(at=None):
+    """Invitations not answered in time, and accepted ones not scored by the stage's
+    deadline, become no-shows; another expert is drawn; repeat offenders are suspended."""
+    from marketplace.claims.services import lock_claim
+
+    at = at or now_utc()
+    overdue = db.session.execute(
+        select(ExpertInvitation).join(Claim, Claim.id == ExpertInvitation.claim_id).where(
+            Claim.status == ClaimStatus.EXPERT_REVIEW,
+            ((ExpertInvitation.status == InvitationState.INVITED)
+             & (ExpertInvitation.respond_by_dt <= at))
+            | ((ExpertInvitation.status == InvitationState.ACCEPTED)
+               & (Claim.stage_due_on < at.date())))).scalars().all()
+    for invitation in overdue:
+        transition(invitation, "expire")
+        expert = invitation.expert
+        if not expert.is_suspended and no_shows_in_year(expert.user_id, at) >= 3:
+            expert.is_suspended = True
+            expert.suspended_dt = at
+            expert.suspension_reason = "three no-shows within a year"
+            audit.record(expert, "suspend", data={"reason": expert.suspension_reason})
+        claim = lock_claim(invitation.claim_id)
+        if not draw(claim, 1):
+            _finish_if_scored(claim)
+    return [i.id for i in overdue]
+
+
+def expert_record(expert_id):
+    """Response time, declines and no-shows: the expert's record for the bureau."""
+    rows = db.session.execute(select(ExpertInvitation).where(
+        ExpertInvitation.expert_id == expert_id)).scalars().all()
+    answered = [i for i in rows if i.responded_dt is not None]
+    hours = [(i.responded_dt - i.invited_dt).total_seconds() / 3600 for i in answered]
+    return {"invitations": len(rows),
+            "declines": sum(i.status == InvitationState.DECLINED for i in rows),
+            "no_shows": sum(i.status == InvitationState.NO_SHOW for i in rows),
+            "scored": sum(i.status == InvitationState.SCORED for i in rows),
+            "median_response_hours": (sorted(hours)[len(hours) // 2] if hours else None)}
