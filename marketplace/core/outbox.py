@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 _HANDLERS = {}
 _NEW_IN_SESSION = "outbox_new"
 _committed_ids: ContextVar[list | None] = ContextVar("outbox_committed_ids", default=None)
+_relaying: ContextVar[bool] = ContextVar("outbox_relaying", default=False)
 _current_message: ContextVar[int | None] = ContextVar("outbox_current_message", default=None)
 
 
@@ -105,6 +106,18 @@ def relay_pending():
     """
     from marketplace.core.tasks import process_outbox_message
 
+    if _relaying.get():
+        # Tasks run in-process: a task's own relay would recurse one level per chained
+        # message; the outer loop below picks its messages up from the same list instead.
+        return
+    token = _relaying.set(True)
+    try:
+        _relay(process_outbox_message)
+    finally:
+        _relaying.reset(token)
+
+
+def _relay(process_outbox_message):
     ids = _committed_ids.get()
     while ids:
         message_id = ids.pop(0)

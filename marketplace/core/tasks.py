@@ -48,3 +48,14 @@ def nightly():
         except Exception:
             db.session.rollback()
             log.exception("nightly job %s failed", job.__name__)
+
+
+@nightly_job
+def forget_old_idempotency_keys():
+    """Keys answer replays for 7 days (Stripe keeps its own for 24 hours)."""
+    from datetime import timedelta
+
+    from marketplace.core.idempotency import purge
+    from marketplace.core.timeutil import now_utc
+
+    return purge(now_utc() - timedelta(days=7))

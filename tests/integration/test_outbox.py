@@ -75,3 +75,26 @@ def test_a_failing_handler_leaves_the_message_for_a_retry(app):
     assert outbox.process_message(message.id) is True
     assert len(calls) == 2
     outbox._HANDLERS.pop("test.fails_once")
+
+
+CHAIN = []
+
+
+@outbox.handler("test.chain")
+def _chain(step, last):
+    CHAIN.append(step)
+    if step < last:
+        outbox.emit("test.chain", step=step + 1, last=last)
+
+
+def test_a_long_chain_of_in_process_messages_runs_without_recursion(app):
+    """With tasks in-process, each message's task relays the next: the relay must loop,
+    not recurse, or a few hundred chained messages exhaust the stack."""
+    CHAIN.clear()
+    last = 300    # each nested relay costs dozens of frames: 300 levels would overflow
+    outbox.emit("test.chain", step=1, last=last)
+    db.session.commit()
+    outbox.relay_pending()
+    assert CHAIN == list(range(1, last + 1))
+    assert db.session.execute(select(OutboxMessage.id).where(
+        OutboxMessage.processed_dt.is_(None))).first() is None
