@@ -167,7 +167,7 @@ def create_application(body):
 @operation(bp, "/voucher-applications", "GET", tag="vouchers",
            summary="Voucher applications: a firm sees its own, the bureau all",
            query=ApplicationQuery, responses={200: ApplicationList},
-           rule=is_firm_member | perms.can_decide_application | perms.can_view_budget)
+           rule=perms.can_list_applications)
 def list_applications(query):
     user = g.api_user
     statement = services.review_queue(

@@ -4,9 +4,22 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+                                StopValidation, ValidationError)
 
 from marketplace.core.forms import MultiCheckboxField, YuanField
+
+
+class AmountRequired(DataRequired):
+    """DataRequired for a :class:`YuanField`. Plain DataRequired takes text that is no
+    amount (``data`` None) or ``0`` for a missing value and replaces the field's own error
+    ("Enter an amount in yuan..." / "at least ¥0.01") with "This field is required."."""
+
+    def __call__(self, form, field):
+        if field.data is not None:
+            return                    # an amount; its range is the field's pre_validate
+        if field.errors:              # typed, but not an amount: that error says it
+            raise StopValidation()
+        super().__call__(form, field)
 
 
 def _percent_field(label):
@@ -18,7 +31,7 @@ class ProgrammeForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000,
                                                                              max=2100)])
-    budget = YuanField(_l("Budget (yuan)"), validators=[DataRequired()])
+    budget = YuanField(_l("Budget (yuan)"), validators=[AmountRequired()])
     applications_open_on = DateField(_l("Applications open on"), validators=[DataRequired()])
     applications_close_on = DateField(_l("Applications close on"),
                                       validators=[DataRequired()])
@@ -28,13 +41,13 @@ class ProgrammeForm(FlaskForm):
     share_benchmark = _percent_field(_l("Voucher share for benchmark high-tech enterprises "
                                         "(%)"))
     cap_tech_sme = YuanField(_l("Cap per tech SME (yuan)"), default=200_000_00,
-                             validators=[DataRequired()])
+                             validators=[AmountRequired()])
     cap_high_tech = YuanField(_l("Cap per high-tech enterprise (yuan)"), default=300_000_00,
-                              validators=[DataRequired()])
+                              validators=[AmountRequired()])
     cap_benchmark = YuanField(_l("Cap per benchmark high-tech enterprise (yuan)"),
-                              default=500_000_00, validators=[DataRequired()])
+                              default=500_000_00, validators=[AmountRequired()])
     min_order = YuanField(_l("Minimum order (yuan)"), default=5_000_00, minimum_fen=0,
-                          validators=[InputRequired()])
+                          validators=[AmountRequired()])
     claim_deadline_days = IntegerField(_l("Days to claim after acceptance"), default=90,
                                        validators=[InputRequired(),
                                                    NumberRange(min=1, max=3650)])
@@ -69,7 +82,7 @@ class ProgrammeForm(FlaskForm):
 
 
 class ApplicationForm(FlaskForm):
-    requested = YuanField(_l("Amount requested (yuan)"), validators=[DataRequired()])
+    requested = YuanField(_l("Amount requested (yuan)"), validators=[AmountRequired()])
     purpose = TextAreaField(_l("What will you buy with the voucher?"),
                             validators=[DataRequired(), Length(min=10, max=2000)])
     planned_categories = MultiCheckboxField(_l("Service categories you plan to buy"),

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from marketplace.core import audit, ledger
 from marketplace.core.errors import Conflict
 from marketplace.core.ledger import LedgerAccount
+from marketplace.core.money import format_fen
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
@@ -108,7 +109,7 @@ def send_expiry_reminders(today=None):
             for member in members:
                 notify(member, "voucher_expiring", days=days,
                        expires_on=voucher.expires_on.isoformat(),
-                       available=balance / 100, link=f"/vouchers/{voucher.id}")
+                       available=format_fen(balance), link=f"/vouchers/{voucher.id}")
             audit.record(voucher, f"reminder_{days}", data={"available_fen": balance})
             sent += 1
     db.session.flush()

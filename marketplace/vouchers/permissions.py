@@ -37,6 +37,20 @@ def can_decide_application(user, application=None):
 
 
 @predicate
+def can_view_application_queue(user, obj=None):
+    """The list of every firm's applications: only those who may open its items (the
+    reviewers and the admin), so nobody sees a list whose entries answer 404."""
+    return is_reviewer(user) or is_admin(user)
+
+
+@predicate
+def can_list_applications(user, obj=None):
+    """Listing applications through the API: a firm's members (their firm's own) and
+    those who see the review queue (all of them)."""
+    return is_firm_member(user) or can_view_application_queue(user)
+
+
+@predicate
 def can_view_voucher(user, voucher):
     if voucher is None:
         return False

@@ -20,6 +20,7 @@ DEFAULT_RULES = {
     "share_bp_tech_sme": 5000, "share_bp_high_tech": 5000, "share_bp_benchmark": 5000,
     "cap_fen_tech_sme": 200_000_00, "cap_fen_high_tech": 300_000_00,
     "cap_fen_benchmark": 500_000_00, "min_order_fen": 5_000_00, "claim_deadline_days": 90,
+    "single_order_max_fen": 200_000_00,
 }
 RULE_FIELDS = tuple(DEFAULT_RULES) + ("eligible_category_codes",)
 

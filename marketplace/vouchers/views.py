@@ -150,7 +150,7 @@ def withdraw(application_id):
 
 
 @bp.route("/review/voucher-applications")
-@access(perms.can_decide_application | perms.can_view_budget)
+@access(perms.can_view_application_queue)
 def review_queue():
     status = request.args.get("status", ApplicationStatus.SUBMITTED.value)
     chosen = ApplicationStatus(status) if status in {s.value for s in ApplicationStatus} \
