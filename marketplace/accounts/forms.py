@@ -162,7 +162,7 @@ class DistrictForm(FlaskForm):
                        Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and _."))])
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=64)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=128)])
-    sort_order = IntegerField(_l("Order"), default=0,
+    sort_order = IntegerField(_l("Sort order"), default=0,
                               validators=[InputRequired(), NumberRange(min=0, max=100000)])
     is_active = BooleanField(_l("In use"), default=True)
     submit = SubmitField(_l("Save"))

@@ -18,7 +18,7 @@ register_labels({
     "business_licence": _l("business licence / registration certificate"),
     "accreditation": _l("accreditation certificate"),
     # objections
-    "open": _l("open"),
+    "open": _l("open (not settled)"),
     "upheld": _l("upheld"),
     "dismissed": _l("dismissed"),
     # offerings
