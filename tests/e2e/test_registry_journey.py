@@ -1,6 +1,7 @@
 """Admission to the registry in the browser: a new agency registers, fills in its
 application, uploads its licence and submits; the auditor approves; a visitor reads the
-public notice; the auditor concludes it and the agency is admitted.
+public notice; the auditor concludes it and the agency is admitted; it publishes an
+offering, which a visitor then finds by a Chinese search.
 
 The journey reads the pages in English (one click on the language switch), so it does
 not depend on the Chinese catalogue of the registry's new strings.
@@ -23,6 +24,7 @@ AGENCY_NAME = "赣江检测技术研究院"
 AGENCY_EMAIL = "director@ganjiang-testing.example"
 AUDITOR_EMAIL = "registry-auditor@example.com"
 INTRODUCTION = "材料成分与力学性能检测，服务南昌及江西各地的制造企业。"
+OFFERING_TITLE = "复合材料检测服务"
 
 
 @pytest.fixture
@@ -165,6 +167,31 @@ def test_an_agency_is_admitted_through_the_public_notice(page, live_server, audi
         "publish your offerings")
     db.session.expire_all()
     assert db.session.get(AgencyProfile, agency.id).status == AgencyStatus.ADMITTED
+
+    # It publishes an offering...
+    page.get_by_role("link", name="My offerings").first.click()
+    page.get_by_role("link", name="New offering").first.click()
+    page.get_by_label("Title").fill(OFFERING_TITLE)
+    page.get_by_label("Service category").select_option(label="Inspection and testing")
+    page.get_by_label("Description").fill("金属与复合材料的成分、力学性能检测，出具CMA报告。")
+    page.get_by_label("Deliverables").fill("检测报告（CMA）")
+    page.get_by_label("Fixed price (yuan)").fill("6800")
+    page.get_by_label("Typical duration (days)").fill("7")
+    page.get_by_role("button", name="Save the offering").click()
+    expect(page.get_by_text("The offering is published.")).to_be_visible()
+    sign_out(page)
+
+    # ...which a visitor finds by searching 检测 (a part of the title) in the catalogue.
+    page.goto(live_server + "/catalogue")
+    in_english(page)
+    page.get_by_label("Search the catalogue").fill("检测")
+    page.get_by_role("button", name="Search", exact=True).click()
+    result = page.get_by_role("link", name=OFFERING_TITLE)
+    expect(result).to_be_visible()
+    screenshot("catalogue-search-en")
+    result.click()
+    expect(page.get_by_role("heading", name=OFFERING_TITLE)).to_be_visible()
+    expect(page.get_by_role("link", name=AGENCY_NAME).first).to_be_visible()
     # the refused form answered 422, as designed; Chromium logs that status as an error
     refused = [m for m in page_problems.console_errors
                if "status of 422" in m and "/registry/application" in m]
