@@ -23,7 +23,9 @@ def tell_stage_reviewers(claim_id, kind=None):
     kind_override = kind
     claim = db.session.get(Claim, claim_id)
     params = {"claim": claim.id, "amount": format_fen(claim.amount_fen),
-              "firm": claim.order.firm.name}
+              "firm": claim.order.firm.name,
+              "since": (claim.stage_started_dt.date().isoformat()
+                        if claim.stage_started_dt else "-")}
     link = f"/claims/{claim.id}"
     if claim.status == ClaimStatus.FIRST_REVIEW:
         reviewers = ([db.session.get(User, claim.assigned_auditor_id)]

@@ -160,12 +160,12 @@ def _may_decide(claim, user):
 def decide(claim, reviewer, decision, comment=""):
     claim = lock_claim(claim.id)
     comment = (comment or "").strip()
+    _may_decide(claim, reviewer)   # the wrong reviewer hears so before any form error
     if decision not in ("approve", "reject", "return"):
         raise ValidationFailed(details={"field": "decision"})
     if decision != "approve" and not comment:
         raise ValidationFailed(_l("Please give a reason."), code="reason_required",
                                details={"field": "comment"})
-    _may_decide(claim, reviewer)
     stage = claim.status
     db.session.add(ClaimDecision(claim_id=claim.id, stage=stage, decision=decision,
                                  comment=comment, decided_by_id=reviewer.id))

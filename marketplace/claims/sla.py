@@ -46,8 +46,12 @@ def watch_review_deadlines(today=None):
     return {"reminded": reminded, "escalated": escalated}
 
 
-def overdue_claims(today=None):
+def overdue_query(today=None):
+    """Claims at a review stage whose deadline has come, the longest overdue first."""
     today = today or date.today()
-    return db.session.execute(select(Claim).where(
-        Claim.status.in_(REVIEW_STAGES), Claim.stage_due_on <= today)
-        .order_by(Claim.stage_due_on, Claim.id)).scalars().all()
+    return select(Claim).where(Claim.status.in_(REVIEW_STAGES), Claim.stage_due_on <= today) \
+        .order_by(Claim.stage_due_on, Claim.id)
+
+
+def overdue_claims(today=None):
+    return db.session.execute(overdue_query(today)).scalars().all()

@@ -1,0 +1,206 @@
+"""API of redemption claims and disbursement, over the same services and predicates as
+the claim pages. Each party sees its own claims (others get 404), reviewers their queue,
+the admin all. Steps that move money take an ``Idempotency-Key``."""
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from flask import g, jsonify
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketplace.api.spec import operation
+from marketplace.api.views import bp
+from marketplace.claims import disbursement, queries, services
+from marketplace.claims import permissions as perms
+from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
+from marketplace.core.errors import NotFound
+from marketplace.core.permissions import require_visible
+from marketplace.extensions import db
+
+MAX_ID = 2**31 - 1
+
+# --- the models ---------------------------------------------------------------------------
+
+
+class CheckOut(BaseModel):
+    name: str
+    result: Literal["pass", "flag", "block"]
+    evidence: dict | None = Field(description="What the check compared: the matching fields "
+                                              "with both parties' values, the contracts "
+                                              "counted, the invoice, the balances. Null for "
+                                              "the parties (it holds private data).")
+
+
+class DecisionOut(BaseModel):
+    id: int
+    stage: str
+    decision: Literal["approve", "reject", "return"]
+    comment: str
+    decided_by_id: int
+    created_dt: datetime
+
+
+class ClaimOut(BaseModel):
+    id: int
+    order_id: int
+    status: Literal[tuple(s.value for s in ClaimStatus)]
+    stage: str | None = Field(description="What the claim waits for: checks, first_review, "
+                                          "expert_review, final_approval, correction (by "
+                                          "the firm) or disbursement; null once closed.")
+    voucher_part_fen: int
+    checks: list[CheckOut] = Field(description="The checks of the current round.")
+    decisions: list[DecisionOut]
+
+
+class ClaimSummary(BaseModel):
+    id: int
+    order_id: int
+    status: Literal[tuple(s.value for s in ClaimStatus)]
+    stage: str | None
+    voucher_part_fen: int
+    firm_id: int
+    agency_id: int
+    is_blocked: bool
+    is_flagged: bool
+    stage_due_on: date | None
+
+
+class ClaimList(BaseModel):
+    items: list[ClaimSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class ClaimQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    status: Literal[tuple(s.value for s in ClaimStatus)] | None = None
+    problem: Literal["blocked", "flagged", "clean"] | None = None
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject", "return"]
+    comment: str = Field(default="", max_length=2000,
+                         description="Required to reject or return (422 reason_required).")
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    claim_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1,
+                                                                    max_length=1000)
+
+
+class PaidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    treasury_reference: str = Field(min_length=1, max_length=100)
+
+
+class BatchOut(BaseModel):
+    id: int
+    status: Literal["open", "paid"]
+    claim_ids: list[int]
+    claim_count: int
+    total_fen: int
+    export_count: int
+    treasury_reference: str | None
+    paid_dt: datetime | None
+
+
+def _iso(moment):
+    return moment.isoformat() if moment is not None else None
+
+
+def claim_summary_json(claim):
+    return {"id": claim.id, "order_id": claim.order_id, "status": claim.status.value,
+            "stage": queries.stage_of(claim), "voucher_part_fen": claim.amount_fen,
+            "firm_id": claim.firm_id, "agency_id": claim.agency_id,
+            "is_blocked": claim.is_blocked, "is_flagged": claim.is_flagged,
+            "stage_due_on": _iso(claim.stage_due_on)}
+
+
+def claim_json(claim, user):
+    evidence = perms.can_view_check_evidence(user, claim)
+    return {"id": claim.id, "order_id": claim.order_id, "status": claim.status.value,
+            "stage": queries.stage_of(claim), "voucher_part_fen": claim.amount_fen,
+            "checks": [{"name": c.name, "result": c.result.value,
+                        "evidence": queries.evidence_of(c) if evidence else None}
+                       for c in services.checks_of(claim)],
+            "decisions": [{"id": d.id, "stage": d.stage.value, "decision": d.decision,
+                           "comment": d.comment, "decided_by_id": d.decided_by_id,
+                           "created_dt": _iso(d.created_dt)}
+                          for d in services.decisions_of(claim)]}
+
+
+def batch_json(batch):
+    return {"id": batch.id, "status": batch.status.value,
+            "claim_ids": [c.id for c in disbursement.claims_of(batch)],
+            "claim_count": batch.claim_count, "total_fen": batch.total_fen,
+            "export_count": batch.export_count,
+            "treasury_reference": batch.treasury_reference, "paid_dt": _iso(batch.paid_dt)}
+
+
+def _visible_claim(claim_id):
+    claim = db.session.get(Claim, claim_id) if claim_id <= MAX_ID else None
+    require_visible(perms.can_view_claim, claim, user=g.api_user)
+    return claim
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+@operation(bp, "/claims", "GET", tag="claims",
+           summary="Claims: each party its own, reviewers their queue, the admin all",
+           query=ClaimQuery, responses={200: ClaimList}, rule=perms.can_list_claims)
+def list_claims(query):
+    statement = queries.claims_for(g.api_user,
+                                   ClaimStatus(query.status) if query.status else None,
+                                   query.problem)
+    page = db.paginate(statement, page=query.page, per_page=query.per_page,
+                       error_out=False)
+    return jsonify(items=[claim_summary_json(c) for c in page.items], total=page.total,
+                   page=query.page, per_page=query.per_page)
+
+
+@operation(bp, "/claims/<int:claim_id>", "GET", tag="claims",
+           summary="A claim with the checks of its current round and its decisions",
+           responses={200: ClaimOut}, rule=perms.can_list_claims)
+def get_claim(claim_id):
+    return jsonify(claim_json(_visible_claim(claim_id), g.api_user))
+
+
+@operation(bp, "/claims/<int:claim_id>/decisions", "POST", tag="claims",
+           summary="Decide a claim at its current stage (its auditor at first review, a "
+                   "supervisor who did not review it first at final approval)",
+           body=DecisionIn, responses={200: ClaimOut}, rule=perms.can_decide_claim,
+           errors=(409,), idempotency_key=True)
+def decide_claim(claim_id, body):
+    claim = _visible_claim(claim_id)
+    services.decide(claim, g.api_user, body.decision, body.comment)
+    db.session.commit()
+    return jsonify(claim_json(db.session.get(Claim, claim_id), g.api_user))
+
+
+# --- disbursement ---------------------------------------------------------------------------
+
+@operation(bp, "/disbursements", "POST", tag="claims",
+           summary="Gather approved claims into a disbursement batch (supervisors)",
+           body=BatchIn, responses={201: BatchOut}, rule=perms.can_manage_disbursements,
+           errors=(409,), idempotency_key=True)
+def create_disbursement(body):
+    batch = disbursement.create_batch(g.api_user, body.claim_ids)
+    db.session.commit()
+    return jsonify(batch_json(batch)), 201
+
+
+@operation(bp, "/disbursements/<int:batch_id>/paid", "POST", tag="claims",
+           summary="Record the treasury's payment of a batch, once (supervisors)",
+           body=PaidIn, responses={200: BatchOut}, rule=perms.can_manage_disbursements,
+           errors=(409,), idempotency_key=True)
+def mark_disbursement_paid(batch_id, body):
+    batch = db.session.get(DisbursementBatch, batch_id) if batch_id <= MAX_ID else None
+    if batch is None:
+        raise NotFound()
+    disbursement.mark_paid(batch, g.api_user, body.treasury_reference)
+    db.session.commit()
+    return jsonify(batch_json(db.session.get(DisbursementBatch, batch_id)))

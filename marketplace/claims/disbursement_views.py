@@ -1,0 +1,120 @@
+"""Disbursement pages (supervisors): gather approved claims into a batch, download its
+bank-payment file as often as needed, record the treasury's payment once."""
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.models import Organisation, User
+from marketplace.claims import disbursement
+from marketplace.claims import permissions as perms
+from marketplace.claims.forms import BatchForm, PaidForm
+from marketplace.claims.models import BatchStatus, DisbursementBatch
+from marketplace.claims.views import bp
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.idempotency import idempotent_form
+from marketplace.core.permissions import access
+from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.extensions import db
+
+PER_PAGE = 20
+
+
+def _batch(batch_id):
+    found = db.session.get(DisbursementBatch, batch_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _payees(claims):
+    ids = {c.agency_id for c in claims}
+    if not ids:
+        return {}
+    return {o.id: o for o in db.session.query(Organisation).filter(Organisation.id.in_(ids))}
+
+
+def render_disbursements(form=None, status=200):
+    payable = db.session.execute(disbursement.payable_claims()).scalars().all()
+    batches = db.paginate(db.select(DisbursementBatch).order_by(
+        DisbursementBatch.id.desc()), page=page_argument(), per_page=PER_PAGE,
+        error_out=False)
+    form = form or BatchForm(formdata=None)
+    chosen = set(form.claim_ids.data or [])
+    return render_template("claims/disbursements.html", payable=payable, batches=batches,
+                           payees=_payees(payable), form=form, chosen=chosen,
+                           payable_total=sum(c.amount_fen for c in payable)), status
+
+
+def render_batch(batch, form=None, status=200):
+    claims = disbursement.claims_of(batch)
+    people = {u.id: u for u in db.session.query(User).filter(
+        User.id.in_({batch.created_by_id, batch.paid_by_id} - {None}))}
+    return render_template("claims/batch.html", batch=batch, claims=claims,
+                           payees=_payees(claims), people=people,
+                           form=form or PaidForm(formdata=None),
+                           is_open=batch.status == BatchStatus.OPEN), status
+
+
+@bp.route("/disbursements")
+@access(perms.can_manage_disbursements)
+def disbursements():
+    return render_disbursements()
+
+
+@bp.route("/disbursements", methods=["POST"])
+@access(perms.can_manage_disbursements)
+@idempotent_form
+def create_batch():
+    form = BatchForm()
+    if not form.validate_on_submit():
+        return render_disbursements(form, status=422)
+    try:
+        batch = disbursement.create_batch(current_user, form.claim_ids.data)
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error)
+        return render_disbursements(form, status=error.status)
+    db.session.commit()
+    flash(_("Batch #%(id)s is created. Download its payment file for the treasury.",
+            id=batch.id), "success")
+    return redirect(url_for("claims.batch", batch_id=batch.id))
+
+
+@bp.route("/disbursements/<int:batch_id>")
+@access(perms.can_manage_disbursements)
+def batch(batch_id):
+    return render_batch(_batch(batch_id))
+
+
+@bp.route("/disbursements/<int:batch_id>/export.<any(csv, xlsx):file_format>")
+@access(perms.can_manage_disbursements)
+def export_batch(batch_id, file_format):
+    found = _batch(batch_id)
+    content, mimetype = disbursement.export(found, current_user, file_format)
+    db.session.commit()   # the export is counted and audited
+    return Response(content, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=disbursement-batch-{batch_id}"
+                               f".{file_format}",
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/disbursements/<int:batch_id>/paid", methods=["POST"])
+@access(perms.can_manage_disbursements)
+@idempotent_form
+def mark_paid(batch_id):
+    found = _batch(batch_id)
+    form = PaidForm()
+    if not form.validate_on_submit():
+        return render_batch(found, form, status=422)
+    try:
+        disbursement.mark_paid(found, current_user, form.treasury_reference.data)
+    except DomainError as error:
+        db.session.rollback()
+        if error.code == "invalid_transition":   # a second confirmation of a paid batch
+            error = DomainError(_("This batch is already recorded as paid."))
+        apply_domain_error(form, error)
+        return render_batch(_batch(batch_id), form, status=error.status)
+    db.session.commit()
+    flash(_("Batch #%(id)s is recorded as paid; each agency is told.", id=found.id),
+          "success")
+    return redirect(url_for("claims.batch", batch_id=found.id))

@@ -1,0 +1,61 @@
+"""Forms of the claim pages (they validate, never save). Forms that move money carry a
+one-time token (marketplace/core/idempotency.py): a double click acts once."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, \
+    TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from marketplace.core.idempotency import IdempotencyTokenField
+
+
+class DecisionForm(FlaskForm):
+    """approve / return / reject; a reason for the last two, a tick to reject."""
+    REASON_NEEDED = ("reject", "return")
+    CONFIRM_NEEDED = ("reject",)
+    decision = RadioField(_l("Decision"), choices=[
+        ("approve", _l("Approve")),
+        ("return", _l("Return for correction")),
+        ("reject", _l("Reject")),
+    ], validators=[DataRequired(message=_l("Choose a decision."))])
+    comment = TextAreaField(_l("Comment (required to return or reject; shown to the firm "
+                               "and the agency)"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("I confirm the rejection."))
+    idempotency_token = IdempotencyTokenField()
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.decision.data in self.REASON_NEEDED and not (self.comment.data or "").strip():
+            self.comment.errors = list(self.comment.errors) + [str(_l("Please give a reason."))]
+            valid = False
+        if self.decision.data in self.CONFIRM_NEEDED and not self.confirm.data:
+            self.confirm.errors = list(self.confirm.errors) + [
+                str(_l("Tick the box to confirm this step."))]
+            valid = False
+        return valid
+
+
+class ResubmitForm(FlaskForm):
+    note = TextAreaField(_l("What did you correct?"), validators=[
+        DataRequired(message=_l("Tell the auditor what you corrected.")), Length(max=2000)])
+
+
+class AssignmentForm(FlaskForm):
+    auditor = SelectField(_l("Auditor"), coerce=int, validate_choice=False,
+                          validators=[DataRequired(message=_l("Choose an active auditor."))])
+
+
+class BatchForm(FlaskForm):
+    # the service judges each id (approved and not yet in a batch), not the form
+    claim_ids = SelectMultipleField(_l("Claims"), coerce=int, validate_choice=False)
+    idempotency_token = IdempotencyTokenField()
+
+
+class PaidForm(FlaskForm):
+    treasury_reference = StringField(_l("Treasury payment reference"), validators=[
+        DataRequired(message=_l("Give the treasury's payment reference.")),
+        Length(max=100)])
+    confirm = BooleanField(_l("I confirm that the treasury has paid every claim of this "
+                              "batch."), validators=[
+        DataRequired(message=_l("Tick the box to confirm this step."))])
+    idempotency_token = IdempotencyTokenField()

@@ -1,0 +1,85 @@
+"""Who may do what with redemption claims and disbursement batches: one named predicate per
+rule, shared by the pages and the API."""
+from marketplace.accounts.permissions import (is_admin, is_agency_member, is_auditor,
+                                              is_firm_member, is_reviewer, is_supervisor)
+from marketplace.claims.models import ClaimStatus
+from marketplace.core.permissions import predicate
+
+
+@predicate
+def is_claimant_of(user, claim):
+    """A member of the firm that filed the claim."""
+    return claim is not None and is_firm_member(user) and user.organisation_id == claim.firm_id
+
+
+@predicate
+def is_payee_of(user, claim):
+    """A member of the agency the claim pays."""
+    return (claim is not None and is_agency_member(user)
+            and user.organisation_id == claim.agency_id)
+
+
+@predicate
+def can_view_claim(user, claim):
+    """The two parties, the bureau's reviewers and the admin (experts: once drawn)."""
+    return claim is not None and (is_claimant_of(user, claim) or is_payee_of(user, claim)
+                                  or is_reviewer(user) or is_admin(user))
+
+
+@predicate
+def can_view_check_evidence(user, claim=None):
+    """The evidence of the checks names both parties' private data (bank accounts,
+    addresses, the voucher's balances): the bureau's reviewers and the admin only; the
+    parties see each check's result."""
+    return is_reviewer(user) or is_admin(user)
+
+
+@predicate
+def can_list_claims(user, obj=None):
+    """The claims page and list: each party its own, reviewers their queue, admin all."""
+    return is_firm_member(user) or is_agency_member(user) or is_reviewer(user) \
+        or is_admin(user)
+
+
+@predicate
+def can_review_claims(user, obj=None):
+    """The bureau's claim reviewers: auditors (first review), supervisors (final)."""
+    return is_reviewer(user)
+
+
+@predicate
+def can_decide_claim(user, claim=None):
+    """The reviewer of the claim's current stage: its auditor at first review (any auditor
+    while unassigned), a supervisor at final approval who did not review its first stage
+    (four eyes). Without a claim: whoever may decide some claim."""
+    if claim is None:
+        return can_review_claims(user)
+    if claim.status == ClaimStatus.FIRST_REVIEW:
+        return is_auditor(user) and claim.assigned_auditor_id in (None, user.id)
+    if claim.status == ClaimStatus.FINAL_APPROVAL:
+        return is_supervisor(user) and claim.first_reviewer_id != user.id
+    return False
+
+
+@predicate
+def can_resubmit_claim(user, claim):
+    """Only the claiming firm answers a return (the claim's state is the service's rule)."""
+    return is_claimant_of(user, claim)
+
+
+@predicate
+def can_reassign_claims(user, obj=None):
+    """Supervisors move a claim to another auditor."""
+    return is_supervisor(user)
+
+
+@predicate
+def can_manage_disbursements(user, obj=None):
+    """Supervisors gather approved claims into batches and record the treasury's payment."""
+    return is_supervisor(user)
+
+
+@predicate
+def can_view_overdue(user, obj=None):
+    """The bureau's overdue list: those who may open every claim on it."""
+    return is_reviewer(user) or is_admin(user)
