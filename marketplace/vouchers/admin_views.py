@@ -76,6 +76,7 @@ def edit_programme(programme_id):
         form.cap_high_tech.data = rules.cap_fen_high_tech
         form.cap_benchmark.data = rules.cap_fen_benchmark
         form.min_order.data = rules.min_order_fen
+        form.single_order_max.data = rules.single_order_max_fen
         form.claim_deadline_days.data = rules.claim_deadline_days
         form.eligible_categories.data = rules.category_codes
     elif form.validate():

@@ -48,6 +48,8 @@ class ProgrammeForm(FlaskForm):
                               default=500_000_00, validators=[AmountRequired()])
     min_order = YuanField(_l("Minimum order (yuan)"), default=5_000_00, minimum_fen=0,
                           validators=[AmountRequired()])
+    single_order_max = YuanField(_l("Most a voucher pays for one contract (yuan)"),
+                                 default=200_000_00, validators=[AmountRequired()])
     claim_deadline_days = IntegerField(_l("Days to claim after acceptance"), default=90,
                                        validators=[InputRequired(),
                                                    NumberRange(min=1, max=3650)])
@@ -76,6 +78,7 @@ class ProgrammeForm(FlaskForm):
             "cap_fen_high_tech": self.cap_high_tech.data,
             "cap_fen_benchmark": self.cap_benchmark.data,
             "min_order_fen": self.min_order.data,
+            "single_order_max_fen": self.single_order_max.data,
             "claim_deadline_days": self.claim_deadline_days.data,
             "eligible_category_codes": list(self.eligible_categories.data or []),
         }

@@ -265,7 +265,8 @@ def programme_form(**changes):
             "vouchers_valid_until": (today + timedelta(days=400)).isoformat(),
             "share_tech_sme": "50", "share_high_tech": "40", "share_benchmark": "30",
             "cap_tech_sme": "200,000", "cap_high_tech": "300,000",
-            "cap_benchmark": "500,000", "min_order": "5,000", "claim_deadline_days": "90",
+            "cap_benchmark": "500,000", "min_order": "5,000", "single_order_max": "200,000",
+            "claim_deadline_days": "90",
             "eligible_categories": ["testing"]}
     form.update(changes)
     return form
@@ -280,7 +281,8 @@ def admin():
 
 def test_the_admin_creates_a_funded_programme_with_its_first_rules(client, admin):
     login(client, admin.email)
-    response = client.post("/admin/programmes/new", data=programme_form())
+    response = client.post("/admin/programmes/new",
+                           data=programme_form(single_order_max="150,000"))
 
     created = db.session.execute(select(Programme)).scalar_one()
     assert response.status_code == 302
@@ -292,6 +294,7 @@ def test_the_admin_creates_a_funded_programme_with_its_first_rules(client, admin
     assert (rules.share_bp_tech_sme, rules.share_bp_high_tech, rules.share_bp_benchmark) \
         == (5000, 4000, 3000)
     assert rules.cap_fen_high_tech == 300_000_00 and rules.min_order_fen == 5_000_00
+    assert rules.single_order_max_fen == 150_000_00
     assert rules.category_codes == ["testing"]
     assert services.budget_figures(created)["available_fen"] == 3_000_000_00
     assert ledger.violations() == []
