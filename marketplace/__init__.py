@@ -125,14 +125,16 @@ def register_blueprints(app):
     from marketplace.agencies.review_views import bp as registry_review_bp
     from marketplace.agencies.admin_views import bp as category_admin_bp
     from marketplace.catalogue.views import bp as catalogue_bp
+    from marketplace.orders.views import bp as orders_bp
     from marketplace.claims.views import bp as claims_bp
     import marketplace.api.vouchers  # noqa: F401  (registers its operations on api_bp)
+    import marketplace.api.orders  # noqa: F401
     import marketplace.api.catalogue  # noqa: F401
     import marketplace.api.claims  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
-                      catalogue_bp, claims_bp, api_bp):
+                      catalogue_bp, orders_bp, claims_bp, api_bp):
         app.register_blueprint(blueprint)
     from marketplace.payments.webhooks import bp as payments_bp
     app.register_blueprint(payments_bp)

@@ -226,7 +226,7 @@ NOTIFICATION_TEMPLATES = {
     ),
     "claim_review_reminder": (
         _l("Reminder: claim #%(claim)s is waiting for you"),
-        _l("The claim of %(firm)s for %(amount)s has waited 7 working days at your stage."),
+        _l("The claim of %(firm)s for %(amount)s has waited at your stage since %(since)s."),
     ),
     "claim_overdue": (
         _l("Claim #%(claim)s is overdue"),

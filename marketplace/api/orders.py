@@ -1,0 +1,349 @@
+"""API of the order flow, over the same services as the order pages. Each party sees and
+acts on its own orders (others get 404); the bureau reads them all."""
+from datetime import date
+from typing import Literal
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketplace.accounts.permissions import is_agency_member, is_firm_member
+from marketplace.api.errors import domain_error_response, error_response
+from marketplace.api.spec import operation
+from marketplace.api.views import bp
+from marketplace.catalogue.models import Offering
+from marketplace.catalogue.permissions import can_view_offering
+from marketplace.core.errors import PermissionDenied
+from marketplace.core.permissions import is_authenticated, require_visible
+from marketplace.extensions import db
+from marketplace.orders import fulfilment, queries, services
+from marketplace.orders import permissions as perms
+from marketplace.orders.models import ContractType, Order, OrderStatus
+
+MAX_FEN = 10**14
+TEXT = 5000
+either_party = is_firm_member | is_agency_member
+
+# --- the models ---------------------------------------------------------------------------
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    offering_id: int = Field(ge=1, le=2**31 - 1)
+    message: str = Field(min_length=1, max_length=TEXT)
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contract_type: Literal[tuple(t.value for t in ContractType)]
+    contract_amount_fen: int = Field(ge=1, le=MAX_FEN)
+    technical_amount_fen: int = Field(ge=0, le=MAX_FEN)
+    deliverables: str = Field(min_length=1, max_length=TEXT)
+    due_date: date
+
+
+class ContractIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    voucher_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    payment_method: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_]+$")
+
+
+class DeliveryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: str = Field(min_length=1, max_length=TEXT)
+    invoice_number: str = Field(min_length=1, max_length=40)
+    invoice_amount_fen: int = Field(ge=1, le=MAX_FEN)
+    invoice_date: date
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agree: bool
+
+
+class OrderQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    status: Literal[tuple(s.value for s in OrderStatus)] | None = None
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class StatusOut(BaseModel):
+    id: int
+    status: str
+
+
+class QuoteOut(BaseModel):
+    id: int
+    contract_type: str
+    contract_amount_fen: int
+    technical_amount_fen: int
+    deliverables: str
+    due_date: date
+
+
+class ContractOut(BaseModel):
+    id: int
+    number: str
+    contract_type: str
+    contract_amount_fen: int
+    technical_amount_fen: int
+    voucher_id: int | None
+    voucher_part_fen: int
+    copay_fen: int
+    rule_version_id: int | None
+    signed_on: date
+    due_date: date
+    is_cancelled: bool
+
+
+class DeliveryOut(BaseModel):
+    summary: str
+    invoice_number: str
+    invoice_amount_fen: int
+    invoice_date: date
+
+
+class OrderOut(BaseModel):
+    id: int
+    status: str
+    firm_id: int
+    agency_id: int
+    offering_id: int
+    message: str
+    is_flagged: bool
+    cancel_requested_by: Literal["firm", "agency"] | None
+    quote: QuoteOut | None
+    contract: ContractOut | None
+    delivery: DeliveryOut | None
+    claim_id: int | None
+    created_dt: str
+    updated_dt: str
+
+
+class OrderList(BaseModel):
+    items: list[OrderOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class QuotedOut(StatusOut):
+    quote_id: int
+
+
+class ContractedOut(StatusOut):
+    voucher_part_fen: int
+    copay_fen: int
+
+
+class PaymentOut(BaseModel):
+    status: Literal["succeeded", "requires_action", "processing"]
+    payment_intent_id: str | None
+    client_secret: str | None
+
+
+class AcceptedOut(StatusOut):
+    claim_id: int | None
+
+
+class CancellationOut(StatusOut):
+    cancel_requested_by: Literal["firm", "agency"] | None
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+def _quote_json(quote):
+    return None if quote is None else {
+        "id": quote.id, "contract_type": quote.contract_type.value,
+        "contract_amount_fen": quote.contract_amount_fen,
+        "technical_amount_fen": quote.technical_amount_fen,
+        "deliverables": quote.deliverables, "due_date": quote.due_date.isoformat()}
+
+
+def _contract_json(contract):
+    return None if contract is None else {
+        "id": contract.id, "number": contract.number,
+        "contract_type": contract.contract_type.value,
+        "contract_amount_fen": contract.contract_amount_fen,
+        "technical_amount_fen": contract.technical_amount_fen,
+        "voucher_id": contract.voucher_id, "voucher_part_fen": contract.voucher_part_fen,
+        "copay_fen": contract.copay_fen, "rule_version_id": contract.rule_version_id,
+        "signed_on": contract.signed_on.isoformat(), "due_date": contract.due_date.isoformat(),
+        "is_cancelled": contract.is_cancelled}
+
+
+def _delivery_json(delivery):
+    return None if delivery is None else {
+        "summary": delivery.summary, "invoice_number": delivery.invoice_number,
+        "invoice_amount_fen": delivery.invoice_amount_fen,
+        "invoice_date": delivery.invoice_date.isoformat()}
+
+
+def order_json(order):
+    claim = queries.claim_of(order)
+    return {"id": order.id, "status": order.status.value, "firm_id": order.firm_id,
+            "agency_id": order.agency_id, "offering_id": order.offering_id,
+            "message": order.message, "is_flagged": order.is_flagged,
+            "cancel_requested_by": order.cancel_requested_by,
+            "quote": _quote_json(order.current_quote),
+            "contract": _contract_json(order.contract),
+            "delivery": _delivery_json(order.delivery),
+            "claim_id": claim.id if claim else None,
+            "created_dt": order.created_dt.isoformat(),
+            "updated_dt": order.updated_dt.isoformat()}
+
+
+def _order(order_id, side=None):
+    """The order for the token's user: 404 unseen, 403 seen but not theirs to act on."""
+    order = db.session.get(Order, order_id)
+    require_visible(perms.can_view_order, order, user=g.api_user)
+    if side is not None and not side(g.api_user, order):
+        raise PermissionDenied(details={"rule": side.name})
+    return order
+
+
+def _status(order, **extra):
+    return jsonify(id=order.id, status=order.status.value, **extra)
+
+
+# --- the operations ---------------------------------------------------------------------
+
+@operation(bp, "/orders", "POST", tag="orders", summary="Order an offering (firm members)",
+           body=OrderIn, responses={201: StatusOut}, rule=perms.can_place_order,
+           errors=(404, 409))
+def create_order(body):
+    offering = db.session.get(Offering, body.offering_id)
+    require_visible(can_view_offering, offering, user=g.api_user)
+    order = services.request_order(firm_member=g.api_user, offering=offering,
+                                   message=body.message)
+    db.session.commit()
+    return _status(order), 201
+
+
+@operation(bp, "/orders", "GET", tag="orders",
+           summary="Orders: a firm's or an agency's own, the bureau's all (newest first)",
+           query=OrderQuery, responses={200: OrderList}, rule=perms.can_list_orders)
+def list_orders(query):
+    statement = queries.orders_for(g.api_user, queries.status_argument(query.status))
+    page = db.paginate(statement, page=query.page, per_page=query.per_page, error_out=False)
+    return jsonify(items=[order_json(o) for o in page.items], total=page.total,
+                   page=query.page, per_page=query.per_page)
+
+
+@operation(bp, "/orders/<int:order_id>", "GET", tag="orders", summary="One order",
+           responses={200: OrderOut}, rule=is_authenticated)
+def get_order(order_id):
+    return jsonify(order_json(_order(order_id)))
+
+
+@operation(bp, "/orders/<int:order_id>/quote", "POST", tag="orders",
+           summary="Quote for an order (its agency); a new quote replaces the last",
+           body=QuoteIn, responses={200: QuotedOut}, rule=is_agency_member, errors=(409,))
+def quote_order(order_id, body):
+    order = _order(order_id, perms.is_seller_of)
+    quote = services.submit_quote(order, g.api_user, contract_type=body.contract_type,
+                                  contract_amount_fen=body.contract_amount_fen,
+                                  technical_amount_fen=body.technical_amount_fen,
+                                  deliverables=body.deliverables, due_date=body.due_date)
+    db.session.commit()
+    return _status(order, quote_id=quote.id)
+
+
+@operation(bp, "/orders/<int:order_id>/contract", "POST", tag="orders",
+           summary="Accept the quote and sign the contract, a voucher paying its part "
+                   "(the firm); with no co-pay left the order is paid at once",
+           body=ContractIn, responses={200: ContractedOut}, rule=is_firm_member,
+           errors=(409,), idempotency_key=True)
+def sign_order_contract(order_id, body):
+    order = _order(order_id, perms.is_buyer_of)
+    contract = services.sign_contract(order, g.api_user, voucher_id=body.voucher_id)
+    db.session.commit()
+    return _status(order, voucher_part_fen=contract.voucher_part_fen,
+                   copay_fen=contract.copay_fen)
+
+
+@operation(bp, "/orders/<int:order_id>/payment", "POST", tag="orders",
+           summary="Pay the co-pay with a Stripe PaymentMethod (the firm)", body=PaymentIn,
+           responses={200: PaymentOut}, rule=is_firm_member, errors=(402, 409, 502, 503),
+           idempotency_key=True)
+def pay_order(order_id, body):
+    from marketplace.orders.payment import pay_copay   # the gateway's side, by the lead
+
+    order = _order(order_id, perms.is_buyer_of)
+    result = pay_copay(order, g.api_user, payment_method=body.payment_method,
+                       idempotency_key=request.headers["Idempotency-Key"])
+    db.session.commit()     # a declined attempt is kept for the record too
+    if result.status == "failed":
+        error = getattr(result, "error", None)
+        if error is not None:
+            return domain_error_response(error)
+        return error_response(402, "payment_failed", "The payment did not go through.")
+    return jsonify(status=result.status,
+                   payment_intent_id=getattr(result, "payment_intent_id", None),
+                   client_secret=getattr(result, "client_secret", None)
+                   if result.status == "requires_action" else None)
+
+
+@operation(bp, "/orders/<int:order_id>/delivery", "POST", tag="orders",
+           summary="Deliver with the invoice (the agency)", body=DeliveryIn,
+           responses={200: StatusOut}, rule=is_agency_member, errors=(409,))
+def deliver_order(order_id, body):
+    order = _order(order_id, perms.is_seller_of)
+    fulfilment.deliver(order, g.api_user, summary=body.summary,
+                       invoice_number=body.invoice_number,
+                       invoice_amount_fen=body.invoice_amount_fen,
+                       invoice_date=body.invoice_date)
+    db.session.commit()
+    return _status(order)
+
+
+@operation(bp, "/orders/<int:order_id>/acceptance", "POST", tag="orders",
+           summary="Accept the delivery (the firm): the claim for the voucher part is "
+                   "created and the held co-pay released to the agency",
+           responses={200: AcceptedOut}, rule=is_firm_member, errors=(409,))
+def accept_order(order_id):
+    order = _order(order_id, perms.is_buyer_of)
+    claim = fulfilment.accept(order, g.api_user)
+    db.session.commit()
+    return _status(order, claim_id=claim.id if claim else None)
+
+
+@operation(bp, "/orders/<int:order_id>/dispute", "POST", tag="orders",
+           summary="Dispute the delivery (the firm); an auditor mediates", body=ReasonIn,
+           responses={200: StatusOut}, rule=is_firm_member, errors=(409,))
+def dispute_order(order_id, body):
+    order = _order(order_id, perms.is_buyer_of)
+    fulfilment.dispute(order, g.api_user, body.reason)
+    db.session.commit()
+    return _status(order)
+
+
+@operation(bp, "/orders/<int:order_id>/cancellation", "POST", tag="orders",
+           summary="Cancel (before a contract) or ask the other party to cancel",
+           body=ReasonIn, responses={200: CancellationOut}, rule=either_party,
+           errors=(409,), idempotency_key=True)
+def cancel_order(order_id, body):
+    order = _order(order_id, perms.is_buyer_of | perms.is_seller_of)
+    fulfilment.request_cancellation(order, g.api_user, body.reason)
+    db.session.commit()
+    return _status(order, cancel_requested_by=order.cancel_requested_by)
+
+
+@operation(bp, "/orders/<int:order_id>/cancellation/answer", "POST", tag="orders",
+           summary="Agree to or decline the other party's request to cancel",
+           body=AnswerIn, responses={200: CancellationOut}, rule=either_party,
+           errors=(409,), idempotency_key=True)
+def answer_order_cancellation(order_id, body):
+    order = _order(order_id, perms.is_buyer_of | perms.is_seller_of)
+    fulfilment.answer_cancellation(order, g.api_user, body.agree)
+    db.session.commit()
+    return _status(order, cancel_requested_by=order.cancel_requested_by)

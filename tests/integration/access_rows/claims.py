@@ -1,0 +1,211 @@
+"""Access-matrix rows of redemption claims and disbursement (see access_rows/__init__.py).
+
+Objects, built lazily into ``world.extra`` under ``claims_*`` keys (a claim costs a whole
+order, so only the tests that name one build it): the ``firm`` claim is firm_owner's
+firm's, paying agency_owner's agency; the ``other_firm`` claim is another firm's with
+another agency; both wait at first review for the world's auditor. ``claims_final``
+waits at final approval after the world's auditor's first review, ``claims_four_eyes``
+after the world's supervisor's (as if they had reviewed it first). ``claims_batch`` is an
+open disbursement batch of one approved claim.
+
+Empty forms are posted: the decision, batch and paid forms carry a one-time token, so
+those who pass the access rule get 400 without it; the API's money steps likewise need
+an ``Idempotency-Key`` header (400 without it).
+"""
+import itertools
+
+from marketplace.claims import disbursement, services
+from marketplace.claims import permissions as claim_perms
+from marketplace.core import outbox
+from marketplace.extensions import db
+from tests.factories import make_agency_profile, make_offering
+from tests.integration.claims.builders import checked
+from tests.integration.claims.test_claim_workflow import accepted_claim
+from tests.support.access import (ADMIN, ADMIN_ONLY, AGENCY_OWNER, AUDITOR, EXPERT,  # noqa: F401
+                                  FIRM_MEMBER, FIRM_MEMBERS, FIRM_OWNER, LOGIN, MEMBERS,
+                                  MISSING_ID, NO_TOKEN, OTHERS, REVIEWERS, ROLES, STAFF,
+                                  SUPERVISOR, VISITOR, by_object)
+
+PARTIES_AND_BUREAU = {VISITOR: LOGIN, MEMBERS: 200, REVIEWERS: 200, ADMIN: 200, EXPERT: 403}
+SUPERVISOR_ONLY = {VISITOR: LOGIN, SUPERVISOR: 200, OTHERS: 403}
+# a claim page: the two parties, the reviewers and the admin; experts are refused the
+# claims pages altogether (until they are drawn for a claim)
+FIRMS_CLAIM = {VISITOR: LOGIN, FIRM_MEMBERS: 200, AGENCY_OWNER: 200, REVIEWERS: 200,
+               ADMIN: 200, EXPERT: 403}
+OTHER_FIRMS_CLAIM = {VISITOR: LOGIN, REVIEWERS: 200, ADMIN: 200, EXPERT: 403, OTHERS: 404}
+MISSING_CLAIM = {VISITOR: LOGIN, EXPERT: 403, OTHERS: 404}
+
+EXPECTED = {
+    ("claims.claims_list", "GET"):              PARTIES_AND_BUREAU,
+    ("claims.overdue", "GET"):                  {VISITOR: LOGIN, REVIEWERS: 200, ADMIN: 200,
+                                                 OTHERS: 403},
+    ("claims.claim", "GET"): by_object(
+        firm=                                   FIRMS_CLAIM,
+        other_firm=                             OTHER_FIRMS_CLAIM,
+        missing=                                MISSING_CLAIM),
+    ("claims.decide", "POST"): by_object(       # no one-time token: 400 past the rule
+        firm=                                   {VISITOR: LOGIN, REVIEWERS: 400, OTHERS: 403},
+        missing=                                {VISITOR: LOGIN, REVIEWERS: 400, OTHERS: 403}),
+    ("claims.resubmit", "POST"): by_object(     # the firm's empty note: 422
+        firm=                                   {VISITOR: LOGIN, FIRM_MEMBERS: 422,
+                                                 EXPERT: 403, OTHERS: 403},
+        other_firm=                             {VISITOR: LOGIN, REVIEWERS: 403, ADMIN: 403,
+                                                 EXPERT: 403, OTHERS: 404},
+        missing=                                MISSING_CLAIM),
+    ("claims.reassign", "POST"): by_object(     # no auditor chosen: 422
+        firm=                                   {VISITOR: LOGIN, SUPERVISOR: 422, OTHERS: 403},
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
+    ("claims.disbursements", "GET"):            SUPERVISOR_ONLY,
+    ("claims.create_batch", "POST"):            {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403},
+    ("claims.batch", "GET"): by_object(
+        existing=                               SUPERVISOR_ONLY,
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
+    ("claims.export_batch", "GET"): by_object(
+        csv=                                    SUPERVISOR_ONLY,
+        xlsx=                                   SUPERVISOR_ONLY,
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
+    ("claims.mark_paid", "POST"): by_object(
+        existing=                               {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
+    # the JSON API
+    ("api.list_claims", "GET"):                 {**NO_TOKEN, MEMBERS: 200, REVIEWERS: 200,
+                                                 ADMIN: 200, EXPERT: 403},
+    ("api.get_claim", "GET"): by_object(
+        firm=                                   {**FIRMS_CLAIM, **NO_TOKEN},
+        other_firm=                             {**OTHER_FIRMS_CLAIM, **NO_TOKEN},
+        missing=                                {**MISSING_CLAIM, **NO_TOKEN}),
+    ("api.decide_claim", "POST"): by_object(    # no Idempotency-Key: 400 past the rule
+        firm=                                   {**NO_TOKEN, REVIEWERS: 400, OTHERS: 403}),
+    ("api.create_disbursement", "POST"):        {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403},
+    ("api.mark_disbursement_paid", "POST"): by_object(
+        existing=                               {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403}),
+}
+
+_invoices = itertools.count(1)
+
+
+def _quiet():
+    db.session.commit()
+    # the notifications these steps queue are not what is tested here (see add_vouchers)
+    outbox._committed_ids.set(None)
+
+
+def _new_claim(world, firm_member, offering=None):
+    claim = checked(accepted_claim(firm_member, offering=offering,
+                                   invoice=f"AR-{next(_invoices):05d}"))
+    claim.assigned_auditor_id = world.users[AUDITOR].id
+    _quiet()
+    return claim
+
+
+def _lazy(key, make):
+    def get(world, role=None):
+        name = f"claims_{key}"
+        if name not in world.extra:
+            world.extra[name] = make(world)
+        return world.extra[name]
+    return get
+
+
+def _make_firm_claim(world):
+    owner = world.users[AGENCY_OWNER]
+    profile = make_agency_profile(owner, auditor=world.users[AUDITOR])
+    return _new_claim(world, world.users[FIRM_OWNER], offering=make_offering(profile))
+
+
+def _make_final(world, reviewer_role):
+    claim = _new_claim(world, world.outsider)
+    services.decide(claim, world.users[AUDITOR], "approve", "材料齐全")
+    claim.first_reviewer_id = world.users[reviewer_role].id
+    _quiet()
+    return claim
+
+
+def _make_batch(world):
+    claim = _make_final(world, AUDITOR)
+    services.decide(claim, world.users[SUPERVISOR], "approve")
+    batch = disbursement.create_batch(world.users[SUPERVISOR], [claim.id])
+    _quiet()
+    return batch
+
+
+firm_claim = _lazy("firm", _make_firm_claim)
+other_claim = _lazy("other_firm", lambda w: _new_claim(w, w.outsider))
+final_claim = _lazy("final", lambda w: _make_final(w, AUDITOR))
+four_eyes_claim = _lazy("four_eyes", lambda w: _make_final(w, SUPERVISOR))
+open_batch = _lazy("batch", _make_batch)
+
+
+def _claim_id(world, role, variant):
+    if variant == "missing":
+        return {"claim_id": MISSING_ID}
+    return {"claim_id": (firm_claim if variant == "firm" else other_claim)(world).id}
+
+
+def _batch_id(world, role, variant):
+    return {"batch_id": MISSING_ID if variant == "missing" else open_batch(world).id}
+
+
+def _export(world, role, variant):
+    return {**_batch_id(world, role, variant),
+            "file_format": "csv" if variant == "missing" else variant}
+
+
+URL_VALUES = {
+    "claims.claim": _claim_id,
+    "claims.decide": _claim_id,
+    "claims.resubmit": _claim_id,
+    "claims.reassign": _claim_id,
+    "claims.batch": _batch_id,
+    "claims.export_batch": _export,
+    "claims.mark_paid": _batch_id,
+    "api.get_claim": _claim_id,
+    "api.decide_claim": _claim_id,
+    "api.mark_disbursement_paid": _batch_id,
+}
+BODIES = {
+    "api.decide_claim": lambda w, r: {"decision": "return", "comment": "请补充验收报告"},
+    "api.create_disbursement": lambda w, r: {"claim_ids": [MISSING_ID]},
+    "api.mark_disbursement_paid": lambda w, r: {"treasury_reference": "国库 2026-0001"},
+}
+
+
+def needs(app, endpoint):
+    return False    # every object is built when a URL or a predicate names it
+
+
+def build(world):
+    pass
+
+
+PREDICATE_MODULES = (claim_perms,)
+PARTIES = {FIRM_OWNER, FIRM_MEMBER, AGENCY_OWNER}
+BUREAU = {AUDITOR, SUPERVISOR, ADMIN}
+PREDICATE_TABLE = {
+    ("is_claimant_of", "claims_firm"):             {FIRM_OWNER, FIRM_MEMBER},
+    ("is_claimant_of", "claims_other_firm"):       set(),
+    ("is_claimant_of", None):                      set(),
+    ("is_payee_of", "claims_firm"):                {AGENCY_OWNER},
+    ("is_payee_of", "claims_other_firm"):          set(),
+    ("is_payee_of", None):                         set(),
+    ("can_view_claim", "claims_firm"):             PARTIES | BUREAU,
+    ("can_view_claim", "claims_other_firm"):       BUREAU,
+    ("can_view_claim", None):                      set(),
+    ("can_view_check_evidence", None):             BUREAU,
+    ("can_list_claims", None):                     PARTIES | BUREAU,
+    ("can_review_claims", None):                   {AUDITOR, SUPERVISOR},
+    ("can_decide_claim", None):                    {AUDITOR, SUPERVISOR},
+    ("can_decide_claim", "claims_firm"):           {AUDITOR},     # its assigned auditor
+    ("can_decide_claim", "claims_final"):          {SUPERVISOR},
+    ("can_decide_claim", "claims_four_eyes"):      set(),         # they reviewed it first
+    ("can_resubmit_claim", "claims_firm"):         {FIRM_OWNER, FIRM_MEMBER},
+    ("can_resubmit_claim", "claims_other_firm"):   set(),
+    ("can_reassign_claims", None):                 {SUPERVISOR},
+    ("can_manage_disbursements", None):            {SUPERVISOR},
+    ("can_view_overdue", None):                    BUREAU,
+}
+PREDICATE_OBJECTS = {
+    "claims_firm": firm_claim,
+    "claims_other_firm": other_claim,
+    "claims_final": final_claim,
+    "claims_four_eyes": four_eyes_claim,
+}
