@@ -17,6 +17,10 @@ same aiohttp app, but:
   a POST repeated with the same key gets the first answer again, and the same key with
   other parameters gets Stripe's 400 ``idempotency_error``. The app relies on these
   semantics in production, so the tests can check the keys it sends;
+- serving localstripe's Stripe.js (``/js.stripe.com/v3/``) wrapped in a function, so that
+  only ``window.Stripe`` reaches the page: as shipped, its top-level ``class Element``
+  shadows the browser's DOM ``Element`` for every script of the page (Bootstrap's event
+  handlers then fail with "Cannot read properties of undefined (reading 'call')");
 - optionally registering one webhook endpoint at start (``make run`` points localstripe's
   events at the dev server's /payments/webhook).
 
@@ -98,6 +102,31 @@ async def idempotency_middleware(request, handler):
     return response
 
 
+# --- Stripe.js without globals -------------------------------------------------------------
+
+STRIPE_JS_PATH = "/js.stripe.com/v3/"
+
+
+def wrapped_stripe_js():
+    """localstripe's Stripe.js, unchanged but for a function scope around it: its
+    ``class Element``, ``openModal`` and ``LOCALSTRIPE_BASE_API`` stay private and only
+    ``window.Stripe`` is exposed. (``document.currentScript``, which it reads to find its
+    own address, is still this script while the function runs.)"""
+    path = os.path.join(os.path.dirname(os.path.realpath(server.__file__)),
+                        "localstripe-v3.js")
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    return ("(function () {\nvar Stripe;\n" + source
+            + "\n;window.Stripe = Stripe;\n})();\n")
+
+
+@web.middleware
+async def stripe_js_middleware(request, handler):
+    if request.method in ("GET", "HEAD") and request.path == STRIPE_JS_PATH:
+        return web.Response(text=wrapped_stripe_js(), content_type="application/javascript")
+    return await handler(request)
+
+
 async def reset(request):
     resources.store.clear()
     resources.store.dump_to_disk()
@@ -110,6 +139,7 @@ def build_app():
     app = server.app
     # Outermost, so it sees the answers localstripe's error middleware makes of errors.
     app.middlewares.insert(0, idempotency_middleware)
+    app.middlewares.insert(0, stripe_js_middleware)
     app.router.add_delete("/_config/reset", reset)
     return app
 
