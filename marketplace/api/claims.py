@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.api.spec import operation
 from marketplace.api.views import bp
-from marketplace.claims import disbursement, queries, services
+from marketplace.accounts.permissions import is_expert
+from marketplace.claims import disbursement, experts, queries, services
 from marketplace.claims import permissions as perms
 from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.core.permissions import require_visible
 from marketplace.extensions import db
 
@@ -39,6 +40,15 @@ class DecisionOut(BaseModel):
     created_dt: datetime
 
 
+class PanelOut(BaseModel):
+    count: int = Field(description="How many experts have scored.")
+    mean_score: float | None = Field(description="The mean of the experts' mean scores "
+                                                 "(1 to 5, two decimals); null before any "
+                                                 "score.")
+    outliers: list[int] = Field(description="The ids of the experts whose mean is 1.5 "
+                                            "points or more away from the panel's.")
+
+
 class ClaimOut(BaseModel):
     id: int
     order_id: int
@@ -49,6 +59,9 @@ class ClaimOut(BaseModel):
     voucher_part_fen: int
     checks: list[CheckOut] = Field(description="The checks of the current round.")
     decisions: list[DecisionOut]
+    panel: PanelOut | None = Field(description="The expert panel's summary, for the "
+                                               "bureau's reviewers and the admin; null for "
+                                               "the others.")
 
 
 class ClaimSummary(BaseModel):
@@ -79,11 +92,23 @@ class ClaimQuery(BaseModel):
     per_page: int = Field(default=20, ge=1, le=100)
 
 
+class ScoresIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    necessity: int = Field(ge=1, le=5)
+    price_reasonableness: int = Field(ge=1, le=5)
+    delivery_quality: int = Field(ge=1, le=5)
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject", "return"]
+    decision: Literal["approve", "reject", "return"] | None = Field(
+        default=None, description="Required of the reviewers; experts send scores instead.")
     comment: str = Field(default="", max_length=2000,
-                         description="Required to reject or return (422 reason_required).")
+                         description="Required to reject or return (422 reason_required), "
+                                     "and with scores.")
+    scores: ScoresIn | None = Field(default=None, description=(
+        "Only from an expert who accepted the claim's invitation, at expert_review: "
+        "records the expert's scores (1 to 5 each) with the comment as reasons."))
 
 
 class BatchIn(BaseModel):
@@ -130,7 +155,16 @@ def claim_json(claim, user):
             "decisions": [{"id": d.id, "stage": d.stage.value, "decision": d.decision,
                            "comment": d.comment, "decided_by_id": d.decided_by_id,
                            "created_dt": _iso(d.created_dt)}
-                          for d in services.decisions_of(claim)]}
+                          for d in services.decisions_of(claim)],
+            "panel": panel_json(claim) if perms.can_view_panel(user, claim) else None}
+
+
+def panel_json(claim):
+    summary = experts.panel_summary(claim)
+    mean = summary["mean_x100"]
+    return {"count": summary["count"],
+            "mean_score": round(mean / 100, 2) if mean is not None else None,
+            "outliers": summary["outliers"]}
 
 
 def batch_json(batch):
@@ -164,19 +198,33 @@ def list_claims(query):
 
 @operation(bp, "/claims/<int:claim_id>", "GET", tag="claims",
            summary="A claim with the checks of its current round and its decisions",
-           responses={200: ClaimOut}, rule=perms.can_list_claims)
+           responses={200: ClaimOut}, rule=perms.can_open_claims)
 def get_claim(claim_id):
     return jsonify(claim_json(_visible_claim(claim_id), g.api_user))
 
 
 @operation(bp, "/claims/<int:claim_id>/decisions", "POST", tag="claims",
            summary="Decide a claim at its current stage (its auditor at first review, a "
-                   "supervisor who did not review it first at final approval)",
-           body=DecisionIn, responses={200: ClaimOut}, rule=perms.can_decide_claim,
-           errors=(409,), idempotency_key=True)
+                   "supervisor who did not review it first at final approval), or score it "
+                   "(an expert who accepted its invitation, at expert review)",
+           body=DecisionIn, responses={200: ClaimOut},
+           rule=perms.can_decide_claim | is_expert, errors=(409,), idempotency_key=True)
 def decide_claim(claim_id, body):
     claim = _visible_claim(claim_id)
-    services.decide(claim, g.api_user, body.decision, body.comment)
+    user = g.api_user
+    if is_expert(user):
+        if body.scores is None or body.decision is not None:
+            raise ValidationFailed(details={"field": "scores"})
+        if not perms.can_score_claim(user, claim):
+            raise PermissionDenied(details={"rule": perms.can_score_claim.name})
+        invitation = next(i for i in experts.invitations_of(claim)
+                          if i.expert_id == user.id)
+        experts.score(invitation, user, comment=body.comment, **body.scores.model_dump())
+        db.session.commit()
+        return jsonify(claim_json(db.session.get(Claim, claim_id), user))
+    if body.scores is not None or body.decision is None:
+        raise ValidationFailed(details={"field": "scores" if body.scores else "decision"})
+    services.decide(claim, user, body.decision, body.comment)
     db.session.commit()
     return jsonify(claim_json(db.session.get(Claim, claim_id), g.api_user))
 

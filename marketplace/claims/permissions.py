@@ -1,7 +1,8 @@
 """Who may do what with redemption claims and disbursement batches: one named predicate per
 rule, shared by the pages and the API."""
 from marketplace.accounts.permissions import (is_admin, is_agency_member, is_auditor,
-                                              is_firm_member, is_reviewer, is_supervisor)
+                                              is_expert, is_firm_member, is_reviewer,
+                                              is_supervisor)
 from marketplace.claims.models import ClaimStatus
 from marketplace.core.permissions import predicate
 
@@ -19,11 +20,67 @@ def is_payee_of(user, claim):
             and user.organisation_id == claim.agency_id)
 
 
+def _invitation_of(user, claim):
+    from sqlalchemy import select
+
+    from marketplace.claims.expert_models import ExpertInvitation
+    from marketplace.extensions import db
+
+    return db.session.execute(select(ExpertInvitation).where(
+        ExpertInvitation.claim_id == claim.id,
+        ExpertInvitation.expert_id == user.id)).scalar_one_or_none()
+
+
+@predicate
+def is_invited_expert_of(user, claim):
+    """An expert drawn for the claim who has not declined (invited, accepted, scored or
+    no-show): they see the claim page, with the checks' results only (like the parties)."""
+    from marketplace.claims.expert_models import InvitationState
+
+    if claim is None or not is_expert(user):
+        return False
+    invitation = _invitation_of(user, claim)
+    return invitation is not None and invitation.status != InvitationState.DECLINED
+
+
 @predicate
 def can_view_claim(user, claim):
-    """The two parties, the bureau's reviewers and the admin (experts: once drawn)."""
+    """The two parties, the bureau's reviewers, the admin and the experts drawn for it."""
     return claim is not None and (is_claimant_of(user, claim) or is_payee_of(user, claim)
-                                  or is_reviewer(user) or is_admin(user))
+                                  or is_reviewer(user) or is_admin(user)
+                                  or is_invited_expert_of(user, claim))
+
+
+@predicate
+def can_open_claims(user, obj=None):
+    """Who may ask for a claim page at all: those who list claims, and experts (each sees
+    only the claims they are drawn for; 404 for the rest)."""
+    return can_list_claims(user) or is_expert(user)
+
+
+@predicate
+def can_answer_invitation(user, invitation):
+    """Only the invited expert answers and scores an invitation."""
+    return (invitation is not None and is_expert(user)
+            and invitation.expert_id == user.id)
+
+
+@predicate
+def can_score_claim(user, claim):
+    """An expert who accepted the claim's invitation, while the claim is with the experts."""
+    from marketplace.claims.expert_models import InvitationState
+
+    if claim is None or not is_expert(user) or claim.status != ClaimStatus.EXPERT_REVIEW:
+        return False
+    invitation = _invitation_of(user, claim)
+    return invitation is not None and invitation.status == InvitationState.ACCEPTED
+
+
+@predicate
+def can_view_panel(user, claim=None):
+    """The expert panel's names, scores and comments: the bureau's reviewers and the
+    admin."""
+    return is_reviewer(user) or is_admin(user)
 
 
 @predicate

@@ -176,3 +176,52 @@ def timeline(claim):
                  title=str(labels.ACTIONS.get(r.action, r.action)),
                  actor=_actor_name(users.get(r.actor_id)),
                  detail=_detail(r.action, data, users)) for r, data in zip(records, datas)]
+
+
+# --- the expert stage -----------------------------------------------------------------------
+
+INVITATION_STATES = {
+    "invited": _l("invited"),
+    "accepted": _l("accepted, to score"),
+    "declined": _l("declined"),
+    "no_show": _l("no-show"),
+    "scored": _l("scored"),
+}
+
+
+def invitations_for(user):
+    """An expert's invitations, newest first."""
+    from marketplace.claims.expert_models import ExpertInvitation
+
+    return db.session.execute(select(ExpertInvitation).where(
+        ExpertInvitation.expert_id == user.id).order_by(
+        ExpertInvitation.invited_dt.desc(), ExpertInvitation.id.desc())).scalars().all()
+
+
+def claims_by_id(ids):
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.execute(
+        select(Claim).where(Claim.id.in_(ids))).scalars()}
+
+
+@dataclass
+class PanelView:
+    invitations: list
+    count: int
+    mean_x100: int | None
+    outliers: list
+
+
+def panel_of(claim):
+    """The claim's expert panel for the bureau: every invitation (expert, status, scores,
+    comment) and the summary of the scores (mean, outliers); None if no expert was drawn."""
+    from marketplace.claims import experts
+
+    invitations = experts.invitations_of(claim)
+    if not invitations:
+        return None
+    summary = experts.panel_summary(claim)
+    return PanelView(invitations=invitations, count=summary["count"],
+                     mean_x100=summary["mean_x100"], outliers=summary["outliers"])

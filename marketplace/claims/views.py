@@ -9,9 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from marketplace.accounts.permissions import is_auditor, is_supervisor
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from marketplace.accounts.permissions import is_auditor, is_expert, is_supervisor
 from marketplace.claims import labels  # noqa: F401  (registers the names of the values)
-from marketplace.claims import assignment, queries, services
+from marketplace.claims import assignment, experts, queries, services
+from marketplace.claims.expert_models import ExpertInvitation, InvitationState
 from marketplace.claims import permissions as perms
 from marketplace.claims.forms import AssignmentForm, DecisionForm, ResubmitForm
 from marketplace.claims.models import Claim, ClaimStatus
@@ -49,8 +54,40 @@ def visible_claim(claim_id):
     return claim
 
 
-def _blank(form_class):
-    return form_class(formdata=None)
+def _blank(form_class, **kwargs):
+    return form_class(formdata=None, **kwargs)
+
+
+SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(1, 6)]
+
+
+class AnswerForm(FlaskForm):
+    answer = RadioField(_l("Your answer"), choices=[("accept", _l("Accept")),
+                                                   ("decline", _l("Decline"))],
+                        validators=[DataRequired(message=_l("Accept or decline."))])
+
+
+class ScoreForm(FlaskForm):
+    """The three criteria of the panel, 1 (poor) to 5 (good), and the expert's reasons."""
+    necessity = SelectField(_l("Necessity"), choices=SCORE_CHOICES, validators=[
+        DataRequired(message=_l("Score each criterion from 1 to 5."))])
+    price_reasonableness = SelectField(_l("Price reasonableness"), choices=SCORE_CHOICES,
+                                       validators=[DataRequired(
+                                           message=_l("Score each criterion from 1 to 5."))])
+    delivery_quality = SelectField(_l("Delivery quality"), choices=SCORE_CHOICES,
+                                   validators=[DataRequired(
+                                       message=_l("Score each criterion from 1 to 5."))])
+    comment = TextAreaField(_l("Comment (your reasons, for the supervisor)"), validators=[
+        DataRequired(message=_l("Please give a reason.")), Length(max=2000)])
+
+    def values(self):
+        return {name: int(getattr(self, name).data)
+                for name in ("necessity", "price_reasonableness", "delivery_quality")}
+
+
+def score_form(invitation_id, formdata=True):
+    prefix = f"score-{invitation_id}"
+    return ScoreForm(prefix=prefix) if formdata else _blank(ScoreForm, prefix=prefix)
 
 
 def _assignment_form(form=None):
@@ -91,6 +128,8 @@ def render_claim(claim, status=200, **forms):
         "decision_form": forms.get("decision_form") or _blank(DecisionForm),
         "resubmit_form": forms.get("resubmit_form") or _blank(ResubmitForm),
         "assignment_form": _assignment_form(forms.get("assignment_form")),
+        "panel": queries.panel_of(claim) if perms.can_view_panel(user, claim) else None,
+        "panel_states": {k: str(v) for k, v in queries.INVITATION_STATES.items()},
     }
     return render_template("claims/claim.html", **context), status
 
@@ -150,7 +189,7 @@ def overdue():
 # --- one claim ------------------------------------------------------------------------------
 
 @bp.route("/claims/<int:claim_id>")
-@access(perms.can_list_claims)
+@access(perms.can_open_claims)
 def claim(claim_id):
     return render_claim(visible_claim(claim_id))
 
@@ -205,6 +244,84 @@ def reassign(claim_id):
     db.session.commit()
     flash(_("The claim is assigned to another auditor, who is told."), "success")
     return redirect(url_for("claims.claim", claim_id=found.id))
+
+
+# --- the expert stage ------------------------------------------------------------------------
+
+def _own_invitation(invitation_id):
+    """The expert's own invitation, or 404 (another's is not disclosed)."""
+    invitation = db.session.get(ExpertInvitation, invitation_id)
+    require_visible(perms.can_answer_invitation, invitation)
+    return invitation
+
+
+def render_invitations(status=200, forms=None):
+    """The expert's invitations: to answer (with the time to answer by), to score, done."""
+    found = queries.invitations_for(current_user)
+    forms = forms or {}
+    context = {
+        "invited": [i for i in found if i.status == InvitationState.INVITED],
+        "accepted": [i for i in found if i.status == InvitationState.ACCEPTED],
+        "done": [i for i in found if i.status not in (InvitationState.INVITED,
+                                                       InvitationState.ACCEPTED)],
+        "claims": queries.claims_by_id({i.claim_id for i in found}),
+        "answer_form": _blank(AnswerForm),
+        "score_forms": {i.id: forms.get(i.id) or score_form(i.id, formdata=False)
+                        for i in found if i.status == InvitationState.ACCEPTED},
+        "state_names": {s.value: str(queries.INVITATION_STATES[s.value])
+                        for s in InvitationState},
+    }
+    return render_template("claims/expert_invitations.html", **context), status
+
+
+@bp.route("/expert/invitations")
+@access(is_expert)
+def expert_invitations():
+    return render_invitations()
+
+
+@bp.route("/expert/invitations/<int:invitation_id>/answer", methods=["POST"])
+@access(is_expert)
+def answer_invitation(invitation_id):
+    invitation = _own_invitation(invitation_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        for error in form.answer.errors:
+            flash(str(error), "danger")
+        return render_invitations(status=422)
+    accept = form.answer.data == "accept"
+    try:
+        experts.respond(invitation, current_user, accept=accept)
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(None, error)
+        return render_invitations(status=error.status)
+    db.session.commit()
+    flash(_("Thank you: the claim is yours to score.") if accept
+          else _("You declined; another expert is drawn."), "success")
+    return redirect(url_for("claims.expert_invitations"))
+
+
+@bp.route("/expert/invitations/<int:invitation_id>/score", methods=["POST"])
+@access(is_expert)
+def score_invitation(invitation_id):
+    invitation = _own_invitation(invitation_id)
+    form = score_form(invitation.id)
+    if invitation.status != InvitationState.ACCEPTED:
+        flash(_("This invitation is not waiting for your scores."), "danger")
+        return render_invitations(status=409)
+    if not form.validate_on_submit():
+        return render_invitations(status=422, forms={invitation.id: form})
+    try:
+        experts.score(invitation, current_user, comment=form.comment.data, **form.values())
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error)
+        return render_invitations(status=error.status, forms={invitation.id: form})
+    db.session.commit()
+    flash(_("Your scores are recorded; the supervisor sees them with the claim."),
+          "success")
+    return redirect(url_for("claims.expert_invitations"))
 
 
 from marketplace.claims import disbursement_views  # noqa: E402,F401  (its routes on bp)

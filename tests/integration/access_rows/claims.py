@@ -6,7 +6,9 @@ firm's, paying agency_owner's agency; the ``other_firm`` claim is another firm's
 another agency; both wait at first review for the world's auditor. ``claims_final``
 waits at final approval after the world's auditor's first review, ``claims_four_eyes``
 after the world's supervisor's (as if they had reviewed it first). ``claims_batch`` is an
-open disbursement batch of one approved claim.
+open disbursement batch of one approved claim. ``claims_invited`` is another firm's large
+claim at expert review whose panel is the world's expert (invited, not yet answered);
+``claims_invitation`` is that invitation.
 
 Empty forms are posted: the decision, batch and paid forms carry a one-time token, so
 those who pass the access rule get 400 without it; the API's money steps likewise need
@@ -14,7 +16,11 @@ an ``Idempotency-Key`` header (400 without it).
 """
 import itertools
 
-from marketplace.claims import disbursement, services
+from sqlalchemy import select
+
+from marketplace.agencies.models import ServiceCategory
+from marketplace.claims import disbursement, experts, services
+from marketplace.claims.expert_models import ExpertProfile
 from marketplace.claims import permissions as claim_perms
 from marketplace.core import outbox
 from marketplace.extensions import db
@@ -28,12 +34,16 @@ from tests.support.access import (ADMIN, ADMIN_ONLY, AGENCY_OWNER, AUDITOR, EXPE
 
 PARTIES_AND_BUREAU = {VISITOR: LOGIN, MEMBERS: 200, REVIEWERS: 200, ADMIN: 200, EXPERT: 403}
 SUPERVISOR_ONLY = {VISITOR: LOGIN, SUPERVISOR: 200, OTHERS: 403}
-# a claim page: the two parties, the reviewers and the admin; experts are refused the
-# claims pages altogether (until they are drawn for a claim)
+# a claim page: the two parties, the reviewers, the admin and the experts drawn for it
+# (404 for the claims an expert is not drawn for)
 FIRMS_CLAIM = {VISITOR: LOGIN, FIRM_MEMBERS: 200, AGENCY_OWNER: 200, REVIEWERS: 200,
-               ADMIN: 200, EXPERT: 403}
-OTHER_FIRMS_CLAIM = {VISITOR: LOGIN, REVIEWERS: 200, ADMIN: 200, EXPERT: 403, OTHERS: 404}
-MISSING_CLAIM = {VISITOR: LOGIN, EXPERT: 403, OTHERS: 404}
+               ADMIN: 200, EXPERT: 404}
+OTHER_FIRMS_CLAIM = {VISITOR: LOGIN, REVIEWERS: 200, ADMIN: 200, EXPERT: 404, OTHERS: 404}
+INVITED_CLAIM = {VISITOR: LOGIN, REVIEWERS: 200, ADMIN: 200, EXPERT: 200, OTHERS: 404}
+MISSING_CLAIM = {VISITOR: LOGIN, OTHERS: 404}
+# the pages that resubmit refuse experts before looking at the claim
+MISSING_CLAIM_PARTIES = {VISITOR: LOGIN, EXPERT: 403, OTHERS: 404}
+EXPERT_ONLY = {VISITOR: LOGIN, EXPERT: 200, OTHERS: 403}
 
 EXPECTED = {
     ("claims.claims_list", "GET"):              PARTIES_AND_BUREAU,
@@ -42,6 +52,7 @@ EXPECTED = {
     ("claims.claim", "GET"): by_object(
         firm=                                   FIRMS_CLAIM,
         other_firm=                             OTHER_FIRMS_CLAIM,
+        invited=                                INVITED_CLAIM,
         missing=                                MISSING_CLAIM),
     ("claims.decide", "POST"): by_object(       # no one-time token: 400 past the rule
         firm=                                   {VISITOR: LOGIN, REVIEWERS: 400, OTHERS: 403},
@@ -51,10 +62,17 @@ EXPECTED = {
                                                  EXPERT: 403, OTHERS: 403},
         other_firm=                             {VISITOR: LOGIN, REVIEWERS: 403, ADMIN: 403,
                                                  EXPERT: 403, OTHERS: 404},
-        missing=                                MISSING_CLAIM),
+        missing=                                MISSING_CLAIM_PARTIES),
     ("claims.reassign", "POST"): by_object(     # no auditor chosen: 422
         firm=                                   {VISITOR: LOGIN, SUPERVISOR: 422, OTHERS: 403},
         missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
+    ("claims.expert_invitations", "GET"):       EXPERT_ONLY,
+    ("claims.answer_invitation", "POST"): by_object(    # no answer chosen: 422
+        own=                                    {VISITOR: LOGIN, EXPERT: 422, OTHERS: 403},
+        missing=                                {VISITOR: LOGIN, EXPERT: 404, OTHERS: 403}),
+    ("claims.score_invitation", "POST"): by_object(     # not accepted yet: 409
+        own=                                    {VISITOR: LOGIN, EXPERT: 409, OTHERS: 403},
+        missing=                                {VISITOR: LOGIN, EXPERT: 404, OTHERS: 403}),
     ("claims.disbursements", "GET"):            SUPERVISOR_ONLY,
     ("claims.create_batch", "POST"):            {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403},
     ("claims.batch", "GET"): by_object(
@@ -72,9 +90,11 @@ EXPECTED = {
     ("api.get_claim", "GET"): by_object(
         firm=                                   {**FIRMS_CLAIM, **NO_TOKEN},
         other_firm=                             {**OTHER_FIRMS_CLAIM, **NO_TOKEN},
+        invited=                                {**INVITED_CLAIM, **NO_TOKEN},
         missing=                                {**MISSING_CLAIM, **NO_TOKEN}),
     ("api.decide_claim", "POST"): by_object(    # no Idempotency-Key: 400 past the rule
-        firm=                                   {**NO_TOKEN, REVIEWERS: 400, OTHERS: 403}),
+        firm=                                   {**NO_TOKEN, REVIEWERS: 400, EXPERT: 400,
+                                                 OTHERS: 403}),
     ("api.create_disbursement", "POST"):        {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403},
     ("api.mark_disbursement_paid", "POST"): by_object(
         existing=                               {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403}),
@@ -128,7 +148,31 @@ def _make_batch(world):
     return batch
 
 
+def _make_invited(world):
+    """Another firm's large claim whose panel is the world's expert alone."""
+    expert = world.users[EXPERT]
+    if db.session.get(ExpertProfile, expert.id) is None:
+        testing = db.session.execute(select(ServiceCategory).where(
+            ServiceCategory.code == "testing")).scalar_one()
+        db.session.add(ExpertProfile(user_id=expert.id, title="教授", fields=[testing]))
+        db.session.flush()
+    claim = checked(accepted_claim(world.outsider, amount_fen=200_000_00,
+                                   invoice=f"AR-{next(_invoices):05d}"))
+    claim.assigned_auditor_id = world.users[AUDITOR].id
+    services.decide(claim, world.users[AUDITOR], "approve")
+    _quiet()
+    return claim
+
+
 firm_claim = _lazy("firm", _make_firm_claim)
+invited_claim = _lazy("invited", _make_invited)
+
+
+def invitation(world, role=None):
+    claim = invited_claim(world)
+    return next(i for i in experts.invitations_of(claim)
+                if i.expert_id == world.users[EXPERT].id)
+
 other_claim = _lazy("other_firm", lambda w: _new_claim(w, w.outsider))
 final_claim = _lazy("final", lambda w: _make_final(w, AUDITOR))
 four_eyes_claim = _lazy("four_eyes", lambda w: _make_final(w, SUPERVISOR))
@@ -138,11 +182,17 @@ open_batch = _lazy("batch", _make_batch)
 def _claim_id(world, role, variant):
     if variant == "missing":
         return {"claim_id": MISSING_ID}
+    if variant == "invited":
+        return {"claim_id": invited_claim(world).id}
     return {"claim_id": (firm_claim if variant == "firm" else other_claim)(world).id}
 
 
 def _batch_id(world, role, variant):
     return {"batch_id": MISSING_ID if variant == "missing" else open_batch(world).id}
+
+
+def _invitation_id(world, role, variant):
+    return {"invitation_id": MISSING_ID if variant == "missing" else invitation(world).id}
 
 
 def _export(world, role, variant):
@@ -156,6 +206,8 @@ URL_VALUES = {
     "claims.resubmit": _claim_id,
     "claims.reassign": _claim_id,
     "claims.batch": _batch_id,
+    "claims.answer_invitation": _invitation_id,
+    "claims.score_invitation": _invitation_id,
     "claims.export_batch": _export,
     "claims.mark_paid": _batch_id,
     "api.get_claim": _claim_id,
@@ -174,7 +226,7 @@ def needs(app, endpoint):
 
 
 def build(world):
-    pass
+    pass    # the objects are built lazily (a claim costs a whole order): see _lazy
 
 
 PREDICATE_MODULES = (claim_perms,)
@@ -189,7 +241,17 @@ PREDICATE_TABLE = {
     ("is_payee_of", None):                         set(),
     ("can_view_claim", "claims_firm"):             PARTIES | BUREAU,
     ("can_view_claim", "claims_other_firm"):       BUREAU,
+    ("can_view_claim", "claims_invited"):          BUREAU | {EXPERT},
     ("can_view_claim", None):                      set(),
+    ("is_invited_expert_of", "claims_invited"):    {EXPERT},
+    ("is_invited_expert_of", "claims_firm"):       set(),
+    ("is_invited_expert_of", None):                set(),
+    ("can_open_claims", None):                     PARTIES | BUREAU | {EXPERT},
+    ("can_answer_invitation", "claims_invitation"): {EXPERT},
+    ("can_answer_invitation", None):               set(),
+    ("can_score_claim", "claims_invited"):         set(),     # invited, not yet accepted
+    ("can_score_claim", None):                     set(),
+    ("can_view_panel", None):                      BUREAU,
     ("can_view_check_evidence", None):             BUREAU,
     ("can_list_claims", None):                     PARTIES | BUREAU,
     ("can_review_claims", None):                   {AUDITOR, SUPERVISOR},
@@ -208,4 +270,6 @@ PREDICATE_OBJECTS = {
     "claims_other_firm": other_claim,
     "claims_final": final_claim,
     "claims_four_eyes": four_eyes_claim,
+    "claims_invited": invited_claim,
+    "claims_invitation": invitation,
 }
