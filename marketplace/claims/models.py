@@ -86,7 +86,8 @@ Claim.TRANSITIONS = TransitionTable({
                                  "return": ClaimStatus.RETURNED,
                                  "reject": ClaimStatus.REJECTED, "void": ClaimStatus.VOIDED},
     ClaimStatus.RETURNED: {"resubmit": ClaimStatus.SUBMITTED, "void": ClaimStatus.VOIDED},
-    ClaimStatus.APPROVED: {"disburse": ClaimStatus.DISBURSED},
+    # a co-pay refunded outside the platform voids even an approved, unpaid claim
+    ClaimStatus.APPROVED: {"disburse": ClaimStatus.DISBURSED, "void": ClaimStatus.VOIDED},
 })
 
 

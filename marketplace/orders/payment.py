@@ -82,3 +82,17 @@ def refund_cancelled_copay(order_id, amount_fen):
                                                            f"{payment.id}")
             remaining -= part
     return amount_fen - remaining
+
+
+@events.on_payment_event(events.REFUNDED)
+def _void_claim_after_outside_refund(event):
+    """A refund the platform did not make itself (its cancellations refund cancelled
+    orders): after acceptance it means the co-pay was rebated, which voids the claim."""
+    if event.payment.subject_type != SUBJECT:
+        return
+    order = db.session.get(Order, event.payment.subject_id)
+    if order is None or order.status != OrderStatus.ACCEPTED:
+        return
+    from marketplace.claims.voiding import record_refund_after_acceptance
+
+    record_refund_after_acceptance(order, event.payment.refunded_fen, actor=event.actor_id)

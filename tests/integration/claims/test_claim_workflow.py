@@ -204,3 +204,39 @@ def test_the_sla_job_reminds_once_and_escalates_at_the_deadline(auditor):
     kinds = [n.kind for n in db.session.query(Notification).all()]
     assert kinds.count("claim_review_reminder") == 1
     assert supervisor.id  # created after the escalation: it gets nothing retroactively
+
+
+def _paid_through_gateway(claim):
+    """A Payment of the order's co-pay as the gateway would have recorded it."""
+    from marketplace.payments.models import Payment, PaymentStatus
+
+    payment = Payment(subject_type="order", subject_id=claim.order_id,
+                      amount_fen=claim.contract.copay_fen, payment_intent_id="pi_rebate",
+                      idempotency_key=f"test-{claim.id}", status=PaymentStatus.SUCCEEDED)
+    db.session.add(payment)
+    db.session.flush()
+    return payment
+
+
+@pytest.mark.parametrize("approved_first", [False, True])
+def test_a_co_pay_refunded_after_acceptance_voids_the_claim(auditor, supervisor,
+                                                            approved_first):
+    from marketplace.payments import services as payments
+
+    claim = settle(accepted_claim())
+    if approved_first:
+        services.decide(claim, db.session.get(type(auditor), claim.assigned_auditor_id),
+                        "approve")
+        services.decide(claim, supervisor, "approve")
+        assert claim.status == ClaimStatus.APPROVED
+    payment = _paid_through_gateway(claim)
+    payments.record_refunded_total(payment, 20_000_00)    # part of the co-pay, then all
+    payments.record_refunded_total(payment, 50_000_00)
+    db.session.commit()
+    assert claim.status == ClaimStatus.VOIDED
+    figures = vouchers.voucher_balances(claim.contract.voucher)
+    assert (figures["available_fen"], figures["reserved_fen"], figures["spent_fen"]) == (
+        200_000_00, 0, 0)
+    payable = ledger.find_account(f"agency:{claim.agency_id}:payable")
+    assert ledger.balance(payable) == 0     # neither the co-pay nor the voucher part is owed
+    assert ledger.violations() == []
