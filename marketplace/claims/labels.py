@@ -48,6 +48,8 @@ ACTIONS = {
     "escalate": _l("overdue: escalated to the supervisors"),
     "disburse": _l("paid to the agency"),
     "void": _l("voided"),
+    "panel_short": _l("fewer experts could be drawn than the panel needs"),
+    "refund_after_close": _l("the co-pay was refunded after the claim was closed: to recover by hand"),
 }
 
 

@@ -180,7 +180,7 @@ def test_the_supervisor_sees_the_panel_with_its_outlier(client, auditor, panel):
     html = response.get_data(as_text=True)
     shown = page_text(response)
     assert "Expert panel" in shown
-    assert "3 experts scored; mean score 3.00 of 5." in shown
+    assert "Experts who scored: 3; mean score 3.00 of 5." in shown
     assert "1 outlier(s)" in shown
     assert "Expert Liu 的意见" in shown and "Expert Wang" in shown
     assert re.search(rf'data-expert="{panel[2].id}" data-status="scored"[^>]*data-outlier',
