@@ -3,7 +3,9 @@ from marketplace.accounts.models import (ApiToken, District, Invitation,  # noqa
                                          Organisation, User)
 from marketplace.core.audit import AuditRecord  # noqa: F401
 from marketplace.core.outbox import OutboxMessage  # noqa: F401
-from marketplace.notifications.models import Notification, SentMail  # noqa: F401
+from marketplace.notifications.models import (Notification,  # noqa: F401
+                                              NotificationPreference,
+                                              NotificationSettings, SentMail)
 from marketplace.agencies.models import ServiceCategory  # noqa: F401
 from marketplace.core.ledger import LedgerAccount, LedgerPosting, LedgerTransaction  # noqa: F401
 from marketplace.vouchers.models import (Programme, ProgrammeRuleVersion,  # noqa: F401

@@ -196,10 +196,35 @@ def profile():
     return _render_profile(profile_form=form)
 
 
+def _notification_choices():
+    from marketplace.notifications.messages import KIND_GROUPS, kinds_of_group
+
+    enabled = notifications.email_preferences(current_user)
+    groups = [(group, label, all(enabled[kind] for kind in kinds_of_group(group)))
+              for group, label in KIND_GROUPS.items()]
+    return {"groups": groups, "daily_digest": notifications.wants_digest(current_user)}
+
+
+@bp.route("/profile/notifications", methods=["POST"])
+@access(is_authenticated)
+def notification_settings():
+    from marketplace.notifications.messages import KIND_GROUPS, kinds_of_group
+
+    chosen = set(request.form.getlist("email_group"))
+    enabled = {kind: group in chosen
+               for group in KIND_GROUPS for kind in kinds_of_group(group)}
+    notifications.set_email_preferences(current_user, enabled,
+                                        daily_digest=bool(request.form.get("daily_digest")))
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("accounts.profile") + "#notifications-heading")
+
+
 def _render_profile(profile_form=None, password_form=None, token_form=None, new_token=None,
                     status=200):
     return render_template(
         "accounts/profile.html",
+        notification_choices=_notification_choices(),
         profile_form=profile_form or ProfileForm(obj=current_user),
         password_form=password_form or ChangePasswordForm(prefix="pw"),
         token_form=token_form or ApiTokenForm(prefix="tok"),

@@ -247,3 +247,29 @@ NOTIFICATION_TEMPLATES = {
 def render(templates, kind, params):
     subject, body = templates[kind]
     return str(subject) % params, str(body) % params
+
+
+# The groups of kinds a user turns e-mail on or off for on the profile page.
+KIND_GROUPS = {
+    "account": _l("My account and organisation"),
+    "vouchers": _l("Voucher applications and vouchers"),
+    "registry": _l("The agency registry and offerings"),
+    "orders": _l("Orders"),
+    "claims": _l("Claims and expert reviews"),
+}
+
+
+def group_of(kind):
+    if kind in ("welcome", "member_joined"):
+        return "account"
+    if kind.startswith(("application_", "voucher_")):
+        return "vouchers"
+    if kind.startswith("order_"):
+        return "orders"
+    if kind.startswith(("claim_", "expert_")):
+        return "claims"
+    return "registry"
+
+
+def kinds_of_group(group):
+    return [kind for kind in NOTIFICATION_TEMPLATES if group_of(kind) == group]

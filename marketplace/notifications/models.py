@@ -1,6 +1,8 @@
 import json
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.core.timeutil import now_utc
@@ -39,3 +41,29 @@ class SentMail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254), nullable=False)
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     sent_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
+class NotificationPreference(db.Model):
+    """Whether a user wants e-mail for one notification kind (no row: yes). The in-app
+    inbox row is written either way."""
+    __tablename__ = "notification_preferences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    email_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True,
+                                                server_default=sa_true())
+
+    __table_args__ = (db.UniqueConstraint("user_id", "kind",
+                                          name="uq_notification_preferences_user_kind"),)
+
+
+class NotificationSettings(db.Model):
+    """A user's mail settings beyond single kinds: one daily digest instead of single
+    mails (no row: single mails)."""
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    daily_digest: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                               server_default=sa_false())
+    last_digest_dt: Mapped[object | None] = mapped_column(UTCDateTime)

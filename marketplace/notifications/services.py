@@ -2,28 +2,75 @@
 import json
 
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from marketplace.core import outbox
+from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.notifications import mail
 from marketplace.notifications.messages import (MAIL_TEMPLATES, NOTIFICATION_TEMPLATES,
                                                 render)
-from marketplace.notifications.models import Notification, SentMail
+from marketplace.notifications.models import (Notification, NotificationPreference,
+                                              NotificationSettings, SentMail)
 
 
 def notify(user, kind, *, link=None, email=True, **params):
-    """Put a message in ``user``'s inbox and, after commit, e-mail it."""
+    """Put a message in ``user``'s inbox and, after commit, e-mail it - unless the user
+    turned e-mail off for this kind, or reads a daily digest instead (then the nightly
+    digest mails it)."""
     if kind not in NOTIFICATION_TEMPLATES:
         raise KeyError(f"unknown notification kind {kind!r}")
     notification = Notification(user_id=user.id, kind=kind, link=link,
                                 params=json.dumps(params, ensure_ascii=False, default=str))
     db.session.add(notification)
     db.session.flush()
-    if email:
+    if email and wants_email(user, kind) and not wants_digest(user):
         outbox.emit("notifications.email", notification_id=notification.id)
     return notification
+
+
+def wants_email(user, kind):
+    enabled = db.session.execute(
+        select(NotificationPreference.email_enabled)
+        .where(NotificationPreference.user_id == user.id, NotificationPreference.kind == kind)
+    ).scalar_one_or_none()
+    return enabled is None or bool(enabled)
+
+
+def wants_digest(user):
+    settings = db.session.get(NotificationSettings, user.id)
+    return bool(settings and settings.daily_digest)
+
+
+def email_preferences(user):
+    """{kind: e-mail on?} for every kind, defaults included."""
+    stored = dict(db.session.execute(
+        select(NotificationPreference.kind, NotificationPreference.email_enabled)
+        .where(NotificationPreference.user_id == user.id)).all())
+    return {kind: bool(stored.get(kind, True)) for kind in NOTIFICATION_TEMPLATES}
+
+
+def set_email_preferences(user, enabled_by_kind, *, daily_digest):
+    """Store the user's choices: ``enabled_by_kind`` maps kinds to booleans."""
+    stored = {p.kind: p for p in db.session.execute(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+    ).scalars()}
+    for kind, enabled in enabled_by_kind.items():
+        if kind not in NOTIFICATION_TEMPLATES:
+            raise KeyError(f"unknown notification kind {kind!r}")
+        if kind in stored:
+            stored[kind].email_enabled = bool(enabled)
+        else:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind,
+                                                  email_enabled=bool(enabled)))
+    settings = db.session.get(NotificationSettings, user.id)
+    if settings is None:
+        settings = NotificationSettings(user_id=user.id, daily_digest=bool(daily_digest))
+        db.session.add(settings)
+    settings.daily_digest = bool(daily_digest)
+    db.session.flush()
 
 
 def send_mail(*, to, template, locale=None, **params):
@@ -87,3 +134,48 @@ def _send_templated_mail(to, template, locale, params, **_ignored):
     with force_locale(locale or "zh"):
         subject, body = render(MAIL_TEMPLATES, template, params)
     _send_once(f"outbox:{outbox.current_message_id()}", to, subject, body)
+
+
+@nightly_job
+def send_daily_digests(at=None):
+    """One mail a day to each digest reader, listing the notifications not yet e-mailed
+    (of kinds with e-mail on), and marks them e-mailed. The SentMail key (one per user
+    and day) makes a rerun on the same day send nothing; what came in after the day's
+    digest waits for the next one."""
+    from marketplace.accounts.models import User
+
+    at = at or now_utc()
+    sent = 0
+    readers = db.session.execute(
+        select(NotificationSettings).where(NotificationSettings.daily_digest.is_(True))
+        .order_by(NotificationSettings.user_id)).scalars().all()
+    for settings in readers:
+        user = db.session.get(User, settings.user_id)
+        query = select(Notification).where(Notification.user_id == user.id,
+                                           Notification.emailed_dt.is_(None),
+                                           Notification.created_dt <= at)
+        if settings.last_digest_dt is not None:
+            query = query.where(Notification.created_dt > settings.last_digest_dt)
+        pending = db.session.execute(
+            query.order_by(Notification.created_dt, Notification.id)).scalars().all()
+        preferences = email_preferences(user)
+        items = [n for n in pending if preferences.get(n.kind, True)]
+        if items:
+            locale = user.locale or "zh"
+            with force_locale(locale):
+                subject = str(_l("Your notifications of the day (%(count)s)")) % {
+                    "count": len(items)}
+            parts = []
+            for notification in items:
+                item_subject, item_body = rendered(notification, locale)
+                parts.append(f"{item_subject}\n{item_body}")
+            body = "\n\n".join(parts)
+            if not _send_once(f"digest:{user.id}:{at.date().isoformat()}", user.email,
+                              subject, body):
+                continue  # today's digest went out already: these wait for tomorrow's
+            sent += 1
+            for notification in items:
+                notification.emailed_dt = at
+        settings.last_digest_dt = at
+        db.session.flush()
+    return sent
