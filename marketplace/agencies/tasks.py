@@ -1,12 +1,10 @@
 """Outbox consumers of the registry: tell the agency of every step, and the auditors of
 what waits for them."""
-from sqlalchemy import select
-
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.agencies.models import AgencyProfile, Objection, QualificationDocument
 from marketplace.core import outbox
 from marketplace.extensions import db
-from marketplace.notifications.services import notify
+from marketplace.notifications.services import active_members, active_staff, notify
 
 STATUS_MESSAGES = {
     "approve": "agency_notice_opened", "reject": "agency_rejected",
@@ -15,24 +13,12 @@ STATUS_MESSAGES = {
 }
 
 
-def _members(organisation_id):
-    return db.session.execute(select(User).where(
-        User.organisation_id == organisation_id,
-        User.is_active_account.is_(True)).order_by(User.id)).scalars().all()
-
-
-def _auditors():
-    return db.session.execute(select(User).where(
-        User.role == Role.AUDITOR, User.is_active_account.is_(True))
-        .order_by(User.id)).scalars().all()
-
-
 @outbox.handler("agencies.submitted")
 def tell_about_submission(agency_id):
     profile = db.session.get(AgencyProfile, agency_id)
-    for member in _members(agency_id):
+    for member in active_members(agency_id):
         notify(member, "agency_submitted", link="/registry/application", agency=profile.name)
-    for auditor in _auditors():
+    for auditor in active_staff(Role.AUDITOR):
         notify(auditor, "agency_to_review", link=f"/registry/review/{agency_id}",
                agency=profile.name)
 
@@ -46,7 +32,7 @@ def tell_about_status(agency_id, action):
     params = {"agency": profile.name, "reason": profile.status_reason or "-",
               "notice_ends": (profile.notice_ends_dt.date().isoformat()
                               if profile.notice_ends_dt else "-")}
-    for member in _members(agency_id):
+    for member in active_members(agency_id):
         notify(member, kind, link="/registry/application", **params)
 
 
@@ -54,10 +40,10 @@ def tell_about_status(agency_id, action):
 def tell_about_objection(objection_id):
     objection = db.session.get(Objection, objection_id)
     name = objection.agency.name
-    for auditor in _auditors():
+    for auditor in active_staff(Role.AUDITOR):
         notify(auditor, "agency_objection_filed", agency=name,
                link=f"/registry/review/{objection.agency_id}")
-    for member in _members(objection.agency_id):
+    for member in active_members(objection.agency_id):
         notify(member, "agency_objection_received", agency=name, link="/registry/application")
 
 
@@ -72,6 +58,6 @@ def tell_about_resolution(objection_id):
 @outbox.handler("agencies.document_expiring")
 def tell_about_expiring_document(document_id):
     document = db.session.get(QualificationDocument, document_id)
-    for member in _members(document.agency_id):
+    for member in active_members(document.agency_id):
         notify(member, "document_expiring", title=document.title,
                expires_on=document.expires_on.isoformat(), link="/registry/application")

@@ -1,22 +1,9 @@
 """Who hears of each step of a claim."""
-from sqlalchemy import select
-
 from marketplace.accounts.models import Role, User
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.core.money import format_fen
 from marketplace.extensions import db
-from marketplace.notifications.services import notify
-
-
-def _members(organisation_id):
-    return db.session.execute(select(User).where(
-        User.organisation_id == organisation_id, User.is_active_account.is_(True))
-        .order_by(User.id)).scalars().all()
-
-
-def _role(role):
-    return db.session.execute(select(User).where(
-        User.role == role, User.is_active_account.is_(True)).order_by(User.id)).scalars().all()
+from marketplace.notifications.services import active_members, active_staff, notify
 
 
 def tell_stage_reviewers(claim_id, kind=None):
@@ -29,10 +16,11 @@ def tell_stage_reviewers(claim_id, kind=None):
     link = f"/claims/{claim.id}"
     if claim.status == ClaimStatus.FIRST_REVIEW:
         reviewers = ([db.session.get(User, claim.assigned_auditor_id)]
-                     if claim.assigned_auditor_id else _role(Role.AUDITOR))
+                     if claim.assigned_auditor_id else active_staff(Role.AUDITOR))
         kind = "claim_blocked_to_review" if claim.is_blocked else "claim_to_review"
     elif claim.status == ClaimStatus.FINAL_APPROVAL:
-        reviewers = [u for u in _role(Role.SUPERVISOR) if u.id != claim.first_reviewer_id]
+        reviewers = [u for u in active_staff(Role.SUPERVISOR)
+                     if u.id != claim.first_reviewer_id]
         kind = "claim_to_approve"
     else:
         return
@@ -52,20 +40,20 @@ def tell_decision(claim_id, stage, decision):
     kind = {"approve": "claim_approved", "reject": "claim_rejected",
             "return": "claim_returned"}[decision]
     for organisation_id in (claim.firm_id, claim.agency_id):
-        for member in _members(organisation_id):
+        for member in active_members(organisation_id):
             notify(member, kind, link=link, **params)
 
 
 def tell_supervisors_of_overdue(claim_id):
     claim = db.session.get(Claim, claim_id)
-    for supervisor in _role(Role.SUPERVISOR):
+    for supervisor in active_staff(Role.SUPERVISOR):
         notify(supervisor, "claim_overdue", link=f"/claims/{claim.id}", claim=claim.id,
                stage=claim.status.value, due_on=claim.stage_due_on.isoformat())
 
 
 def tell_disbursed(claim_id):
     claim = db.session.get(Claim, claim_id)
-    for member in _members(claim.agency_id):
+    for member in active_members(claim.agency_id):
         notify(member, "claim_disbursed", link=f"/claims/{claim.id}", claim=claim.id,
                amount=format_fen(claim.amount_fen))
 

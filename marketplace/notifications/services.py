@@ -31,6 +31,24 @@ def notify(user, kind, *, link=None, email=True, **params):
     return notification
 
 
+def active_members(organisation_id):
+    """The active users of an organisation, who hear of what happens to it."""
+    from marketplace.accounts.models import User
+
+    return db.session.execute(select(User).where(
+        User.organisation_id == organisation_id, User.is_active_account.is_(True))
+        .order_by(User.id)).scalars().all()
+
+
+def active_staff(role):
+    """The active bureau users of one role (auditors told of new work, ...)."""
+    from marketplace.accounts.models import User
+
+    return db.session.execute(select(User).where(
+        User.role == role, User.is_active_account.is_(True))
+        .order_by(User.id)).scalars().all()
+
+
 def wants_email(user, kind):
     enabled = db.session.execute(
         select(NotificationPreference.email_enabled)

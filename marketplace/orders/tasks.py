@@ -2,26 +2,20 @@
 next, refund cancelled co-pays through the gateway, keep scorecards current."""
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.catalogue.scorecards import refresh as refresh_scorecard
 from marketplace.core import audit, outbox
 from marketplace.core.money import format_fen
 from marketplace.extensions import db
-from marketplace.notifications.services import notify
+from marketplace.notifications.services import active_members, active_staff, notify
 from marketplace.orders.models import OPEN_STATUSES, Order
-
-
-def _members(organisation_id):
-    return db.session.execute(select(User).where(
-        User.organisation_id == organisation_id, User.is_active_account.is_(True))
-        .order_by(User.id)).scalars().all()
 
 
 def _tell(order, party, kind, **params):
     organisation_id = order.firm_id if party == "firm" else order.agency_id
     params.setdefault("order", order.id)
     params.setdefault("offering", order.offering.title)
-    for member in _members(organisation_id):
+    for member in active_members(organisation_id):
         notify(member, kind, link=f"/orders/{order.id}", **params)
 
 
@@ -74,8 +68,7 @@ def tell_agency_of_acceptance(order_id):
 def tell_of_dispute(order_id):
     order = _order(order_id)
     _tell(order, "agency", "order_disputed", reason=order.dispute_reason or "")
-    for auditor in db.session.execute(select(User).where(
-            User.role == Role.AUDITOR, User.is_active_account.is_(True))).scalars():
+    for auditor in active_staff(Role.AUDITOR):
         notify(auditor, "order_dispute_to_mediate", link=f"/orders/{order.id}",
                order=order.id, offering=order.offering.title)
     refresh_scorecard(order.agency_id)

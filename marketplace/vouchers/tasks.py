@@ -1,23 +1,12 @@
 """Outbox consumers of the voucher domain: tell people what happened."""
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.core import outbox
 from marketplace.core.money import format_fen
 from marketplace.extensions import db
-from marketplace.notifications.services import notify
+from marketplace.notifications.services import active_members, active_staff, notify
 from marketplace.vouchers.models import ApplicationStatus, Voucher, VoucherApplication
-
-
-def _firm_members(firm_id):
-    return db.session.execute(
-        select(User).where(User.organisation_id == firm_id,
-                           User.is_active_account.is_(True))).scalars().all()
-
-
-def _staff(role):
-    return db.session.execute(
-        select(User).where(User.role == role, User.is_active_account.is_(True))).scalars().all()
 
 
 @outbox.handler("vouchers.application_submitted")
@@ -26,9 +15,9 @@ def tell_about_submission(application_id):
     params = {"programme": application.programme.name,
               "amount": format_fen(application.requested_fen)}
     link = f"/vouchers/applications/{application.id}"
-    for member in _firm_members(application.firm_id):
+    for member in active_members(application.firm_id):
         notify(member, "application_received", link=link, **params)
-    for auditor in _staff(Role.AUDITOR):
+    for auditor in active_staff(Role.AUDITOR):
         notify(auditor, "application_to_review", firm=application.firm.name,
                link=f"/review/voucher-applications/{application.id}", **params)
 
@@ -53,5 +42,5 @@ def tell_about_decision(application_id):
         params["comment"] = application.decision_comment or ""
     else:
         return  # decided and then withdrawn before this ran: nothing to tell
-    for member in _firm_members(application.firm_id):
+    for member in active_members(application.firm_id):
         notify(member, kind, link=link, **params)

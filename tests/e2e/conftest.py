@@ -156,3 +156,16 @@ def csrf_on(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield
     app.config["WTF_CSRF_ENABLED"] = previous
+
+
+@pytest.fixture
+def confirm_dialogs(page):
+    """Accept the pages' "are you sure?" questions (data-confirm), keeping their text."""
+    asked = []
+
+    def accept(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return asked

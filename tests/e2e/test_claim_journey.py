@@ -18,7 +18,8 @@ from marketplace.claims.expert_models import ExpertInvitation, InvitationState
 from marketplace.claims.models import BatchStatus, Claim, ClaimStatus, DisbursementBatch
 from marketplace.core import ledger
 from marketplace.extensions import db
-from tests.factories import (TEST_PASSWORD, AgencyMemberFactory, FirmMemberFactory,
+from tests.e2e.steps import sign_in, sign_out
+from tests.factories import (AgencyMemberFactory, FirmMemberFactory,
                              UserFactory, make_agency_profile, make_offering)
 from tests.integration.claims.test_claim_workflow import accepted_claim, settle
 from tests.integration.claims.test_experts import make_expert
@@ -64,39 +65,6 @@ def claim_at_first_review():
     assert claim.assigned_auditor_id == auditor.id
     return {"claim_id": claim.id, "auditor": auditor, "supervisor": supervisor,
             "expert": expert}
-
-
-@pytest.fixture
-def confirm_dialogs(page):
-    """Accept the pages' "are you sure?" questions (data-confirm), keeping their text."""
-    asked = []
-
-    def accept(dialog):
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
-    return asked
-
-
-def in_english(page):
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_test_id("switch-language").click()
-        expect(page.locator("html")).to_have_attribute("lang", "en")
-
-
-def sign_in(page, live_server, email, password=TEST_PASSWORD):
-    page.goto(live_server + "/login")
-    in_english(page)
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server + "/")
-    in_english(page)
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
 
 
 def the_claim(claim_id):

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from marketplace.claims.models import Claim
 from marketplace.extensions import db
 from marketplace.orders.models import Order, OrderStatus
-from tests.factories import (TEST_PASSWORD, AgencyMemberFactory, FirmMemberFactory,
+from tests.e2e.steps import sign_in, sign_out
+from tests.factories import (AgencyMemberFactory, FirmMemberFactory,
                              make_agency_profile, make_offering, make_programme,
                              make_voucher)
 
@@ -60,39 +61,6 @@ def cast():
     db.session.commit()
     return {"offering": offering, "voucher": voucher, "firm": firm_member,
             "agency": agency_member}
-
-
-@pytest.fixture
-def confirm_dialogs(page):
-    """Accept the pages' "are you sure?" questions (data-confirm), keeping their text."""
-    asked = []
-
-    def accept(dialog):
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", accept)
-    return asked
-
-
-def in_english(page):
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_test_id("switch-language").click()
-        expect(page.locator("html")).to_have_attribute("lang", "en")
-
-
-def sign_in(page, live_server, email, password=TEST_PASSWORD):
-    page.goto(live_server + "/login")
-    in_english(page)
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server + "/")
-    in_english(page)
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
 
 
 def the_order():

@@ -16,6 +16,7 @@ from marketplace.accounts import uscc
 from marketplace.accounts.models import Organisation, Role
 from marketplace.agencies.models import AgencyProfile, AgencyStatus
 from marketplace.extensions import db
+from tests.e2e.steps import in_english, sign_in, sign_out
 from tests.factories import PDF_BYTES, TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -41,25 +42,6 @@ def notice_of_zero_days(app):
     app.config["AGENCY_NOTICE_DAYS"] = 0
     yield
     app.config["AGENCY_NOTICE_DAYS"] = previous
-
-
-def in_english(page):
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_test_id("switch-language").click()
-        expect(page.locator("html")).to_have_attribute("lang", "en")
-
-
-def sign_in(page, live_server, email, password=TEST_PASSWORD):
-    page.goto(live_server + "/login")
-    in_english(page)
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server + "/")
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
 
 
 def register_agency(page, live_server):
