@@ -21,3 +21,5 @@ from marketplace.claims.models import (Claim, ClaimCheck, ClaimDecision,  # noqa
                                        DisbursementBatch)
 from marketplace.core.idempotency import IdempotencyKey  # noqa: F401
 from marketplace.payments.models import Payment, WebhookEvent  # noqa: F401
+from marketplace.turnover.models import (ContractRegistration,  # noqa: F401
+                                         RegistrationImportBatch, TurnoverTarget)

@@ -1,0 +1,1 @@
+"""Technology-contract turnover: the registry, imports, targets, dashboard and exports."""

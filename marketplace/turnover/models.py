@@ -1,0 +1,175 @@
+"""Technology-contract registration (技术合同认定登记) and the turnover targets.
+
+Every registration row is an immutable fact. An original registration carries the contract's
+figures; an amendment or a cancellation is a further row of the same contract number whose
+amounts are the signed change (a cancellation is the negative of what remains). Turnover for a
+year is therefore one SUM over confirmed rows registered in that year, with no edits to replay.
+"""
+import enum
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
+                        Integer, SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import District, Organisation, enum_column
+from marketplace.core.states import TransitionTable
+from marketplace.core.timeutil import now_utc
+from marketplace.core.types import UTCDateTime
+from marketplace.extensions import db
+from marketplace.orders.models import ContractType
+
+
+DEFAULT_CITY_TARGET_FEN = 6_000_000_000 * 100  # ¥6.0 bn, the bureau's yearly target
+
+
+class RegistrationKind(str, enum.Enum):
+    ORIGINAL = "original"
+    AMENDMENT = "amendment"
+    CANCELLATION = "cancellation"
+
+
+class RegistrationSource(str, enum.Enum):
+    PLATFORM = "platform"   # a contract signed through an order on this marketplace
+    MANUAL = "manual"       # typed in by a party; an auditor confirms it
+    IMPORT = "import"       # from the registration system's export file
+    EXCHANGE = "exchange"   # a deal brokered on the technology exchange
+
+
+class RegistrationStatus(str, enum.Enum):
+    PENDING = "pending"       # manual, awaiting an auditor
+    CONFIRMED = "confirmed"   # counts toward turnover
+    REJECTED = "rejected"     # an auditor refused it; never counts
+
+
+class ContractRegistration(db.Model):
+    __tablename__ = "contract_registrations"
+
+    TRANSITIONS = TransitionTable({
+        RegistrationStatus.PENDING: {"confirm": RegistrationStatus.CONFIRMED,
+                                     "reject": RegistrationStatus.REJECTED},
+    })
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_number: Mapped[str] = mapped_column(String(60), nullable=False)
+    # 0 for the original, then 1, 2, ... for each amendment or cancellation of the number
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    kind: Mapped[RegistrationKind] = mapped_column(
+        enum_column(RegistrationKind, name="registration_kind"), nullable=False,
+        default=RegistrationKind.ORIGINAL)
+    original_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contract_registrations.id"), index=True)
+    source: Mapped[RegistrationSource] = mapped_column(
+        enum_column(RegistrationSource, name="registration_source"), nullable=False)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_column(RegistrationStatus, name="registration_status"), nullable=False,
+        default=RegistrationStatus.CONFIRMED)
+
+    contract_type: Mapped[ContractType] = mapped_column(
+        enum_column(ContractType, name="registration_contract_type"), nullable=False)
+    # signed changes: positive for an original, of either sign for an amendment
+    contract_amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    technical_amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    buyer_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    buyer_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
+                                                     index=True)
+    buyer_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    seller_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    seller_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
+                                                      index=True)
+    # the seller's location decides the city; NULL district = seller outside the city
+    seller_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    seller_in_city: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    field_code: Mapped[str] = mapped_column(String(40), nullable=False)
+
+    signed_on: Mapped[object] = mapped_column(Date, nullable=False)
+    registered_on: Mapped[object] = mapped_column(Date, nullable=False)
+    # registered_on's year, stored so the dashboard's GROUP BYs use one composite index
+    registered_year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    registered_month: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    voucher_funded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    tech_contract_id: Mapped[int | None] = mapped_column(ForeignKey("tech_contracts.id"))
+    broker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration_import_batches.id"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    original = relationship("ContractRegistration", remote_side=[id], lazy="select")
+    buyer_org = relationship(Organisation, foreign_keys=[buyer_org_id], lazy="select")
+    seller_org = relationship(Organisation, foreign_keys=[seller_org_id], lazy="select")
+    seller_district = relationship(District, foreign_keys=[seller_district_id],
+                                   lazy="joined")
+    buyer_district = relationship(District, foreign_keys=[buyer_district_id],
+                                  lazy="select")
+
+    __table_args__ = (
+        UniqueConstraint("contract_number", "sequence",
+                         name="uq_contract_registrations_number_sequence"),
+        # each platform contract is registered once
+        UniqueConstraint("tech_contract_id", name="uq_contract_registrations_tech_contract"),
+        CheckConstraint("sequence >= 0", name="registration_sequence_non_negative"),
+        CheckConstraint(
+            "kind <> 'original' OR (contract_amount_fen >= 0 AND technical_amount_fen >= 0 "
+            "AND technical_amount_fen <= contract_amount_fen)",
+            name="registration_original_amounts"),
+        CheckConstraint("(kind = 'original') = (sequence = 0)",
+                        name="registration_original_is_sequence_zero"),
+        CheckConstraint("registered_month BETWEEN 1 AND 12",
+                        name="registration_month_valid"),
+        # the dashboard's filters (year, then district and type) and its monthly series
+        Index("ix_contract_registrations_year_district_type", "registered_year",
+              "seller_district_id", "contract_type"),
+        Index("ix_contract_registrations_year_month", "registered_year", "registered_month"),
+        Index("ix_contract_registrations_seller_year", "seller_org_id", "registered_year"),
+        Index("ix_contract_registrations_status", "status"),
+    )
+
+    @property
+    def counts_toward_turnover(self):
+        return self.status == RegistrationStatus.CONFIRMED and self.seller_in_city
+
+
+class RegistrationImportBatch(db.Model):
+    """One imported file. Its digest makes a re-import of the same bytes recognisable."""
+    __tablename__ = "registration_import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    rows_in_file: Mapped[int] = mapped_column(Integer, nullable=False)
+    rows_added: Mapped[int] = mapped_column(Integer, nullable=False)
+    rows_already_registered: Mapped[int] = mapped_column(Integer, nullable=False)
+    imported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
+class TurnoverTarget(db.Model):
+    """The year's turnover target for the city (district NULL) or for one district."""
+    __tablename__ = "turnover_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    target_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    district = relationship(District, lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("target_fen > 0", name="turnover_target_positive"),
+        # NULL districts are distinct in a plain unique constraint, so the city row and the
+        # district rows each get a partial unique index
+        Index("uq_turnover_targets_city_year", "year", unique=True,
+              postgresql_where=db.text("district_id IS NULL"),
+              sqlite_where=db.text("district_id IS NULL")),
+        Index("uq_turnover_targets_district_year", "year", "district_id", unique=True,
+              postgresql_where=db.text("district_id IS NOT NULL"),
+              sqlite_where=db.text("district_id IS NOT NULL")),
+    )
