@@ -41,7 +41,7 @@ def main(path):
     with open("/tmp/hongcheng-translations.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         subprocess.run(["bash", "scripts/update_translations.sh"], check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         filled, missing = fill(translations)
         subprocess.run([".venv/bin/pybabel", "-q", "compile", "-f", "-d",
                         "marketplace/translations"], check=True)

@@ -17,6 +17,7 @@ from marketplace.orders import accounts
 from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, Order, OrderStatus,
                                        Rating)
 from marketplace.orders.services import NotYourTurn, lock_order
+from marketplace.turnover import registration
 from marketplace.vouchers import lifecycle as voucher_lifecycle
 
 
@@ -233,6 +234,7 @@ def _cancel(order, actor, reason):
     order.updated_dt = now_utc()
     if contract is not None:
         contract.is_cancelled = True
+        registration.cancel_platform_contract(contract, actor=actor)
         if contract.voucher_part_fen:
             voucher_lifecycle.release(contract.voucher, contract.voucher_part_fen,
                                       ref=("contract", contract.id), actor=actor,

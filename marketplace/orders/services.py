@@ -20,6 +20,7 @@ from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, T
 from marketplace.orders.pricing import split_contract
 from marketplace.vouchers import lifecycle as voucher_lifecycle
 from marketplace.vouchers import services as vouchers
+from marketplace.turnover import registration
 from marketplace.vouchers.models import VoucherStatus
 
 
@@ -188,6 +189,7 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
                data={"contract_id": contract.id, "voucher_id": contract.voucher_id,
                      "voucher_part_fen": voucher_part, "copay_fen": contract.copay_fen,
                      "rule_version_id": contract.rule_version_id})
+    registration.register_platform_contract(contract, actor=actor)
     if contract.copay_fen == 0:
         transition(order, "pay", actor=actor, data={"copay_fen": 0})
     _touch(order)

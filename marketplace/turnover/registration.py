@@ -1,0 +1,172 @@
+"""Registering technology contracts. Every function flushes and never commits.
+
+A registration is never edited: an amendment or a cancellation is a further row of the same
+contract number carrying the signed change, so the year's turnover stays one SUM.
+"""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from marketplace.core import audit
+from marketplace.core.errors import DomainError
+from marketplace.extensions import db
+from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
+                                         RegistrationSource, RegistrationStatus)
+
+
+class ContractAlreadyRegistered(DomainError):
+    code = "contract_already_registered"
+    status = 409
+    default_message = _l("This contract number is already registered.")
+
+
+class ContractNotRegistered(DomainError):
+    code = "contract_not_registered"
+    status = 404
+    default_message = _l("No registration exists for this contract number.")
+
+
+class RegistrationAmountsInvalid(DomainError):
+    code = "registration_amounts_invalid"
+    status = 422
+    default_message = _l("The technical transaction amount must be between zero and the "
+                         "contract amount.")
+
+
+def register_original(*, contract_number, contract_type, contract_amount_fen,
+                      technical_amount_fen, buyer_name, seller_name, seller_in_city,
+                      field_code, signed_on, source, registered_on=None, buyer_org_id=None,
+                      buyer_district_id=None, seller_org_id=None, seller_district_id=None,
+                      voucher_funded=False, tech_contract_id=None, broker_user_id=None,
+                      actor=None, note=None):
+    """Register a contract for the first time. Manual registrations wait for an auditor;
+    the others count at once."""
+    if not 0 <= technical_amount_fen <= contract_amount_fen:
+        raise RegistrationAmountsInvalid()
+    if _exists(contract_number):
+        raise ContractAlreadyRegistered(details={"contract_number": contract_number})
+    registered_on = registered_on or date.today()
+    registration = ContractRegistration(
+        contract_number=contract_number, sequence=0, kind=RegistrationKind.ORIGINAL,
+        source=source, status=_initial_status(source), contract_type=contract_type,
+        contract_amount_fen=contract_amount_fen, technical_amount_fen=technical_amount_fen,
+        buyer_name=buyer_name, buyer_org_id=buyer_org_id, buyer_district_id=buyer_district_id,
+        seller_name=seller_name, seller_org_id=seller_org_id,
+        seller_district_id=seller_district_id, seller_in_city=seller_in_city,
+        field_code=field_code, signed_on=signed_on, registered_on=registered_on,
+        registered_year=registered_on.year, registered_month=registered_on.month,
+        voucher_funded=voucher_funded, tech_contract_id=tech_contract_id,
+        broker_user_id=broker_user_id, registered_by_id=_actor_id(actor), note=note)
+    db.session.add(registration)
+    db.session.flush()
+    audit.record(registration, "register", actor=actor, after=registration.status,
+                 data={"contract_number": contract_number, "source": source.value,
+                       "technical_amount_fen": technical_amount_fen})
+    return registration
+
+
+def register_platform_contract(contract, actor=None):
+    """Register a contract signed through an order (the seller's location decides the city)."""
+    seller = contract.order.agency.organisation
+    buyer = contract.order.firm
+    return register_original(
+        contract_number=contract.number, contract_type=contract.contract_type,
+        contract_amount_fen=contract.contract_amount_fen,
+        technical_amount_fen=contract.technical_amount_fen,
+        buyer_name=buyer.name, buyer_org_id=buyer.id, buyer_district_id=buyer.district_id,
+        seller_name=seller.name, seller_org_id=seller.id,
+        seller_district_id=contract.seller_district_id,
+        seller_in_city=contract.seller_in_city, field_code=contract.field_code,
+        signed_on=contract.signed_on, registered_on=contract.signed_on,
+        source=RegistrationSource.PLATFORM, voucher_funded=contract.voucher_part_fen > 0,
+        tech_contract_id=contract.id, actor=actor)
+
+
+def register_adjustment(contract_number, *, kind, contract_delta_fen, technical_delta_fen,
+                        source, registered_on=None, actor=None, note=None):
+    """Register an amendment (signed change) or a cancellation (deltas are computed: the
+    negative of what the contract still counts)."""
+    original = _original(contract_number)
+    remaining_contract, remaining_technical = remaining_amounts(original.id)
+    if kind == RegistrationKind.CANCELLATION:
+        contract_delta_fen, technical_delta_fen = -remaining_contract, -remaining_technical
+    elif kind != RegistrationKind.AMENDMENT:
+        raise ValueError(f"not an adjustment: {kind}")
+    new_contract = remaining_contract + contract_delta_fen
+    new_technical = remaining_technical + technical_delta_fen
+    if not 0 <= new_technical <= new_contract:
+        raise RegistrationAmountsInvalid()
+    registered_on = registered_on or date.today()
+    registration = ContractRegistration(
+        contract_number=contract_number, sequence=_next_sequence(contract_number), kind=kind,
+        original_id=original.id, source=source, status=_initial_status(source),
+        contract_type=original.contract_type, contract_amount_fen=contract_delta_fen,
+        technical_amount_fen=technical_delta_fen, buyer_name=original.buyer_name,
+        buyer_org_id=original.buyer_org_id, buyer_district_id=original.buyer_district_id,
+        seller_name=original.seller_name, seller_org_id=original.seller_org_id,
+        seller_district_id=original.seller_district_id,
+        seller_in_city=original.seller_in_city, field_code=original.field_code,
+        signed_on=original.signed_on, registered_on=registered_on,
+        registered_year=registered_on.year, registered_month=registered_on.month,
+        voucher_funded=original.voucher_funded, broker_user_id=original.broker_user_id,
+        registered_by_id=_actor_id(actor), note=note)
+    db.session.add(registration)
+    db.session.flush()
+    audit.record(registration, kind.value, actor=actor, after=registration.status,
+                 data={"contract_number": contract_number,
+                       "technical_delta_fen": technical_delta_fen})
+    return registration
+
+
+def cancel_platform_contract(contract, actor=None):
+    """An order cancelled after signing takes its contract out of the turnover."""
+    if _exists(contract.number):
+        return register_adjustment(contract.number, kind=RegistrationKind.CANCELLATION,
+                                   contract_delta_fen=0, technical_delta_fen=0,
+                                   source=RegistrationSource.PLATFORM, actor=actor)
+    return None
+
+
+def remaining_amounts(original_id):
+    """What a contract still counts: the confirmed original and confirmed adjustments, plus
+    pending ones (so two pending cancellations cannot both be accepted)."""
+    row = db.session.execute(
+        select(func.coalesce(func.sum(ContractRegistration.contract_amount_fen), 0),
+               func.coalesce(func.sum(ContractRegistration.technical_amount_fen), 0))
+        .where((ContractRegistration.id == original_id)
+               | (ContractRegistration.original_id == original_id))
+        .where(ContractRegistration.status != RegistrationStatus.REJECTED)).one()
+    return int(row[0]), int(row[1])
+
+
+def _initial_status(source):
+    return (RegistrationStatus.PENDING if source == RegistrationSource.MANUAL
+            else RegistrationStatus.CONFIRMED)
+
+
+def _exists(contract_number):
+    return db.session.scalar(
+        select(ContractRegistration.id)
+        .where(ContractRegistration.contract_number == contract_number)
+        .where(ContractRegistration.sequence == 0)) is not None
+
+
+def _original(contract_number):
+    original = db.session.scalar(
+        select(ContractRegistration)
+        .where(ContractRegistration.contract_number == contract_number)
+        .where(ContractRegistration.sequence == 0).with_for_update(of=ContractRegistration))
+    if original is None or original.status == RegistrationStatus.REJECTED:
+        raise ContractNotRegistered(details={"contract_number": contract_number})
+    return original
+
+
+def _next_sequence(contract_number):
+    return db.session.scalar(
+        select(func.max(ContractRegistration.sequence))
+        .where(ContractRegistration.contract_number == contract_number)) + 1
+
+
+def _actor_id(actor):
+    return actor if isinstance(actor, int) or actor is None else actor.id
