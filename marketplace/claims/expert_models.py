@@ -28,10 +28,41 @@ class ExpertProfile(db.Model):
     is_suspended: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     suspended_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # the organisation the expert works for, when it is on the platform: never drawn for
+    # its claims
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
+                                                        index=True)
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
     user = relationship("User", lazy="joined", innerjoin=True)
+    organisation = relationship("Organisation", lazy="joined")
     fields = relationship("ServiceCategory", secondary=expert_fields, lazy="selectin")
+
+    @property
+    def id(self):
+        """The audit log names a profile by its user's id."""
+        return self.user_id
+
+    @property
+    def pool_status(self):
+        """active or suspended, as a state of the pool's transition table."""
+        return ExpertStatus.SUSPENDED if self.is_suspended else ExpertStatus.ACTIVE
+
+    @pool_status.setter
+    def pool_status(self, value):
+        self.is_suspended = ExpertStatus(value) == ExpertStatus.SUSPENDED
+
+
+class ExpertStatus(str, enum.Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+# suspended by the bureau or by the no-show rule; reinstated only by an explicit step
+ExpertProfile.TRANSITIONS = TransitionTable({
+    ExpertStatus.ACTIVE: {"suspend": ExpertStatus.SUSPENDED},
+    ExpertStatus.SUSPENDED: {"reinstate": ExpertStatus.ACTIVE},
+})
 
 
 class ExpertConflict(db.Model):

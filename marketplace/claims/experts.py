@@ -53,7 +53,9 @@ def draw(claim, count):
             ExpertProfile.is_suspended.is_(False), User.is_active_account.is_(True),
             ExpertProfile.user_id.in_(in_field), ExpertProfile.user_id.not_in(already),
             ExpertProfile.user_id.not_in(tied),
-            func.coalesce(User.organisation_id, 0).not_in((claim.firm_id, claim.agency_id)))
+            func.coalesce(User.organisation_id, 0).not_in((claim.firm_id, claim.agency_id)),
+            func.coalesce(ExpertProfile.organisation_id, 0).not_in(
+                (claim.firm_id, claim.agency_id)))
         .order_by(func.random()).limit(count)).scalars().all()
     hours = current_app.config.get("EXPERT_RESPONSE_HOURS", 48)
     invited = []
@@ -177,10 +179,10 @@ def expire_silent_experts(at=None):
         transition(invitation, "expire")
         expert = invitation.expert
         if not expert.is_suspended and no_shows_in_year(expert.user_id, at) >= 3:
-            expert.is_suspended = True
+            transition(expert, "suspend", field="pool_status",
+                       data={"reason": "three no-shows within a year"})
             expert.suspended_dt = at
             expert.suspension_reason = "three no-shows within a year"
-            audit.record(expert, "suspend", data={"reason": expert.suspension_reason})
         claim = lock_claim(invitation.claim_id)
         if not draw(claim, 1):
             _finish_if_scored(claim)

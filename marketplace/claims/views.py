@@ -129,6 +129,7 @@ def render_claim(claim, status=200, **forms):
         "resubmit_form": forms.get("resubmit_form") or _blank(ResubmitForm),
         "assignment_form": _assignment_form(forms.get("assignment_form")),
         "panel": queries.panel_of(claim) if perms.can_view_panel(user, claim) else None,
+        "can_view_expert_pool": perms.can_view_expert_pool(user),
         "panel_states": {k: str(v) for k, v in queries.INVITATION_STATES.items()},
     }
     return render_template("claims/claim.html", **context), status
@@ -325,3 +326,4 @@ def score_invitation(invitation_id):
 
 
 from marketplace.claims import disbursement_views  # noqa: E402,F401  (its routes on bp)
+from marketplace.claims import expert_pool_views  # noqa: E402,F401  (its routes on bp)

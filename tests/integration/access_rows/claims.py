@@ -8,7 +8,8 @@ waits at final approval after the world's auditor's first review, ``claims_four_
 after the world's supervisor's (as if they had reviewed it first). ``claims_batch`` is an
 open disbursement batch of one approved claim. ``claims_invited`` is another firm's large
 claim at expert review whose panel is the world's expert (invited, not yet answered);
-``claims_invitation`` is that invitation.
+``claims_invitation`` is that invitation. The expert-pool pages use the world's expert's
+profile (field: testing) and ``claims_expert_conflict``, its tie to a new firm.
 
 Empty forms are posted: the decision, batch and paid forms carry a one-time token, so
 those who pass the access rule get 400 without it; the API's money steps likewise need
@@ -20,11 +21,11 @@ from sqlalchemy import select
 
 from marketplace.agencies.models import ServiceCategory
 from marketplace.claims import disbursement, experts, services
-from marketplace.claims.expert_models import ExpertProfile
+from marketplace.claims.expert_models import ExpertConflict, ExpertProfile
 from marketplace.claims import permissions as claim_perms
 from marketplace.core import outbox
 from marketplace.extensions import db
-from tests.factories import make_agency_profile, make_offering
+from tests.factories import FirmFactory, make_agency_profile, make_offering
 from tests.integration.claims.builders import checked
 from tests.integration.claims.test_claim_workflow import accepted_claim
 from tests.support.access import (ADMIN, ADMIN_ONLY, AGENCY_OWNER, AUDITOR, EXPERT,  # noqa: F401
@@ -44,6 +45,9 @@ MISSING_CLAIM = {VISITOR: LOGIN, OTHERS: 404}
 # the pages that resubmit refuse experts before looking at the claim
 MISSING_CLAIM_PARTIES = {VISITOR: LOGIN, EXPERT: 403, OTHERS: 404}
 EXPERT_ONLY = {VISITOR: LOGIN, EXPERT: 200, OTHERS: 403}
+POOL_READERS = {VISITOR: LOGIN, SUPERVISOR: 200, ADMIN: 200, OTHERS: 403}
+POOL_FORM = {VISITOR: LOGIN, ADMIN: 422, OTHERS: 403}
+POOL_MISSING = {VISITOR: LOGIN, ADMIN: 404, OTHERS: 403}
 
 EXPECTED = {
     ("claims.claims_list", "GET"):              PARTIES_AND_BUREAU,
@@ -84,6 +88,32 @@ EXPECTED = {
         missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
     ("claims.mark_paid", "POST"): by_object(
         existing=                               {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
+    # the expert pool: the admin keeps it, supervisors read it (empty forms: 422)
+    ("claims.expert_pool_list", "GET"):         POOL_READERS,
+    ("claims.expert_pool_expert", "GET"): by_object(
+        existing=                               POOL_READERS,
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, ADMIN: 404,
+                                                 OTHERS: 403}),
+    ("claims.expert_pool_new", "GET"):          ADMIN_ONLY,
+    ("claims.expert_pool_new", "POST"):         {VISITOR: LOGIN, ADMIN: 422, OTHERS: 403},
+    ("claims.expert_pool_edit", "GET"): by_object(
+        existing=                               ADMIN_ONLY,
+        missing=                                POOL_MISSING),
+    ("claims.expert_pool_edit", "POST"): by_object(
+        existing=                               POOL_FORM,
+        missing=                                POOL_MISSING),
+    ("claims.expert_pool_add_conflict", "POST"): by_object(
+        existing=                               POOL_FORM,
+        missing=                                POOL_MISSING),
+    ("claims.expert_pool_remove_conflict", "POST"): by_object(
+        existing=                               {VISITOR: LOGIN, ADMIN: 302, OTHERS: 403},
+        missing=                                POOL_MISSING),
+    ("claims.expert_pool_suspend", "POST"): by_object(
+        existing=                               POOL_FORM,
+        missing=                                POOL_MISSING),
+    ("claims.expert_pool_reinstate", "POST"): by_object(
+        existing=                               POOL_FORM,
+        missing=                                POOL_MISSING),
     # the JSON API
     ("api.list_claims", "GET"):                 {**NO_TOKEN, MEMBERS: 200, REVIEWERS: 200,
                                                  ADMIN: 200, EXPERT: 403},
@@ -148,14 +178,31 @@ def _make_batch(world):
     return batch
 
 
-def _make_invited(world):
-    """Another firm's large claim whose panel is the world's expert alone."""
+def _expert_profile(world, role=None):
+    """The world's expert in the pool (field: testing)."""
     expert = world.users[EXPERT]
-    if db.session.get(ExpertProfile, expert.id) is None:
+    profile = db.session.get(ExpertProfile, expert.id)
+    if profile is None:
         testing = db.session.execute(select(ServiceCategory).where(
             ServiceCategory.code == "testing")).scalar_one()
-        db.session.add(ExpertProfile(user_id=expert.id, title="教授", fields=[testing]))
+        profile = ExpertProfile(user_id=expert.id, title="教授", fields=[testing])
+        db.session.add(profile)
         db.session.flush()
+    return profile
+
+
+def _make_conflict(world):
+    """A tie of the world's expert to an organisation of its own (no party's)."""
+    conflict = ExpertConflict(expert_id=_expert_profile(world).user_id,
+                              organisation_id=FirmFactory().id, note="曾任职")
+    db.session.add(conflict)
+    _quiet()
+    return conflict
+
+
+def _make_invited(world):
+    """Another firm's large claim whose panel is the world's expert alone."""
+    _expert_profile(world)
     claim = checked(accepted_claim(world.outsider, amount_fen=200_000_00,
                                    invoice=f"AR-{next(_invoices):05d}"))
     claim.assigned_auditor_id = world.users[AUDITOR].id
@@ -177,6 +224,7 @@ other_claim = _lazy("other_firm", lambda w: _new_claim(w, w.outsider))
 final_claim = _lazy("final", lambda w: _make_final(w, AUDITOR))
 four_eyes_claim = _lazy("four_eyes", lambda w: _make_final(w, SUPERVISOR))
 open_batch = _lazy("batch", _make_batch)
+expert_conflict = _lazy("expert_conflict", _make_conflict)
 
 
 def _claim_id(world, role, variant):
@@ -200,7 +248,29 @@ def _export(world, role, variant):
             "file_format": "csv" if variant == "missing" else variant}
 
 
+def _expert_id(world, role, variant):
+    if variant == "missing":
+        return {"user_id": MISSING_ID}
+    user_id = _expert_profile(world).user_id
+    _quiet()
+    return {"user_id": user_id}
+
+
+def _conflict_id(world, role, variant):
+    if variant == "missing":
+        return {"user_id": _expert_id(world, role, "existing")["user_id"],
+                "conflict_id": MISSING_ID}
+    conflict = expert_conflict(world)
+    return {"user_id": conflict.expert_id, "conflict_id": conflict.id}
+
+
 URL_VALUES = {
+    "claims.expert_pool_expert": _expert_id,
+    "claims.expert_pool_edit": _expert_id,
+    "claims.expert_pool_add_conflict": _expert_id,
+    "claims.expert_pool_suspend": _expert_id,
+    "claims.expert_pool_reinstate": _expert_id,
+    "claims.expert_pool_remove_conflict": _conflict_id,
     "claims.claim": _claim_id,
     "claims.decide": _claim_id,
     "claims.resubmit": _claim_id,
@@ -264,6 +334,8 @@ PREDICATE_TABLE = {
     ("can_reassign_claims", None):                 {SUPERVISOR},
     ("can_manage_disbursements", None):            {SUPERVISOR},
     ("can_view_overdue", None):                    BUREAU,
+    ("can_view_expert_pool", None):                {SUPERVISOR, ADMIN},
+    ("can_manage_expert_pool", None):              {ADMIN},
 }
 PREDICATE_OBJECTS = {
     "claims_firm": firm_claim,
