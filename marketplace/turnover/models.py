@@ -128,6 +128,8 @@ class ContractRegistration(db.Model):
         Index("ix_contract_registrations_year_month", "registered_year", "registered_month"),
         Index("ix_contract_registrations_seller_year", "seller_org_id", "registered_year"),
         Index("ix_contract_registrations_status", "status"),
+        # the registry list: newest first, one page at a time
+        Index("ix_contract_registrations_registered_on_id", "registered_on", "id"),
     )
 
     @property
@@ -135,18 +137,52 @@ class ContractRegistration(db.Model):
         return self.status == RegistrationStatus.CONFIRMED and self.seller_in_city
 
 
+class ImportStatus(str, enum.Enum):
+    QUEUED = "queued"        # a big file stored under instance/, waiting for a worker
+    RUNNING = "running"      # a worker validates and inserts it
+    IMPORTED = "imported"    # every row valid: the new contracts are registered
+    REFUSED = "refused"      # some row invalid: nothing imported, the report names them
+    FAILED = "failed"        # the worker could not finish (unreadable file, crash)
+
+
 class RegistrationImportBatch(db.Model):
-    """One imported file. Its digest makes a re-import of the same bytes recognisable."""
+    """One imported file. Its digest makes a re-import of the same bytes recognisable.
+
+    Small files are imported inline and only a successful import leaves a row; big files
+    are queued (status ``queued``), and the worker records its progress and, for a refused
+    file, the report of the bad rows."""
     __tablename__ = "registration_import_batches"
+
+    TRANSITIONS = TransitionTable({
+        ImportStatus.QUEUED: {"start": ImportStatus.RUNNING, "fail": ImportStatus.FAILED},
+        ImportStatus.RUNNING: {"finish": ImportStatus.IMPORTED,
+                               "refuse": ImportStatus.REFUSED,
+                               "fail": ImportStatus.FAILED},
+    })
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    rows_in_file: Mapped[int] = mapped_column(Integer, nullable=False)
-    rows_added: Mapped[int] = mapped_column(Integer, nullable=False)
-    rows_already_registered: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus, name="import_status"), nullable=False,
+        default=ImportStatus.IMPORTED)
+    rows_in_file: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rows_processed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rows_added: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rows_already_registered: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # where a queued file waits (under instance/); removed once the worker is done
+    stored_path: Mapped[str | None] = mapped_column(String(500))
+    # JSON list of {"row", "column", "reason"} for a refused file
+    report: Mapped[str | None] = mapped_column(Text)
     imported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    finished_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("rows_added >= 0 AND rows_already_registered >= 0 AND "
+                        "rows_processed >= 0 AND rows_in_file >= 0",
+                        name="import_batch_counts_non_negative"),
+    )
 
 
 class TurnoverTarget(db.Model):

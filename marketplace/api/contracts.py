@@ -1,0 +1,179 @@
+"""API of the technology-contract registry: the bureau lists registrations with filters;
+a firm or an agency registers an off-platform contract (pending until an auditor confirms
+it), with the fields of the import format and amounts in fen."""
+from datetime import date
+from typing import Literal
+
+from flask import g, jsonify
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from marketplace.api.errors import ApiError
+from marketplace.api.spec import operation
+from marketplace.api.views import bp
+from marketplace.core.forms import MAX_AMOUNT_FEN
+from marketplace.extensions import db
+from marketplace.orders.models import ContractType
+from marketplace.turnover import permissions as perms
+from marketplace.turnover import queries, review
+from marketplace.turnover.fields import FIELD_CODES, resolve_field
+from marketplace.turnover.import_format import OUTSIDE_CITY, TYPE_NAMES, district_lookup
+from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
+                                         RegistrationStatus)
+
+TYPES = tuple(t.value for t in ContractType)
+
+
+class ContractQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    year: int | None = Field(default=None, ge=1990, le=2100,
+                             description="The year of registration.")
+    type: Literal[TYPES] | None = None
+    district: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                 description="The seller's district (an id).")
+    in_city: Literal["yes", "no"] | None = Field(default=None, description=(
+        "'no' for the contracts whose seller is outside the city, 'yes' for the others."))
+    source: Literal[tuple(s.value for s in RegistrationSource)] | None = None
+    status: Literal[tuple(s.value for s in RegistrationStatus)] | None = None
+    q: str | None = Field(default=None, max_length=100,
+                          description="Part of the contract number or a party's name.")
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+
+class ContractOut(BaseModel):
+    id: int
+    contract_number: str
+    sequence: int
+    kind: Literal["original", "amendment", "cancellation"]
+    source: Literal[tuple(s.value for s in RegistrationSource)]
+    status: Literal[tuple(s.value for s in RegistrationStatus)]
+    contract_type: Literal[TYPES]
+    contract_amount_fen: int = Field(description="The signed change for an amendment or a "
+                                                 "cancellation.")
+    technical_amount_fen: int
+    buyer: str
+    seller: str
+    seller_district_id: int | None
+    seller_in_city: bool
+    field: str
+    signed_on: date
+    registered_on: date
+    voucher_funded: bool
+    original_id: int | None
+
+
+class ContractList(BaseModel):
+    items: list[ContractOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ContractIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    party: Literal["buyer", "seller"] = Field(description=(
+        "Which side the token's organisation is; its name fills that side."))
+    contract_number: str = Field(min_length=1, max_length=60)
+    contract_type: str = Field(min_length=1, max_length=20, description=(
+        "development, transfer, licensing, consulting, service, or the Chinese name "
+        "(技术开发, ...)."))
+    contract_amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
+    technical_amount_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
+    buyer: str | None = Field(default=None, max_length=200,
+                              description="The buyer's name when the seller registers.")
+    seller: str | None = Field(default=None, max_length=200,
+                               description="The seller's name when the buyer registers.")
+    seller_district: str = Field(min_length=1, max_length=64, description=(
+        "The seller's district: its code, Chinese or English name, or 市外 / outside."))
+    field: str = Field(min_length=1, max_length=64, description=(
+        "A technology field: " + ", ".join(FIELD_CODES) + " (or its Chinese name)."))
+    signed_on: date
+    registered_on: date | None = Field(default=None, description="Today when omitted.")
+    voucher_funded: bool = False
+    note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("contract_number", "contract_type", "buyer", "seller", "seller_district",
+                     "field", "note")
+    @classmethod
+    def no_nul(cls, value):
+        if value is not None and "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
+
+
+def contract_json(row):
+    return {"id": row.id, "contract_number": row.contract_number, "sequence": row.sequence,
+            "kind": row.kind.value, "source": row.source.value, "status": row.status.value,
+            "contract_type": row.contract_type.value,
+            "contract_amount_fen": row.contract_amount_fen,
+            "technical_amount_fen": row.technical_amount_fen, "buyer": row.buyer_name,
+            "seller": row.seller_name, "seller_district_id": row.seller_district_id,
+            "seller_in_city": row.seller_in_city, "field": row.field_code,
+            "signed_on": row.signed_on.isoformat(),
+            "registered_on": row.registered_on.isoformat(),
+            "voucher_funded": row.voucher_funded, "original_id": row.original_id}
+
+
+@operation(bp, "/contracts", "GET", tag="contracts",
+           summary="Registered technology contracts with filters (the bureau)",
+           query=ContractQuery, responses={200: ContractList}, rule=perms.is_bureau)
+def list_contracts(query):
+    args = {k: v for k, v in query.model_dump().items() if v is not None}
+    if query.in_city == "no":
+        args["district"] = "outside"
+    flt = queries.RegistryFilter.from_args(args)
+    statement = queries.registry_query(g.api_user, flt)
+    if query.in_city == "yes":
+        statement = statement.where(ContractRegistration.seller_in_city.is_(True))
+    page = db.paginate(statement, page=query.page,
+                       per_page=query.per_page, error_out=False)
+    return jsonify(items=[contract_json(r) for r in page.items], total=page.total,
+                   page=query.page, per_page=query.per_page)
+
+
+def _field_error(name, message):
+    return ApiError("Some fields are not valid.", code="validation_error", status=422,
+                    details={"fields": [{"loc": ["body", name], "msg": message,
+                                         "type": "value_error"}]})
+
+
+@operation(bp, "/contracts", "POST", tag="contracts",
+           summary="Register an off-platform contract of your organisation (pending until "
+                   "an auditor confirms it)",
+           body=ContractIn, responses={201: ContractOut}, rule=perms.can_register_contracts,
+           errors=(409,))
+def register_contract(body):
+    if not body.contract_number.strip():
+        raise _field_error("contract_number", "required")
+    kind = TYPE_NAMES.get(body.contract_type.strip().lower())
+    if kind is None:
+        raise _field_error("contract_type", "not a contract type")
+    if body.technical_amount_fen > body.contract_amount_fen:
+        raise _field_error("technical_amount_fen", "more than the contract amount")
+    counterparty = body.buyer if body.party == "seller" else body.seller
+    if not (counterparty or "").strip():
+        raise _field_error("buyer" if body.party == "seller" else "seller", "required")
+    district = body.seller_district.strip().lower()
+    districts = district_lookup()
+    if district in OUTSIDE_CITY:
+        district_id, in_city = None, False
+    elif district in districts:
+        district_id, in_city = districts[district], True
+    else:
+        raise _field_error("seller_district", "not a district of the city")
+    field = resolve_field(body.field)
+    if field is None:
+        raise _field_error("field", "not a technology field")
+    today = date.today()
+    registered_on = body.registered_on or today
+    if body.signed_on > registered_on or registered_on > today:
+        raise _field_error("signed_on", "signed after the registration, or in the future")
+    row = review.register_by_hand(
+        g.api_user, party=body.party, counterparty=counterparty,
+        contract_number=body.contract_number, contract_type=kind,
+        contract_amount_fen=body.contract_amount_fen,
+        technical_amount_fen=body.technical_amount_fen, seller_district_id=district_id,
+        seller_in_city=in_city, field_code=field, signed_on=body.signed_on,
+        registered_on=registered_on, voucher_funded=body.voucher_funded, note=body.note)
+    db.session.commit()
+    return jsonify(contract_json(row)), 201

@@ -1,0 +1,341 @@
+"""Importing the registration system's export files (CSV or XLSX).
+
+Every row is checked in one streaming pass (nothing is written); a file with any bad row
+imports nothing and yields a report naming each bad row, column and reason. A good file
+is read again and inserted in the same transaction, in bulk (COPY on PostgreSQL,
+executemany on SQLite), skipping the contract numbers already registered (one set query),
+so a re-import adds nothing. Memory stays flat: rows are never held as ORM objects.
+
+``import_file`` does the whole job inline (the CLI, the benchmark, small files from the
+page); big files from the page are stored under the instance folder and imported by a
+worker through the outbox (``queue_file`` → ``run_batch``), which records its progress.
+"""
+import csv
+import hashlib
+import json
+import os
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from itertools import islice
+
+from flask import current_app
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import String
+
+from marketplace.core import audit, outbox
+from marketplace.core.states import transition
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+from marketplace.turnover.import_format import (Reader, RowChecker, cell_text,
+                                                column_title, header_map, reason_text)
+from marketplace.turnover.models import (ContractRegistration, ImportStatus,
+                                         RegistrationImportBatch, RegistrationKind,
+                                         RegistrationSource, RegistrationStatus)
+
+# what a damaged or mislabelled file raises while it is read
+UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
+              OSError, InvalidFileException)
+MAX_REPORTED = 1000          # problems listed in a report (all are counted)
+CHUNK = 5000                 # rows per bulk insert and per progress step
+_IMPORT_LOCK_KEY = 7_000_007  # one import at a time (PostgreSQL advisory lock)
+
+
+@dataclass
+class ImportReport:
+    """Why a file was refused: ``problems`` is a list of (row, column key, reason)."""
+    filename: str
+    rows_in_file: int = 0
+    bad_rows: int = 0
+    problems: list = field(default_factory=list)
+    problem_count: int = 0
+
+    def add(self, row, column, reason):
+        self.problem_count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append((row, column, reason))
+
+    def lines(self):
+        """[(row, column title, translated reason)] for the page and the CLI."""
+        return [(row, column_title(column), reason_text(reason))
+                for row, column, reason in self.problems]
+
+    def to_json(self):
+        return json.dumps({"rows_in_file": self.rows_in_file, "bad_rows": self.bad_rows,
+                           "problem_count": self.problem_count,
+                           "problems": [list(p) for p in self.problems]},
+                          ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, filename, data):
+        found = json.loads(data)
+        report = cls(filename=filename, rows_in_file=found["rows_in_file"],
+                     bad_rows=found["bad_rows"], problem_count=found["problem_count"])
+        report.problems = [tuple(p) for p in found["problems"]]
+        return report
+
+
+def _data_rows(reader):
+    """(row number, {column key: cell}) of every non-blank row, and the header problems."""
+    rows = reader.rows()
+    header = next(rows, None)
+    positions, missing = header_map(header)
+
+    def generate():
+        for number, cells in enumerate(rows, start=2):
+            if not cells or all(c is None or str(c).strip() == "" for c in cells):
+                continue
+            yield number, {key: (cells[i] if i < len(cells) else None)
+                           for key, i in positions.items()}
+    return generate(), missing
+
+
+def check_file(stream, filename, progress=None):
+    """The streaming validation pass: (report or None, rows, contract numbers)."""
+    report = ImportReport(filename=filename)
+    rows, missing = _data_rows(Reader(stream, filename))
+    for key in missing:
+        report.add(1, key, "header")
+    if missing:
+        report.bad_rows = 1
+        return report, 0, set()
+    checker = RowChecker()
+    for number, cells in rows:
+        report.rows_in_file += 1
+        _values, errors = checker.check(cells, number)
+        if errors:
+            report.bad_rows += 1
+            for column, reason in errors:
+                report.add(number, column, reason)
+        if progress and report.rows_in_file % CHUNK == 0:
+            progress(report.rows_in_file)
+    if report.rows_in_file == 0:
+        report.add(2, "contract_number", "missing")
+        report.bad_rows = 1
+    return (report if report.bad_rows else None), report.rows_in_file, set(checker.seen)
+
+
+def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
+    """Import one file in the current transaction (flushes, never commits). Returns the
+    :class:`RegistrationImportBatch` (status ``imported``) or an :class:`ImportReport`
+    when some row is bad (then nothing was written)."""
+    stream = open(path_or_stream, "rb") if isinstance(path_or_stream, (str, os.PathLike)) \
+        else path_or_stream
+    try:
+        digest = _sha256(stream)
+        try:
+            report, rows_in_file, numbers = check_file(stream, filename, progress)
+        except UNREADABLE:
+            report = ImportReport(filename=filename, bad_rows=1)
+            report.add(1, "file", "unreadable")
+        if report is not None:
+            return report
+        _lock_imports()
+        existing = _registered_numbers(numbers)
+        if batch is None:
+            batch = RegistrationImportBatch(filename=filename[:255], sha256=digest,
+                                            imported_by_id=_actor_id(actor),
+                                            status=ImportStatus.IMPORTED)
+            db.session.add(batch)
+        batch.rows_in_file = batch.rows_processed = rows_in_file
+        db.session.flush()
+        added = 0 if existing >= numbers else _insert_rows(stream, filename, batch.id,
+                                                            existing, _actor_id(actor))
+        batch.rows_added = added
+        batch.rows_already_registered = rows_in_file - added
+        batch.finished_dt = now_utc()
+        db.session.flush()
+        audit.record(batch, "import", actor=actor,
+                     data={"filename": filename, "sha256": digest, "rows": rows_in_file,
+                           "added": added, "already_registered": rows_in_file - added})
+        return batch
+    finally:
+        if stream is not path_or_stream:
+            stream.close()
+
+
+def _insert_rows(stream, filename, batch_id, existing, actor_id):
+    rows, _missing = _data_rows(Reader(stream, filename))
+    checker = RowChecker()
+    created = now_utc()
+    fixed = {"sequence": 0, "kind": RegistrationKind.ORIGINAL.value,
+             "source": RegistrationSource.IMPORT.value,
+             "status": RegistrationStatus.CONFIRMED.value, "import_batch_id": batch_id,
+             "registered_by_id": actor_id, "created_dt": created}
+
+    def records():
+        for number, cells in rows:
+            if cell_text(cells.get("contract_number")) in existing:
+                continue        # registered before: not even checked again
+            values, _errors = checker.check(cells, number)
+            values["contract_type"] = values["contract_type"].value
+            registered = values["registered_on"]
+            values.update(fixed, registered_year=registered.year,
+                          registered_month=registered.month)
+            yield values
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _copy(records())
+    added = 0
+    table = ContractRegistration.__table__
+    source = records()
+    while chunk := list(islice(source, CHUNK)):
+        db.session.execute(insert(table), chunk)
+        added += len(chunk)
+    return added
+
+
+COPY_COLUMNS = ("contract_number", "sequence", "kind", "source", "status", "contract_type",
+                "contract_amount_fen", "technical_amount_fen", "buyer_name", "buyer_org_id",
+                "seller_name", "seller_org_id", "seller_district_id", "seller_in_city",
+                "field_code", "signed_on", "registered_on", "registered_year",
+                "registered_month", "voucher_funded", "import_batch_id", "registered_by_id",
+                "created_dt")
+
+
+def _copy(records):
+    """COPY … FROM STDIN through the session's own connection (same transaction)."""
+    connection = db.session.connection().connection.driver_connection
+    added = 0
+    statement = f"COPY contract_registrations ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for values in records:
+            copy.write_row(tuple(values[name] for name in COPY_COLUMNS))
+            added += 1
+    return added
+
+
+def _registered_numbers(numbers):
+    """The contract numbers of ``numbers`` already registered: one query on PostgreSQL."""
+    if not numbers:
+        return set()
+    column = ContractRegistration.contract_number
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = text("SELECT contract_number FROM contract_registrations "
+                         "WHERE sequence = 0 AND contract_number = ANY(:numbers)"
+                         ).bindparams(bindparam("numbers", type_=ARRAY(String)))
+        return set(db.session.execute(statement, {"numbers": list(numbers)}).scalars())
+    found = set()
+    ordered = list(numbers)
+    for start in range(0, len(ordered), 500):
+        found.update(db.session.execute(
+            select(column).where(ContractRegistration.sequence == 0,
+                                 column.in_(ordered[start:start + 500]))).scalars())
+    return found
+
+
+def _lock_imports():
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": _IMPORT_LOCK_KEY})
+
+
+def _sha256(stream):
+    stream.seek(0)
+    digest = hashlib.sha256()
+    while block := stream.read(1 << 20):
+        digest.update(block)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def _actor_id(actor):
+    return actor if isinstance(actor, int) or actor is None else actor.id
+
+
+# --- big files: stored, then imported by a worker ----------------------------------------
+
+def import_dir():
+    path = os.path.join(current_app.config["UPLOAD_DIR"], "imports")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def queue_file(stream, filename, actor):
+    """Store the upload under the instance folder and queue its import (after commit)."""
+    extension = ".xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    path = os.path.join(import_dir(), uuid.uuid4().hex + extension)
+    stream.seek(0)
+    with open(path, "wb") as target:
+        while block := stream.read(1 << 20):
+            target.write(block)
+    with open(path, "rb") as stored:
+        digest = _sha256(stored)
+    batch = RegistrationImportBatch(filename=filename[:255], sha256=digest,
+                                    imported_by_id=_actor_id(actor), stored_path=path,
+                                    status=ImportStatus.QUEUED)
+    db.session.add(batch)
+    db.session.flush()
+    audit.record(batch, "queue", actor=actor, after=batch.status,
+                 data={"filename": filename, "sha256": digest})
+    outbox.emit("turnover.import_queued", batch_id=batch.id)
+    return batch
+
+
+def run_batch(batch_id):
+    """The worker's side: check the stored file (committing progress every CHUNK rows),
+    then import it or keep the report. Runs once: a batch no longer queued is left."""
+    from marketplace.accounts.models import User
+    from marketplace.notifications.services import notify
+
+    batch = db.session.get(RegistrationImportBatch, batch_id, with_for_update=True)
+    if batch is None or batch.status != ImportStatus.QUEUED:
+        return
+    transition(batch, "start", actor=batch.imported_by_id)
+    db.session.commit()
+    importer = db.session.get(User, batch.imported_by_id)
+
+    def progress(rows):
+        batch.rows_processed = rows
+        db.session.commit()
+
+    try:
+        result = import_file(batch.stored_path, batch.filename, importer, progress=progress,
+                             batch=batch)
+    except Exception as error:  # unreadable file, worker trouble: say so, keep nothing
+        db.session.rollback()
+        batch = db.session.get(RegistrationImportBatch, batch_id)
+        transition(batch, "fail", actor=batch.imported_by_id,
+                   data={"error": str(error)[:500]})
+        batch.finished_dt = now_utc()
+        _discard_file(batch)
+        db.session.commit()
+        return
+    if isinstance(result, ImportReport):
+        transition(batch, "refuse", actor=batch.imported_by_id,
+                   data={"bad_rows": result.bad_rows})
+        batch.rows_in_file = batch.rows_processed = result.rows_in_file
+        batch.report = result.to_json()
+        batch.finished_dt = now_utc()
+        notify(importer, "registration_import_refused", link=f"/contracts/imports/{batch.id}",
+               filename=batch.filename, bad=result.bad_rows)
+    else:
+        transition(batch, "finish", actor=batch.imported_by_id)
+        notify(importer, "registration_import_done", link=f"/contracts/imports/{batch.id}",
+               filename=batch.filename, added=batch.rows_added,
+               skipped=batch.rows_already_registered)
+    _discard_file(batch)
+    db.session.flush()
+
+
+def _discard_file(batch):
+    if batch.stored_path and os.path.exists(batch.stored_path):
+        os.unlink(batch.stored_path)
+    batch.stored_path = None
+
+
+def report_of(batch):
+    return ImportReport.from_json(batch.filename, batch.report) if batch.report else None
+
+
+def example_csv():
+    """The CSV template (UTF-8 with BOM, so Excel opens the Chinese headers)."""
+    import io
+
+    from marketplace.turnover.import_format import template_rows
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(template_rows())
+    return "\ufeff" + buffer.getvalue()
+

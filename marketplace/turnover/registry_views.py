@@ -1,0 +1,153 @@
+"""The contract registry's pages: the filtered list (the bureau all of it, firms and
+agencies their own contracts), a contract's page with its original and every amendment or
+cancellation, registration by hand, and the auditor's decision."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.accounts.models import District
+from marketplace.core.errors import DomainError
+from marketplace.core.permissions import access, require_visible
+from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.extensions import db
+from marketplace.orders.models import ContractType
+from marketplace.turnover import fields  # noqa: F401  (registers the names of the values)
+from marketplace.turnover import permissions as perms
+from marketplace.turnover import queries, review
+from marketplace.turnover.fields import field_label
+from marketplace.turnover.forms import AdjustmentForm, DecisionForm, RegistrationForm
+from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
+                                         RegistrationStatus)
+
+bp = Blueprint("contract_registry", __name__)
+
+PER_PAGE = 25
+
+
+def districts():
+    return db.session.execute(select(District).where(District.is_active.is_(True))
+                              .order_by(District.sort_order, District.id)).scalars().all()
+
+
+@bp.route("/contracts")
+@access(perms.can_list_registrations)
+def registry():
+    flt = queries.RegistryFilter.from_args(request.args)
+    pagination = db.paginate(queries.registry_query(current_user, flt), page=page_argument(),
+                             per_page=PER_PAGE, error_out=False)
+    return render_template("turnover/registry.html", pagination=pagination, flt=flt,
+                           districts=districts(), types=list(ContractType),
+                           sources=list(RegistrationSource),
+                           statuses=list(RegistrationStatus), field_label=field_label,
+                           is_bureau=perms.is_bureau(current_user),
+                           can_register=perms.can_register_contracts(current_user),
+                           can_import=perms.can_import_registrations(current_user))
+
+
+def visible_registration(registration_id):
+    row = db.session.get(ContractRegistration, registration_id)
+    require_visible(perms.can_view_registration, row)
+    return row
+
+
+def render_contract(row, status=200, adjustment_form=None, decision_form=None,
+                    decided_id=None):
+    original = row.original or row
+    history = queries.history_view(review.history_of(original))
+    user = current_user
+    return render_template(
+        "turnover/registry_contract.html", original=original, history=history,
+        field_label=field_label,
+        total=history[-1][3:] if history else (0, 0),
+        can_adjust=perms.can_adjust_registration(user, original)
+        and original.status == RegistrationStatus.CONFIRMED,
+        can_decide={r.id: perms.can_decide_registration(user, r) for r, *_ in history
+                    if r.status == RegistrationStatus.PENDING},
+        adjustment_form=adjustment_form or AdjustmentForm(formdata=None),
+        decision_form=decision_form, decided_id=decided_id,
+        blank_decision=DecisionForm(formdata=None)), status
+
+
+@bp.route("/contracts/<int:registration_id>")
+@access(perms.can_list_registrations)
+def contract(registration_id):
+    return render_contract(visible_registration(registration_id))
+
+
+@bp.route("/contracts/new", methods=["GET", "POST"])
+@access(perms.can_register_contracts)
+def register():
+    form = RegistrationForm(districts=districts())
+    if form.validate_on_submit():
+        district_id, in_city = form.seller_location()
+        try:
+            row = review.register_by_hand(
+                current_user, party=form.party.data, counterparty=form.counterparty.data,
+                contract_number=form.contract_number.data,
+                contract_type=ContractType(form.contract_type.data),
+                contract_amount_fen=form.contract_amount.data,
+                technical_amount_fen=form.technical_amount.data,
+                seller_district_id=district_id, seller_in_city=in_city,
+                field_code=form.field.data, signed_on=form.signed_on.data,
+                registered_on=form.registered_on.data,
+                voucher_funded=form.voucher_funded.data, note=form.note.data or None)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            return render_template("turnover/registry_new.html", form=form), error.status
+        db.session.commit()
+        flash(_("Contract %(number)s is registered; an auditor will confirm it.",
+                number=row.contract_number), "success")
+        return redirect(url_for(".contract", registration_id=row.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("turnover/registry_new.html", form=form), status
+
+
+@bp.route("/contracts/<int:registration_id>/adjustments", methods=["POST"])
+@access(perms.can_adjust_registration)
+def adjust(registration_id):
+    row = visible_registration(registration_id)
+    original = row.original or row
+    form = AdjustmentForm()
+    if not form.validate():
+        return render_contract(original, 422, adjustment_form=form)
+    try:
+        created = review.register_adjustment_by_hand(
+            current_user, original, kind=form.kind.data,
+            contract_amount_fen=form.contract_amount.data,
+            technical_amount_fen=form.technical_amount.data, note=form.note.data)
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error)
+        return render_contract(db.session.get(ContractRegistration, original.id),
+                               error.status, adjustment_form=form)
+    db.session.commit()
+    flash(_("The %(kind)s is registered; an auditor will confirm it.",
+            kind=_label(created.kind)), "success")
+    return redirect(url_for(".contract", registration_id=original.id))
+
+
+@bp.route("/contracts/<int:registration_id>/decision", methods=["POST"])
+@access(perms.can_decide_registrations)
+def decide(registration_id):
+    row = visible_registration(registration_id)
+    form = DecisionForm()
+    if not form.validate():
+        return render_contract(row, 422, decision_form=form, decided_id=row.id)
+    try:
+        review.decide(row, current_user, form.decision.data, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error)
+        return render_contract(db.session.get(ContractRegistration, row.id), error.status,
+                               decision_form=form, decided_id=row.id)
+    db.session.commit()
+    flash(_("Registration confirmed.") if form.decision.data == "confirm"
+          else _("Registration rejected."), "success")
+    return redirect(url_for(".contract", registration_id=row.id))
+
+
+def _label(value):
+    from marketplace.core.labels import label
+    return label(value)
