@@ -1,0 +1,1 @@
+"""Tests of the turnover domain: registry, imports, targets, dashboard, exports."""
