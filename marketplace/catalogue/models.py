@@ -106,4 +106,13 @@ class AgencyScorecard(db.Model):
     rating_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # average rating × 100 (1–5 stars → 100–500), an integer for exact sorting
     rating_avg_x100: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the agency's technology brokers' work on the exchange (marketplace/exchange/stats.py)
+    broker_matches_proposed: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                         server_default="0")
+    broker_matches_accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                         server_default="0")
+    broker_deals: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                              server_default="0")
+    broker_turnover_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
+                                                     server_default="0")
     computed_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)

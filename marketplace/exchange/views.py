@@ -1,0 +1,247 @@
+"""Pages of the exchange: results and demands with their suggestions. Matches, the
+conversation, deals and brokers are in match_views.py (same blueprint)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
+from marketplace.agencies.models import AgencyProfile
+from marketplace.core.errors import DomainError
+from marketplace.core.labels import label
+from marketplace.core.permissions import access, anyone, require_visible
+from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.exchange import labels, stats, tasks  # noqa: F401  (labels, sources, handlers)
+from marketplace.exchange import permissions as perms
+from marketplace.exchange import services, suggestions
+from marketplace.exchange.forms import DemandForm, ProposeForm, ResultForm, StatusForm
+from marketplace.exchange.models import TechDemand, TechResult
+from marketplace.extensions import db
+from marketplace.turnover.fields import FIELD_CODES
+
+bp = Blueprint("exchange", __name__, url_prefix="/exchange", cli_group="exchange")
+PER_PAGE = 20
+
+
+def locale():
+    return str(get_locale() or "zh")
+
+
+@bp.app_template_global("exchange_field_label")
+def _field_label(code):
+    return label(code)
+
+
+@bp.app_template_global("exchange_broker_card")
+def _broker_card(agency_id):
+    from marketplace.catalogue.models import AgencyScorecard
+    return db.session.get(AgencyScorecard, agency_id)
+
+
+@bp.app_template_global("exchange_broker_activity")
+def _broker_activity(year, district_id=None):
+    """Rows for templates/exchange/_broker_activity.html (one SQL query)."""
+    return stats.broker_activity(year, district_id)
+
+
+@bp.cli.command("reindex")
+def reindex():
+    """Rebuild the matching index of results, demands, offerings and agencies."""
+    from marketplace.exchange import matching
+    count = matching.rebuild()
+    db.session.commit()
+    print(f"{count} listings indexed")
+
+
+def _field_filter():
+    code = request.args.get("field")
+    return code if code in FIELD_CODES else None
+
+
+def _render_form(template, form, obj):
+    return render_template(template, form=form, obj=obj), \
+        422 if request.method == "POST" else 200
+
+
+# --- results ------------------------------------------------------------------------------
+
+@bp.route("/results")
+@access(anyone)
+def results():
+    field_code = _field_filter()
+    mine = request.args.get("mine") == "1" and perms.can_manage_results(current_user)
+    statement = (services.results_of(current_user.organisation_id) if mine
+                 else services.visible_results(field_code))
+    pagination = db.paginate(statement, page=page_argument(), per_page=PER_PAGE,
+                             error_out=False)
+    return render_template("exchange/results.html", pagination=pagination, mine=mine,
+                           field_code=field_code, fields=FIELD_CODES,
+                           can_add=perms.can_manage_results(current_user))
+
+
+@bp.route("/results/new", methods=["GET", "POST"])
+@access(perms.can_manage_results)
+def new_result():
+    form = ResultForm()
+    form.set_fields(locale())
+    if form.validate_on_submit():
+        profile = db.session.get(AgencyProfile, current_user.organisation_id)
+        try:
+            created = services.create_result(profile, current_user, **form.values())
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The result is published."), "success")
+            return redirect(url_for("exchange.result", result_id=created.id))
+    return _render_form("exchange/result_form.html", form, None)
+
+
+@bp.route("/results/<int:result_id>")
+@access(anyone)
+def result(result_id):
+    found = db.session.get(TechResult, result_id)
+    require_visible(perms.can_view_result, found)
+    can_edit = perms.can_edit_result(current_user, found)
+    matched = suggestions.for_result(found)["demand"] \
+        if (can_edit or perms.is_broker(current_user)) else []
+    return render_template("exchange/result.html", result=found, can_edit=can_edit,
+                           suggestions=matched, status_form=StatusForm(),
+                           see_firm=perms.can_see_demand_firm)
+
+
+@bp.route("/results/<int:result_id>/edit", methods=["GET", "POST"])
+@access(perms.can_manage_results)
+def edit_result(result_id):
+    found = db.session.get(TechResult, result_id)
+    require_visible(perms.can_edit_result, found)
+    form = ResultForm()
+    form.set_fields(locale())
+    if request.method == "GET":
+        form.fill_from(found)
+    elif form.validate_on_submit():
+        try:
+            services.update_result(found, current_user, **form.values())
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The result is saved."), "success")
+            return redirect(url_for("exchange.result", result_id=result_id))
+    return _render_form("exchange/result_form.html", form, db.session.get(TechResult,
+                                                                          result_id))
+
+
+def _change_status(obj, service, endpoint, **values):
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an action."), "danger")
+        return redirect(url_for(endpoint, **values))
+    try:
+        service(obj, current_user, form.action.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The state is changed."), "success")
+    return redirect(url_for(endpoint, **values))
+
+
+@bp.route("/results/<int:result_id>/status", methods=["POST"])
+@access(perms.can_manage_results)
+def result_status(result_id):
+    found = db.session.get(TechResult, result_id)
+    require_visible(perms.can_edit_result, found)
+    return _change_status(found, services.change_result_status, "exchange.result",
+                          result_id=result_id)
+
+
+# --- demands ------------------------------------------------------------------------------
+
+@bp.route("/demands")
+@access(perms.can_browse_demands)
+def demands():
+    field_code = _field_filter()
+    if is_firm_member(current_user):
+        statement = services.demands_of(current_user.organisation_id)
+    elif is_reviewer(current_user) or is_admin(current_user):
+        statement = services.all_demands()
+    else:
+        statement = services.published_demands(field_code)
+    pagination = db.paginate(statement, page=page_argument(), per_page=PER_PAGE,
+                             error_out=False)
+    return render_template("exchange/demands.html", pagination=pagination,
+                           field_code=field_code, fields=FIELD_CODES,
+                           can_add=perms.can_post_demands(current_user),
+                           see_firm=perms.can_see_demand_firm)
+
+
+@bp.route("/demands/new", methods=["GET", "POST"])
+@access(perms.can_post_demands)
+def new_demand():
+    form = DemandForm()
+    form.set_fields(locale())
+    if form.validate_on_submit():
+        try:
+            created = services.create_demand(current_user, **form.values())
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The demand is published. Agencies see it without your firm's name "
+                    "until you accept to talk."), "success")
+            return redirect(url_for("exchange.demand", demand_id=created.id))
+    return _render_form("exchange/demand_form.html", form, None)
+
+
+@bp.route("/demands/<int:demand_id>")
+@access(perms.can_browse_demands)
+def demand(demand_id):
+    found = db.session.get(TechDemand, demand_id)
+    require_visible(perms.can_view_demand, found)
+    found_suggestions = suggestions.for_demand(found)
+    return render_template("exchange/demand.html", demand=found,
+                           can_edit=perms.can_edit_demand(current_user, found),
+                           show_firm=perms.can_see_demand_firm(current_user, found),
+                           can_propose=perms.can_propose_match(current_user),
+                           suggestions=found_suggestions, status_form=StatusForm(),
+                           propose_form=ProposeForm(formdata=None))
+
+
+@bp.route("/demands/<int:demand_id>/edit", methods=["GET", "POST"])
+@access(perms.can_post_demands)
+def edit_demand(demand_id):
+    found = db.session.get(TechDemand, demand_id)
+    require_visible(perms.can_edit_demand, found)
+    form = DemandForm()
+    form.set_fields(locale())
+    if request.method == "GET":
+        form.fill_from(found)
+    elif form.validate_on_submit():
+        try:
+            services.update_demand(found, current_user, **form.values())
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The demand is saved."), "success")
+            return redirect(url_for("exchange.demand", demand_id=demand_id))
+    return _render_form("exchange/demand_form.html", form, db.session.get(TechDemand,
+                                                                          demand_id))
+
+
+@bp.route("/demands/<int:demand_id>/status", methods=["POST"])
+@access(perms.can_post_demands)
+def demand_status(demand_id):
+    found = db.session.get(TechDemand, demand_id)
+    require_visible(perms.can_edit_demand, found)
+    return _change_status(found, services.change_demand_status, "exchange.demand",
+                          demand_id=demand_id)
+
+
+from marketplace.exchange import match_views  # noqa: E402,F401  (its routes on bp)
