@@ -188,6 +188,13 @@ def reset_password(token, new_password):
     return user
 
 
+def sign_out(user):
+    """Signing out ends every session of the account: sessions live in signed cookies, so
+    a copied cookie stays valid until the version it carries is retired."""
+    user.session_version += 1
+    audit.record(user, "logout", actor=user)
+
+
 def change_password(user, new_password):
     user.set_password(new_password)
     user.session_version += 1

@@ -78,6 +78,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @access(is_authenticated)
 def logout():
+    services.sign_out(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

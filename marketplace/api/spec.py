@@ -11,12 +11,50 @@ from functools import wraps
 
 from flask import g, request
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
 
 from marketplace.api.errors import ApiError
 from marketplace.core import idempotency
-from marketplace.core.errors import PermissionDenied
+from marketplace.core.errors import NotFound, PermissionDenied
 
 OPERATIONS = []
+# The largest id a key column holds (PostgreSQL INTEGER): a larger one in a path names
+# nothing (404), rather than overflowing the database ("integer out of range": a 500).
+MAX_ID = 2**31 - 1
+
+
+def _has_nul(value):
+    """PostgreSQL text cannot hold NUL characters: such input is refused (422), not a 500."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_booleans_as_numbers(model, payload):
+    """pydantic's lax mode reads JSON ``true`` as the integer 1 (``"offering_id": true``
+    would order offering 1): the document says integer, so a boolean is refused."""
+    if not isinstance(payload, dict):
+        return
+    wrong = []
+    for name, prop in model.model_json_schema().get("properties", {}).items():
+        types = {prop.get("type")} | {v.get("type") for v in prop.get("anyOf", [])}
+        if types & {"integer", "number"} and "boolean" not in types \
+                and isinstance(payload.get(name), bool):
+            wrong.append({"loc": [name], "msg": "Input should be a valid number",
+                          "type": "int_type"})
+    if wrong:
+        raise ApiError("Some fields are not valid.", code="validation_error", status=422,
+                       details={"fields": wrong})
+
+
+def _refuse_nul(value, where):
+    if _has_nul(value):
+        raise ApiError(f"The {where} contains a NUL character.", code="validation_error",
+                       status=422, details={"fields": []})
 
 
 @dataclass
@@ -70,6 +108,8 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
             from marketplace.api.auth import authenticate_request
             if auth:
                 authenticate_request()
+            if any(isinstance(value, int) and value > MAX_ID for value in path_args.values()):
+                raise NotFound()
             if rule is not None and not rule(g.api_user):
                 raise PermissionDenied(details={"rule": rule.name})
             key = idempotency.api_key_from_request() if idempotency_key else None
@@ -79,12 +119,15 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
                 if payload is None:
                     raise ApiError("The request body must be a JSON object.",
                                    code="bad_request", status=400)
+                _refuse_nul(payload, "request body")
+                _refuse_booleans_as_numbers(body, payload)
                 try:
                     kwargs["body"] = body.model_validate(payload)
                 except ValidationError as exc:
                     raise ApiError("Some fields are not valid.", code="validation_error",
                                    status=422, details=_pydantic_errors(exc))
             if query is not None:
+                _refuse_nul(request.args.to_dict(), "query string")
                 try:
                     kwargs["query"] = query.model_validate(request.args.to_dict())
                 except ValidationError as exc:
@@ -117,7 +160,8 @@ def openapi_path(flask_path):
 def _path_parameters(flask_path):
     params = []
     for converter, name in _PATH_PARAM.findall(flask_path):
-        schema = {"type": "integer", "minimum": 1} if converter == "int" else {"type": "string"}
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID} if converter == "int" \
+            else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
@@ -162,16 +206,19 @@ def _query_parameters(model):
 
 
 def build_openapi(prefix, title, version):
-    components = {}
     paths = {}
+    # All models in one pass: two domains' models of the same name (orders' and turnover's
+    # ContractOut) get distinct component names instead of the last overwriting the first.
+    models = [ErrorBody] + [model for op in OPERATIONS
+                            for model in (op.body, *op.responses.values()) if model is not None]
+    refs, definitions = models_json_schema(
+        [(model, "validation") for model in dict.fromkeys(models)],
+        ref_template="#/components/schemas/{model}")
+    components = {name: to_openapi30(schema)
+                  for name, schema in definitions.get("$defs", {}).items()}
 
     def ref(model):
-        schema = to_openapi30(
-            model.model_json_schema(ref_template="#/components/schemas/{model}"))
-        for name, definition in schema.pop("$defs", {}).items():
-            components[name] = definition
-        components[model.__name__] = schema
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
+        return dict(refs[(model, "validation")])
 
     error_ref = ref(ErrorBody)
     for op in OPERATIONS:

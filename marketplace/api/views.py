@@ -51,7 +51,7 @@ def _token_email_key():
 
 @operation(bp, "/auth/tokens", "POST", summary="Exchange e-mail and password for a token",
            tag="auth", body=TokenRequest, responses={201: TokenResponse}, auth=False,
-           errors=(429,))
+           errors=(401, 429))
 @limiter.limit(_login_limit)
 @limiter.limit(_login_limit, key_func=_token_email_key)
 def create_token(body):

@@ -37,10 +37,28 @@ def is_invited_expert_of(user, claim):
     no-show): they see the claim page, with the checks' results only (like the parties)."""
     from marketplace.claims.expert_models import InvitationState
 
-    if claim is None or not is_expert(user):
+    if claim is None or not is_expert(user) or _tied_to_a_party(user, claim):
         return False
     invitation = _invitation_of(user, claim)
     return invitation is not None and invitation.status != InvitationState.DECLINED
+
+
+def _tied_to_a_party(user, claim):
+    """A tie recorded for the expert (ExpertConflict) or their own organisation is the
+    firm or the agency; also when it became known after the expert was drawn."""
+    from sqlalchemy import select
+
+    from marketplace.claims.expert_models import ExpertConflict, ExpertProfile
+    from marketplace.extensions import db
+
+    parties = (claim.firm_id, claim.agency_id)
+    if user.organisation_id in parties:
+        return True
+    employer = db.session.execute(select(ExpertProfile.organisation_id).where(
+        ExpertProfile.user_id == user.id)).scalar_one_or_none()
+    return employer in parties or db.session.execute(select(ExpertConflict.id).where(
+        ExpertConflict.expert_id == user.id,
+        ExpertConflict.organisation_id.in_(parties))).first() is not None
 
 
 @predicate
@@ -70,7 +88,8 @@ def can_score_claim(user, claim):
     """An expert who accepted the claim's invitation, while the claim is with the experts."""
     from marketplace.claims.expert_models import InvitationState
 
-    if claim is None or not is_expert(user) or claim.status != ClaimStatus.EXPERT_REVIEW:
+    if claim is None or not is_expert(user) or claim.status != ClaimStatus.EXPERT_REVIEW \
+            or _tied_to_a_party(user, claim):
         return False
     invitation = _invitation_of(user, claim)
     return invitation is not None and invitation.status == InvitationState.ACCEPTED
@@ -140,3 +159,16 @@ def can_manage_disbursements(user, obj=None):
 def can_view_overdue(user, obj=None):
     """The bureau's overdue list: those who may open every claim on it."""
     return is_reviewer(user) or is_admin(user)
+
+
+@predicate
+def can_view_expert_pool(user, obj=None):
+    """The expert pool with each expert's record: the admin keeps it, supervisors read it
+    (they weigh the panels' scores)."""
+    return is_admin(user) or is_supervisor(user)
+
+
+@predicate
+def can_manage_expert_pool(user, obj=None):
+    """Profiles, ties to organisations, suspension and reinstatement: the admin."""
+    return is_admin(user)

@@ -255,3 +255,37 @@ def violations():
     for check in _DOMAIN_INVARIANTS:
         found += check()
     return found
+
+
+# Transaction kinds that may happen at most once for the object they refer to: a claim is
+# approved (reserved → payable) once and paid out (payable → paid) once. The names are the
+# claims domain's (claims.services / claims.disbursement); the ledger only counts them.
+ONCE_PER_REFERENCE = (("claim_approval", "claim"), ("claim_disbursement", "claim"))
+
+
+@invariant
+def claims_paid_at_most_once():
+    """No claim is approved or paid out twice, and none is paid more than was approved."""
+    problems = []
+    kinds = [kind for kind, _ref_type in ONCE_PER_REFERENCE]
+    for kind, ref_type, ref_id, count in db.session.execute(
+            select(LedgerTransaction.kind, LedgerTransaction.ref_type,
+                   LedgerTransaction.ref_id, func.count(LedgerTransaction.id))
+            .where(LedgerTransaction.kind.in_(kinds))
+            .group_by(LedgerTransaction.kind, LedgerTransaction.ref_type,
+                      LedgerTransaction.ref_id)
+            .having(func.count(LedgerTransaction.id) > 1)):
+        if (kind, ref_type) in ONCE_PER_REFERENCE:
+            problems.append(f"{ref_type} {ref_id} has {count} {kind} transactions")
+    # what left the agency's payable for the claim never exceeds what came into it
+    paid_in = func.sum(func.abs(LedgerPosting.amount_fen)) / 2
+    flows = dict(((kind, ref_id), int(total or 0)) for kind, ref_id, total in db.session.execute(
+        select(LedgerTransaction.kind, LedgerTransaction.ref_id, paid_in)
+        .join(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.ref_type == "claim", LedgerTransaction.kind.in_(kinds))
+        .group_by(LedgerTransaction.kind, LedgerTransaction.ref_id)))
+    for (kind, ref_id), total in flows.items():
+        approved = flows.get(("claim_approval", ref_id), 0)
+        if kind == "claim_disbursement" and total > approved:
+            problems.append(f"claim {ref_id} paid {total} fen but approved {approved} fen")
+    return problems

@@ -17,6 +17,8 @@ def yuan_to_fen(text):
         value = Decimal(cleaned)
     except InvalidOperation:
         raise MoneyError(f"not an amount: {text!r}")
+    if not value.is_finite():   # "NaN", "Infinity": numbers to Decimal, not money
+        raise MoneyError(f"not an amount: {text!r}")
     if value.as_tuple().exponent < -2:
         raise MoneyError("at most two decimal places")
     return int((value * FEN_PER_YUAN).to_integral_value(rounding=ROUND_HALF_UP))

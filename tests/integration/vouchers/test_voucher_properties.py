@@ -57,3 +57,7 @@ def test_invariants_hold_after_every_step(sequence):
         assert ledger.violations() == [], step
     figures = services.budget_figures(programme)
     assert figures["issued_fen"] - figures["expired_fen"] <= figures["budget_fen"]
+    rules = programme.current_rules
+    for voucher in db.session.query(Voucher).filter_by(programme_id=programme.id):
+        # the per-firm cap of the firm's tier bounds every voucher issued
+        assert 0 < voucher.face_value_fen <= rules.cap_for(voucher.firm.firm_tier)
