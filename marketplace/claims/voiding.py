@@ -50,7 +50,7 @@ def void_claim(claim, reason, actor=None):
         # paid out already (or closed): the bureau has to recover it by hand
         audit.record(claim, "refund_after_close", actor=actor, data={"reason": reason})
         return claim
-    voucher = claim.contract.voucher
+    voucher = voucher_lifecycle.lock_voucher(claim.contract.voucher_id)  # before its accounts
     if claim.status == ClaimStatus.APPROVED:
         ledger.transfer(vouchers.CLAWBACK, accounts.agency_payable_account(claim.agency_id),
                         vouchers.voucher_reserved_account(voucher), claim.amount_fen,

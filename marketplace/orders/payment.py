@@ -26,7 +26,9 @@ class CopayResult:
 def pay_copay(order, actor, *, payment_method, idempotency_key):
     """Charge the co-pay. A declined card leaves the order as it was and returns
     ``failed`` with the error to show (the failed attempt is kept for the record); the
-    gateway being down raises GatewayUnavailable and nothing is kept."""
+    gateway being down raises GatewayUnavailable and nothing is kept. The client's
+    ``idempotency_key`` is honoured by the request layer (the API's Idempotency-Key, the
+    form's token); the gateway gets a key per attempt (see ``_attempt_key``)."""
     order = lock_order(order)
     if order.status != OrderStatus.CONTRACTED:
         paid = [p for p in payments.payments_of(SUBJECT, order.id) if p.is_paid]
@@ -34,8 +36,7 @@ def pay_copay(order, actor, *, payment_method, idempotency_key):
             return CopayResult("succeeded", paid[-1].payment_intent_id)
         transition(order, "pay", actor=actor)   # refused, naming the order's state
     attempt = payments.pay(SUBJECT, order.id, order.contract.copay_fen,
-                           payment_method=payment_method,
-                           idempotency_key=f"copay:{order.id}:{idempotency_key}",
+                           payment_method=payment_method, idempotency_key=_attempt_key(order),
                            actor=actor)
     payment = attempt.payment
     status = {PaymentStatus.SUCCEEDED: "succeeded",
@@ -44,6 +45,16 @@ def pay_copay(order, actor, *, payment_method, idempotency_key):
         status = "succeeded"
     return CopayResult(status, payment.payment_intent_id, client_secret=attempt.client_secret,
                        error=attempt.error())
+
+
+def _attempt_key(order):
+    """The gateway's key for the next charge of this co-pay: one per recorded attempt,
+    whatever key the client sent. A retry after the gateway timed out (nothing recorded
+    here, the card perhaps charged there) sends the same key again and gets the first
+    charge back rather than a second one, even from a form shown afresh with a new
+    token; after a recorded failure (a declined card) the next attempt gets a new key."""
+    attempts = len(payments.payments_of(SUBJECT, order.id))
+    return f"copay:{order.id}:{order.contract.id}:{attempts + 1}"
 
 
 def refresh_copay(order, actor=None):

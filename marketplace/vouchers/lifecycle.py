@@ -51,6 +51,7 @@ def reserve(voucher, amount_fen, *, ref, actor=None, idempotency_key=None):
 
 def release(voucher, amount_fen, *, ref, actor=None, idempotency_key=None):
     """reserved → available (a contract cancelled or a claim rejected)."""
+    voucher = lock_voucher(voucher.id)  # before its accounts, in the order reserve takes
     return ledger.transfer(services.RELEASE, services.voucher_reserved_account(voucher),
                            services.voucher_available_account(voucher), amount_fen,
                            ref=ref, actor=actor, idempotency_key=idempotency_key)
