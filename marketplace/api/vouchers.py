@@ -160,8 +160,10 @@ def create_application(body):
         requested_fen=body.requested_fen, purpose=body.purpose.strip(),
         planned_category_codes=body.planned_categories,
         declares_no_double_funding=body.declares_no_double_funding)
+    # the answer is built before the commit expires the object (no reload after it)
+    answer = _application_json(application)
     db.session.commit()
-    return jsonify(_application_json(application)), 201
+    return jsonify(answer), 201
 
 
 @operation(bp, "/voucher-applications", "GET", tag="vouchers",

@@ -26,6 +26,9 @@ from marketplace.vouchers import services as vouchers
 REVIEW_STAGES = (ClaimStatus.FIRST_REVIEW, ClaimStatus.EXPERT_REVIEW,
                  ClaimStatus.FINAL_APPROVAL)
 OPEN_REVIEW_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.CHECKING) + REVIEW_STAGES
+# no review stage follows: no deadline
+FINAL_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.DISBURSED, ClaimStatus.REJECTED,
+                  ClaimStatus.VOIDED)
 EXPERT_THRESHOLD_VOUCHER_FEN = 100_000_00
 EXPERT_THRESHOLD_TECHNICAL_FEN = 5_000_000_00
 
@@ -42,9 +45,14 @@ class NotTheStageReviewer(PermissionDenied):
 
 
 def lock_claim(claim_id):
+    # FOR NO KEY UPDATE: it still serialises the claim's writers, but not against the
+    # KEY SHARE lock that inserting a ClaimCheck (its foreign key) takes. With FOR UPDATE,
+    # two check tasks of one claim that had each inserted their result deadlocked in
+    # finish_checks (bench/RESULTS.md, scenario 5).
     return db.session.execute(for_update(
         select(Claim).where(Claim.id == claim_id)
-        .execution_options(populate_existing=True), of=Claim)).unique().scalar_one()
+        .execution_options(populate_existing=True), of=Claim,
+        key_share=True)).unique().scalar_one()
 
 
 def working_days_after(start, days):
@@ -60,8 +68,8 @@ def working_days_after(start, days):
 def _enter_stage(claim):
     claim.stage_started_dt = claim.updated_dt = now_utc()
     claim.stage_reminded_dt = claim.stage_escalated_dt = None
-    claim.stage_due_on = working_days_after(date.today(),
-                                            current_app.config.get("CLAIM_STAGE_DAYS", 10))
+    claim.stage_due_on = None if claim.status in FINAL_STATUSES else working_days_after(
+        date.today(), current_app.config.get("CLAIM_STAGE_DAYS", 10))
 
 
 # --- checks ---------------------------------------------------------------------------
@@ -200,7 +208,9 @@ def decide(claim, reviewer, decision, comment=""):
 
 def _post_approval(claim, actor):
     """reserved → the agency's payable: the bureau now owes the voucher part."""
-    voucher = claim.contract.voucher
+    # The voucher row first, as signing a contract does (voucher, then its accounts):
+    # taken after the accounts it would deadlock with a signing on the same voucher.
+    voucher = voucher_lifecycle.lock_voucher(claim.contract.voucher_id)
     ledger.transfer(vouchers.CLAIM_APPROVAL, vouchers.voucher_reserved_account(voucher),
                     accounts.agency_payable_account(claim.agency_id), claim.amount_fen,
                     ref=("claim", claim.id), actor=actor,

@@ -1,0 +1,139 @@
+"""Bulk data for the benchmarks: organisations, members and API tokens inserted with
+executemany (the factories' one-object-at-a-time flushes would take minutes at 100,000).
+Runs inside an app context of the benchmark's own database."""
+import itertools
+import secrets
+
+from sqlalchemy import insert, select
+from werkzeug.security import generate_password_hash
+
+from marketplace.accounts import uscc
+from marketplace.accounts.models import (ApiToken, District, FirmTier, Organisation,
+                                         OrganisationKind, Role, User, normalised_key)
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+
+_serial = itertools.count(1)
+PASSWORD = "bench-password-1"
+_HASH = {}
+
+
+def password_hash():
+    if not _HASH:
+        _HASH["h"] = generate_password_hash(PASSWORD)
+    return _HASH["h"]
+
+
+def district_ids():
+    return db.session.execute(select(District.id).order_by(District.id)).scalars().all()
+
+
+def organisations(n, kind, *, tier=FirmTier.TECH_SME, batch=5000):
+    """``n`` organisations with distinct credit codes and related-party keys; their ids."""
+    districts = district_ids()
+    now = now_utc()
+    label = "企业" if kind == OrganisationKind.FIRM else "技术转移机构"
+    ids = []
+    for start in range(0, n, batch):
+        rows = []
+        for i in range(start, min(n, start + batch)):
+            serial = next(_serial)
+            rep, address = f"法人{kind.value}{serial}", f"南昌市测试路{kind.value}{serial}号"
+            phone, bank = f"0791-{kind.value[:1]}{serial:09d}", f"6222{serial:015d}"
+            rows.append(dict(
+                kind=kind, name=f"基准{label}{serial}有限公司",
+                uscc=uscc.make(f"91360{8 if kind == OrganisationKind.FIRM else 9}"
+                               f"{serial:011d}"),
+                legal_representative=rep, registered_address=address, contact_phone=phone,
+                bank_account=bank, district_id=districts[i % len(districts)],
+                firm_tier=tier if kind == OrganisationKind.FIRM else None, created_dt=now,
+                legal_representative_key=normalised_key(rep),
+                registered_address_key=normalised_key(address),
+                contact_phone_key=normalised_key(phone), bank_account_key=normalised_key(bank)))
+        ids += db.session.execute(insert(Organisation).returning(Organisation.id),
+                                  rows).scalars().all()
+    return ids
+
+
+def members(organisation_ids, role, *, tokens=True, batch=5000):
+    """One owner per organisation (or one staff user per None); returns
+    [(user_id, token)]."""
+    now = now_utc()
+    out = []
+    for start in range(0, len(organisation_ids), batch):
+        chunk = organisation_ids[start:start + batch]
+        rows = []
+        for org_id in chunk:
+            serial = next(_serial)
+            rows.append(dict(email=f"bench{serial}@bench.local", name=f"用户{serial}",
+                             password_hash=password_hash(), role=role,
+                             organisation_id=org_id, is_owner=org_id is not None,
+                             is_active_account=True, locale="zh", session_version=1,
+                             created_dt=now))
+        user_ids = db.session.execute(insert(User).returning(User.id), rows).scalars().all()
+        plain = [None] * len(user_ids)
+        if tokens:
+            plain = ["hc_" + secrets.token_urlsafe(24) for _ in user_ids]
+            db.session.execute(insert(ApiToken), [
+                dict(user_id=uid, name="bench", token_hash=ApiToken.hash_token(t),
+                     prefix=t[:10], created_dt=now) for uid, t in zip(user_ids, plain)])
+        out += list(zip(user_ids, plain))
+    return out
+
+
+def firm_members(n, **kwargs):
+    """``n`` firms with an owner each: [(org_id, user_id, token)]."""
+    orgs = organisations(n, OrganisationKind.FIRM, **kwargs)
+    return [(org, uid, tok) for org, (uid, tok) in zip(orgs, members(orgs, Role.FIRM_MEMBER))]
+
+
+def staff(role):
+    (user_id, token), = members([None], Role(role))
+    return db.session.get(User, user_id), token
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def agency_profiles(org_ids, status="admitted", **fields):
+    """Registry entries for agency organisations, in ``status``."""
+    from datetime import timedelta
+
+    from marketplace.agencies.models import AgencyProfile, AgencyStatus
+    now = now_utc()
+    db.session.execute(insert(AgencyProfile), [dict(dict(
+        organisation_id=org, status=AgencyStatus(status), in_city=True,
+        introduction="本机构提供检验检测与技术咨询服务。", staff_count=20, qualified_staff_count=8,
+        staff_qualifications="高级工程师5名", years_in_operation=6, fee_schedule="按项目报价",
+        is_broker=False, submitted_dt=now, notice_opened_dt=now,
+        notice_ends_dt=now + timedelta(days=7), admitted_dt=now, status_changed_dt=now,
+        created_dt=now, updated_dt=now), **fields) for org in org_ids])
+
+
+def offerings(agency_ids, n, *, category_code="testing", needs_check=False,
+              title="材料检测服务"):
+    """``n`` published offerings spread over ``agency_ids``, with the search terms
+    catalogue.services.reindex would store."""
+    from marketplace.agencies.models import ServiceCategory
+    from marketplace.catalogue import search
+    from marketplace.catalogue.models import Offering, OfferingStatus, PriceModel
+    category = db.session.execute(select(ServiceCategory).where(
+        ServiceCategory.code == category_code)).scalar_one()
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_(agency_ids))).all())
+    now = now_utc()
+    description = "依据国家标准开展金属与高分子材料的成分、性能检测。"
+    rows = []
+    for i in range(n):
+        agency = agency_ids[i % len(agency_ids)]
+        text = f"{title}{i}"
+        rows.append(dict(
+            agency_id=agency, category_id=category.id, title=text, description=description,
+            deliverables="检测报告", price_model=PriceModel.FIXED, price_fen=8_000_00,
+            price_low_fen=8_000_00, price_high_fen=8_000_00, typical_duration_days=10,
+            accepts_vouchers=True, status=OfferingStatus.PUBLISHED, needs_check=needs_check,
+            created_dt=now, updated_dt=now, search_title=search.index_terms(text),
+            search_body=search.index_terms(description, "检测报告", category.name_zh,
+                                           category.name_en, names[agency])))
+    return db.session.execute(insert(Offering).returning(Offering.id), rows).scalars().all()
