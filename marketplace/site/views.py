@@ -6,6 +6,7 @@ from sqlalchemy import text
 from marketplace.accounts.models import Role
 from marketplace.core.permissions import access, anyone
 from marketplace.extensions import db
+from marketplace.site import home as pages
 
 bp = Blueprint("site", __name__)
 
@@ -15,12 +16,14 @@ bp = Blueprint("site", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("site/landing.html")
-    template = {
-        Role.FIRM_MEMBER: "site/home_firm.html",
-        Role.AGENCY_MEMBER: "site/home_agency.html",
-        Role.ADMIN: "site/home_admin.html",
-    }.get(current_user.role, "site/home_staff.html")
-    return render_template(template)
+    if current_user.role == Role.FIRM_MEMBER:
+        return render_template("site/home_firm.html", **pages.firm_context(current_user))
+    if current_user.role == Role.AGENCY_MEMBER:
+        return render_template("site/home_agency.html", **pages.agency_context(current_user))
+    if current_user.role == Role.ADMIN:
+        return render_template("site/home_admin.html")
+    queue, waiting = pages.review_queue(current_user)
+    return render_template("site/home_staff.html", queue=queue, waiting=waiting)
 
 
 @bp.route("/language", methods=["POST"])

@@ -169,3 +169,11 @@ def confirm_dialogs(page):
 
     page.on("dialog", accept)
     return asked
+
+
+@pytest.fixture
+def lang(request):
+    """The journey's language (parametrized "zh" / "en" with ``steps.LANGUAGES``)."""
+    from tests.e2e.steps import Lang
+
+    return Lang(getattr(request, "param", "en"))

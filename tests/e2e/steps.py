@@ -1,24 +1,71 @@
-"""Steps the journeys share: read the pages in English, sign in and out."""
+"""Steps the journeys share: read the pages in a language, sign in and out.
+
+A journey runs once in Chinese and once in English. It names what it looks for by the
+English msgid and ``Lang`` gives the text the page shows in the journey's language, read
+from the same catalogue the app uses (marketplace/translations/zh/.../messages.po), so a
+missing or wrong translation of a label fails the Chinese run.
+"""
+import functools
+from pathlib import Path
+
+import pytest
 from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD
 
+DEMO_PASSWORD = "demo12345"
+CATALOGUE = Path(__file__).resolve().parents[2] / "marketplace" / "translations"
+LANGUAGES = pytest.mark.parametrize("lang", ["zh", "en"], indirect=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _catalogue(code):
+    from babel.messages.pofile import read_po
+
+    with open(CATALOGUE / code / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalogue = read_po(po)
+    return {m.id: m.string for m in catalogue
+            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+
+
+class Lang:
+    def __init__(self, code):
+        self.code = code
+        self.html_lang = "zh-CN" if code == "zh" else "en"
+
+    def __call__(self, msgid, **values):
+        text = _catalogue(self.code).get(msgid, msgid) if self.code != "en" else msgid
+        return text % values if values else text
+
+    def __repr__(self):
+        return self.code
+
+
+def use_language(page, lang):
+    if page.locator("html").get_attribute("lang") != lang.html_lang:
+        page.get_by_test_id("switch-language").click()
+        expect(page.locator("html")).to_have_attribute("lang", lang.html_lang)
+
 
 def in_english(page):
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_test_id("switch-language").click()
-        expect(page.locator("html")).to_have_attribute("lang", "en")
+    use_language(page, Lang("en"))
 
 
-def sign_in(page, live_server, email, password=TEST_PASSWORD):
+def password_of(email):
+    return DEMO_PASSWORD if email.endswith("@demo.local") else TEST_PASSWORD
+
+
+def sign_in(page, live_server, email, password=None, lang=None):
+    lang = lang or Lang("en")
     page.goto(live_server + "/login")
-    in_english(page)
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    use_language(page, lang)
+    page.get_by_label(lang("E-mail"), exact=True).fill(email)
+    page.get_by_label(lang("Password"), exact=True).fill(password or password_of(email))
+    page.get_by_role("button", name=lang("Sign in")).click()
     expect(page).to_have_url(live_server + "/")
-    in_english(page)   # the user's own locale may differ from the visitor's choice
+    use_language(page, lang)   # the user's own locale may differ from the visitor's choice
 
 
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
+def sign_out(page, lang=None):
+    lang = lang or Lang("en")
+    page.get_by_role("button", name=lang("Sign out")).click()

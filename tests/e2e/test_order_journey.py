@@ -1,11 +1,14 @@
-"""An order from request to redemption claim, in the browser: a firm with a voucher asks an
-admitted agency for a quote, the agency quotes, the firm signs the technology contract
-with its voucher and pays its co-pay by card through localstripe's Stripe.js, the agency
-delivers with its invoice, the firm accepts and the voucher part becomes a claim.
+"""Journey (a), a new firm from registration to a paid claim, in the browser, in Chinese
+and in English, on the demo data (`flask seed-demo`):
 
-The journey reads the pages in English (one click on the language switch), like the
-registry journey. The card is typed into the inputs localstripe's Stripe.js mounts in
-#card-element (number, exp_month, exp_year, cvc, postal_code).
+the firm registers; its home page leads it to apply for a voucher; it applies; the demo
+auditor finds the application in the home-page queue and approves a lower amount; the
+firm finds 材料检测服务 by a Chinese search, asks the demo testing institute for a quote,
+the institute quotes, the firm signs the technology contract with its voucher and pays
+its co-pay by card through localstripe's Stripe.js (#card-element: number, exp_month,
+exp_year, cvc, postal_code), the institute delivers with its invoice, the firm accepts and
+follows its claim to disbursement. The bureau's side of the claim is journey (c)
+(test_claim_journey); here it is moved on through the same services.
 """
 import os
 from datetime import date, timedelta
@@ -14,25 +17,31 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from marketplace.claims.models import Claim
+from marketplace.accounts import uscc
+from marketplace.accounts.models import Organisation
+from marketplace.claims import disbursement
+from marketplace.claims import services as claims
+from marketplace.claims.models import Claim, ClaimStatus
+from marketplace.core import ledger, outbox
+from marketplace.demo.seed import DEMO_PROGRAMME_NAME
 from marketplace.extensions import db
 from marketplace.orders.models import Order, OrderStatus
-from tests.e2e.steps import sign_in, sign_out
-from tests.factories import (AgencyMemberFactory, FirmMemberFactory,
-                             make_agency_profile, make_offering, make_programme,
-                             make_voucher)
+from marketplace.vouchers.models import ApplicationStatus, Voucher, VoucherApplication
+from tests.e2e.steps import LANGUAGES, sign_in, sign_out, use_language
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
-FIRM_EMAIL = "buyer@hongdu-optics.example"
-FIRM_NAME = "南昌洪都光电科技有限公司"
-AGENCY_EMAIL = "quotes@lushan-testing.example"
-AGENCY_NAME = "庐山材料检测中心"
-OFFERING_TITLE = "光学薄膜性能检测"
-PROGRAMME_NAME = "2025 年南昌市科技创新券"
-REQUEST = "我们需要对三批增透膜样品做透过率与附着力检测，希望两周内出具报告。"
-DELIVERABLES = "检测报告（CMA），含透过率曲线与附着力等级"
+FIRM_NAME = "南昌瑞光新能源科技有限公司"
+FIRM_EMAIL = "owner@ruiguang-energy.example"
+AGENCY_EMAIL = "agency3@demo.local"          # 江西省材料科学研究所, the demo testing lab
+AGENCY_NAME = "江西省材料科学研究所"
+OFFERING_TITLE = "材料检测服务"
+PURPOSE = "光伏组件可靠性检测与封装工艺改进的技术服务"
+REQUEST = "我们需要对三批光伏封装胶膜样品做成分与老化性能检测，希望两周内出具报告。"
+DELIVERABLES = "检测报告（CMA），含成分谱图与老化曲线"
 INVOICE_NUMBER = "36001234"
+TESTING = {"zh": "检验检测", "en": "Inspection and testing"}
 
 
 @pytest.fixture
@@ -46,21 +55,23 @@ def stripe_js(app, stripe_server):
     app.config["STRIPE_JS_URL"] = previous
 
 
-@pytest.fixture
-def cast():
-    """An admitted agency with a fixed-price offering, and a firm holding a ¥100,000
-    voucher of an open programme (the default rules: it pays half of a contract)."""
-    agency_member = AgencyMemberFactory(email=AGENCY_EMAIL, organisation__name=AGENCY_NAME,
-                                        name="周工", locale="en")
-    profile = make_agency_profile(agency_member)
-    offering = make_offering(profile, title=OFFERING_TITLE, price_fen=20_000_00)
-    firm_member = FirmMemberFactory(email=FIRM_EMAIL, organisation__name=FIRM_NAME,
-                                    name="王经理", locale="en")
-    voucher = make_voucher(make_programme(name=PROGRAMME_NAME), amount_fen=100_000_00,
-                           firm_member=firm_member)
-    db.session.commit()
-    return {"offering": offering, "voucher": voucher, "firm": firm_member,
-            "agency": agency_member}
+def register_firm(page, live_server, t):
+    page.goto(live_server + "/register")
+    use_language(page, t)
+    page.get_by_label(t("a firm that buys technology services")).check()
+    page.get_by_label(t("Organisation name")).fill(FIRM_NAME)
+    page.get_by_label(t("Unified social credit code")).fill(uscc.make("91360106E2E000021"))
+    page.get_by_label(t("Legal representative")).fill("赵明")
+    page.get_by_label(t("District")).select_option(index=1)
+    page.get_by_label(t("Registered address")).fill("南昌高新区火炬大街 201 号")
+    page.get_by_label(t("Contact phone")).fill("0791-86661234")
+    page.get_by_label(t("Firm tier")).select_option(value="tech_sme")
+    page.get_by_label(t("Your name")).fill("赵明")
+    page.get_by_label(t("Your e-mail")).fill(FIRM_EMAIL)
+    page.get_by_label(t("Password"), exact=True).fill(TEST_PASSWORD)
+    page.get_by_label(t("Repeat the password")).fill(TEST_PASSWORD)
+    page.get_by_role("button", name=t("Register")).click()
+    expect(page).to_have_url(live_server + "/")
 
 
 def the_order():
@@ -68,116 +79,187 @@ def the_order():
     return db.session.execute(select(Order)).scalar_one()
 
 
-def test_a_firm_and_an_agency_complete_an_order_paid_by_card(
-        page, live_server, cast, stripe_js, stripe_server, csrf_on, confirm_dialogs,
-        page_problems, screenshot):
-    offering_id = cast["offering"].id
+def settle():
+    """Commit and let the outbox run (tasks run in-process in tests)."""
+    db.session.commit()
+    outbox.relay_pending()
+    db.session.expire_all()
 
-    # The firm asks for a quote from the offering's page.
-    sign_in(page, live_server, FIRM_EMAIL)
-    page.goto(live_server + f"/offerings/{offering_id}")
+
+def bureau_pays(claim_id):
+    """The bureau's side (journey c drives it in the browser): first review, final
+    approval, a disbursement batch and the treasury's confirmation."""
+    from marketplace.accounts.services import find_user_by_email
+
+    auditor = find_user_by_email("auditor@demo.local")
+    supervisor = find_user_by_email("supervisor@demo.local")
+    settle()
+    claim = db.session.get(Claim, claim_id)
+    assert claim.status == ClaimStatus.FIRST_REVIEW and not claim.is_blocked
+    claims.decide(claim, auditor, "approve", "材料齐全")
+    settle()
+    claims.decide(db.session.get(Claim, claim_id), supervisor, "approve", "同意")
+    settle()
+    batch = disbursement.create_batch(supervisor, [claim_id])
+    disbursement.export(batch, supervisor, "csv")
+    disbursement.mark_paid(batch, supervisor, "GK-2026-000101")
+    settle()
+
+
+@LANGUAGES
+def test_a_new_firm_gets_a_voucher_buys_a_service_and_follows_its_claim_to_payment(
+        page, live_server, demo_data, lang, stripe_js, stripe_server, csrf_on,
+        confirm_dialogs, page_problems, screenshot):
+    t = lang
+
+    # A new firm registers; its home page leads it to the open programme.
+    register_firm(page, live_server, t)
+    expect(page.get_by_test_id("home-next")).to_have_attribute("data-step", "apply")
+    screenshot(f"firm-home-apply-{t}")
+    page.get_by_test_id("home-next-action").click()
+    expect(page.get_by_text(DEMO_PROGRAMME_NAME).first).to_be_visible()
+    page.get_by_label(t("Amount requested (yuan)")).fill("150,000")
+    page.get_by_label(t("What will you buy with the voucher?")).fill(PURPOSE)
+    page.get_by_label(TESTING[t.code]).check()
+    page.get_by_label(t("I declare that these services receive no other public funding.")
+                      ).check()
+    screenshot(f"voucher-apply-{t}")
+    page.get_by_role("button", name=t("Submit the application")).click()
+    expect(page.get_by_test_id("application-status")).to_have_text(t("submitted"))
+    firm = db.session.execute(select(Organisation).where(
+        Organisation.name == FIRM_NAME)).scalar_one()
+    application = db.session.execute(select(VoucherApplication).where(
+        VoucherApplication.firm_id == firm.id)).scalar_one()
+    assert application.requested_fen == 150_000_00
+    sign_out(page, t)
+
+    # The demo auditor's home page lists what waits, the oldest first: the demo firm's
+    # application before the new one. It approves ¥90,000.
+    sign_in(page, live_server, "auditor@demo.local", lang=t)
+    queue = page.get_by_test_id("home-queue")
+    names = queue.get_by_test_id("queue-item").all_inner_texts()
+    older = next(i for i, row in enumerate(names) if "江西洪都智能装备有限公司" in row)
+    newer = next(i for i, row in enumerate(names) if FIRM_NAME in row)
+    assert older < newer
+    screenshot(f"auditor-home-{t}")
+    queue.get_by_role("link", name=FIRM_NAME).click()
+    expect(page.get_by_role("heading", name=FIRM_NAME)).to_be_visible()
+    page.get_by_label(t("Approve and issue the voucher")).check()
+    page.get_by_label(t("Amount to issue (yuan)")).fill("90000")
+    page.get_by_label(t("Comment (required to reject or return)")).fill("核定检测服务部分")
+    page.get_by_role("button", name=t("Record the decision")).click()
+    expect(page.get_by_role("link", name=FIRM_NAME)).to_have_count(0)   # left the queue
+    sign_out(page, t)
+
+    # The firm sees its voucher and finds the service by a Chinese search.
+    sign_in(page, live_server, FIRM_EMAIL, lang=t)
+    expect(page.get_by_test_id("home-next")).to_have_attribute("data-step", "use_voucher")
+    expect(page.get_by_test_id("home-next")).to_contain_text("¥90,000.00")
+    page.get_by_test_id("home-next-action").click()
+    page.get_by_label(t("Search the catalogue")).fill("检测")
+    page.get_by_role("button", name=t("Search"), exact=True).click()
+    result = page.get_by_role("link", name=OFFERING_TITLE, exact=True)
+    expect(result).to_be_visible()
+    screenshot(f"catalogue-search-{t}")
+    result.click()
     expect(page.get_by_role("heading", name=OFFERING_TITLE)).to_be_visible()
-    page.get_by_role("link", name="Order / ask for a quote").click()
-    expect(page.get_by_role("heading", name="Order or ask for a quote")).to_be_visible()
-    page.get_by_label("What do you need?").fill(REQUEST)
-    page.get_by_role("button", name="Send the request").click()
+    page.get_by_role("link", name=t("Order / ask for a quote")).click()
+    page.get_by_label(t("What do you need?")).fill(REQUEST)
+    page.get_by_role("button", name=t("Send the request")).click()
     status = page.get_by_test_id("order-status")
-    expect(status).to_have_text("requested")
-    expect(page.get_by_text(REQUEST)).to_be_visible()
+    expect(status).to_have_text(t("requested"))
     order = the_order()
-    assert order.status == OrderStatus.REQUESTED and order.offering_id == offering_id
+    assert order.status == OrderStatus.REQUESTED and order.firm_id == firm.id
     order_url = live_server + f"/orders/{order.id}"
     expect(page).to_have_url(order_url)
-    sign_out(page)
+    sign_out(page, t)
 
-    # The agency sends its quote: ¥20,000 of technology service.
-    sign_in(page, live_server, AGENCY_EMAIL)
+    # The institute quotes ¥20,000 of technology service.
+    sign_in(page, live_server, AGENCY_EMAIL, lang=t)
     page.goto(order_url)
-    expect(page.get_by_test_id("next-step")).to_have_text("Send the firm your quote.")
-    page.get_by_label("Contract type").select_option(label="technology service")
-    page.get_by_label("Contract amount (yuan)").fill("20,000")
-    page.get_by_label("Technical transaction amount (yuan)").fill("20000")
-    page.get_by_label("Deliverables").fill(DELIVERABLES)
-    page.get_by_label("Due date").fill((date.today() + timedelta(days=21)).isoformat())
-    screenshot("order-quote-en")
-    page.get_by_role("button", name="Send the quote").click()
-    expect(page.get_by_text("Your quote is sent to the firm.")).to_be_visible()
-    expect(status).to_have_text("quoted")
+    expect(page.get_by_test_id("next-step")).to_have_text(t("Send the firm your quote."))
+    page.get_by_label(t("Contract type")).select_option(label=t("technology service"))
+    page.get_by_label(t("Contract amount (yuan)")).fill("20,000")
+    page.get_by_label(t("Technical transaction amount (yuan)")).fill("20000")
+    page.get_by_label(t("Deliverables")).fill(DELIVERABLES)
+    page.get_by_label(t("Due date")).fill((date.today() + timedelta(days=21)).isoformat())
+    page.get_by_role("button", name=t("Send the quote")).click()
+    expect(status).to_have_text(t("quoted"))
     expect(page.get_by_test_id("quote")).to_contain_text("¥20,000.00")
-    sign_out(page)
+    sign_out(page, t)
 
-    # The firm accepts the quote with its voucher (half of it) and signs.
-    sign_in(page, live_server, FIRM_EMAIL)
+    # The firm signs with its voucher (half of the contract) and pays its co-pay by card.
+    sign_in(page, live_server, FIRM_EMAIL, lang=t)
     page.goto(order_url)
-    option = page.get_by_test_id("voucher-option").filter(has_text=PROGRAMME_NAME)
+    option = page.get_by_test_id("voucher-option").filter(has_text=DEMO_PROGRAMME_NAME)
     expect(option.get_by_test_id("split-preview")).to_have_text(
-        "Voucher pays ¥10,000.00, you pay ¥10,000.00")
-    option.get_by_label(PROGRAMME_NAME).check()
-    page.get_by_label("I accept this quote and sign the technology contract.").check()
-    screenshot("order-contract-en")
-    page.get_by_role("button", name="Sign the contract").click()
-    expect(page.get_by_text("The contract is signed. Please pay your co-pay.")).to_be_visible()
-    expect(status).to_have_text("contract signed")
-    expect(page.get_by_test_id("voucher-part")).to_contain_text("¥10,000.00")
+        t("Voucher pays %(voucher)s, you pay %(copay)s", voucher="¥10,000.00",
+          copay="¥10,000.00"))
+    option.get_by_label(DEMO_PROGRAMME_NAME).check()
+    page.get_by_label(t("I accept this quote and sign the technology contract.")).check()
+    screenshot(f"order-contract-{t}")
+    page.get_by_role("button", name=t("Sign the contract")).click()
+    expect(status).to_have_text(t("contract signed"))
     expect(page.get_by_test_id("copay")).to_have_text("¥10,000.00")
-    assert confirm_dialogs[-1].startswith("Sign the technology contract for ¥20,000.00?")
-
-    # It pays the co-pay with a test card in localstripe's card element.
     card = page.get_by_test_id("card-element")
     card.get_by_placeholder("number").fill("4242424242424242")
     card.get_by_placeholder("exp_month").fill("12")
     card.get_by_placeholder("exp_year").fill(f"{(date.today().year + 3) % 100:02d}")
     card.get_by_placeholder("cvc").fill("123")
     card.get_by_placeholder("postal_code").fill("330000")
-    screenshot("order-pay-en")
-    page.get_by_role("button", name="Pay ¥10,000.00 by card").click()
-    expect(page.get_by_text("Your co-pay is paid. The platform holds it until you accept "
-                            "the delivery.")).to_be_visible()
-    expect(status).to_have_text("co-pay paid")
+    screenshot(f"order-pay-{t}")
+    page.get_by_role("button", name=t("Pay %(amount)s by card", amount="¥10,000.00")).click()
+    expect(status).to_have_text(t("co-pay paid"))
     expect(page.get_by_test_id("payment-state")).to_have_attribute("data-state", "held")
-    screenshot("order-paid-en")
-    assert the_order().status == OrderStatus.PAID
     intents = stripe_server.payment_intents()
     assert [(pi["amount"], pi["currency"], pi["status"]) for pi in intents] == \
         [(10_000_00, "cny", "succeeded")]
-    sign_out(page)
+    sign_out(page, t)
 
-    # The agency records the delivery with its invoice.
-    sign_in(page, live_server, AGENCY_EMAIL)
-    page.goto(order_url)
-    expect(page.get_by_test_id("next-step")).to_have_text("Deliver the work with its invoice.")
-    page.get_by_label("What was delivered").fill("三批样品检测完毕，报告已盖章。")
-    page.get_by_label("Invoice number").fill(INVOICE_NUMBER)
-    page.get_by_label("Invoice amount (yuan)").fill("20000")
-    page.get_by_label("Invoice date").fill(date.today().isoformat())
-    page.get_by_role("button", name="Mark as delivered").click()
-    expect(page.get_by_text("The delivery is recorded. The firm is asked to accept it.")
-           ).to_be_visible()
-    expect(status).to_have_text("delivered")
-    expect(page.get_by_test_id("delivery")).to_contain_text(INVOICE_NUMBER)
-    sign_out(page)
-
-    # The firm accepts the delivery: the voucher part becomes a redemption claim.
-    sign_in(page, live_server, FIRM_EMAIL)
+    # The institute records the delivery with its invoice.
+    sign_in(page, live_server, AGENCY_EMAIL, lang=t)
     page.goto(order_url)
     expect(page.get_by_test_id("next-step")).to_have_text(
-        "Check the delivery, then accept it or raise a dispute.")
-    page.get_by_role("button", name="Accept the delivery").click()
-    expect(page.get_by_text("The delivery is accepted. The redemption claim for the voucher "
-                            "part is created.")).to_be_visible()
-    expect(status).to_have_text("accepted")
-    expect(page.get_by_test_id("payment-state")).to_have_attribute("data-state", "released")
-    claim_line = page.get_by_test_id("claim")
-    expect(claim_line).to_contain_text("for ¥10,000.00")
-    screenshot("order-accepted-en")
+        t("Deliver the work with its invoice."))
+    page.get_by_label(t("What was delivered")).fill("三批样品检测完毕，报告已盖章。")
+    page.get_by_label(t("Invoice number")).fill(INVOICE_NUMBER)
+    page.get_by_label(t("Invoice amount (yuan)")).fill("20000")
+    page.get_by_label(t("Invoice date")).fill(date.today().isoformat())
+    page.get_by_role("button", name=t("Mark as delivered")).click()
+    expect(status).to_have_text(t("delivered"))
+    sign_out(page, t)
 
-    order = the_order()
-    assert order.status == OrderStatus.ACCEPTED
+    # The firm accepts the delivery: the voucher part becomes a redemption claim.
+    sign_in(page, live_server, FIRM_EMAIL, lang=t)
+    page.goto(order_url)
+    page.get_by_role("button", name=t("Accept the delivery")).click()
+    expect(status).to_have_text(t("accepted"))
+    expect(page.get_by_test_id("payment-state")).to_have_attribute("data-state", "released")
+    screenshot(f"order-accepted-{t}")
     claim = db.session.execute(select(Claim)).scalar_one()
     assert claim.amount_fen == 10_000_00
-    expect(claim_line).to_contain_text(f"Claim #{claim.id}")
-    assert [m.split("?")[0] for m in confirm_dialogs] == [
-        "Sign the technology contract for ¥20,000.00",
-        "Record the delivery with this invoice",
-        "Accept the delivery"]
+    expect(page.get_by_test_id("claim")).to_contain_text(
+        t("Claim #%(id)s for %(amount)s", id=claim.id, amount="¥10,000.00"))
+
+    # It follows the claim: under review, then (the bureau having paid) disbursed.
+    page.get_by_role("link", name=t("Claims"), exact=True).first.click()
+    row = page.locator(f'tr[data-claim="{claim.id}"]')
+    expect(row).to_contain_text("¥10,000.00")
+    bureau_pays(claim.id)
+    page.reload()
+    expect(row.get_by_test_id("claim-status")).to_have_text(t("disbursed"))
+    row.get_by_role("link", name=t("Claim #%(id)s", id=claim.id)).click()
+    expect(page.get_by_test_id("waiting")).to_have_text(t("Paid to the agency."))
+    screenshot(f"firm-claim-paid-{t}")
+
+    db.session.expire_all()
+    assert db.session.get(VoucherApplication, application.id).status == \
+        ApplicationStatus.APPROVED
+    voucher = db.session.execute(select(Voucher).where(Voucher.firm_id == firm.id)
+                                 ).scalar_one()
+    assert voucher.face_value_fen == 90_000_00
+    assert the_order().status == OrderStatus.ACCEPTED
+    assert db.session.get(Claim, claim.id).status == ClaimStatus.DISBURSED
+    assert ledger.violations() == []
+    assert len(confirm_dialogs) == 3     # sign, deliver, accept: each asked first
     page_problems.assert_none()
