@@ -12,7 +12,7 @@ TRANSLATIONS = marketplace/translations
 
 export FLASK_APP := marketplace:create_app
 
-.PHONY: help setup translations run serve worker beat test migrate clean
+.PHONY: help setup translations run serve worker beat test e2e-tools check-reliability bench migrate clean
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=$(PORT)] [WORKERS=$(WORKERS)] [PYTEST_ARGS='-k name']"
@@ -69,8 +69,38 @@ beat: setup ## Start Celery beat (periodic tasks)
 	mkdir -p instance
 	$(VENV)/bin/celery -A celery_worker beat --loglevel=info --schedule instance/celerybeat-schedule
 
-test: setup ## Run the tests on a throwaway database (PYTEST_ARGS='...' to pass pytest args)
+# axe-core for the accessibility test, pinned in tests/e2e/package.json (+ lock), installed
+# into tests/e2e/node_modules (git-ignored). Without npm, or if npm cannot fetch it, the
+# accessibility test skips and says so.
+E2E_TOOLS = tests/e2e/node_modules/.installed
+$(E2E_TOOLS): tests/e2e/package.json tests/e2e/package-lock.json
+	@if (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error); then touch $@; \
+	else echo "warning: npm ci failed in tests/e2e: the accessibility test will be skipped"; fi
+
+e2e-tools: $(E2E_TOOLS) ## Install axe-core (npm) for the accessibility test
+
+test: setup $(if $(shell command -v npm 2>/dev/null),$(E2E_TOOLS)) ## Run the tests on a throwaway database (PYTEST_ARGS='...' to pass pytest args)
 	$(VENV)/bin/python scripts/run_tests.py $(PYTEST_ARGS)
+
+# The reliability tests (pytest -m reliability) at full size: the load test fires
+# HC_LOAD_REQUESTS requests (make test: 50) at gunicorn with 2 web and 2 Celery workers.
+check-reliability: setup ## Run the load, fault and fuzz tests at full size (slow)
+	HC_LOAD_REQUESTS=$${HC_LOAD_REQUESTS:-200} HC_FUZZ_EXAMPLES=$${HC_FUZZ_EXAMPLES:-100} \
+		$(VENV)/bin/python scripts/run_tests.py -m reliability -q $(PYTEST_ARGS)
+	@# Known vulnerabilities of the pinned requirements (PyPI's advisory data). A package
+	@# the service cannot look up is listed as "could not be audited": a warning, not a pass.
+	mkdir -p instance
+	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off >instance/pip-audit.txt 2>&1; \
+		status=$$?; cat instance/pip-audit.txt; \
+		skipped=$$(grep -c "could not be audited" instance/pip-audit.txt); \
+		if [ "$$skipped" -gt 0 ]; then echo "WARNING: pip-audit could not audit $$skipped" \
+			"packages (is the vulnerability service reachable?)"; fi; exit $$status
+
+# Benchmarks (bench/RESULTS.md): each figure beside a ceiling measured in the same run.
+# BENCH_SIZE=small|full, BENCH_ONLY=rush,catalogue, BENCH_SCALE=1 (two gunicorn instances
+# and two Celery workers), BENCH_JSON=file, BENCH_PROFILE_DIR=dir (pyinstrument).
+bench: setup ## Run the benchmarks (BENCH_SIZE=small|full) and print ratios beside goals
+	$(VENV)/bin/python -m bench.run --size $${BENCH_SIZE:-small}
 
 migrate: setup ## Apply database migrations (flask db upgrade)
 	mkdir -p instance

@@ -114,6 +114,17 @@ def select_locale():
 
 
 def register_blueprints(app):
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseId(IntegerConverter):
+        """``<int:...>`` up to the largest INTEGER key: a larger number in a URL names
+        nothing (404) instead of overflowing PostgreSQL (a 500)."""
+
+        def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max,
+                             signed=signed)
+
+    app.url_map.converters["int"] = DatabaseId
     from marketplace.accounts.admin_views import bp as admin_bp
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api.views import bp as api_bp
@@ -131,6 +142,9 @@ def register_blueprints(app):
     import marketplace.api.orders  # noqa: F401
     import marketplace.api.catalogue  # noqa: F401
     import marketplace.api.claims  # noqa: F401
+    import marketplace.api.exchange  # noqa: F401
+    import marketplace.api.contracts  # noqa: F401
+    import marketplace.api.stats  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
@@ -138,6 +152,17 @@ def register_blueprints(app):
         app.register_blueprint(blueprint)
     from marketplace.payments.webhooks import bp as payments_bp
     app.register_blueprint(payments_bp)
+    from marketplace.exchange.views import bp as exchange_bp
+    app.register_blueprint(exchange_bp)
+    from marketplace.turnover.import_views import bp as registration_imports_bp
+    from marketplace.turnover.registry_views import bp as contract_registry_bp
+    from marketplace.turnover.target_views import bp as turnover_targets_bp
+    for blueprint in (contract_registry_bp, registration_imports_bp, turnover_targets_bp):
+        app.register_blueprint(blueprint)
+    from marketplace.turnover.dashboard_views import bp as turnover_dashboard_bp
+    from marketplace.turnover.public_views import bp as transparency_bp
+    app.register_blueprint(turnover_dashboard_bp)
+    app.register_blueprint(transparency_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 
@@ -159,6 +184,20 @@ def register_request_hooks(app):
         g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() \
             else new_request_id()
         g.request_started = time.perf_counter()
+
+    @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL text cannot hold a NUL character: refuse such input up front (422
+        with a message) rather than fail in the database with a 500."""
+        from flask_babel import lazy_gettext as _l
+
+        from marketplace.core.errors import ValidationFailed
+        values = [v for _k, vs in request.args.lists() for v in vs]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [v for _k, vs in request.form.lists() for v in vs]
+        if any("\x00" in value for value in values):
+            raise ValidationFailed(_l("The text you sent contains a NUL character; please "
+                                      "type it again."))
 
     @app.after_request
     def finish(response):
@@ -189,8 +228,21 @@ def set_security_headers(app, response):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
+def _transient_database_error(error):
+    """A lost database connection, a deadlock or a serialization failure: the database
+    rolled the transaction back and the same request may be sent again."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
+
+
 def register_errorhandlers(app):
     from flask import render_template
+    from flask_babel import gettext as _
     from werkzeug.exceptions import HTTPException
 
     from marketplace.api.errors import domain_error_response, error_response, \
@@ -209,6 +261,17 @@ def register_errorhandlers(app):
         return render_template("errors/error.html", status=error.status,
                                message=error.message), error.status
 
+    @app.errorhandler(413)
+    def too_large(error):
+        """A request over MAX_CONTENT_LENGTH (an upload, mostly): say what the limit is."""
+        mib = max(1, (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))
+        message = _("This is too large to send: at most %(mib)s MiB at a time. Please "
+                    "send a smaller file.", mib=mib)
+        if wants_json():
+            return error_response(413, "payload_too_large", message,
+                                  {"max_bytes": app.config.get("MAX_CONTENT_LENGTH")})
+        return render_template("errors/error.html", status=413, message=message), 413
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         if wants_json():
@@ -220,6 +283,19 @@ def register_errorhandlers(app):
     @app.errorhandler(Exception)
     def unexpected_error(error):
         db.session.rollback()
+        if _transient_database_error(error):
+            # The connection was lost or the transaction chosen as a deadlock victim: it
+            # was rolled back whole, so the user may simply send the request again.
+            log.warning("transient database error: %s", str(error).splitlines()[0])
+            message = _("The service was briefly interrupted and nothing was saved. "
+                        "Please try again.")
+            if wants_json():
+                response = error_response(503, "temporarily_unavailable", message)
+            else:
+                response = app.make_response((render_template(
+                    "errors/error.html", status=503, message=message), 503))
+            response.headers["Retry-After"] = "1"
+            return response
         log.exception("unhandled error")
         if wants_json():
             return error_response(500, "internal_error",

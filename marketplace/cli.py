@@ -83,15 +83,30 @@ def seed_reference():
 
 
 @click.command("seed-demo")
-def seed_demo():
+@click.option("--contracts", "contracts", default=None, type=click.IntRange(min=0),
+              help="Registered technology contracts to generate for this year "
+                   "(default 1900, about ¥7.3 bn; 0 for none).")
+def seed_demo(contracts):
     """Load the demo users and organisations (password demo12345). Safe to repeat."""
+    from marketplace.demo.contracts import DEFAULT_CONTRACTS, seed_demo_contracts
     from marketplace.demo.seed import seed_demo_data
     report = seed_demo_data()
     db.session.commit()
     relay_pending()
     click.echo(report)
+    added = seed_demo_contracts(DEFAULT_CONTRACTS if contracts is None else contracts)
+    db.session.commit()
+    relay_pending()
+    click.echo(f"demo contracts: {added} registered contracts added")
+    from marketplace.demo.exchange import seed_demo_exchange
+    results, demands, brokers = seed_demo_exchange()
+    db.session.commit()
+    relay_pending()
+    click.echo(f"demo exchange: {results} results, {demands} demands, {brokers} brokers added")
 
 
 def register(app):
-    for command in (users_cli, audit_cli, outbox_cli, ledger_cli, seed_reference, seed_demo):
+    from marketplace.turnover.cli import turnover_cli
+    for command in (users_cli, audit_cli, outbox_cli, ledger_cli, seed_reference, seed_demo,
+                    turnover_cli):
         app.cli.add_command(command)

@@ -23,3 +23,6 @@ from marketplace.core.idempotency import IdempotencyKey  # noqa: F401
 from marketplace.payments.models import Payment, WebhookEvent  # noqa: F401
 from marketplace.turnover.models import (ContractRegistration,  # noqa: F401
                                          RegistrationImportBatch, TurnoverTarget)
+from marketplace.exchange.models import (BrokeredMatch, BrokerProfile,  # noqa: F401
+                                         ExchangeMessage, MatchDocument, MatchTerm,
+                                         TechDemand, TechResult)

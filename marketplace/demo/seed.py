@@ -4,6 +4,7 @@ from marketplace.accounts import uscc
 from marketplace.accounts.models import District, FirmTier, OrganisationKind
 from marketplace.accounts.reference import seed_reference_data
 from marketplace.demo.agencies import seed_demo_agencies
+from marketplace.demo.experts import seed_demo_experts
 from marketplace.extensions import db
 
 DEMO_PASSWORD = "demo12345"
@@ -60,10 +61,12 @@ def seed_demo_data():
     db.session.flush()
     added["programmes"], added["vouchers"], added["applications"] = seed_demo_vouchers()
     added["agencies"], added["offerings"] = seed_demo_agencies()
+    added["experts"] = seed_demo_experts()
     return ("demo data: {reference} reference rows, {staff} staff accounts, "
             "{organisations} organisations, {programmes} programmes, {vouchers} vouchers, "
             "{applications} pending applications, {agencies} admitted agencies, "
-            "{offerings} offerings added (password: demo12345)").format(**added)
+            "{offerings} offerings, {experts} expert profiles added "
+            "(password: demo12345)").format(**added)
 
 
 DEMO_PROGRAMME_NAME = "2026年度洪城科创券"

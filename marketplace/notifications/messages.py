@@ -241,6 +241,56 @@ NOTIFICATION_TEMPLATES = {
         _l("Accept or decline before %(respond_by)s; once accepted, score the claim on "
            "necessity, price reasonableness and delivery quality."),
     ),
+    # the technology exchange
+    "exchange_match_proposed": (
+        _l("A broker proposes a match: %(result)s"),
+        _l("%(broker)s proposes that the result \"%(result)s\" answers the demand "
+           "\"%(demand)s\". Accept or decline on the match page."),
+    ),
+    "exchange_match_accepted": (
+        _l("Match #%(match)s accepted by both parties"),
+        _l("Both parties accepted to talk about \"%(result)s\" for \"%(demand)s\". The "
+           "conversation is open on the match page."),
+    ),
+    "exchange_match_declined": (
+        _l("Match #%(match)s declined"),
+        _l("A party declined your proposal of \"%(result)s\" for \"%(demand)s\"."),
+    ),
+    "exchange_message": (
+        _l("New message on match #%(match)s"),
+        _l("%(author)s wrote about \"%(result)s\" for \"%(demand)s\"."),
+    ),
+    "exchange_deal_registered": (
+        _l("The deal of match #%(match)s is registered"),
+        _l("The technology contract for \"%(result)s\" is registered and counts toward "
+           "the city's turnover."),
+    ),
+    # the technology-contract registry
+    "registration_to_review": (
+        _l("Contract registration %(number)s waits for confirmation"),
+        _l("%(registrant)s registered contract %(number)s (technical transaction amount "
+           "%(amount)s, or its change for an amendment or a cancellation)."),
+    ),
+    "registration_confirmed": (
+        _l("Contract registration %(number)s confirmed"),
+        _l("The auditor confirmed the registration of contract %(number)s; it now counts "
+           "toward the city's technology-contract turnover."),
+    ),
+    "registration_rejected": (
+        _l("Contract registration %(number)s rejected"),
+        _l("The auditor rejected the registration of contract %(number)s. Reason: "
+           "%(reason)s"),
+    ),
+    "registration_import_done": (
+        _l("Import of %(filename)s finished"),
+        _l("%(added)s contracts registered; %(skipped)s rows skipped as already "
+           "registered."),
+    ),
+    "registration_import_refused": (
+        _l("Import of %(filename)s refused"),
+        _l("Nothing was imported: %(bad)s rows are not valid. The import page names each "
+           "row, column and reason."),
+    ),
 }
 
 
@@ -256,6 +306,8 @@ KIND_GROUPS = {
     "registry": _l("The agency registry and offerings"),
     "orders": _l("Orders"),
     "claims": _l("Claims and expert reviews"),
+    "contracts": _l("Technology-contract registration"),
+    "exchange": _l("The technology exchange"),
 }
 
 
@@ -268,6 +320,10 @@ def group_of(kind):
         return "orders"
     if kind.startswith(("claim_", "expert_")):
         return "claims"
+    if kind.startswith("registration_"):
+        return "contracts"
+    if kind.startswith("exchange_"):
+        return "exchange"
     return "registry"
 
 
