@@ -117,12 +117,14 @@ def register_blueprints(app):
     from werkzeug.routing import IntegerConverter
 
     class DatabaseId(IntegerConverter):
-        """``<int:...>`` up to the largest INTEGER key: a larger number in a URL names
-        nothing (404) instead of overflowing PostgreSQL (a 500)."""
+        """``<int:...>`` past the largest INTEGER key names nothing (404) instead of
+        overflowing PostgreSQL (a 500). It still matches the route, mapped to 0 (no row has
+        that id): refusing the match would make werkzeug answer 405 whenever the same path
+        has a rule for another method."""
 
-        def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
-            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max,
-                             signed=signed)
+        def to_python(self, value):
+            number = super().to_python(value)
+            return number if number <= 2**31 - 1 else 0
 
     app.url_map.converters["int"] = DatabaseId
     from marketplace.accounts.admin_views import bp as admin_bp

@@ -16,6 +16,7 @@ import pytest
 from werkzeug.routing.converters import NumberConverter
 
 import config
+from marketplace.accounts.services import issue_api_token
 from marketplace.extensions import csrf, db
 from tests.conftest import login
 from tests.factories import AgencyMemberFactory, FirmMemberFactory
@@ -336,3 +337,15 @@ def test_an_id_beyond_the_database_integer_is_not_found(app):
     assert client.get(f"/orders/{huge}").status_code == 404
     assert client.get(f"/vouchers/{huge * 10**9}").status_code == 404
     assert client.get(f"/api/v1/programmes/{huge}/budget").status_code in (401, 404)
+
+
+def test_a_huge_id_on_a_path_with_rules_for_other_methods_is_not_found(app):
+    """werkzeug answers 405 when one rule of a path matches the method and another the
+    id; a huge id must still be a plain 404 whatever the method."""
+    agency_member = AgencyMemberFactory(is_owner=True)
+    db.session.commit()
+    _token, token = issue_api_token(agency_member, "test")
+    db.session.commit()
+    response = app.test_client().patch(f"/api/v1/offerings/{2**60}", json={},
+                                       headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
