@@ -54,7 +54,9 @@ def started(tmp_path):
 
     def start(process, **kwargs):
         processes.append(process)
-        return process.start(**kwargs)
+        # celery_worker() hands back a running worker: starting it again would leave the
+        # first process running after the test
+        return process if process.alive() else process.start(**kwargs)
     yield start
     for process in processes:      # all at once: each may take a few seconds to wind down
         if process.alive():
