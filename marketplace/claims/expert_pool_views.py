@@ -173,30 +173,26 @@ def expert_pool_remove_conflict(user_id, conflict_id):
 @bp.route("/experts/<int:user_id>/suspend", methods=["POST"])
 @access(perms.can_manage_expert_pool)
 def expert_pool_suspend(user_id):
-    profile = _profile(user_id)
-    form = SuspendForm()
-    if not form.validate_on_submit():
-        return render_expert(profile, status=422, suspend_form=form)
-    try:
-        expert_pool.suspend(current_user, profile, form.reason.data)
-    except DomainError as error:
-        return _refused(user_id, "suspend_form", form, error)
-    db.session.commit()
-    flash(_("The expert is suspended from draws."), "success")
-    return redirect(url_for("claims.expert_pool_expert", user_id=user_id))
+    return _change_standing(user_id, SuspendForm(), "suspend_form", expert_pool.suspend,
+                            _("The expert is suspended from draws."))
 
 
 @bp.route("/experts/<int:user_id>/reinstate", methods=["POST"])
 @access(perms.can_manage_expert_pool)
 def expert_pool_reinstate(user_id):
+    return _change_standing(user_id, ReinstateForm(), "reinstate_form", expert_pool.reinstate,
+                            _("The expert is reinstated and may be drawn again."))
+
+
+def _change_standing(user_id, form, form_name, change, done_message):
+    """Suspend or reinstate: a reason is required and a refusal keeps what was typed."""
     profile = _profile(user_id)
-    form = ReinstateForm()
     if not form.validate_on_submit():
-        return render_expert(profile, status=422, reinstate_form=form)
+        return render_expert(profile, status=422, **{form_name: form})
     try:
-        expert_pool.reinstate(current_user, profile, form.reason.data)
+        change(current_user, profile, form.reason.data)
     except DomainError as error:
-        return _refused(user_id, "reinstate_form", form, error)
+        return _refused(user_id, form_name, form, error)
     db.session.commit()
-    flash(_("The expert is reinstated and may be drawn again."), "success")
+    flash(done_message, "success")
     return redirect(url_for("claims.expert_pool_expert", user_id=user_id))

@@ -116,22 +116,9 @@ def result(result_id):
 def edit_result(result_id):
     found = db.session.get(TechResult, result_id)
     require_visible(perms.can_edit_result, found)
-    form = ResultForm()
-    form.set_fields(locale())
-    if request.method == "GET":
-        form.fill_from(found)
-    elif form.validate_on_submit():
-        try:
-            services.update_result(found, current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The result is saved."), "success")
-            return redirect(url_for("exchange.result", result_id=result_id))
-    return _render_form("exchange/result_form.html", form, db.session.get(TechResult,
-                                                                          result_id))
+    return _edit_listing(found, ResultForm(), services.update_result,
+                         "exchange/result_form.html", _("The result is saved."),
+                         url_for("exchange.result", result_id=result_id))
 
 
 def _change_status(obj, service, endpoint, **values):
@@ -217,22 +204,28 @@ def demand(demand_id):
 def edit_demand(demand_id):
     found = db.session.get(TechDemand, demand_id)
     require_visible(perms.can_edit_demand, found)
-    form = DemandForm()
+    return _edit_listing(found, DemandForm(), services.update_demand,
+                         "exchange/demand_form.html", _("The demand is saved."),
+                         url_for("exchange.demand", demand_id=demand_id))
+
+
+def _edit_listing(listing, form, update, template, saved_message, saved_url):
+    """The edit page of a result or a demand: a refusal keeps what was typed."""
     form.set_fields(locale())
     if request.method == "GET":
-        form.fill_from(found)
+        form.fill_from(listing)
     elif form.validate_on_submit():
         try:
-            services.update_demand(found, current_user, **form.values())
+            update(listing, current_user, **form.values())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            flash(_("The demand is saved."), "success")
-            return redirect(url_for("exchange.demand", demand_id=demand_id))
-    return _render_form("exchange/demand_form.html", form, db.session.get(TechDemand,
-                                                                          demand_id))
+            flash(saved_message, "success")
+            return redirect(saved_url)
+    # re-read after a rollback, so the page shows the stored listing beside the typed form
+    return _render_form(template, form, db.session.get(type(listing), listing.id))
 
 
 @bp.route("/demands/<int:demand_id>/status", methods=["POST"])
