@@ -46,6 +46,10 @@ class TurnoverOut(BaseModel):
     contract_amount_fen: int
     contracts: int
     voucher_technical_amount_fen: int
+    absorbed_technical_amount_fen: int = Field(
+        description="Bought by firms in the city from sellers outside it (技术吸纳); not "
+                    "part of technical_amount_fen")
+    absorbed_contracts: int
     projection_fen: int | None
     projection_method: str
     by_month: list[MonthOut]
@@ -68,7 +72,9 @@ def turnover_stats(query):
         district = db.session.get(District, query.district)
         if district is None:
             raise NotFound(details={"field": "district"})
-    result = stats.turnover(stats.Filters.of(year, query.district), with_top_sellers=False)
+    filters = stats.Filters.of(year, query.district)
+    result = stats.turnover(filters, with_top_sellers=False)
+    absorbed = stats.absorbed(filters)
     projection = stats.project(result)
     districts = {d.id: d for d in db.session.query(District).filter(
         District.id.in_([k for k in result.by_district if k is not None]))}
@@ -85,6 +91,8 @@ def turnover_stats(query):
         technical_amount_fen=result.total.technical_fen,
         contract_amount_fen=result.total.contract_fen, contracts=result.total.contracts,
         voucher_technical_amount_fen=result.voucher.technical_fen,
+        absorbed_technical_amount_fen=absorbed.technical_fen,
+        absorbed_contracts=absorbed.contracts,
         projection_fen=projection.amount_fen, projection_method=projection.method,
         by_month=[{"month": m, "cumulative_technical_amount_fen": cumulative[m],
                    **_figures(result.by_month[m])} for m in range(1, 13)],

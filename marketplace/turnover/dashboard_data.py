@@ -1,6 +1,7 @@
 """Everything the dashboard page and its exports show, gathered with a fixed, small number
 of statements whatever the number of registrations: the names (1), the turnover breakdowns
-(1) and top sellers (1), the year's targets (1) and the voucher figures (1)."""
+(1), top sellers (1) and technology absorbed from outside the city (1), the year's targets
+(1) and the voucher figures (1)."""
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +13,7 @@ class Dashboard:
     filters: stats.Filters
     names: tables.Names
     turnover: stats.Turnover
+    absorbed: stats.Figures
     projection: stats.Projection
     targets: dict
     target_fen: int | None
@@ -40,6 +42,7 @@ def build(filters, locale, today=None):
     today = today or date.today()
     names = tables.load_names(locale)
     turnover = stats.turnover(filters)
+    absorbed = stats.absorbed(filters)
     projection = stats.project(turnover, today)
     targets = stats.targets_of_year(filters.year)
     target_fen = headline_target(filters, targets)
@@ -56,6 +59,7 @@ def build(filters, locale, today=None):
         tables.funnel_table(programme),
         tables.sla_table(programme),
     ]
-    return Dashboard(filters=filters, names=names, turnover=turnover, projection=projection,
+    return Dashboard(filters=filters, names=names, turnover=turnover, absorbed=absorbed,
+                     projection=projection,
                      targets=targets, target_fen=target_fen, programme=programme,
                      tables={t.key: t for t in built})

@@ -128,6 +128,10 @@ class ContractRegistration(db.Model):
         Index("ix_contract_registrations_year_month", "registered_year", "registered_month"),
         Index("ix_contract_registrations_seller_year", "seller_org_id", "registered_year"),
         Index("ix_contract_registrations_status", "status"),
+        # technology absorbed: the few rows whose seller is outside the city, by year
+        Index("ix_contract_registrations_absorbed", "registered_year", "buyer_district_id",
+              postgresql_where=db.text("NOT seller_in_city"),
+              sqlite_where=db.text("NOT seller_in_city")),
         # the registry list: newest first, one page at a time
         Index("ix_contract_registrations_registered_on_id", "registered_on", "id"),
     )

@@ -149,9 +149,34 @@ def top_sellers_statement(filters, limit=TOP_SELLERS):
             .order_by(technical.desc(), CR.seller_name).limit(limit))
 
 
+def absorbed_conditions(filters):
+    """Technology the city bought from sellers elsewhere (技术吸纳): confirmed registrations
+    with the buyer in the city and the seller outside. They count toward the seller's city,
+    so they are shown beside the turnover, never in it; the district filter is the
+    buyer's."""
+    conditions = [CR.status == RegistrationStatus.CONFIRMED, CR.seller_in_city.is_(False),
+                  CR.buyer_district_id.is_not(None), CR.registered_year == filters.year]
+    if filters.district_id is not None:
+        conditions.append(CR.buyer_district_id == filters.district_id)
+    if filters.contract_type is not None:
+        conditions.append(CR.contract_type == ContractType(filters.contract_type))
+    return conditions
+
+
+def absorbed_statement(filters):
+    return select(*_sums()).where(*absorbed_conditions(filters))
+
+
+def absorbed(filters):
+    """The filtered year's technology absorbed from outside the city: one statement."""
+    row = db.session.execute(absorbed_statement(filters)).one()
+    return Figures(int(row.technical_fen), int(row.contract_fen), int(row.contracts))
+
+
 def reference_statements(filters, dialect_name="postgresql"):
     """The SQL the dashboard's turnover figures need (for the benchmark's reference)."""
-    return [grouping_statement(filters, dialect_name), top_sellers_statement(filters)]
+    return [grouping_statement(filters, dialect_name), top_sellers_statement(filters),
+            absorbed_statement(filters)]
 
 
 def turnover(filters, *, with_top_sellers=True):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from marketplace.catalogue.models import AgencyScorecard
 from marketplace.core.outbox import OutboxMessage
 from marketplace.exchange import stats
+from marketplace.turnover import stats as turnover_stats
 from marketplace.exchange.models import BrokeredMatch, ListingStatus, MatchStatus, TechDemand
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
@@ -27,6 +28,10 @@ def _turnover(year):
         ContractRegistration.technical_amount_fen), 0)).where(
         ContractRegistration.status == RegistrationStatus.CONFIRMED,
         ContractRegistration.registered_year == year)).scalar_one()
+
+
+def _absorbed(year):
+    return turnover_stats.absorbed(turnover_stats.Filters.of(year)).technical_fen
 
 
 def _client(app, user):
@@ -50,6 +55,7 @@ def test_a_brokered_deal_goes_from_demand_to_turnover(app):
     firm_member = FirmMemberFactory()
     db.session.commit()
     before = _turnover(date.today().year)
+    absorbed_before = _absorbed(date.today().year)
 
     firm = _client(app, firm_member)
     response = firm.post("/exchange/demands/new", data={
@@ -120,6 +126,9 @@ def test_a_brokered_deal_goes_from_demand_to_turnover(app):
     assert record.buyer_org_id == firm_member.organisation_id
     assert record.field_code == "new_materials"
     assert _turnover(date.today().year) - before == 550_000_00
+    # the university sells from outside the city: on the dashboard the deal is technology
+    # the city absorbed, beside the turnover
+    assert _absorbed(date.today().year) - absorbed_before == 550_000_00
 
     card = db.session.get(AgencyScorecard, broker_agency.organisation_id)
     assert (card.broker_matches_proposed, card.broker_matches_accepted, card.broker_deals,

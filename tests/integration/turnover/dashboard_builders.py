@@ -28,13 +28,15 @@ def districts(count=None):
 
 def register(*, on, contract_fen, technical_fen=None, kind="development", district=None,
              in_city=True, field="electronic_information", seller="洪城技术转移中心",
-             voucher=False, source=RegistrationSource.IMPORT, number=None):
+             voucher=False, source=RegistrationSource.IMPORT, number=None,
+             buyer_district=None):
     """An original registration (confirmed unless ``source`` is manual: then pending)."""
     return registration.register_original(
         contract_number=number or f"2026360100{next(_numbers):06d}",
         contract_type=ContractType(kind), contract_amount_fen=contract_fen,
         technical_amount_fen=contract_fen if technical_fen is None else technical_fen,
         buyer_name="南昌测试买方有限公司", seller_name=seller, seller_in_city=in_city,
+        buyer_district_id=buyer_district.id if buyer_district is not None else None,
         seller_district_id=(district.id if district is not None and in_city else None),
         field_code=field, signed_on=on, registered_on=on, source=source,
         voucher_funded=voucher)
