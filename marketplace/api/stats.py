@@ -10,7 +10,7 @@ from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
-from marketplace.turnover import stats
+from marketplace.turnover import stats, targets
 from marketplace.turnover.dashboard_permissions import can_view_turnover_dashboard
 
 
@@ -87,7 +87,7 @@ def turnover_stats(query):
             "name_en": found.name_en if found else None, **_figures(figures)}
     return jsonify(
         year=year, district=query.district,
-        target_fen=stats.target_for(year, query.district),
+        target_fen=targets.target_for(year, query.district),
         technical_amount_fen=result.total.technical_fen,
         contract_amount_fen=result.total.contract_fen, contracts=result.total.contracts,
         voucher_technical_amount_fen=result.voucher.technical_fen,

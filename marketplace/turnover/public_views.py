@@ -23,7 +23,7 @@ from marketplace.core.permissions import access, anyone
 from marketplace.core.web import page_argument
 from marketplace.extensions import db
 from marketplace.orders.models import Order
-from marketplace.turnover import stats
+from marketplace.turnover import stats, targets
 from marketplace.vouchers import services as vouchers
 from marketplace.vouchers.models import Programme
 
@@ -84,7 +84,7 @@ def _page(name):
 def transparency():
     year = date.today().year
     total = stats.turnover_total(year)
-    target = stats.target_for(year)
+    target = targets.target_for(year)
     programmes = db.session.execute(select(Programme).where(Programme.year == year)
                                     .order_by(Programme.id)).scalars().all()
     meters = [(p, vouchers.budget_figures(p)) for p in programmes]

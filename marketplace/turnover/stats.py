@@ -234,15 +234,6 @@ def targets_of_year(year):
     return {key: int(value) for key, value in found.items()}
 
 
-def target_for(year, district_id=None):
-    """The target of the city (or of one district: None when it has none)."""
-    try:
-        from marketplace.turnover.targets import target_for as registry_target_for
-    except ImportError:
-        return targets_of_year(year).get(district_id)
-    return registry_target_for(year, district_id)
-
-
 # --- projection -----------------------------------------------------------------------
 
 @dataclass
