@@ -4,6 +4,11 @@ private localstripe.
 
 Usage: .venv/bin/python scripts/run_tests.py [pytest args...]   (default: tests -q)
 
+Workers: HC_TEST_WORKERS=N runs the tests in N pytest-xdist processes, each with its own
+database, localstripe and Celery queue (tests/conftest.py picks them). The default is one
+process, except for the whole suite (no arguments), which uses one per CPU, at most
+HC_TEST_MAX_WORKERS (2).
+
 PostgreSQL: DATABASE_URL, else 127.0.0.1:$HC_TEST_PG_PORT (5432) as postgres then root, else
 a throwaway cluster (initdb/pg_ctl). Redis: REDIS_URL, else 127.0.0.1:$HC_TEST_REDIS_PORT
 (6379), else a throwaway redis-server. localstripe: always a throwaway one on a free
@@ -366,6 +371,28 @@ def run_pytest(args, env):
             signal.signal(signum, handler)
 
 
+def worker_count(argv):
+    """How many pytest processes: HC_TEST_WORKERS, else one per CPU (at most
+    HC_TEST_MAX_WORKERS) for the whole suite and one for a chosen part of it."""
+    chosen = os.environ.get("HC_TEST_WORKERS", "").strip()
+    if chosen:
+        if not chosen.isdigit() or int(chosen) < 1:
+            raise SetupError(f"HC_TEST_WORKERS must be a whole number >= 1, not {chosen!r}")
+        count = int(chosen)
+    elif argv:
+        count = 1
+    else:
+        count = min(os.cpu_count() or 1, int(os.environ.get("HC_TEST_MAX_WORKERS", "2")))
+    if count > 1:
+        try:
+            import xdist  # noqa: F401
+        except ImportError:
+            print("run_tests: pytest-xdist is not installed (make setup); running in one "
+                  "process", file=sys.stderr)
+            return 1
+    return count
+
+
 def main(argv):
     # SIGTERM/SIGHUP during setup unwind the context managers, like Ctrl-C does.
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -378,8 +405,15 @@ def main(argv):
             rd = stack.enter_context(find_redis())
             if not rd.throwaway:  # leave a shared Redis as we found it
                 stack.callback(purge_redis_keys, rd.url, f"hc-test-{token}")
-            db_url = stack.enter_context(throwaway_database(pg.url, f"hc_test_{token}"))
-            stripe_url = stack.enter_context(throwaway_localstripe())
+            workers = worker_count(argv)
+            db_urls = [stack.enter_context(throwaway_database(pg.url, f"hc_test_{token}"))]
+            db_urls += [stack.enter_context(throwaway_database(pg.url, f"hc_test_{token}_{n}"))
+                        for n in range(1, workers)]
+            stripe_urls = [stack.enter_context(throwaway_localstripe())
+                           for _ in range(workers)]
+            db_url, stripe_url = db_urls[0], stripe_urls[0]
+            if None in stripe_urls:
+                stripe_url = None
             env = dict(os.environ,
                        TEST_DATABASE_URL=db_url, TEST_DATABASE_ADMIN_URL=pg.url,
                        TEST_REDIS_URL=rd.url, CELERY_QUEUE=f"hc-test-{token}",
@@ -389,11 +423,20 @@ def main(argv):
                        PYTHONPATH=os.pathsep.join(
                            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
             env.pop("TEST_STRIPE_API_BASE", None)  # only ever our own: the tests reset it
+            env.pop("TEST_STRIPE_API_BASES", None)
             if stripe_url:
                 env["TEST_STRIPE_API_BASE"] = stripe_url
-            print(f"run_tests: PostgreSQL: {pg.description}, database hc_test_{token}; "
+            if workers > 1:
+                # each xdist worker takes its own (tests/conftest.py: per-worker resources)
+                env["TEST_DATABASE_URLS"] = ",".join(db_urls)
+                if stripe_url:
+                    env["TEST_STRIPE_API_BASES"] = ",".join(stripe_urls)
+                args = ["-n", str(workers), "--dist", "loadgroup", *args]
+            print(f"run_tests: PostgreSQL: {pg.description}, database hc_test_{token}"
+                  f"{f' (+{workers - 1} for the other workers)' if workers > 1 else ''}; "
                   f"Redis: {rd.description}, queue hc-test-{token}; localstripe: "
-                  f"{stripe_url or 'not running (payment tests skip)'}", flush=True)
+                  f"{stripe_url or 'not running (payment tests skip)'}; "
+                  f"{workers} pytest process{'es' if workers > 1 else ''}", flush=True)
             code = run_pytest(args, env)
     except SetupError as exc:
         print(f"run_tests: {exc}", file=sys.stderr)

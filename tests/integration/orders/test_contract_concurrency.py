@@ -3,7 +3,6 @@ threads, never reserve more than the voucher holds."""
 import multiprocessing
 import os
 import threading
-import time
 
 import pytest
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.postgres
 PROCESSES, THREADS = 5, 6
 
 
-def _sign_in_own_process(database_url, order_ids, firm_member_id, voucher_id, start_at,
+def _sign_in_own_process(database_url, order_ids, firm_member_id, voucher_id, start_line,
                          results):
     """A fresh process with its own app and engine; one thread (own app context, own
     session, own connection) per order."""
@@ -36,7 +35,7 @@ def _sign_in_own_process(database_url, order_ids, firm_member_id, voucher_id, st
         with app.app_context():
             member = process_db.session.get(User, firm_member_id)
             order = process_db.session.get(Order, order_id)
-            time.sleep(max(0.0, start_at - time.time()))
+            start_line.wait(timeout=120)   # every process and thread is ready: go
             try:
                 services.sign_contract(order, member, voucher_id=voucher_id)
                 process_db.session.commit()
@@ -64,11 +63,11 @@ def test_thirty_concurrent_contracts_on_a_voucher_for_twenty_reserve_exactly_twe
     db.session.commit()
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    start_at = time.time() + 8
+    start_line = context.Barrier(PROCESSES * THREADS)
     ids = [order.id for order in orders]
     processes = [context.Process(target=_sign_in_own_process, args=(
         os.environ["TEST_DATABASE_URL"], ids[i::PROCESSES], firm_member.id, voucher.id,
-        start_at, results)) for i in range(PROCESSES)]
+        start_line, results)) for i in range(PROCESSES)]
     for process in processes:
         process.start()
     outcomes = [results.get(timeout=120) for _ in ids]

@@ -201,15 +201,19 @@ def test_localstripe_delivers_events_the_webhook_accepts(app, stripe_server, pay
         attempt = services.pay("test", 7, 20_000, payment_method=VISA,
                                idempotency_key="order-7-live")
         db.session.commit()
+        intent_id = attempt.payment.payment_intent_id
         deadline = time.monotonic() + 10  # localstripe waits a second before sending
         while time.monotonic() < deadline:
             db.session.rollback()
-            found = db.session.execute(select(func.count()).select_from(WebhookEvent)
-                                       ).scalar_one()
+            found = db.session.execute(select(func.count()).select_from(WebhookEvent).where(
+                WebhookEvent.payment_intent_id == intent_id)).scalar_one()
             if found:
                 break
             time.sleep(0.2)
-    [stored] = _stored_events()
+    # only this payment's events: localstripe sends each event a second after it happens,
+    # to the endpoints registered by then, so a payment made by the test just before
+    # (reset or not) can also arrive here
+    [stored] = [e for e in _stored_events() if e.payment_intent_id == intent_id]
     assert (stored.type, stored.payment_intent_id) == ("payment_intent.succeeded",
                                                        attempt.payment.payment_intent_id)
     assert stored.processed_dt is not None and stored.error is None
