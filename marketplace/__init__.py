@@ -165,6 +165,8 @@ def register_blueprints(app):
     from marketplace.turnover.public_views import bp as transparency_bp
     app.register_blueprint(turnover_dashboard_bp)
     app.register_blueprint(transparency_bp)
+    from marketplace.site.job_views import bp as jobs_bp
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 

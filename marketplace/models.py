@@ -26,3 +26,4 @@ from marketplace.turnover.models import (ContractRegistration,  # noqa: F401
 from marketplace.exchange.models import (BrokeredMatch, BrokerProfile,  # noqa: F401
                                          ExchangeMessage, MatchDocument, MatchTerm,
                                          TechDemand, TechResult)
+from marketplace.core.job_models import BackgroundJob  # noqa: F401

@@ -16,3 +16,6 @@ from marketplace.claims import tasks as claim_tasks  # noqa: F401
 from marketplace.orders import payment as order_payment  # noqa: F401  (payment events)
 from marketplace.turnover import tasks as turnover_tasks  # noqa: F401
 from marketplace.turnover import fields as turnover_fields  # noqa: F401  (labels)
+from marketplace.core import jobs as core_jobs  # noqa: F401  (the jobs.run handler)
+from marketplace.claims import disbursement as claim_disbursement  # noqa: F401  (job runner)
+from marketplace.turnover import exports as turnover_exports  # noqa: F401  (job runner)

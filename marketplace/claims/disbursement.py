@@ -1,15 +1,18 @@
 """Disbursement: a supervisor gathers approved claims into a batch, exports the bank
 payment file (CSV or XLSX) as often as needed, and records the treasury's confirmation
-once, which posts agency payable → paid for each claim."""
+once, which posts agency payable → paid for each claim. From the page the confirmation
+runs as a background job (a batch may hold hundreds of claims, each posted and each agency
+told) whose progress the batch page shows; the API records it while the request waits."""
 import csv
 import io
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Organisation
 from marketplace.claims.models import BatchStatus, Claim, ClaimStatus, DisbursementBatch
-from marketplace.core import audit, ledger, outbox
+from marketplace.core import audit, jobs, ledger, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.ledger import AccountKind
 from marketplace.core.rows import for_update
@@ -109,16 +112,56 @@ def export(batch, actor, file_format):
     raise ValidationFailed(details={"field": "format"})
 
 
-def mark_paid(batch, actor, treasury_reference):
-    """Record the treasury's confirmation: payable → paid per claim, claims disbursed.
-    A second confirmation of a paid batch is refused; each posting is idempotent."""
+class BatchAlreadyPaid(Conflict):
+    code = "batch_already_paid"
+    default_message = _l("This batch is already recorded as paid.")
+
+
+class BatchPaymentUnderWay(Conflict):
+    code = "batch_payment_under_way"
+    default_message = _l("The payment of this batch is being recorded right now; wait "
+                         "until it is done (this page shows its progress).")
+
+
+def _reference(treasury_reference):
     reference = (treasury_reference or "").strip()
     if not reference:
         raise ValidationFailed(_l("Give the treasury's payment reference."),
                                details={"field": "treasury_reference"})
-    batch = db.session.execute(for_update(select(DisbursementBatch).where(
+    return reference
+
+
+def _locked(batch):
+    return db.session.execute(for_update(select(DisbursementBatch).where(
         DisbursementBatch.id == batch.id).execution_options(populate_existing=True))
     ).scalar_one()
+
+
+def queue_mark_paid(batch, actor, treasury_reference):
+    """Record the treasury's confirmation in the background (a batch may hold many claims,
+    each posted and each agency told): the page shows the job's progress. Refused for a
+    paid batch and while the batch's payment is already queued or running; the batch row
+    is locked first, so two confirmations sent at once cannot both queue a job."""
+    reference = _reference(treasury_reference)
+    batch = _locked(batch)
+    if batch.status != BatchStatus.OPEN:
+        raise BatchAlreadyPaid()
+    if jobs.active_job(PAYMENT_JOB, batch) is not None:
+        raise BatchPaymentUnderWay()
+    return jobs.start(PAYMENT_JOB, actor, subject=batch, total=batch.claim_count,
+                      params={"batch_id": batch.id, "treasury_reference": reference})
+
+
+def mark_paid(batch, actor, treasury_reference, *, progress=None, job=None):
+    """Record the treasury's confirmation: payable → paid per claim, claims disbursed,
+    all in the caller's transaction. A second confirmation of a paid batch is refused
+    (also while a job records it: only that ``job`` may); each posting is idempotent.
+    ``progress(n)`` is told as claims are posted."""
+    reference = _reference(treasury_reference)
+    batch = _locked(batch)
+    if batch.status == BatchStatus.OPEN and job is None \
+            and jobs.active_job(PAYMENT_JOB, batch) is not None:
+        raise BatchPaymentUnderWay()
     transition(batch, "mark_paid", actor=actor, data={"treasury_reference": reference})
     batch.paid_dt = now_utc()
     batch.paid_by_id = actor.id
@@ -131,4 +174,33 @@ def mark_paid(batch, actor, treasury_reference):
         transition(claim, "disburse", actor=actor, data={"batch_id": batch.id})
         claim.updated_dt = now_utc()
         outbox.emit("claims.disbursed", claim_id=claim.id)
+        if progress is not None:
+            progress(1)
     return batch
+
+
+# --- the payment as a background job -----------------------------------------------------
+
+PAYMENT_JOB = "claims.disbursement_paid"
+
+
+def _back_to_batch(job):
+    batch_id = job.params_dict["batch_id"]
+    return (url_for("claims.batch", batch_id=batch_id),
+            _l("Back to batch #%(id)s", id=batch_id))
+
+
+@jobs.job_runner(PAYMENT_JOB, title=_l("Recording a disbursement batch as paid"),
+                 unit=_l("%(done)s of %(total)s claims"), back=_back_to_batch)
+def run_mark_paid(job, context):
+    """The worker's side of :func:`queue_mark_paid`: every posting in the job's one
+    transaction, so a failure leaves the batch open and nothing posted."""
+    from marketplace.accounts.models import User
+
+    params = job.params_dict
+    batch = db.session.get(DisbursementBatch, params["batch_id"])
+    if batch.status != BatchStatus.OPEN:
+        raise BatchAlreadyPaid()
+    actor = db.session.get(User, job.requested_by_id)
+    mark_paid(batch, actor, params["treasury_reference"], progress=context.advance, job=job)
+    return None

@@ -1,5 +1,6 @@
 """Disbursement pages (supervisors): gather approved claims into a batch, download its
-bank-payment file as often as needed, record the treasury's payment once."""
+bank-payment file as often as needed, record the treasury's payment once (a background
+job: the batch page shows its progress and refuses a second confirmation meanwhile)."""
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +11,9 @@ from marketplace.claims import permissions as perms
 from marketplace.claims.forms import BatchForm, PaidForm
 from marketplace.claims.models import BatchStatus, DisbursementBatch
 from marketplace.claims.views import bp
+from marketplace.core import jobs
 from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.job_models import JobStatus
 from marketplace.core.idempotency import idempotent_form
 from marketplace.core.permissions import access
 from marketplace.core.web import apply_domain_error, page_argument
@@ -49,10 +52,18 @@ def render_batch(batch, form=None, status=200):
     claims = disbursement.claims_of(batch)
     people = {u.id: u for u in db.session.query(User).filter(
         User.id.in_({batch.created_by_id, batch.paid_by_id} - {None}))}
+    # the payment's job: its bar while it runs, its reason if the last attempt failed
+    job = jobs.latest_job(disbursement.PAYMENT_JOB, batch)
+    is_open = batch.status == BatchStatus.OPEN
     return render_template("claims/batch.html", batch=batch, claims=claims,
                            payees=_payees(claims), people=people,
-                           form=form or PaidForm(formdata=None),
-                           is_open=batch.status == BatchStatus.OPEN), status
+                           form=form or PaidForm(formdata=None), is_open=is_open,
+                           job=job, job_running=job is not None and job.is_active,
+                           job_failed=is_open and job is not None
+                           and job.status == JobStatus.FAILED,
+                           job_text=jobs.progress_text(job) if job else None,
+                           can_poll=job is not None and jobs.can_see_job(current_user, job)
+                           ), status
 
 
 @bp.route("/disbursements")
@@ -102,19 +113,19 @@ def export_batch(batch_id, file_format):
 @access(perms.can_manage_disbursements)
 @idempotent_form
 def mark_paid(batch_id):
+    """Queue the recording of the treasury's payment; the batch page shows its progress
+    (with tasks in-process, as in tests and ``make run``, it is done by the redirect)."""
     found = _batch(batch_id)
     form = PaidForm()
     if not form.validate_on_submit():
         return render_batch(found, form, status=422)
     try:
-        disbursement.mark_paid(found, current_user, form.treasury_reference.data)
+        disbursement.queue_mark_paid(found, current_user, form.treasury_reference.data)
     except DomainError as error:
         db.session.rollback()
-        if error.code == "invalid_transition":   # a second confirmation of a paid batch
-            error = DomainError(_("This batch is already recorded as paid."))
         apply_domain_error(form, error)
         return render_batch(_batch(batch_id), form, status=error.status)
     db.session.commit()
-    flash(_("Batch #%(id)s is recorded as paid; each agency is told.", id=found.id),
-          "success")
-    return redirect(url_for("claims.batch", batch_id=found.id))
+    flash(_("The payment of batch #%(id)s is being recorded; each agency is told once it "
+            "is done.", id=batch_id), "success")
+    return redirect(url_for("claims.batch", batch_id=batch_id))

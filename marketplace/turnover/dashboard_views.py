@@ -1,10 +1,12 @@
 """The bureau's turnover dashboard and its exports. Filters are GET parameters (year,
-district, type) kept in the form and carried by every export link."""
+district, type) kept in the form and carried by every export link; the registry export
+is a POSTed form that starts a background job (see ``exports.start_registry_export``)."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from marketplace.core.money import format_fen
 from marketplace.core.permissions import access
@@ -234,23 +236,18 @@ def _registry_filters(args):
                 contract_type=filters.contract_type, status=status, source=source)
 
 
-@bp.route("/export/registry.<any(csv, xlsx):file_format>")
+@bp.route("/export/registry", methods=["POST"])
 @access(can_export_turnover)
-def export_registry(file_format):
+def export_registry():
     """Every registration row (originals, amendments, cancellations; any status unless
-    filtered), streamed."""
-    chosen = _registry_filters(request.args)
-    statement = exports.registry_statement(**chosen)
-    locale = _locale()
-    texts = exports.RegistryTexts(locale, tables.load_names(locale).field_name)
-    name = f"contract-registry-{chosen['year'] or 'all'}.{file_format}"
-    if file_format == "csv":
-        body = exports.registry_csv_chunks(db.engine, statement, texts)
-        return Response(body, mimetype=exports.CSV_MIMETYPE, headers={
-            "Content-Disposition": f"attachment; filename={name}",
-            "Cache-Control": "no-store"})
-    stream = exports.registry_xlsx(db.session, statement, texts)
-    response = send_file(stream, mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
-                         download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    filtered) as ``format`` csv or xlsx: a million rows take a while, so a worker writes
+    the file while the job page shows its progress, then offers it for download."""
+    file_format = request.form.get("format") or "csv"
+    if file_format not in exports.FORMATS:
+        abort(400)
+    chosen = _registry_filters(request.form)
+    filters, _errors = parse_filters(request.form)
+    job = exports.start_registry_export(current_user, chosen, file_format,
+                                        back_args=filter_args(filters))
+    db.session.commit()
+    return redirect(url_for("jobs.job", job_id=job.id))

@@ -2,21 +2,26 @@
 the Chinese right) and XLSX (openpyxl's write-only mode). Headers are in the user's
 language; amounts are yuan with two decimals, shares are percentages.
 
-The registry can be large: its CSV is streamed from a server-side cursor in chunks, and
-its XLSX is written row by row to a temporary file that is streamed back and deleted, so
-neither is ever held in memory whole.
+The registry can be large (a million rows): it is exported by a background job
+(:mod:`marketplace.core.jobs`) that counts the rows, then writes the CSV or the XLSX row by
+row from a server-side cursor to a file under the job's folder, reporting its progress;
+the page shows a bar and then a download button.
 """
 import csv
 import io
-import tempfile
 from decimal import Decimal
 
+from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import District
+from marketplace.core import jobs
+from marketplace.core.errors import ValidationFailed
 from marketplace.core.labels import label
+from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover.models import ContractRegistration as CR
 from marketplace.turnover.models import RegistrationSource, RegistrationStatus
@@ -147,8 +152,8 @@ def registry_statement(*, year=None, district_id=None, contract_type=None, statu
 
 
 class RegistryTexts:
-    """Every word of the registry file in the user's language, worked out while the
-    request is still there: the CSV is written after the view has returned."""
+    """Every word of the registry file in the language of the person who asked (the job
+    runs under their locale), each label worked out once rather than once per row."""
 
     def __init__(self, locale, field_name):
         from marketplace.turnover.models import RegistrationKind
@@ -178,39 +183,81 @@ class RegistryTexts:
                 row.signed_on, row.registered_on, self.yes if row.voucher_funded else self.no]
 
 
-def registry_csv_chunks(engine, statement, texts):
-    """Yield the CSV in chunks of ``CHUNK_ROWS`` rows (BOM and header first), from a
-    connection of its own opened on the first chunk and a server-side cursor, so that it
-    runs after the request has ended without holding the rows in memory."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(texts.columns)
-    yield ("\ufeff" + out.getvalue()).encode("utf-8")
-    out.seek(0)
-    out.truncate()
-    with engine.connect() as connection:
-        result = connection.execution_options(yield_per=CHUNK_ROWS).execute(statement)
-        for count, row in enumerate(result, start=1):
-            writer.writerow(["" if v is None else v for v in texts.values(row)])
-            if count % CHUNK_ROWS == 0:
-                yield out.getvalue().encode("utf-8")
-                out.seek(0)
-                out.truncate()
-    if out.tell():
-        yield out.getvalue().encode("utf-8")
+def write_registry_csv(session, statement, texts, path, advance):
+    """Write the registry CSV (BOM and header first) to ``path`` from a server-side
+    cursor, ``CHUNK_ROWS`` rows at a time, calling ``advance(n)`` as rows are written."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(texts.columns)
+        result = session.execute(statement.execution_options(yield_per=CHUNK_ROWS))
+        for rows in result.partitions():
+            writer.writerows(["" if v is None else v for v in texts.values(row)]
+                             for row in rows)
+            advance(len(rows))
 
 
-def registry_xlsx(session, statement, texts):
-    """The registry in a write-only workbook in a temporary file (deleted when closed),
-    positioned at its start for streaming."""
+def write_registry_xlsx(session, statement, texts, path, advance):
+    """The registry in a write-only workbook saved to ``path`` (rows are never all held
+    in memory as cells), calling ``advance(n)`` as rows are written."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(_("Contract registry"), set()))
     sheet.append(texts.columns)
-    for row in session.execute(statement.execution_options(yield_per=CHUNK_ROWS)):
-        sheet.append(_xlsx_cells(sheet, texts.values(row)))
-    stream = tempfile.TemporaryFile(prefix="hc-registry-", suffix=".xlsx")
-    workbook.save(stream)
-    stream.seek(0)
-    return stream
+    result = session.execute(statement.execution_options(yield_per=CHUNK_ROWS))
+    for rows in result.partitions():
+        for row in rows:
+            sheet.append(_xlsx_cells(sheet, texts.values(row)))
+        advance(len(rows))
+    workbook.save(path)
+
+
+# --- the registry export as a background job -------------------------------------------
+
+REGISTRY_EXPORT = "turnover.registry_export"
+XLSX_MAX_ROWS = 1_048_575      # Excel's 1,048,576 rows a sheet, less the header
+FORMATS = {"csv": CSV_MIMETYPE, "xlsx": XLSX_MIMETYPE}
+
+
+def registry_filename(filters, file_format):
+    return f"contract-registry-{filters.get('year') or 'all'}.{file_format}"
+
+
+def start_registry_export(actor, filters, file_format, back_args=None, locale=None):
+    """Queue the export of the registry rows matching ``filters`` (the keywords of
+    :func:`registry_statement`); ``back_args`` are the dashboard's filters, for the link
+    back. Flushes, never commits."""
+    if file_format not in FORMATS:
+        raise ValueError(file_format)
+    return jobs.start(REGISTRY_EXPORT, actor, locale=locale, params={
+        "filters": filters, "format": file_format, "back_args": back_args or {}})
+
+
+def _back_to_dashboard(job):
+    return (url_for("turnover_dashboard.dashboard", **job.params_dict.get("back_args", {})),
+            _("Back to the turnover dashboard"))
+
+
+@jobs.job_runner(REGISTRY_EXPORT, title=_l("Export of the contract registry"),
+                 unit=_l("%(done)s of %(total)s rows"), back=_back_to_dashboard)
+def run_registry_export(job, context):
+    """Count the rows first (the bar's total), then write the file under the job's
+    folder; the texts are in the language of the person who asked."""
+    from marketplace.turnover import tables
+
+    params = job.params_dict
+    filters, file_format = params["filters"], params["format"]
+    statement = registry_statement(**filters)
+    context.set_total(db.session.execute(
+        select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
+    if file_format == "xlsx" and context.total > XLSX_MAX_ROWS:
+        raise ValidationFailed(_l(
+            "An XLSX sheet holds at most %(most)s rows and these filters give %(rows)s: "
+            "choose CSV, or narrow the filters.", most=f"{XLSX_MAX_ROWS:,}",
+            rows=f"{context.total:,}"))
+    texts = RegistryTexts(job.locale, tables.load_names(job.locale).field_name)
+    name = registry_filename(filters, file_format)
+    path = context.output_path(name)
+    write = write_registry_csv if file_format == "csv" else write_registry_xlsx
+    write(db.session, statement, texts, path, context.advance)
+    return jobs.JobResult(path=path, name=name, mimetype=FORMATS[file_format])

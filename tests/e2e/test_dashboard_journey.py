@@ -1,6 +1,9 @@
 """The bureau's turnover dashboard in Chromium, with the demo data: the figures are the
 registry's sums, the filters stay chosen, the charts are drawn without a CSP complaint,
-and a screenshot of it goes to the README (docs/screenshots/dashboard.png)."""
+the registry is exported by a background job whose page offers the file, and a
+screenshot of it goes to the README (docs/screenshots/dashboard.png)."""
+import csv
+import re
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +51,13 @@ def registry_sum(district_id=None):
         {"y": YEAR}).scalar_one()
 
 
+def registry_rows(district_id):
+    """The registrations the dashboard's registry export gives for this year's district."""
+    return db.session.execute(text(
+        "SELECT COUNT(*) FROM contract_registrations WHERE registered_year = :y AND "
+        "seller_district_id = :d"), {"y": YEAR, "d": district_id}).scalar_one()
+
+
 @LANGUAGES
 def test_the_auditor_reads_the_dashboard_and_filters_it(page, live_server, demo_contracts,
                                                          lang, csrf_on, page_problems,
@@ -85,10 +95,56 @@ def test_the_auditor_reads_the_dashboard_and_filters_it(page, live_server, demo_
     with open(download.value.path(), "rb") as workbook:
         assert workbook.read(2) == b"PK"      # an XLSX is a zip
 
+    # The district's registry: a background job writes it while its page shows a bar,
+    # then offers the file (the page follows the job by itself and reloads when done).
+    page.get_by_test_id("registry-export").get_by_role("button", name="CSV").click()
+    expect(page).to_have_url(re.compile(r"/jobs/\d+$"))
+    expect(page.get_by_test_id("job")).to_have_attribute("data-status", "succeeded",
+                                                         timeout=60_000)
+    rows_expected = registry_rows(demo_contracts)
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow",
+                                                              str(rows_expected))
+    screenshot(f"registry-export-{lang}")
+    with page.expect_download() as download:
+        page.get_by_test_id("job-download").click()
+    assert download.value.suggested_filename == f"contract-registry-{YEAR}.csv"
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as exported:
+        rows = list(csv.reader(exported))
+    assert len(rows) - 1 == rows_expected
+    page.go_back()
+
     page.get_by_test_id("footer-transparency").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("Public transparency page"))
     expect(page.get_by_test_id("public-turnover")).to_contain_text(
         zh("Technology-contract turnover %(year)s", year=YEAR))
     expect(page.get_by_test_id("agencies")).to_be_visible()
     screenshot(f"transparency-{lang}")
+    page_problems.assert_none()
+
+
+def test_a_job_page_follows_the_job_by_itself(page, live_server, demo_contracts,
+                                              page_problems):
+    """A job still waiting for a worker: its page polls the JSON status (jobs.js, under
+    the strict CSP), then reloads itself and offers the file once the worker is done."""
+    from marketplace.accounts.models import User
+    from marketplace.core import jobs, outbox
+    from marketplace.turnover import exports
+
+    auditor = db.session.execute(db.select(User).where(
+        User.email == "auditor@demo.local")).scalar_one()
+    job = exports.start_registry_export(auditor, {
+        "year": YEAR, "district_id": None, "contract_type": None, "status": None,
+        "source": None}, "csv", locale="en")
+    db.session.commit()
+    outbox._committed_ids.set(None)       # no worker yet: the page shows the job waiting
+    sign_in(page, live_server, "auditor@demo.local")
+    page.goto(f"{live_server}/jobs/{job.id}")
+    expect(page.get_by_test_id("job")).to_have_attribute("data-status", "queued")
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-busy", "true")
+    expect(page.get_by_text("Waiting for a worker…")).to_be_visible()
+
+    assert jobs.run(job.id) == jobs.JobStatus.SUCCEEDED      # the worker takes it now
+    expect(page.get_by_test_id("job")).to_have_attribute("data-status", "succeeded",
+                                                         timeout=15_000)
+    expect(page.get_by_test_id("job-download")).to_be_visible()
     page_problems.assert_none()

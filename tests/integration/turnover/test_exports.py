@@ -1,5 +1,6 @@
-"""Exports of the dashboard's tables and of the registry: they open with the csv module and
-openpyxl, carry the dashboard's figures, and follow the user's language."""
+"""Exports of the dashboard's tables and of the registry (a background job whose page
+offers the file): they open with the csv module and openpyxl, carry the dashboard's
+figures, and follow the user's language."""
 import csv
 import io
 from decimal import Decimal
@@ -10,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import text
 
 from marketplace.accounts.models import Role
+from marketplace.core.job_models import BackgroundJob, JobStatus
 from marketplace.extensions import db
 from marketplace.turnover import dashboard_data, stats
 from tests.conftest import login
@@ -103,37 +105,61 @@ def test_an_unknown_table_is_not_found_and_a_bad_filter_refused(client, auditor)
     assert client.get("/turnover/dashboard/types.csv?type=barter").status_code == 400
 
 
-def test_the_registry_csv_is_streamed_with_every_row_of_the_filters(client, auditor):
+def export_registry(client, file_format, **form):
+    """POST the dashboard's registry form: a job writes the file (in-process in tests, so
+    it is done by the redirect); its page offers the download."""
+    response = client.post("/turnover/export/registry", data={**form, "format": file_format})
+    assert response.status_code == 302
+    job_id = int(response.location.rsplit("/", 1)[-1])
+    assert response.location == f"/jobs/{job_id}"
+    job = db.session.get(BackgroundJob, job_id)
+    db.session.refresh(job)
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    assert job.done == job.total            # the bar counted every row it wrote
+    page = client.get(response.location).get_data(as_text=True)
+    assert f"/jobs/{job_id}/download" in page
+    download = client.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200
+    return job, download
+
+
+def test_the_registry_csv_is_exported_with_every_row_of_the_filters(client, auditor):
     bulk_registrations(4500, YEAR, previous_year_share=0.2)
     db.session.commit()
-    response = client.get(f"/turnover/export/registry.csv?year={YEAR}&status=confirmed")
-    assert response.status_code == 200 and response.is_streamed
+    job, response = export_registry(client, "csv", year=YEAR, status="confirmed")
+    assert response.mimetype == "text/csv"
+    assert "contract-registry-2025.csv" in response.headers["Content-Disposition"]
     rows = read_csv(response)
     count, technical = db.session.execute(text(
         "SELECT COUNT(*), SUM(technical_amount_fen) FROM contract_registrations WHERE "
         "registered_year = :y AND status = 'confirmed'"), {"y": YEAR}).one()
     assert rows[0][0] == "Contract number"
-    assert len(rows) - 1 == count > 2000      # more than one chunk
+    assert len(rows) - 1 == count == job.total > 2000      # more than one chunk
     assert sum(fen(r[7]) for r in rows[1:]) == technical
 
     second = districts(2)[1]
-    rows = read_csv(client.get(f"/turnover/export/registry.csv?year={YEAR}"
-                               f"&district={second.id}&type=transfer&source=import"))
+    _job, response = export_registry(client, "csv", year=YEAR, district=second.id,
+                                     type="transfer", source="import")
+    rows = read_csv(response)
     assert len(rows) - 1 == db.session.execute(text(
         "SELECT COUNT(*) FROM contract_registrations WHERE registered_year = :y AND "
         "seller_district_id = :d AND contract_type = 'transfer' AND source = 'import'"),
         {"y": YEAR, "d": second.id}).scalar_one() > 0
     assert {r[11] for r in rows[1:]} == {second.name_en}
 
-    everything = read_csv(client.get("/turnover/export/registry.csv?year=all"))
+    _job, response = export_registry(client, "csv", year="all")
+    everything = read_csv(response)
     assert len(everything) - 1 == db.session.execute(text(
         "SELECT COUNT(*) FROM contract_registrations")).scalar_one()
-    assert client.get("/turnover/export/registry.csv?status=lost").status_code == 400
+    assert client.post("/turnover/export/registry",
+                       data={"status": "lost"}).status_code == 400
+    assert client.post("/turnover/export/registry",
+                       data={"format": "pdf"}).status_code == 400
+    assert client.get("/turnover/export/registry").status_code == 405
 
 
 def test_the_registry_xlsx_opens_with_the_same_rows(client, auditor):
-    response = client.get(f"/turnover/export/registry.xlsx?year={YEAR}&type=development")
-    assert response.status_code == 200
+    _job, response = export_registry(client, "xlsx", year=YEAR, type="development")
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     count, technical = db.session.execute(text(
@@ -142,3 +168,27 @@ def test_the_registry_xlsx_opens_with_the_same_rows(client, auditor):
     assert len(rows) - 1 == count
     assert sum(fen(r[7]) for r in rows[1:]) == technical
     assert all(r[15].year == YEAR for r in rows[1:])     # registered on, as a date
+
+
+def test_the_registry_file_follows_the_language_of_the_person_who_asked(client):
+    user = UserFactory(role=Role.SUPERVISOR, locale="zh")
+    mixed_registry(YEAR, user)
+    db.session.commit()
+    login(client, user.email)
+    _job, response = export_registry(client, "csv", year=YEAR)
+    rows = read_csv(response)
+    assert rows[0][0] == "合同编号"
+    page = client.get(f"/jobs/{_job.id}").get_data(as_text=True)
+    assert "返回" in page
+
+
+def test_too_many_rows_for_an_xlsx_sheet_fail_with_the_reason(client, auditor, monkeypatch):
+    from marketplace.turnover import exports
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    response = client.post("/turnover/export/registry", data={"year": YEAR,
+                                                             "format": "xlsx"})
+    job = db.session.get(BackgroundJob, int(response.location.rsplit("/", 1)[-1]))
+    assert job.status == JobStatus.FAILED and job.result_path is None
+    page = client.get(response.location).get_data(as_text=True)
+    assert "An XLSX sheet holds at most 3 rows and these filters give" in page
+    assert client.get(f"/jobs/{job.id}/download").status_code == 404
