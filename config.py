@@ -100,6 +100,18 @@ class Config:
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     OUTBOX_SWEEP_SECONDS = 30
     LOG_LEVEL = "INFO"
+    # The visitor page cache (marketplace/core/page_cache.py): public pages as visitors see
+    # them, in Redis (PAGE_CACHE_URL, else REDIS_URL) or, without it, in each process.
+    PAGE_CACHE_ENABLED = True
+    PAGE_CACHE_SECONDS = 60         # the backstop for a change no flush hook sees
+    PAGE_CACHE_URL = None
+    # each process's own level, in front of Redis or instead of it (LRU)
+    PAGE_CACHE_LOCAL_BYTES = 4 * 1024 * 1024
+    # how long a process trusts the generation it read from Redis: a change committed by
+    # another process reaches this one's visitors at most this much later
+    PAGE_CACHE_GENERATION_SECONDS = 1.0
+    PAGE_CACHE_MAX_BYTES = 1024 * 1024
+    PAGE_CACHE_RETRY_SECONDS = 30   # after a Redis error, before trying it again
     CELERY_QUEUE = "marketplace"
     # None: run tasks in-process exactly when there is no REDIS_URL.
     TASKS_IN_PROCESS = None
@@ -128,6 +140,9 @@ class Config:
         settings["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", cls.MAIL_USE_TLS)
         settings["BABEL_DEFAULT_LOCALE"] = _env("DEFAULT_LOCALE", cls.BABEL_DEFAULT_LOCALE)
         settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED)
+        settings["PAGE_CACHE_ENABLED"] = _env_bool("PAGE_CACHE_ENABLED", cls.PAGE_CACHE_ENABLED)
+        settings["PAGE_CACHE_SECONDS"] = _env_int("PAGE_CACHE_SECONDS", cls.PAGE_CACHE_SECONDS)
+        settings["PAGE_CACHE_URL"] = _env("PAGE_CACHE_URL", cls.PAGE_CACHE_URL)
         settings["SESSION_COOKIE_SECURE"] = _env_bool("SESSION_COOKIE_SECURE",
                                                       cls.SESSION_COOKIE_SECURE)
         settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
@@ -151,6 +166,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    # Off like the limiter: tests change rows behind the ORM's back (TRUNCATE between
+    # tests); tests/integration/test_page_cache.py switches it on.
+    PAGE_CACHE_ENABLED = False
     SERVER_NAME = None
     PUBLIC_BASE_URL = "http://localhost"
 

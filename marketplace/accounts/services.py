@@ -4,6 +4,7 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from marketplace.accounts import uscc
 from marketplace.accounts.models import (ApiToken, District, FirmTier, Invitation, InvitationStatus,
@@ -284,8 +285,14 @@ def issue_api_token(user, name="API"):
 
 
 def user_for_api_token(plaintext):
+    """The live token of ``plaintext``, in one statement: of the token only what the API
+    reads (its user, revocation and last use; the rest loads if ever touched), with its
+    user, the user's organisation and its district joined, as most operations use them
+    (the voucher application's eligibility reads the firm's district)."""
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(plaintext))
+        select(ApiToken).options(load_only(ApiToken.id, ApiToken.user_id,
+                                           ApiToken.last_used_dt, ApiToken.revoked_dt))
+        .where(ApiToken.token_hash == ApiToken.hash_token(plaintext))
     ).scalar_one_or_none()
     if token is None or token.is_revoked or not token.user.is_active_account:
         return None

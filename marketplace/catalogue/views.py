@@ -14,6 +14,7 @@ from marketplace.catalogue import scorecards, services
 from marketplace.catalogue.forms import OfferingForm, TakeDownForm, parse_search_arguments
 from marketplace.catalogue.models import AgencyScorecard, Offering, OfferingStatus
 from marketplace.core.errors import DomainError
+from marketplace.core.page_cache import cached_for_visitors
 from marketplace.core.permissions import access, anyone, require_visible
 from marketplace.core.web import apply_domain_error, page_argument
 from marketplace.extensions import db
@@ -43,6 +44,7 @@ def _has_scorecard_figures(card):
 # --- public pages -----------------------------------------------------------------------
 
 @bp.route("/catalogue")
+@cached_for_visitors()
 @access(anyone)
 def search():
     tree = category_tree(active_only=True)
@@ -64,6 +66,7 @@ def search():
 
 
 @bp.route("/agencies/<int:agency_id>")
+@cached_for_visitors()
 @access(anyone)
 def agency(agency_id):
     profile = db.session.get(AgencyProfile, agency_id)
@@ -79,16 +82,21 @@ def agency(agency_id):
 
 
 @bp.route("/offerings/<int:offering_id>")
+@cached_for_visitors()
 @access(anyone)
 def offering(offering_id, take_down_form=None):
     found = db.session.get(Offering, offering_id)
     require_visible(perms.can_view_offering, found)
+    can_moderate = perms.can_moderate_offerings(current_user)
+    if take_down_form is None and can_moderate:
+        # only for moderators: building the form puts a CSRF secret in the session,
+        # which would make a visitor's page personal (and uncacheable)
+        take_down_form = TakeDownForm(formdata=None)
     return render_template(
         "catalogue/offering.html", offering=found, visible=services.is_visible(found),
-        can_edit=perms.can_edit_offering(current_user, found),
-        can_moderate=perms.can_moderate_offerings(current_user),
+        can_edit=perms.can_edit_offering(current_user, found), can_moderate=can_moderate,
         agency_link=can_view_agency_page(current_user, found.agency),
-        take_down_form=take_down_form or TakeDownForm(formdata=None), locale=_locale())
+        take_down_form=take_down_form, locale=_locale())
 
 
 # --- the agency's own offerings -----------------------------------------------------------

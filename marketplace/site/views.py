@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from marketplace.accounts.models import Role
+from marketplace.core.page_cache import cached_for_visitors
 from marketplace.core.permissions import access, anyone
 from marketplace.extensions import db
 from marketplace.site import home as pages
@@ -12,6 +13,7 @@ bp = Blueprint("site", __name__)
 
 
 @bp.route("/")
+@cached_for_visitors()
 @access(anyone)
 def home():
     if not current_user.is_authenticated:
@@ -26,16 +28,20 @@ def home():
     return render_template("site/home_staff.html", queue=queue, waiting=waiting)
 
 
-@bp.route("/language", methods=["POST"])
+@bp.route("/language", methods=["GET", "POST"])
 @access(anyone)
 def set_language():
-    locale = request.form.get("locale")
+    """Visitors switch with a GET form: their pages are cached and the same for everyone,
+    so they carry no CSRF token; a GET changes nothing but this browser's session. The
+    signed-in switch with a POST form (CSRF-checked), which also saves the choice."""
+    values = request.form if request.method == "POST" else request.args
+    locale = values.get("locale")
     if locale in current_app.config["SUPPORTED_LOCALES"]:
         session["locale"] = locale
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and request.method == "POST":
             current_user.locale = locale
             db.session.commit()
-    target = request.form.get("next") or ""
+    target = values.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("site.home")
     return redirect(target)

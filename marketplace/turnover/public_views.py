@@ -3,7 +3,9 @@ their admission dates, the redemptions published once disbursed (firm, agency, c
 voucher amount), the budget meters and the year's turnover against its target.
 
 Visitors hit it often and nothing on it is personal for them, so a visitor's copy may be
-cached for a short while (``Cache-Control: public``); a signed-in user's page carries
+cached for a short while (``Cache-Control: public``) and is kept as long by the page cache
+(marketplace/core/page_cache.py); its money figures change with every voucher, so they
+rely on that TTL, not on the catalogue's generation. A signed-in user's page carries
 their name in the menu and stays private.
 """
 from datetime import date
@@ -19,6 +21,7 @@ from marketplace.accounts.models import Organisation
 from marketplace.agencies.models import AgencyProfile, AgencyStatus, ServiceCategory
 from marketplace.catalogue.models import Offering
 from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
+from marketplace.core.page_cache import cached_for_visitors
 from marketplace.core.permissions import access, anyone
 from marketplace.core.web import page_argument
 from marketplace.extensions import db
@@ -80,6 +83,7 @@ def _page(name):
 
 
 @bp.route("/transparency")
+@cached_for_visitors(seconds=PUBLIC_MAX_AGE)
 @access(anyone)
 def transparency():
     year = date.today().year
