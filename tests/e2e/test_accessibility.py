@@ -72,6 +72,15 @@ def main_pages(site):
         ("auditor@demo.local", "claim review", f"/claims/{site['claim']}"),
         ("agency1@demo.local", "agency home", "/"),
         ("agency1@demo.local", "my offerings", "/my/offerings"),
+        ("agency1@demo.local", "exchange results", "/exchange/results"),
+        ("agency1@demo.local", "exchange demands", "/exchange/demands"),
+        ("agency1@demo.local", "new result", "/exchange/results/new"),
+        ("supervisor@demo.local", "turnover dashboard", "/turnover/dashboard"),
+        ("supervisor@demo.local", "contract registry", "/contracts"),
+        ("supervisor@demo.local", "disbursements", "/disbursements"),
+        ("admin@demo.local", "expert pool", "/experts"),
+        ("admin@demo.local", "registry import", "/contracts/imports"),
+        (None, "transparency", "/transparency"),
     ]
 
 
