@@ -138,10 +138,13 @@ def answer_match(match, actor, accept):
 
 
 def withdraw_match(match, actor):
+    """The broker takes the proposal back before both parties have accepted; whoever it
+    was proposed to is told."""
     if actor.id != match.broker_id:
-        raise PermissionDenied(details={"rule": "is_the_broker"})
+        raise PermissionDenied(details={"rule": perms.can_withdraw_match.name})
     transition(match, "withdraw", actor=actor)
     db.session.flush()
+    outbox.emit("exchange.match_withdrawn", match_id=match.id)
     return match
 
 

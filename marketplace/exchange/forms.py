@@ -104,6 +104,13 @@ class AnswerForm(FlaskForm):
     answer = HiddenField(validators=[DataRequired()])
 
 
+class WithdrawForm(FlaskForm):
+    confirm = BooleanField(_l("I withdraw this proposal; it cannot be reopened."),
+                           validators=[DataRequired(
+                               message=_l("Tick the box to confirm this step."))])
+    submit = SubmitField(_l("Withdraw the proposal"))
+
+
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), filters=[_strip],
                          validators=[DataRequired(), Length(max=5000)])

@@ -15,7 +15,7 @@ from marketplace.core.web import apply_domain_error, page_argument
 from marketplace.exchange import brokerage
 from marketplace.exchange import permissions as perms
 from marketplace.exchange.forms import (AnswerForm, BrokerForm, DealForm, MessageForm,
-                                        OrderDealForm, ProposeForm)
+                                        OrderDealForm, ProposeForm, WithdrawForm)
 from marketplace.exchange.models import (BrokeredMatch, BrokerProfile, ExchangeMessage,
                                          TechDemand, TechResult)
 from marketplace.exchange.views import PER_PAGE, bp
@@ -71,9 +71,12 @@ def _order_form(match):
     return form
 
 
-def _render_match(match, message_form=None, deal_form=None, order_form=None, status=200):
+def _render_match(match, message_form=None, deal_form=None, order_form=None,
+                  withdraw_form=None, status=200):
     return render_template(
         "exchange/match.html", match=match, answer_form=AnswerForm(),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        can_withdraw=perms.can_withdraw_match(current_user, match),
         message_form=message_form or MessageForm(formdata=None),
         deal_form=deal_form or _deal_form(), order_form=order_form or _order_form(match),
         can_answer=perms.can_answer_match(current_user, match),
@@ -101,6 +104,20 @@ def answer(match_id):
     brokerage.answer_match(found, current_user, form.answer.data == "accept")
     db.session.commit()
     flash(_("Your answer is recorded."), "success")
+    return redirect(url_for("exchange.match", match_id=match_id))
+
+
+@bp.route("/matches/<int:match_id>/withdraw", methods=["POST"])
+@access(perms.can_list_matches)
+def withdraw(match_id):
+    found = _match(match_id)
+    require(perms.can_withdraw_match, found)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _render_match(found, withdraw_form=form, status=422)
+    brokerage.withdraw_match(found, current_user)
+    db.session.commit()
+    flash(_("The proposal is withdrawn; both parties are told."), "success")
     return redirect(url_for("exchange.match", match_id=match_id))
 
 

@@ -149,6 +149,13 @@ def can_answer_match(user, match):
 
 
 @predicate
+def can_withdraw_match(user, match):
+    """The broker takes back a proposal while it still waits for the parties' answers."""
+    return match is not None and user is not None and \
+        match.status == MatchStatus.PROPOSED and user.id == match.broker_id
+
+
+@predicate
 def can_post_message(user, match):
     return can_view_match(user, match) and match.status in OPEN_THREAD
 

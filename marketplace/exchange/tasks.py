@@ -44,6 +44,13 @@ def tell_broker_of_refusal(match_id, side):
     _tell(match, "exchange_match_declined", _people(match, firm=False, agency=False))
 
 
+@outbox.handler("exchange.match_withdrawn")
+def tell_parties_of_withdrawal(match_id):
+    match = db.session.get(BrokeredMatch, match_id)
+    _tell(match, "exchange_match_withdrawn", _people(match, broker=False),
+          broker=match.broker.name)
+
+
 @outbox.handler("exchange.message_posted")
 def tell_others_of_message(message_id):
     message = db.session.get(ExchangeMessage, message_id)

@@ -256,6 +256,11 @@ NOTIFICATION_TEMPLATES = {
         _l("Match #%(match)s declined"),
         _l("A party declined your proposal of \"%(result)s\" for \"%(demand)s\"."),
     ),
+    "exchange_match_withdrawn": (
+        _l("Match #%(match)s withdrawn"),
+        _l("%(broker)s withdrew the proposal of \"%(result)s\" for \"%(demand)s\"; "
+           "nothing more is asked of you."),
+    ),
     "exchange_message": (
         _l("New message on match #%(match)s"),
         _l("%(author)s wrote about \"%(result)s\" for \"%(demand)s\"."),

@@ -84,6 +84,9 @@ EXPECTED = {
     ("exchange.answer", "POST"): by_object(
         proposed=                               {VISITOR: LOGIN, PARTIES: 302, OTHERS: 403},
         accepted=                               {VISITOR: LOGIN, OTHERS: 403}),
+    ("exchange.withdraw", "POST"): by_object(   # the broker is another agency's member
+        proposed=                               {VISITOR: LOGIN, OTHERS: 403},
+        accepted=                               {VISITOR: LOGIN, OTHERS: 403}),
     ("exchange.post_message", "POST"): by_object(
         proposed=                               {VISITOR: LOGIN, OTHERS: 403},
         accepted=                               {VISITOR: LOGIN, PARTIES: 422, OTHERS: 403}),
@@ -186,6 +189,7 @@ URL_VALUES = {
     "exchange.propose": _demand_id,
     "exchange.match": _match_id,
     "exchange.answer": _match_id,
+    "exchange.withdraw": _match_id,
     "exchange.post_message": _match_id,
     "exchange.attachment": _attachment,
     "exchange.register_deal": _match_id,
@@ -236,6 +240,8 @@ PREDICATE_TABLE = {
     ("can_list_matches", None):                         set(PARTIES),
     ("can_answer_match", "exchange_match"):             set(PARTIES),
     ("can_answer_match", "exchange_accepted"):          set(),
+    ("can_withdraw_match", "exchange_match"):           set(),     # only its broker
+    ("can_withdraw_match", "exchange_accepted"):        set(),
     ("can_post_message", "exchange_match"):             set(),
     ("can_post_message", "exchange_accepted"):          set(PARTIES),
     ("can_register_deal", "exchange_accepted"):         {AGENCY_OWNER},

@@ -127,3 +127,48 @@ def test_the_firm_orders_the_deal_from_the_match_page(app):
     assert response.status_code == 302 and "/orders/" in response.location
     db.session.expire_all()
     assert match.status == MatchStatus.ORDERED
+
+
+def test_the_broker_withdraws_a_waiting_proposal_after_confirming_and_the_parties_are_told(
+        client):
+    from marketplace.core.audit import AuditRecord
+    from marketplace.notifications.models import Notification
+    from tests.factories import TEST_PASSWORD
+
+    result, demand = make_result(), make_demand()
+    broker = make_broker()
+    match = brokerage.propose_match(broker, demand, result, "双方技术对口")
+    firm_member = demand.firm.members[0]
+    brokerage.answer_match(match, firm_member, True)          # one side said yes already
+    db.session.commit()
+    assert perms.can_withdraw_match(broker, match)
+    assert not perms.can_withdraw_match(firm_member, match)
+    client.post("/login", data={"email": broker.email, "password": TEST_PASSWORD})
+    page = client.get(f"/exchange/matches/{match.id}")
+    assert b'data-testid="withdraw"' in page.data
+    unconfirmed = client.post(f"/exchange/matches/{match.id}/withdraw", data={})
+    assert unconfirmed.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(type(match), match.id).status == MatchStatus.PROPOSED
+    done = client.post(f"/exchange/matches/{match.id}/withdraw", data={"confirm": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    match = db.session.get(type(match), match.id)
+    assert match.status == MatchStatus.WITHDRAWN
+    assert db.session.query(AuditRecord).filter_by(
+        object_type="BrokeredMatch", object_id=str(match.id), action="withdraw").count() == 1
+    told = {n.user_id for n in db.session.query(Notification).filter_by(
+        kind="exchange_match_withdrawn")}
+    assert firm_member.id in told and broker.id not in told
+    assert result.agency.organisation.members[0].id in told
+    # nothing left to answer, and no second withdrawal
+    assert not perms.can_answer_match(firm_member, match)
+    again = client.post(f"/exchange/matches/{match.id}/withdraw", data={"confirm": "y"})
+    assert again.status_code == 403
+
+
+def test_an_accepted_match_cannot_be_withdrawn():
+    match = _accepted()
+    assert not perms.can_withdraw_match(match.broker, match)
+    with pytest.raises(InvalidTransition):
+        brokerage.withdraw_match(match, match.broker)
