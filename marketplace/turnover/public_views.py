@@ -99,6 +99,7 @@ def transparency():
     response = current_app.make_response(render_template(
         "turnover/public.html", year=year, total=total, target=target,
         share=stats.share_bp(total.technical_fen, target), meters=meters,
+        absorbed=stats.absorbed(stats.Filters.of(year)),
         redemptions=redemptions, agencies=agencies, locale=str(get_locale() or "zh")))
     if current_user.is_authenticated:
         response.headers["Cache-Control"] = "private, no-cache"

@@ -70,13 +70,17 @@ def test_admitted_agencies_with_their_dates_paginated(client, monkeypatch):
 def test_the_turnover_total_against_the_target_and_the_budget(client):
     register(on=date(YEAR, 1, 5), contract_fen=3_000_000_00, technical_fen=2_500_000_00,
              district=districts(1)[0])
-    register(on=date(YEAR, 1, 6), contract_fen=9_000_000_00, in_city=False)
+    # bought by a firm in the city from a seller elsewhere: absorbed, not turnover
+    register(on=date(YEAR, 1, 6), contract_fen=9_000_000_00, in_city=False,
+             buyer_district=districts(1)[0])
     from tests.factories import make_programme
     programme = make_programme(budget_fen=40_000_000_00, name="本年度计划")
     db.session.commit()
 
     page = text_of(client.get("/transparency"))
     assert 'data-value="250000000"' in page
+    assert 'data-testid="public-absorbed" data-value="900000000"' in page
+    assert "¥9,000,000.00" in page
     assert f"¥{DEFAULT_CITY_TARGET_FEN // 100:,}.00" in page
     assert programme.name in page and "¥40,000,000.00" in page
 
