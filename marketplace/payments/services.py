@@ -245,14 +245,43 @@ def _intent_id_of(event_type, stripe_object):
 
 
 def _payment_for_event(stripe_object, intent_id):
-    """The Payment an event is about. One the app never recorded (its request failed
-    after the gateway had charged) is found again by the key in the intent's metadata."""
+    """The Payment an event is about. One recorded without its intent (the request that
+    charged failed after the gateway answered, and a retry recorded it) is found by the
+    key in the intent's metadata; one never recorded at all (the request failed and
+    nobody retried) is recorded now from that metadata, so money the gateway took is
+    never left unaccounted for."""
     payment = payment_for_intent(intent_id)
-    if payment is None:
-        key = (stripe_object.get("metadata") or {}).get("payment_key")
-        payment = payment_for_key(key) if key else None
+    metadata = stripe_object.get("metadata") or {}
+    key = metadata.get("payment_key")
+    if payment is None and key:
+        payment = payment_for_key(key) or _record_unknown_intent(stripe_object, metadata)
     if payment is None:
         log.warning("webhook about a PaymentIntent %s the app does not know", intent_id)
+    return payment
+
+
+def _record_unknown_intent(intent, metadata):
+    """A pending Payment for an intent this app created (the metadata is ours: ``pay``
+    writes it, and the event is signed) whose request rolled back. Only for intents:
+    a charge's own metadata does not carry the key."""
+    if intent.get("object") != "payment_intent" or not intent.get("id"):
+        return None
+    try:
+        subject_id = int(metadata.get("subject_id"))
+        amount = int(intent.get("amount"))
+    except (TypeError, ValueError):
+        return None
+    subject_type = str(metadata.get("subject_type") or "")[:32]
+    if not subject_type or amount <= 0:
+        return None
+    insert_unless_present(
+        Payment.__table__, ["idempotency_key"], subject_type=subject_type,
+        subject_id=subject_id, amount_fen=amount,
+        currency=(intent.get("currency") or "cny").lower(),
+        idempotency_key=metadata["payment_key"], status=S.PENDING)
+    payment = payment_for_key(metadata["payment_key"])
+    log.warning("recorded payment %s for PaymentIntent %s, known only from its webhook "
+                "(the request that charged it had failed)", payment.id, intent.get("id"))
     return payment
 
 

@@ -218,3 +218,48 @@ def test_localstripe_delivers_events_the_webhook_accepts(app, stripe_server, pay
                                                        attempt.payment.payment_intent_id)
     assert stored.processed_dt is not None and stored.error is None
     assert [e[0] for e in payment_events] == ["payment_intent.succeeded"]  # already known
+
+
+def test_a_charge_whose_request_failed_and_was_never_retried_is_recorded_from_its_webhook(
+        client, secret):
+    """The co-pay request timed out after the gateway had charged, rolled back (no
+    Payment row) and the firm never came back: the intent's webhook alone records the
+    payment and marks the order paid, rather than leaving the money unaccounted for."""
+    from marketplace.orders import services as orders
+    from marketplace.orders.models import Order, OrderStatus
+    from marketplace.orders.payment import _attempt_key
+    from tests.factories import make_programme, make_quoted_order, make_voucher
+
+    order = make_quoted_order(contract_amount_fen=100_000_00)
+    member = order.firm.members[0]
+    voucher = make_voucher(make_programme(), amount_fen=50_000_00, firm_member=member)
+    orders.sign_contract(order, member, voucher_id=voucher.id)
+    db.session.commit()
+    copay = order.contract.copay_fen
+    key = _attempt_key(order)
+    metadata = {"subject_type": "order", "subject_id": str(order.id), "payment_key": key}
+    _send(client, secret, "payment_intent.succeeded",
+          intent_object("pi_never_recorded", "succeeded", copay, metadata=metadata),
+          "evt_orphan")
+    db.session.expire_all()
+    [payment] = services.payments_of("order", order.id)
+    assert (payment.status, payment.payment_intent_id, payment.amount_fen,
+            payment.idempotency_key) == (S.SUCCEEDED, "pi_never_recorded", copay, key)
+    assert db.session.get(Order, order.id).status == OrderStatus.PAID
+    [stored] = _stored_events()
+    assert stored.error is None and stored.processed_dt is not None
+    # the same news again changes nothing
+    _send(client, secret, "payment_intent.succeeded",
+          intent_object("pi_never_recorded", "succeeded", copay, metadata=metadata),
+          "evt_orphan_again")
+    db.session.expire_all()
+    assert len(services.payments_of("order", order.id)) == 1
+
+
+def test_an_unknown_intent_without_our_metadata_is_kept_but_records_nothing(client, secret):
+    _send(client, secret, "payment_intent.succeeded",
+          intent_object("pi_foreign", "succeeded", 5_000, metadata={"payment_key": "x"}))
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
+    [stored] = _stored_events()
+    assert stored.error is None
