@@ -128,10 +128,22 @@ def mark_read(user, notification_ids=None):
 def _send_once(dedupe_key, recipient, subject, body):
     if db.session.execute(select(SentMail.id).where(SentMail.dedupe_key == dedupe_key)).first():
         return False
-    mail.deliver(recipient, subject, body)
+    mail.deliver(recipient, subject, body, message_id=_message_id(dedupe_key))
     db.session.add(SentMail(dedupe_key=dedupe_key, recipient=recipient, subject=subject[:300]))
     db.session.flush()
     return True
+
+
+def _message_id(dedupe_key):
+    """The same for every attempt at the mail named ``dedupe_key``: the SentMail row that
+    stops a second sending is committed after the SMTP server took the mail, so a worker
+    killed in between sends it again, and then it must be the same message. The outbox
+    message's creation time (the same on every delivery of it) keeps ids apart after a
+    database reset reuses the key's numbers."""
+    message_id = outbox.current_message_id()
+    queued = db.session.get(outbox.OutboxMessage, message_id) if message_id else None
+    return mail.stable_message_id(dedupe_key,
+                                  queued.created_dt.isoformat() if queued else "")
 
 
 @outbox.handler("notifications.email")
