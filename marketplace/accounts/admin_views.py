@@ -8,9 +8,8 @@ from marketplace.accounts import permissions as perms
 from marketplace.accounts import services
 from marketplace.accounts.forms import DistrictForm, StaffUserForm
 from marketplace.accounts.models import District, Role, User
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,14 +36,10 @@ def users():
 def new_user():
     form = StaffUserForm()
     if form.validate_on_submit():
-        try:
-            services.create_staff_user(email=form.email.data, name=form.name.data,
-                                       role=form.role.data, password=form.password.data,
-                                       actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(services.create_staff_user, email=form.email.data,
+                                   name=form.name.data, role=form.role.data,
+                                   password=form.password.data, actor=current_user, form=form)
+        if not refused:
             db.session.commit()
             flash(_("The account %(email)s is created.", email=form.email.data), "success")
             return redirect(url_for("admin.users"))
@@ -81,16 +76,12 @@ def edit_district(district_id=None):
         require_visible(perms.can_manage_districts, district)
     form = DistrictForm(obj=district)
     if form.validate_on_submit():
-        try:
-            services.save_district(current_user, district=district, code=form.code.data,
-                                   name_zh=form.name_zh.data.strip(),
+        _result, refused = attempt(services.save_district, current_user, district=district,
+                                   code=form.code.data, name_zh=form.name_zh.data.strip(),
                                    name_en=form.name_en.data.strip(),
                                    is_active=form.is_active.data,
-                                   sort_order=form.sort_order.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+                                   sort_order=form.sort_order.data, form=form)
+        if not refused:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.districts"))

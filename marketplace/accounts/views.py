@@ -15,7 +15,7 @@ from marketplace.accounts.forms import (AcceptInvitationForm, ApiTokenForm, Chan
 from marketplace.accounts.models import ApiToken, FirmTier, Invitation, OrganisationKind
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
-from marketplace.core.web import apply_domain_error
+from marketplace.core.web import apply_domain_error, attempt
 from marketplace.extensions import db, limiter
 from marketplace.notifications import services as notifications
 
@@ -285,21 +285,19 @@ def organisation():
         if not perms.can_edit_organisation(current_user, org):
             abort(403)
         if form.validate_on_submit():
-            try:
-                services.update_organisation(
-                    org, current_user, name=form.name.data.strip(),
-                    uscc=form.credit_code.data,
-                    legal_representative=form.legal_representative.data.strip(),
-                    registered_address=form.registered_address.data.strip(),
-                    contact_phone=form.contact_phone.data.strip(),
-                    district_id=form.district_id.data,
-                    bank_account=(form.bank_account.data or "").strip() or None,
-                    firm_tier=(FirmTier(form.firm_tier.data) if form.firm_tier.data
-                               else org.firm_tier) if org.is_firm else None)
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-            else:
+            _result, refused = attempt(
+                services.update_organisation,
+                org, current_user, name=form.name.data.strip(),
+                uscc=form.credit_code.data,
+                legal_representative=form.legal_representative.data.strip(),
+                registered_address=form.registered_address.data.strip(),
+                contact_phone=form.contact_phone.data.strip(),
+                district_id=form.district_id.data,
+                bank_account=(form.bank_account.data or "").strip() or None,
+                firm_tier=(FirmTier(form.firm_tier.data) if form.firm_tier.data
+                           else org.firm_tier) if org.is_firm else None,
+                form=form)
+            if not refused:
                 db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("accounts.organisation"))
@@ -315,15 +313,12 @@ def invite():
     org = current_user.organisation
     form = InviteForm(prefix="inv")
     if form.validate_on_submit():
-        try:
-            services.invite_member(
-                org, current_user, form.email.data,
-                lambda token: url_for("accounts.accept_invitation", token=token,
-                                      _external=True))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(
+            services.invite_member,
+            org, current_user, form.email.data,
+            lambda token: url_for("accounts.accept_invitation", token=token, _external=True),
+            form=form)
+        if not refused:
             db.session.commit()
             flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("accounts.organisation"))

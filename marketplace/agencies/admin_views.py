@@ -8,9 +8,8 @@ from marketplace.agencies import categories
 from marketplace.agencies.models import ServiceCategory
 from marketplace.catalogue.forms import NO_PARENT, CategoryForm
 from marketplace.catalogue.permissions import can_manage_categories
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import apply_domain_error
+from marketplace.core.web import attempt
 from marketplace.extensions import db
 
 bp = Blueprint("category_admin", __name__, url_prefix="/admin")
@@ -44,17 +43,13 @@ def edit_category(category_id=None):
         {category.id} | categories.descendant_ids(category.id)
     form.set_parents(categories.category_tree(), _locale(), excluded=excluded)
     if form.validate_on_submit():
-        try:
-            categories.save_category(
-                current_user, category=category,
-                code=form.code.data if category is None else None,
-                name_zh=form.name_zh.data, name_en=form.name_en.data,
-                parent_id=form.parent_id.data or None, is_active=form.is_active.data,
-                sort_order=form.sort_order.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(
+            categories.save_category, current_user, category=category,
+            code=form.code.data if category is None else None,
+            name_zh=form.name_zh.data, name_en=form.name_en.data,
+            parent_id=form.parent_id.data or None, is_active=form.is_active.data,
+            sort_order=form.sort_order.data, form=form)
+        if not refused:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("category_admin.categories_list"))

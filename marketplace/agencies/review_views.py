@@ -12,9 +12,8 @@ from marketplace.agencies import services
 from marketplace.agencies.forms import (ConcludeNoticeForm, DecisionForm,
                                         ResolveObjectionForm, StatusForm)
 from marketplace.agencies.models import AgencyProfile, AgencyStatus, Objection
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 
 bp = Blueprint("registry_review", __name__)
@@ -103,11 +102,6 @@ def review(agency_id):
     return _render_review(_profile(agency_id))
 
 
-def _refused(form, error):
-    db.session.rollback()
-    apply_domain_error(form, error)
-
-
 @bp.route("/registry/review/<int:agency_id>/decision", methods=["POST"])
 @access(perms.can_review_agencies)
 def decide(agency_id):
@@ -115,11 +109,10 @@ def decide(agency_id):
     form = DecisionForm(prefix="decision")
     if not form.validate_on_submit():
         return _render_review(profile, decision_form=form, status=422)
-    try:
-        services.decide(profile, current_user, form.decision.data, form.reason.data)
-    except DomainError as error:
-        _refused(form, error)
-        return _render_review(_profile(agency_id), decision_form=form, status=error.status)
+    _result, refused = attempt(services.decide, profile, current_user, form.decision.data,
+                               form.reason.data, form=form)
+    if refused:
+        return _render_review(_profile(agency_id), decision_form=form, status=refused.status)
     db.session.commit()
     flash({"approve": _("Approved: the public notice is open and the agency is told."),
            "return": _("The application is returned to the agency for correction."),
@@ -132,12 +125,8 @@ def decide(agency_id):
 @access(perms.can_review_agencies)
 def conclude(agency_id):
     profile = _profile(agency_id)
-    try:
-        services.conclude_notice(profile, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    _result, refused = attempt(services.conclude_notice, profile, current_user)
+    if not refused:
         db.session.commit()
         flash(_("The notice is concluded and the agency is admitted to the registry."),
               "success")
@@ -153,11 +142,9 @@ def change_status(agency_id):
         return _render_review(profile, status_form=form, status=422)
     action = {"suspend": services.suspend, "reinstate": services.reinstate,
               "remove": services.remove}[form.action.data]
-    try:
-        action(profile, current_user, form.reason.data)
-    except DomainError as error:
-        _refused(form, error)
-        return _render_review(_profile(agency_id), status_form=form, status=error.status)
+    _result, refused = attempt(action, profile, current_user, form.reason.data, form=form)
+    if refused:
+        return _render_review(_profile(agency_id), status_form=form, status=refused.status)
     db.session.commit()
     flash({"suspend": _("The agency is suspended; its offerings are hidden."),
            "reinstate": _("The agency is reinstated."),
@@ -174,13 +161,11 @@ def resolve(objection_id):
     form = ResolveObjectionForm(prefix=f"objection-{objection_id}")
     if not form.validate_on_submit():
         return _render_review(profile, resolve_forms={objection_id: form}, status=422)
-    try:
-        services.resolve_objection(objection, current_user, form.decision.data,
-                                   form.resolution.data)
-    except DomainError as error:
-        _refused(form, error)
+    _result, refused = attempt(services.resolve_objection, objection, current_user,
+                               form.decision.data, form.resolution.data, form=form)
+    if refused:
         return _render_review(_profile(profile.organisation_id),
-                              resolve_forms={objection_id: form}, status=error.status)
+                              resolve_forms={objection_id: form}, status=refused.status)
     db.session.commit()
     flash(_("The objection is upheld and the application rejected.")
           if form.decision.data == "uphold" else _("The objection is dismissed."), "success")

@@ -17,9 +17,8 @@ from marketplace.agencies.forms import (DocumentForm, ObjectionForm, ProfileForm
 from marketplace.agencies.models import (AgencyProfile, AgencyStatus, DocumentKind,
                                          QualificationDocument)
 from marketplace.agencies.reference import active_categories
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 
 bp = Blueprint("registry", __name__)
@@ -75,13 +74,11 @@ def application():
     form = ProfileForm()
     category_choices(form.category_ids)
     if form.validate_on_submit():
-        try:
-            services.update_profile(profile, current_user, category_ids=form.category_ids.data,
-                                    **form.profile_fields())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            return _render_application(_own_profile(), form, status=error.status)
+        _result, refused = attempt(services.update_profile, profile, current_user,
+                                   category_ids=form.category_ids.data, **form.profile_fields(),
+                                   form=form)
+        if refused:
+            return _render_application(_own_profile(), form, status=refused.status)
         db.session.commit()
         flash(_("The application is saved."), "success")
         return redirect(url_for("registry.application"))
@@ -95,16 +92,14 @@ def upload_document():
     form = DocumentForm(prefix="doc")
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            services.add_document(profile, current_user, kind=DocumentKind(form.kind.data),
-                                  title=form.title.data.strip(),
-                                  expires_on=form.expires_on.data, stream=upload.stream,
-                                  original_name=upload.filename)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+        _result, refused = attempt(services.add_document, profile, current_user,
+                                   kind=DocumentKind(form.kind.data),
+                                   title=form.title.data.strip(),
+                                   expires_on=form.expires_on.data, stream=upload.stream,
+                                   original_name=upload.filename, form=form)
+        if refused:
             return _render_application(_own_profile(), document_form=form,
-                                       status=error.status)
+                                       status=refused.status)
         db.session.commit()
         flash(_("The document is uploaded."), "success")
         return redirect(url_for("registry.application") + "#documents")
@@ -120,12 +115,8 @@ def _document(document_id):
 def withdraw_document(document_id):
     document = _document(document_id)
     require_visible(belongs_to_organisation, document and document.agency.organisation)
-    try:
-        services.withdraw_document(document, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    _result, refused = attempt(services.withdraw_document, document, current_user)
+    if not refused:
         db.session.commit()
         flash(_("The document is withdrawn from the application."), "info")
     return redirect(url_for("registry.application") + "#documents")
@@ -150,11 +141,8 @@ def submit_application():
     if not (form.validate_on_submit() and form.confirm.data):
         flash(_("Tick the box to confirm the submission."), "danger")
         return redirect(url_for("registry.application") + "#submit")
-    try:
-        services.submit(_own_profile(), current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
+    _result, refused = attempt(services.submit, _own_profile(), current_user)
+    if refused:
         return redirect(url_for("registry.application"))
     db.session.commit()
     flash(_("The application is submitted. The bureau's auditors will review it."),
@@ -165,12 +153,8 @@ def submit_application():
 @bp.route("/registry/application/reopen", methods=["POST"])
 @access(perms.can_apply_for_admission)
 def reopen_application():
-    try:
-        services.reopen(_own_profile(), current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    _result, refused = attempt(services.reopen, _own_profile(), current_user)
+    if not refused:
         db.session.commit()
         flash(_("The application is a draft again: correct it and submit it."), "info")
     return redirect(url_for("registry.application"))
@@ -217,12 +201,10 @@ def file_objection(agency_id):
     form = ObjectionForm()
     if not form.validate_on_submit():
         return _render_notice(profile, form, status=422)
-    try:
-        services.file_objection(profile, current_user, form.text.data)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return _render_notice(_notice_profile(agency_id), form, status=error.status)
+    _result, refused = attempt(services.file_objection, profile, current_user, form.text.data,
+                               form=form)
+    if refused:
+        return _render_notice(_notice_profile(agency_id), form, status=refused.status)
     db.session.commit()
     flash(_("Your objection is filed. The bureau will examine it and tell you the outcome."),
           "success")

@@ -13,10 +13,9 @@ from marketplace.catalogue import permissions as perms
 from marketplace.catalogue import scorecards, services
 from marketplace.catalogue.forms import OfferingForm, TakeDownForm, parse_search_arguments
 from marketplace.catalogue.models import AgencyScorecard, Offering, OfferingStatus
-from marketplace.core.errors import DomainError
 from marketplace.core.page_cache import cached_for_visitors
 from marketplace.core.permissions import access, anyone, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 
 bp = Blueprint("catalogue", __name__)
@@ -140,13 +139,9 @@ def new_offering():
         return redirect(url_for("catalogue.my_offerings"))
     form = _offering_form()
     if form.validate_on_submit():
-        try:
-            created = services.create_offering(profile, current_user,
-                                               **form.offering_fields())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        created, refused = attempt(services.create_offering, profile, current_user,
+                                   **form.offering_fields(), form=form)
+        if not refused:
             db.session.commit()
             flash(_("The offering is published. The bureau checks new offerings; until then "
                     "it is marked as awaiting a check."), "success")
@@ -163,12 +158,9 @@ def edit_offering(offering_id):
     if request.method == "GET":
         form.fill_from(found)
     elif form.validate_on_submit():
-        try:
-            services.update_offering(found, current_user, **form.offering_fields())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(services.update_offering, found, current_user,
+                                   **form.offering_fields(), form=form)
+        if not refused:
             db.session.commit()
             flash(_("The offering is saved. The bureau checks the change again."),
                   "success")
@@ -180,12 +172,8 @@ def edit_offering(offering_id):
 
 def _change(offering_id, service, done_message):
     found = _own_offering(offering_id)
-    try:
-        service(found, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    _result, refused = attempt(service, found, current_user)
+    if not refused:
         db.session.commit()
         flash(done_message, "success")
     return redirect(url_for("catalogue.my_offerings"))
@@ -238,12 +226,9 @@ def take_down_offering(offering_id):
     found = _moderated(offering_id)
     form = TakeDownForm()
     if form.validate_on_submit():
-        try:
-            services.take_down(found, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(services.take_down, found, current_user, form.reason.data,
+                                   form=form)
+        if not refused:
             db.session.commit()
             flash(_("The offering is taken down and its agency is told why."), "success")
             return redirect(url_for("catalogue.moderation_queue"))

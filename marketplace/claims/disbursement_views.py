@@ -12,11 +12,11 @@ from marketplace.claims.forms import BatchForm, PaidForm
 from marketplace.claims.models import BatchStatus, DisbursementBatch
 from marketplace.claims.views import bp
 from marketplace.core import jobs
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import NotFound
 from marketplace.core.job_models import JobStatus
 from marketplace.core.idempotency import idempotent_form
 from marketplace.core.permissions import access
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 
 PER_PAGE = 20
@@ -79,12 +79,10 @@ def create_batch():
     form = BatchForm()
     if not form.validate_on_submit():
         return render_disbursements(form, status=422)
-    try:
-        batch = disbursement.create_batch(current_user, form.claim_ids.data)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return render_disbursements(form, status=error.status)
+    batch, refused = attempt(disbursement.create_batch, current_user, form.claim_ids.data,
+                             form=form)
+    if refused:
+        return render_disbursements(form, status=refused.status)
     db.session.commit()
     flash(_("Batch #%(id)s is created. Download its payment file for the treasury.",
             id=batch.id), "success")
@@ -119,12 +117,10 @@ def mark_paid(batch_id):
     form = PaidForm()
     if not form.validate_on_submit():
         return render_batch(found, form, status=422)
-    try:
-        disbursement.queue_mark_paid(found, current_user, form.treasury_reference.data)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return render_batch(_batch(batch_id), form, status=error.status)
+    _result, refused = attempt(disbursement.queue_mark_paid, found, current_user,
+                               form.treasury_reference.data, form=form)
+    if refused:
+        return render_batch(_batch(batch_id), form, status=refused.status)
     db.session.commit()
     flash(_("The payment of batch #%(id)s is being recorded; each agency is told once it "
             "is done.", id=batch_id), "success")

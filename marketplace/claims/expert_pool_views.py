@@ -10,9 +10,8 @@ from marketplace.claims.expert_models import ExpertConflict, ExpertProfile
 from marketplace.claims.expert_pool_forms import (ConflictForm, ExpertProfileForm,
                                                   ReinstateForm, SuspendForm)
 from marketplace.claims.views import bp
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 
 PER_PAGE = 20
@@ -98,15 +97,14 @@ def expert_pool_new():
     form = _profile_form(new=True)
     if not form.validate_on_submit():
         return _render_form(form, None, 422 if request.method == "POST" else 200)
-    try:
-        profile = expert_pool.create_profile(
-            current_user, email=form.email.data, name=form.name.data,
-            password=form.password.data, title=form.title.data,
-            category_ids=form.field_ids.data, organisation_code=form.organisation_code.data)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return _render_form(form, None, error.status)
+    profile, refused = attempt(
+        expert_pool.create_profile,
+        current_user, email=form.email.data, name=form.name.data,
+        password=form.password.data, title=form.title.data,
+        category_ids=form.field_ids.data, organisation_code=form.organisation_code.data,
+        form=form)
+    if refused:
+        return _render_form(form, None, refused.status)
     db.session.commit()
     flash(_("The expert is in the pool."), "success")
     return redirect(url_for("claims.expert_pool_expert", user_id=profile.user_id))
@@ -119,22 +117,18 @@ def expert_pool_edit(user_id):
     form = _profile_form(profile)
     if not form.validate_on_submit():
         return _render_form(form, profile, 422 if request.method == "POST" else 200)
-    try:
-        expert_pool.update_profile(current_user, profile, title=form.title.data,
-                                   category_ids=form.field_ids.data,
-                                   organisation_code=form.organisation_code.data)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return _render_form(form, _profile(user_id), error.status)
+    _result, refused = attempt(expert_pool.update_profile, current_user, profile,
+                               title=form.title.data, category_ids=form.field_ids.data,
+                               organisation_code=form.organisation_code.data, form=form)
+    if refused:
+        return _render_form(form, _profile(user_id), refused.status)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("claims.expert_pool_expert", user_id=user_id))
 
 
-def _refused(user_id, form_name, form, error):
-    db.session.rollback()
-    apply_domain_error(form, error)
+def _show_refused(user_id, form_name, form, error):
+    """The expert's page again after ``attempt`` refused: the form keeps what was typed."""
     return render_expert(_profile(user_id), status=error.status, **{form_name: form})
 
 
@@ -145,12 +139,11 @@ def expert_pool_add_conflict(user_id):
     form = ConflictForm()
     if not form.validate_on_submit():
         return render_expert(profile, status=422, conflict_form=form)
-    try:
-        expert_pool.record_conflict(current_user, profile,
-                                    organisation_code=form.organisation_code.data,
-                                    reason=form.reason.data)
-    except DomainError as error:
-        return _refused(user_id, "conflict_form", form, error)
+    _result, refused = attempt(expert_pool.record_conflict, current_user, profile,
+                               organisation_code=form.organisation_code.data,
+                               reason=form.reason.data, form=form)
+    if refused:
+        return _show_refused(user_id, "conflict_form", form, refused)
     db.session.commit()
     flash(_("The tie is recorded: the expert is not drawn for this organisation's "
             "claims."), "success")
@@ -189,10 +182,9 @@ def _change_standing(user_id, form, form_name, change, done_message):
     profile = _profile(user_id)
     if not form.validate_on_submit():
         return render_expert(profile, status=422, **{form_name: form})
-    try:
-        change(current_user, profile, form.reason.data)
-    except DomainError as error:
-        return _refused(user_id, form_name, form, error)
+    _result, refused = attempt(change, current_user, profile, form.reason.data, form=form)
+    if refused:
+        return _show_refused(user_id, form_name, form, refused)
     db.session.commit()
     flash(done_message, "success")
     return redirect(url_for("claims.expert_pool_expert", user_id=user_id))

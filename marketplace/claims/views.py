@@ -21,10 +21,9 @@ from marketplace.claims import permissions as perms
 from marketplace.claims.forms import AssignmentForm, DecisionForm, ResubmitForm
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.sla import overdue_query
-from marketplace.core.errors import DomainError
 from marketplace.core.idempotency import idempotent_form
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 from marketplace.vouchers.permissions import can_view_voucher
 
@@ -135,10 +134,9 @@ def render_claim(claim, status=200, **forms):
     return render_template("claims/claim.html", **context), status
 
 
-def refused(claim, form_name, form, error):
-    """Roll back a refused step and show the page again with the form as it was typed."""
-    db.session.rollback()
-    apply_domain_error(form, error)
+def show_refused(claim, form_name, form, error):
+    """The claim page again after ``attempt`` refused a step: re-read (the transaction was
+    rolled back) and with the form as it was typed."""
     return render_claim(db.session.get(Claim, claim.id), status=error.status,
                         **{form_name: form})
 
@@ -203,10 +201,10 @@ def decide(claim_id):
     form = DecisionForm()
     if not form.validate_on_submit():
         return render_claim(found, status=422, decision_form=form)
-    try:
-        services.decide(found, current_user, form.decision.data, form.comment.data)
-    except DomainError as error:
-        return refused(found, "decision_form", form, error)
+    _result, refused = attempt(services.decide, found, current_user, form.decision.data,
+                               form.comment.data, form=form)
+    if refused:
+        return show_refused(found, "decision_form", form, refused)
     db.session.commit()
     flash(_("The decision is recorded; the firm and the agency are told."), "success")
     return redirect(url_for("claims.claims_list"))
@@ -221,10 +219,9 @@ def resubmit(claim_id):
     form = ResubmitForm()
     if not form.validate_on_submit():
         return render_claim(found, status=422, resubmit_form=form)
-    try:
-        services.resubmit(found, current_user, form.note.data)
-    except DomainError as error:
-        return refused(found, "resubmit_form", form, error)
+    _result, refused = attempt(services.resubmit, found, current_user, form.note.data, form=form)
+    if refused:
+        return show_refused(found, "resubmit_form", form, refused)
     db.session.commit()
     flash(_("The claim is submitted again; the automatic checks run once more."),
           "success")
@@ -238,10 +235,10 @@ def reassign(claim_id):
     form = _assignment_form(AssignmentForm())
     if not form.validate_on_submit():
         return render_claim(found, status=422, assignment_form=form)
-    try:
-        assignment.reassign(found, current_user, form.auditor.data)
-    except DomainError as error:
-        return refused(found, "assignment_form", form, error)
+    _result, refused = attempt(assignment.reassign, found, current_user, form.auditor.data,
+                               form=form)
+    if refused:
+        return show_refused(found, "assignment_form", form, refused)
     db.session.commit()
     flash(_("The claim is assigned to another auditor, who is told."), "success")
     return redirect(url_for("claims.claim", claim_id=found.id))
@@ -291,12 +288,9 @@ def answer_invitation(invitation_id):
             flash(str(error), "danger")
         return render_invitations(status=422)
     accept = form.answer.data == "accept"
-    try:
-        experts.respond(invitation, current_user, accept=accept)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(None, error)
-        return render_invitations(status=error.status)
+    _result, refused = attempt(experts.respond, invitation, current_user, accept=accept)
+    if refused:
+        return render_invitations(status=refused.status)
     db.session.commit()
     flash(_("Thank you: the claim is yours to score.") if accept
           else _("You declined; another expert is drawn."), "success")
@@ -313,12 +307,10 @@ def score_invitation(invitation_id):
         return render_invitations(status=409)
     if not form.validate_on_submit():
         return render_invitations(status=422, forms={invitation.id: form})
-    try:
-        experts.score(invitation, current_user, comment=form.comment.data, **form.values())
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return render_invitations(status=error.status, forms={invitation.id: form})
+    _result, refused = attempt(experts.score, invitation, current_user, comment=form.comment.data,
+                               **form.values(), form=form)
+    if refused:
+        return render_invitations(status=refused.status, forms={invitation.id: form})
     db.session.commit()
     flash(_("Your scores are recorded; the supervisor sees them with the claim."),
           "success")

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import is_admin, is_reviewer
 from marketplace.agencies import documents
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import NotFound
 from marketplace.core.labels import label
 from marketplace.core.permissions import access, require, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.exchange import brokerage
 from marketplace.exchange import permissions as perms
 from marketplace.exchange.forms import (AnswerForm, BrokerForm, DealForm, MessageForm,
@@ -34,11 +34,9 @@ def propose(demand_id):
     if result is None or not perms.can_view_result(current_user, result):
         flash(_("Choose a result and say why it fits."), "danger")
         return redirect(url_for("exchange.demand", demand_id=demand_id))
-    try:
-        match = brokerage.propose_match(current_user, demand, result, form.note.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
+    match, refused = attempt(brokerage.propose_match, current_user, demand, result,
+                             form.note.data)
+    if refused:
         return redirect(url_for("exchange.demand", demand_id=demand_id))
     db.session.commit()
     flash(_("The match is proposed to both parties."), "success")
@@ -128,13 +126,9 @@ def post_message(match_id):
     require(perms.can_post_message, found)
     form = MessageForm()
     if form.validate_on_submit():
-        try:
-            brokerage.post_message(found, current_user, form.body.data,
-                                   form.attachment.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(brokerage.post_message, found, current_user, form.body.data,
+                                   form.attachment.data, form=form)
+        if not refused:
             db.session.commit()
             return redirect(url_for("exchange.match", match_id=match_id) + "#thread")
     return _render_match(_match(match_id), message_form=form, status=422)
@@ -161,16 +155,13 @@ def register_deal(match_id):
     require(perms.can_register_deal, found)
     form = _deal_form()
     if form.validate_on_submit():
-        try:
-            brokerage.register_deal(
-                found, current_user, contract_type=form.contract_type.data,
-                contract_amount_fen=form.contract_amount.data,
-                technical_amount_fen=form.technical_amount.data,
-                signed_on=form.signed_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(
+            brokerage.register_deal,
+            found, current_user, contract_type=form.contract_type.data,
+            contract_amount_fen=form.contract_amount.data,
+            technical_amount_fen=form.technical_amount.data,
+            signed_on=form.signed_on.data, form=form)
+        if not refused:
             db.session.commit()
             flash(_("The contract is registered and counts toward the turnover."),
                   "success")
@@ -185,13 +176,9 @@ def order_deal(match_id):
     require(perms.can_order_deal, found)
     form = _order_form(found)
     if form.validate_on_submit():
-        try:
-            order = brokerage.order_deal(found, current_user, form.offering_id.data,
-                                         form.message.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        order, refused = attempt(brokerage.order_deal, found, current_user,
+                                 form.offering_id.data, form.message.data, form=form)
+        if not refused:
             db.session.commit()
             flash(_("The order is requested: the agency sends its quote through the "
                     "order page."), "success")
@@ -220,11 +207,9 @@ def brokers():
             form.email.errors = [_("No member of an agency you manage has this e-mail.")]
             status = 422
         else:
-            try:
-                brokerage.set_broker(current_user, member, form.is_broker.data != "0")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
+            _result, refused = attempt(brokerage.set_broker, current_user, member,
+                                       form.is_broker.data != "0", form=form)
+            if refused:
                 status = 422
             else:
                 db.session.commit()

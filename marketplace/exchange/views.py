@@ -7,10 +7,9 @@ from flask_login import current_user
 
 from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
 from marketplace.agencies.models import AgencyProfile
-from marketplace.core.errors import DomainError
 from marketplace.core.labels import label
 from marketplace.core.permissions import access, anyone, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.exchange import labels, stats, tasks  # noqa: F401  (labels, sources, handlers)
 from marketplace.exchange import permissions as perms
 from marketplace.exchange import services, suggestions
@@ -86,12 +85,9 @@ def new_result():
     form.set_fields(locale())
     if form.validate_on_submit():
         profile = db.session.get(AgencyProfile, current_user.organisation_id)
-        try:
-            created = services.create_result(profile, current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        created, refused = attempt(services.create_result, profile, current_user,
+                                   **form.values(), form=form)
+        if not refused:
             db.session.commit()
             flash(_("The result is published."), "success")
             return redirect(url_for("exchange.result", result_id=created.id))
@@ -126,12 +122,8 @@ def _change_status(obj, service, endpoint, **values):
     if not form.validate_on_submit():
         flash(_("Choose an action."), "danger")
         return redirect(url_for(endpoint, **values))
-    try:
-        service(obj, current_user, form.action.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    _result, refused = attempt(service, obj, current_user, form.action.data)
+    if not refused:
         db.session.commit()
         flash(_("The state is changed."), "success")
     return redirect(url_for(endpoint, **values))
@@ -172,12 +164,9 @@ def new_demand():
     form = DemandForm()
     form.set_fields(locale())
     if form.validate_on_submit():
-        try:
-            created = services.create_demand(current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        created, refused = attempt(services.create_demand, current_user, **form.values(),
+                                   form=form)
+        if not refused:
             db.session.commit()
             flash(_("The demand is published. Agencies see it without your firm's name "
                     "until you accept to talk."), "success")
@@ -215,12 +204,8 @@ def _edit_listing(listing, form, update, template, saved_message, saved_url):
     if request.method == "GET":
         form.fill_from(listing)
     elif form.validate_on_submit():
-        try:
-            update(listing, current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(update, listing, current_user, **form.values(), form=form)
+        if not refused:
             db.session.commit()
             flash(saved_message, "success")
             return redirect(saved_url)

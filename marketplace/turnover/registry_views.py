@@ -7,9 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.accounts.models import District
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import fields  # noqa: F401  (registers the names of the values)
@@ -81,21 +80,19 @@ def register():
     form = RegistrationForm(districts=districts())
     if form.validate_on_submit():
         district_id, in_city = form.seller_location()
-        try:
-            row = review.register_by_hand(
-                current_user, party=form.party.data, counterparty=form.counterparty.data,
-                contract_number=form.contract_number.data,
-                contract_type=ContractType(form.contract_type.data),
-                contract_amount_fen=form.contract_amount.data,
-                technical_amount_fen=form.technical_amount.data,
-                seller_district_id=district_id, seller_in_city=in_city,
-                field_code=form.field.data, signed_on=form.signed_on.data,
-                registered_on=form.registered_on.data,
-                voucher_funded=form.voucher_funded.data, note=form.note.data or None)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            return render_template("turnover/registry_new.html", form=form), error.status
+        row, refused = attempt(
+            review.register_by_hand,
+            current_user, party=form.party.data, counterparty=form.counterparty.data,
+            contract_number=form.contract_number.data,
+            contract_type=ContractType(form.contract_type.data),
+            contract_amount_fen=form.contract_amount.data,
+            technical_amount_fen=form.technical_amount.data,
+            seller_district_id=district_id, seller_in_city=in_city,
+            field_code=form.field.data, signed_on=form.signed_on.data,
+            registered_on=form.registered_on.data,
+            voucher_funded=form.voucher_funded.data, note=form.note.data or None, form=form)
+        if refused:
+            return render_template("turnover/registry_new.html", form=form), refused.status
         db.session.commit()
         flash(_("Contract %(number)s is registered; an auditor will confirm it.",
                 number=row.contract_number), "success")
@@ -112,16 +109,14 @@ def adjust(registration_id):
     form = AdjustmentForm()
     if not form.validate():
         return render_contract(original, 422, adjustment_form=form)
-    try:
-        created = review.register_adjustment_by_hand(
-            current_user, original, kind=form.kind.data,
-            contract_amount_fen=form.contract_amount.data,
-            technical_amount_fen=form.technical_amount.data, note=form.note.data)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
+    created, refused = attempt(
+        review.register_adjustment_by_hand,
+        current_user, original, kind=form.kind.data,
+        contract_amount_fen=form.contract_amount.data,
+        technical_amount_fen=form.technical_amount.data, note=form.note.data, form=form)
+    if refused:
         return render_contract(db.session.get(ContractRegistration, original.id),
-                               error.status, adjustment_form=form)
+                               refused.status, adjustment_form=form)
     db.session.commit()
     flash(_("The %(kind)s is registered; an auditor will confirm it.",
             kind=_label(created.kind)), "success")
@@ -135,12 +130,10 @@ def decide(registration_id):
     form = DecisionForm()
     if not form.validate():
         return render_contract(row, 422, decision_form=form, decided_id=row.id)
-    try:
-        review.decide(row, current_user, form.decision.data, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return render_contract(db.session.get(ContractRegistration, row.id), error.status,
+    _result, refused = attempt(review.decide, row, current_user, form.decision.data,
+                               form.reason.data, form=form)
+    if refused:
+        return render_contract(db.session.get(ContractRegistration, row.id), refused.status,
                                decision_form=form, decided_id=row.id)
     db.session.commit()
     flash(_("Registration confirmed.") if form.decision.data == "confirm"

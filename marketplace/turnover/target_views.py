@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access
-from marketplace.core.web import apply_domain_error
+from marketplace.core.web import attempt
 from marketplace.extensions import db
 from marketplace.turnover import permissions as perms
 from marketplace.turnover import targets
@@ -53,13 +52,10 @@ def targets_page():
     if not form.validate():
         # a refused year (say 99999) must not reach the SmallInteger column
         return _page(form, form.year.data if _year_in_range(form.year.data) else year, 422)
-    try:
-        targets.set_target(form.year.data, form.target.data,
-                           district_id=form.district_id(), actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return _page(form, form.year.data, error.status)
+    _result, refused = attempt(targets.set_target, form.year.data, form.target.data,
+                               district_id=form.district_id(), actor=current_user, form=form)
+    if refused:
+        return _page(form, form.year.data, refused.status)
     db.session.commit()
     flash(_("Target saved."), "success")
     return redirect(url_for(".targets_page", year=form.year.data))

@@ -6,9 +6,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.agencies.reference import active_categories
-from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access
-from marketplace.core.web import apply_domain_error
+from marketplace.core.web import attempt
 from marketplace.extensions import db
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import services
@@ -37,17 +36,15 @@ def new_programme():
     form = ProgrammeForm()
     _prepare(form)
     if form.validate_on_submit():
-        try:
-            programme = services.create_programme(
-                actor=current_user, name=form.name.data.strip(), year=form.year.data,
-                budget_fen=form.budget.data,
-                applications_open_on=form.applications_open_on.data,
-                applications_close_on=form.applications_close_on.data,
-                vouchers_valid_until=form.vouchers_valid_until.data, rules=form.rule_values())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        programme, refused = attempt(
+            services.create_programme,
+            actor=current_user, name=form.name.data.strip(), year=form.year.data,
+            budget_fen=form.budget.data,
+            applications_open_on=form.applications_open_on.data,
+            applications_close_on=form.applications_close_on.data,
+            vouchers_valid_until=form.vouchers_valid_until.data, rules=form.rule_values(),
+            form=form)
+        if not refused:
             db.session.commit()
             flash(_("The programme is created."), "success")
             return redirect(url_for("programme_admin.edit_programme",
@@ -80,17 +77,14 @@ def edit_programme(programme_id):
         form.claim_deadline_days.data = rules.claim_deadline_days
         form.eligible_categories.data = rules.category_codes
     elif form.validate():
-        try:
-            services.update_programme(
-                programme, actor=current_user, rules=form.rule_values(), note=form.note.data,
-                name=form.name.data.strip(), year=form.year.data, budget_fen=form.budget.data,
-                applications_open_on=form.applications_open_on.data,
-                applications_close_on=form.applications_close_on.data,
-                vouchers_valid_until=form.vouchers_valid_until.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
+        _result, refused = attempt(
+            services.update_programme,
+            programme, actor=current_user, rules=form.rule_values(), note=form.note.data,
+            name=form.name.data.strip(), year=form.year.data, budget_fen=form.budget.data,
+            applications_open_on=form.applications_open_on.data,
+            applications_close_on=form.applications_close_on.data,
+            vouchers_valid_until=form.vouchers_valid_until.data, form=form)
+        if not refused:
             db.session.commit()
             flash(_("Saved. Changed rules apply from now on as a new version."), "success")
             return redirect(url_for("programme_admin.edit_programme",

@@ -10,7 +10,7 @@ from flask_login import current_user
 from marketplace.agencies.reference import active_categories
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
-from marketplace.core.web import apply_domain_error, page_argument
+from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import rules as eligibility
@@ -138,12 +138,8 @@ def application(application_id):
 def withdraw(application_id):
     found = db.session.get(VoucherApplication, application_id)
     require_visible(perms.can_change_application, found)
-    try:
-        services.withdraw_application(found, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
+    _result, refused = attempt(services.withdraw_application, found, actor=current_user)
+    if not refused:
         db.session.commit()
         flash(_("The application is withdrawn."), "info")
     return redirect(url_for("vouchers.my_vouchers"))
@@ -173,15 +169,10 @@ def review(application_id):
         if not perms.can_decide_application(current_user, found):
             abort(403)
         if form.validate_on_submit():
-            try:
-                services.decide_application(found, actor=current_user,
-                                            decision=form.decision.data,
-                                            amount_fen=form.amount.data,
-                                            comment=form.comment.data)
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-            else:
+            _result, refused = attempt(services.decide_application, found, actor=current_user,
+                                       decision=form.decision.data, amount_fen=form.amount.data,
+                                       comment=form.comment.data, form=form)
+            if not refused:
                 db.session.commit()
                 flash(_("The decision is recorded and the firm is told."), "success")
                 return redirect(url_for("vouchers.review_queue"))
