@@ -80,8 +80,11 @@ def run(env, size, *, instances=1, profile_dir=None):
                     from bench import import_child
                     result = import_child.main(str(path), auditor_id, app)
                 else:
+                    # with --profile-dir the timed import itself runs under pyinstrument
+                    # (its rate is then a little lower than without)
+                    extra = [f"{profile_dir}/import.txt"] if profile_dir else []
                     done = subprocess.run([PY, "-m", "bench.import_child", str(path),
-                                           str(auditor_id)],
+                                           str(auditor_id), *extra],
                                           cwd=ROOT, env=env.product_env(url),
                                           capture_output=True, text=True)
                     if done.returncode:

@@ -139,84 +139,142 @@ def district_lookup():
     return found
 
 
-class RowChecker:
-    """Turns a row's cells into a registration's values, or names what is wrong."""
+# the registration values a checked row yields, in this order (``RowChecker.check``)
+ROW_VALUES = ("contract_number", "contract_type", "contract_amount_fen",
+              "technical_amount_fen", "buyer_name", "buyer_org_id", "seller_name",
+              "seller_org_id", "seller_district_id", "seller_in_city", "field_code",
+              "signed_on", "registered_on", "voucher_funded")
+# a plain amount ("1200000", "1200000.5", "1200000.50"): read as integers, exactly; any
+# other spelling ("1,200,000", "¥5", "1e3", a float cell) goes through yuan_to_fen
+_PLAIN_AMOUNT = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?")
+_CACHED = 20_000      # distinct dates, districts, fields remembered per file (memory flat)
 
-    def __init__(self, today=None):
+
+class RowChecker:
+    """Turns a row's cells into a registration's values, or names what is wrong.
+
+    A file repeats the same few dates, districts, types and fields on every row, so each
+    distinct spelling is resolved once and remembered: the per-row work is dictionary
+    look-ups, which is what makes one pass over 100,000 rows cheap."""
+
+    def __init__(self, positions, today=None):
         self.today = today or date.today()
-        self.districts = district_lookup()
+        self.districts = {name: (district_id, True)
+                          for name, district_id in district_lookup().items()}
+        self.districts.update((name, (None, False)) for name in OUTSIDE_CITY)
         self.organisations = dict(db.session.execute(
             select(Organisation.name, Organisation.id)).all())
+        self.types = {name: kind.value for name, kind in TYPE_NAMES.items()}
         self.seen = {}
+        # an optional column the header lacks reads as the (None) cell past the row's end
+        self.width = max(positions.values(), default=0) + 2
+        self.positions = tuple(positions.get(key, self.width - 1) for key in COLUMN_KEYS)
+        self._dates, self._fields, self._places, self._kinds = {}, {}, {}, {}
 
-    def check(self, cells, row_number):
-        """(values, [(column, reason)])."""
+    def cells(self, row):
+        """The row's cells as a list long enough for every column position."""
+        if len(row) < self.width:
+            return list(row) + [None] * (self.width - len(row))
+        return row
+
+    def check(self, row, row_number):
+        """(values in ROW_VALUES order, []) or (None, [(column, reason)])."""
         errors = []
-        values = {}
-
-        def text(key, limit):
-            value = cell_text(cells.get(key))
-            if not value:
-                errors.append((key, "missing"))
-            elif len(value) > limit:
-                errors.append((key, "too_long"))
-            return value
-
-        number = text("contract_number", 60)
-        if number:
+        (number, kind, contract, technical, buyer, seller, district, field, signed,
+         registered, flag) = [row[i] for i in self.positions]
+        number = number.strip() if type(number) is str else cell_text(number)
+        if not number:
+            errors.append(("contract_number", "missing"))
+        else:
+            if len(number) > 60:
+                errors.append(("contract_number", "too_long"))
             first = self.seen.setdefault(number, row_number)
             if first != row_number:
                 errors.append(("contract_number", ("duplicate", first)))
-        values["contract_number"] = number
-        kind = TYPE_NAMES.get(cell_text(cells.get("contract_type")).lower())
+        kind = self._kind(kind)
         if kind is None:
             errors.append(("contract_type", "type"))
-        values["contract_type"] = kind
-        contract = self._amount(cells.get("contract_amount"), "contract_amount", errors,
-                                positive=True)
-        technical = self._amount(cells.get("technical_amount"), "technical_amount", errors)
+        contract = self._amount(contract, "contract_amount", errors, positive=True)
+        technical = self._amount(technical, "technical_amount", errors)
         if contract is not None and technical is not None and technical > contract:
             errors.append(("technical_amount", "technical_over"))
-        values["contract_amount_fen"], values["technical_amount_fen"] = contract, technical
-        values["buyer_name"] = text("buyer", 200)
-        values["seller_name"] = text("seller", 200)
-        district = cell_text(cells.get("seller_district")).lower()
-        if district in OUTSIDE_CITY:
-            values["seller_district_id"], values["seller_in_city"] = None, False
-        elif district in self.districts:
-            values["seller_district_id"], values["seller_in_city"] = \
-                self.districts[district], True
-        else:
+        buyer = buyer.strip() if type(buyer) is str else cell_text(buyer)
+        if not buyer:
+            errors.append(("buyer", "missing"))
+        elif len(buyer) > 200:
+            errors.append(("buyer", "too_long"))
+        seller = seller.strip() if type(seller) is str else cell_text(seller)
+        if not seller:
+            errors.append(("seller", "missing"))
+        elif len(seller) > 200:
+            errors.append(("seller", "too_long"))
+        place = self._place(district)
+        if place is None:
             errors.append(("seller_district", "district"))
-        field = resolve_field(cell_text(cells.get("field")))
+        field = self._field(field)
         if field is None:
             errors.append(("field", "field"))
-        values["field_code"] = field
-        signed = self._date(cells.get("signed_on"), "signed_on", errors)
-        registered = self._date(cells.get("registered_on"), "registered_on", errors)
+        signed = self._date(signed, "signed_on", errors)
+        registered = self._date(registered, "registered_on", errors)
         if signed and registered and signed > registered:
             errors.append(("signed_on", "signed_after"))
-        values["signed_on"], values["registered_on"] = signed, registered
-        flag = cell_text(cells.get("voucher_funded")).lower()
+        flag = flag.strip().lower() if type(flag) is str else cell_text(flag).lower()
         if flag not in YES and flag not in NO:
             errors.append(("voucher_funded", "flag"))
-        values["voucher_funded"] = flag in YES
-        values["buyer_org_id"] = self.organisations.get(values["buyer_name"])
-        values["seller_org_id"] = self.organisations.get(values["seller_name"])
-        return values, errors
+        if errors:
+            return None, errors
+        organisations = self.organisations
+        return (number, kind, contract, technical, buyer, organisations.get(buyer), seller,
+                organisations.get(seller), place[0], place[1], field, signed, registered,
+                flag in YES), errors
+
+    def _remember(self, cache, key, value):
+        if len(cache) < _CACHED:
+            cache[key] = value
+        return value
+
+    def _kind(self, cell):
+        if isinstance(cell, str):
+            try:
+                return self._kinds[cell]
+            except KeyError:
+                return self._remember(self._kinds, cell, self.types.get(cell.strip().lower()))
+        return self.types.get(cell_text(cell).lower())
+
+    def _place(self, cell):
+        """(district id, in the city) or None when not a district."""
+        if isinstance(cell, str):
+            try:
+                return self._places[cell]
+            except KeyError:
+                return self._remember(self._places, cell,
+                                      self.districts.get(cell.strip().lower()))
+        return self.districts.get(cell_text(cell).lower())
+
+    def _field(self, cell):
+        if isinstance(cell, str):
+            try:
+                return self._fields[cell]
+            except KeyError:
+                return self._remember(self._fields, cell, resolve_field(cell.strip()))
+        return resolve_field(cell_text(cell))
 
     def _amount(self, cell, key, errors, positive=False):
-        if isinstance(cell, float):
-            cell = Decimal(repr(cell))
-        value = cell_text(cell)
-        if not value:
-            errors.append((key, "missing"))
-            return None
-        try:
-            fen = yuan_to_fen(value)
-        except MoneyError:
-            errors.append((key, "amount"))
-            return None
+        if type(cell) is str and (plain := _PLAIN_AMOUNT.fullmatch(cell)):
+            yuan, cents = plain.groups()
+            fen = int(yuan) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
+        else:
+            if isinstance(cell, float):
+                cell = Decimal(repr(cell))
+            value = cell_text(cell)
+            if not value:
+                errors.append((key, "missing"))
+                return None
+            try:
+                fen = yuan_to_fen(value)
+            except MoneyError:
+                errors.append((key, "amount"))
+                return None
         if fen < 0 or fen > MAX_AMOUNT_FEN:
             errors.append((key, "amount"))
             return None
@@ -226,6 +284,19 @@ class RowChecker:
         return fen
 
     def _date(self, cell, key, errors):
+        if isinstance(cell, str):
+            try:
+                found, reason = self._dates[cell]
+            except KeyError:
+                found, reason = self._remember(self._dates, cell, self._read_date(cell))
+        else:
+            found, reason = self._read_date(cell)
+        if reason:
+            errors.append((key, reason))
+        return found
+
+    def _read_date(self, cell):
+        """(date, None) or (None, reason)."""
         if isinstance(cell, datetime):
             found = cell.date()
         elif isinstance(cell, date):
@@ -233,8 +304,7 @@ class RowChecker:
         else:
             value = cell_text(cell)
             if not value:
-                errors.append((key, "missing"))
-                return None
+                return None, "missing"
             match = _DATE.match(value)
             if not match and len(value) == 8 and value.isdigit():
                 match = re.match(r"(\d{4})(\d{2})(\d{2})", value)
@@ -243,12 +313,10 @@ class RowChecker:
             except ValueError:
                 found = None
             if found is None:
-                errors.append((key, "date"))
-                return None
+                return None, "date"
         if found > self.today:
-            errors.append((key, "future"))
-            return None
-        return found
+            return None, "future"
+        return found, None
 
 
 def cell_text(cell):

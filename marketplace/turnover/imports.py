@@ -1,10 +1,12 @@
 """Importing the registration system's export files (CSV or XLSX).
 
-Every row is checked in one streaming pass (nothing is written); a file with any bad row
-imports nothing and yields a report naming each bad row, column and reason. A good file
-is read again and inserted in the same transaction, in bulk (COPY on PostgreSQL,
-executemany on SQLite), skipping the contract numbers already registered (one set query),
-so a re-import adds nothing. Memory stays flat: rows are never held as ORM objects.
+Every row is checked in one streaming pass that writes nothing to the database; a file with
+any bad row imports nothing and yields a report naming each bad row, column and reason.
+On PostgreSQL that pass also converts each good row into a line of COPY text in a spooled
+temporary file, so a good file is read and checked only once: the spool is then sent by
+COPY in the same transaction, without the contract numbers already registered (one set
+query), so a re-import adds nothing. On SQLite (development) a good file is read again and
+inserted by executemany. Memory stays flat: rows are never held as ORM objects.
 
 ``import_file`` does the whole job inline (the CLI, the benchmark, small files from the
 page); big files from the page are stored under the instance folder and imported by a
@@ -29,11 +31,11 @@ from marketplace.core import audit, outbox
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.turnover.import_format import (Reader, RowChecker, cell_text,
+from marketplace.turnover.import_copy import CopySpool, fixed_values
+from marketplace.turnover.import_format import (ROW_VALUES, Reader, RowChecker,
                                                 column_title, header_map, reason_text)
 from marketplace.turnover.models import (ContractRegistration, ImportStatus,
-                                         RegistrationImportBatch, RegistrationKind,
-                                         RegistrationSource, RegistrationStatus)
+                                         RegistrationImportBatch)
 
 # what a damaged or mislabelled file raises while it is read
 UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
@@ -78,37 +80,44 @@ class ImportReport:
 
 
 def _data_rows(reader):
-    """(row number, {column key: cell}) of every non-blank row, and the header problems."""
+    """(row number, cells) of every non-blank row, the header's {column key: position}
+    and the header problems."""
     rows = reader.rows()
     header = next(rows, None)
     positions, missing = header_map(header)
 
     def generate():
         for number, cells in enumerate(rows, start=2):
-            if not cells or all(c is None or str(c).strip() == "" for c in cells):
+            first = cells[0] if cells else None
+            # most rows start with a contract number: only the others are looked at whole
+            if not (type(first) is str and first.strip()) and \
+                    all(c is None or str(c).strip() == "" for c in cells):
                 continue
-            yield number, {key: (cells[i] if i < len(cells) else None)
-                           for key, i in positions.items()}
-    return generate(), missing
+            yield number, cells
+    return generate(), positions, missing
 
 
-def check_file(stream, filename, progress=None):
-    """The streaming validation pass: (report or None, rows, contract numbers)."""
+def check_file(stream, filename, progress=None, sink=None):
+    """The streaming validation pass: (report or None, rows, contract numbers). ``sink``
+    is given each good row's values (ROW_VALUES order) until the first bad row."""
     report = ImportReport(filename=filename)
-    rows, missing = _data_rows(Reader(stream, filename))
+    rows, positions, missing = _data_rows(Reader(stream, filename))
     for key in missing:
         report.add(1, key, "header")
     if missing:
         report.bad_rows = 1
         return report, 0, set()
-    checker = RowChecker()
+    checker = RowChecker(positions)
+    cells_of, check = checker.cells, checker.check
     for number, cells in rows:
         report.rows_in_file += 1
-        _values, errors = checker.check(cells, number)
+        values, errors = check(cells_of(cells), number)
         if errors:
             report.bad_rows += 1
             for column, reason in errors:
                 report.add(number, column, reason)
+        elif sink is not None and not report.bad_rows:
+            sink(values)
         if progress and report.rows_in_file % CHUNK == 0:
             progress(report.rows_in_file)
     if report.rows_in_file == 0:
@@ -123,10 +132,12 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
     when some row is bad (then nothing was written)."""
     stream = open(path_or_stream, "rb") if isinstance(path_or_stream, (str, os.PathLike)) \
         else path_or_stream
+    spool = CopySpool() if db.session.get_bind().dialect.name == "postgresql" else None
     try:
         digest = _sha256(stream)
         try:
-            report, rows_in_file, numbers = check_file(stream, filename, progress)
+            report, rows_in_file, numbers = check_file(stream, filename, progress,
+                                                       spool.add if spool else None)
         except UNREADABLE:
             report = ImportReport(filename=filename, bad_rows=1)
             report.add(1, "file", "unreadable")
@@ -141,8 +152,12 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
             db.session.add(batch)
         batch.rows_in_file = batch.rows_processed = rows_in_file
         db.session.flush()
-        added = 0 if existing >= numbers else _insert_rows(stream, filename, batch.id,
-                                                            existing, _actor_id(actor))
+        if existing >= numbers:
+            added = 0
+        elif spool is not None:
+            added = spool.copy(existing, batch.id, _actor_id(actor))
+        else:
+            added = _insert_rows(stream, filename, batch.id, existing, _actor_id(actor))
         batch.rows_added = added
         batch.rows_already_registered = rows_in_file - added
         batch.finished_dt = now_utc()
@@ -152,58 +167,34 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
                            "added": added, "already_registered": rows_in_file - added})
         return batch
     finally:
+        if spool is not None:
+            spool.close()
         if stream is not path_or_stream:
             stream.close()
 
 
 def _insert_rows(stream, filename, batch_id, existing, actor_id):
-    rows, _missing = _data_rows(Reader(stream, filename))
-    checker = RowChecker()
-    created = now_utc()
-    fixed = {"sequence": 0, "kind": RegistrationKind.ORIGINAL.value,
-             "source": RegistrationSource.IMPORT.value,
-             "status": RegistrationStatus.CONFIRMED.value, "import_batch_id": batch_id,
-             "registered_by_id": actor_id, "created_dt": created}
+    """SQLite: the second pass over a good file, inserted by executemany."""
+    rows, positions, _missing = _data_rows(Reader(stream, filename))
+    checker = RowChecker(positions)
+    fixed = fixed_values(batch_id, actor_id)
 
     def records():
         for number, cells in rows:
-            if cell_text(cells.get("contract_number")) in existing:
-                continue        # registered before: not even checked again
-            values, _errors = checker.check(cells, number)
-            values["contract_type"] = values["contract_type"].value
-            registered = values["registered_on"]
-            values.update(fixed, registered_year=registered.year,
-                          registered_month=registered.month)
-            yield values
+            values, _errors = checker.check(checker.cells(cells), number)
+            if values[0] in existing:
+                continue
+            record = dict(zip(ROW_VALUES, values), **fixed)
+            registered = record["registered_on"]
+            record.update(registered_year=registered.year, registered_month=registered.month)
+            yield record
 
-    if db.session.get_bind().dialect.name == "postgresql":
-        return _copy(records())
     added = 0
     table = ContractRegistration.__table__
     source = records()
     while chunk := list(islice(source, CHUNK)):
         db.session.execute(insert(table), chunk)
         added += len(chunk)
-    return added
-
-
-COPY_COLUMNS = ("contract_number", "sequence", "kind", "source", "status", "contract_type",
-                "contract_amount_fen", "technical_amount_fen", "buyer_name", "buyer_org_id",
-                "seller_name", "seller_org_id", "seller_district_id", "seller_in_city",
-                "field_code", "signed_on", "registered_on", "registered_year",
-                "registered_month", "voucher_funded", "import_batch_id", "registered_by_id",
-                "created_dt")
-
-
-def _copy(records):
-    """COPY … FROM STDIN through the session's own connection (same transaction)."""
-    connection = db.session.connection().connection.driver_connection
-    added = 0
-    statement = f"COPY contract_registrations ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for values in records:
-            copy.write_row(tuple(values[name] for name in COPY_COLUMNS))
-            added += 1
     return added
 
 
