@@ -5,8 +5,10 @@ from typing import Literal
 
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import defaultload
 
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
+from marketplace.agencies.models import AgencyProfile
 from marketplace.api.errors import domain_error_response, error_response
 from marketplace.api.spec import operation
 from marketplace.api.views import bp
@@ -202,9 +204,10 @@ def order_json(order):
             "updated_dt": order.updated_dt.isoformat()}
 
 
-def _order(order_id, side=None):
-    """The order for the token's user: 404 unseen, 403 seen but not theirs to act on."""
-    order = db.session.get(Order, order_id)
+def _order(order_id, side=None, load=None):
+    """The order for the token's user: 404 unseen, 403 seen but not theirs to act on.
+    ``load(order_id)`` replaces the plain load (signing locks the order as it loads it)."""
+    order = load(order_id) if load is not None else db.session.get(Order, order_id)
     require_visible(perms.can_view_order, order, user=g.api_user)
     if side is not None and not side(g.api_user, order):
         raise PermissionDenied(details={"rule": side.name})
@@ -258,17 +261,31 @@ def quote_order(order_id, body):
     return _status(order, quote_id=quote.id)
 
 
+def _locked_for_signing(order_id):
+    """The order under its row lock with its quotes, in one statement (signing needs both;
+    lock_order then has nothing left to do), without the agency's service categories,
+    which signing never reads (two more statements, for order.agency and for
+    order.offering.agency)."""
+    return services.load_locked_order(
+        order_id, defaultload(Order.agency).lazyload(AgencyProfile.categories),
+        defaultload(Order.offering).defaultload(Offering.agency)
+        .lazyload(AgencyProfile.categories))
+
+
 @operation(bp, "/orders/<int:order_id>/contract", "POST", tag="orders",
            summary="Accept the quote and sign the contract, a voucher paying its part "
                    "(the firm); with no co-pay left the order is paid at once",
            body=ContractIn, responses={200: ContractedOut}, rule=is_firm_member,
            errors=(409,), idempotency_key=True)
 def sign_order_contract(order_id, body):
-    order = _order(order_id, perms.is_buyer_of)
+    order = _order(order_id, perms.is_buyer_of, load=_locked_for_signing)
     contract = services.sign_contract(order, g.api_user, voucher_id=body.voucher_id)
+    # The answer is made before the commit, which expires the order and the contract:
+    # made after, it re-read both (three statements) to say what we already know.
+    response = _status(order, voucher_part_fen=contract.voucher_part_fen,
+                       copay_fen=contract.copay_fen)
     db.session.commit()
-    return _status(order, voucher_part_fen=contract.voucher_part_fen,
-                   copay_fen=contract.copay_fen)
+    return response
 
 
 @operation(bp, "/orders/<int:order_id>/payment", "POST", tag="orders",

@@ -12,7 +12,7 @@ import enum
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String,
                         event, func, select, update)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from marketplace.core.errors import Conflict
 from marketplace.core.timeutil import now_utc
@@ -109,17 +109,58 @@ def _refuse_deletes(mapper, connection, target):
     raise RuntimeError("ledger postings are immutable: post a correction instead")
 
 
+# code -> account this transaction has already looked up: a second look-up of the same
+# code then costs no statement. The accounts themselves are kept (the identity map holds
+# objects weakly, so an id alone would often mean a reload by key). Forgotten at the end
+# of the transaction: a rolled-back account must not be reused, and a committed one's
+# attributes are expired anyway.
+_ACCOUNTS = "ledger_accounts_seen"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_accounts(session, *_args):
+    session.info.pop(_ACCOUNTS, None)
+
+
+def _remember(accounts):
+    seen = db.session.info.setdefault(_ACCOUNTS, {})
+    for acct in accounts:
+        seen[acct.code] = acct
+
+
+def _known(code):
+    acct = db.session.info.get(_ACCOUNTS, {}).get(code)
+    return acct if acct is not None and acct in db.session else None
+
+
 def account(code, kind, *, owner_type=None, owner_id=None, allow_negative=False):
     """Get or create the account ``code`` (created accounts are flushed at once)."""
+    found = _known(code)
+    if found is not None:
+        return found
     found = db.session.execute(
         select(LedgerAccount).where(LedgerAccount.code == code)).scalar_one_or_none()
     if found is not None:
+        _remember([found])
         return found
     created = LedgerAccount(code=code, kind=AccountKind(kind).value, owner_type=owner_type,
                             owner_id=owner_id, allow_negative=allow_negative, balance_fen=0)
     db.session.add(created)
     db.session.flush()
+    _remember([created])
     return created
+
+
+def load_accounts(codes):
+    """The existing accounts of ``codes`` in one statement, their balances read now
+    (as fresh as :func:`balance`), as ``{code: account}``; later :func:`account` calls
+    for them in this transaction cost no statement. Missing codes are left out."""
+    found = db.session.execute(
+        select(LedgerAccount).where(LedgerAccount.code.in_(list(codes)))
+        .execution_options(populate_existing=True)).scalars().all()
+    _remember(found)
+    return {acct.code: acct for acct in found}
 
 
 def find_account(code):

@@ -6,7 +6,8 @@ contracts signed at once on one voucher never reserve more than it holds."""
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from marketplace.agencies.models import AgencyStatus
 from marketplace.catalogue.services import AgencyNotActive, is_visible
@@ -45,12 +46,57 @@ class NotYourTurn(Conflict):
     default_message = _l("The other party has to act first.")
 
 
-def lock_order(order):
-    """Re-read the order under a row lock (two requests signing or paying at once)."""
+_LOCKED_ORDERS = "orders_locked"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_order_locks(session, *_args):
+    # row locks end with the transaction (a rolled-back savepoint's too)
+    session.info.pop(_LOCKED_ORDERS, None)
+
+
+def load_locked_order(order_id, *options):
+    """The order read under its row lock with its quotes, in one statement, or None: for
+    a view that loads the order only to act on it under the lock (its permission check
+    follows; a refused request rolls back, which releases the lock). ``lock_order`` then
+    costs nothing for it in this transaction."""
+    order = db.session.execute(for_update(
+        select(Order).where(Order.id == order_id)
+        .options(joinedload(Order.quotes), *options)
+        .execution_options(populate_existing=True), of=Order)).unique().scalar_one_or_none()
+    if order is not None:
+        db.session.info.setdefault(_LOCKED_ORDERS, set()).add(order.id)
+    return order
+
+
+def lock_order(order, *, with_quotes=False):
+    """Re-read the order under a row lock (two requests signing or paying at once).
+
+    Only the orders row is locked, so only its columns (and with ``with_quotes`` its
+    quotes, in the same statement) are re-read: the row's attributes are expired and the
+    locking SELECT fills exactly those in. Re-reading the firm, agency and offering (and
+    the agency's categories) under the lock guaranteed nothing more and cost three
+    statements; they stay as loaded, or load lazily when the caller had not loaded them.
+    An order already read under its lock in this transaction (``load_locked_order``) is
+    not read again: no one else can have changed it since."""
     db.session.flush()
+    order_id = order.id
+    if order_id in db.session.info.get(_LOCKED_ORDERS, ()):
+        return order
+    options = [lazyload(Order.firm), lazyload(Order.agency), lazyload(Order.offering)]
+    expired = list(_ORDER_COLUMNS)
+    if with_quotes:
+        # a quote sent after the caller first read them must be the one signed
+        options.append(joinedload(Order.quotes))
+        expired.append("quotes")
+    db.session.expire(order, expired)
     return db.session.execute(for_update(
-        select(Order).where(Order.id == order.id)
-        .execution_options(populate_existing=True), of=Order)).unique().scalar_one()
+        select(Order).where(Order.id == order_id).options(*options),
+        of=Order)).unique().scalar_one()
+
+
+_ORDER_COLUMNS = tuple(column.key for column in Order.__mapper__.column_attrs)
 
 
 def _touch(order):
@@ -142,7 +188,13 @@ def _voucher_split(order, quote, voucher_id, signed_on):
             category.parent is None or category.parent.code not in codes):
         raise VoucherNotUsable(_l("The programme does not cover this service category."),
                                code="category_not_eligible")
-    available = ledger.balance(vouchers.voucher_available_account(voucher))
+    # Both accounts in one statement, read after the voucher lock (so the balance is as
+    # fresh as a separate read), and kept for reserve's look-ups in this transaction. The
+    # split is advice: the conditional UPDATE in ledger.post is what refuses overspending.
+    accounts = ledger.load_accounts([voucher.available_code, voucher.reserved_code])
+    available_account = accounts.get(voucher.available_code)
+    available = (available_account.balance_fen if available_account is not None
+                 else ledger.balance(vouchers.voucher_available_account(voucher)))
     if available <= 0:
         raise voucher_lifecycle.InsufficientVoucherBalance(
             details={"voucher_id": voucher.id, "available_fen": available})
@@ -157,7 +209,7 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
     """The firm accepts the current quote: the technology contract is made and the voucher
     part reserved (available → reserved) in the same transaction."""
     signed_on = today or date.today()
-    order = lock_order(order)
+    order = lock_order(order, with_quotes=True)
     if order.status != OrderStatus.QUOTED:
         transition(order, "sign", actor=actor)   # refused with the state in the message
     if order.agency.status != AgencyStatus.ADMITTED:
@@ -185,6 +237,7 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
     if voucher_part:
         voucher_lifecycle.reserve(voucher, voucher_part, ref=("contract", contract.id),
                                   actor=actor, idempotency_key=f"contract-reserve:{order.id}")
+    _touch(order)   # here, so the status and the time go out in one UPDATE
     transition(order, "sign", actor=actor,
                data={"contract_id": contract.id, "voucher_id": contract.voucher_id,
                      "voucher_part_fen": voucher_part, "copay_fen": contract.copay_fen,
@@ -192,6 +245,5 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
     registration.register_platform_contract(contract, actor=actor)
     if contract.copay_fen == 0:
         transition(order, "pay", actor=actor, data={"copay_fen": 0})
-    _touch(order)
     outbox.emit("orders.contracted", order_id=order.id)
     return contract

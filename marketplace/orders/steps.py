@@ -27,9 +27,10 @@ either_party = perms.is_buyer_of | perms.is_seller_of
 
 
 def _done(order, message, anchor=""):
+    order_id = order.id   # read before the commit expires it (else a reload of its graph)
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("orders.order_page", order_id=order.id) + anchor)
+    return redirect(url_for("orders.order_page", order_id=order_id) + anchor)
 
 
 @bp.route("/orders/<int:order_id>/quote", methods=["POST"])
