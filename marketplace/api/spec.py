@@ -7,7 +7,7 @@ OpenAPI document, so the document cannot drift from the code.
 """
 import re
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cache, wraps
 
 from flask import g, request
 from pydantic import BaseModel, ValidationError
@@ -34,18 +34,26 @@ def _has_nul(value):
     return False
 
 
+@cache
+def _numeric_fields(model):
+    """The fields the document types as numbers only: worked out once per model (building
+    a model's JSON schema costs ~2 ms, once per API request before)."""
+    numeric = []
+    for name, prop in model.model_json_schema().get("properties", {}).items():
+        types = {prop.get("type")} | {v.get("type") for v in prop.get("anyOf", [])}
+        if types & {"integer", "number"} and "boolean" not in types:
+            numeric.append(name)
+    return tuple(numeric)
+
+
 def _refuse_booleans_as_numbers(model, payload):
     """pydantic's lax mode reads JSON ``true`` as the integer 1 (``"offering_id": true``
     would order offering 1): the document says integer, so a boolean is refused."""
     if not isinstance(payload, dict):
         return
-    wrong = []
-    for name, prop in model.model_json_schema().get("properties", {}).items():
-        types = {prop.get("type")} | {v.get("type") for v in prop.get("anyOf", [])}
-        if types & {"integer", "number"} and "boolean" not in types \
-                and isinstance(payload.get(name), bool):
-            wrong.append({"loc": [name], "msg": "Input should be a valid number",
-                          "type": "int_type"})
+    wrong = [{"loc": [name], "msg": "Input should be a valid number", "type": "int_type"}
+             for name in _numeric_fields(model)
+             if isinstance(payload.get(name), bool)]
     if wrong:
         raise ApiError("Some fields are not valid.", code="validation_error", status=422,
                        details={"fields": wrong})
