@@ -291,7 +291,7 @@ def run_batch(batch_id):
         transition(batch, "fail", actor=batch.imported_by_id,
                    data={"error": str(error)[:500]})
         batch.finished_dt = now_utc()
-        _discard_file(batch)
+        discard_stored_file(batch)
         db.session.commit()
         return
     if isinstance(result, ImportReport):
@@ -307,11 +307,11 @@ def run_batch(batch_id):
         notify(importer, "registration_import_done", link=f"/contracts/imports/{batch.id}",
                filename=batch.filename, added=batch.rows_added,
                skipped=batch.rows_already_registered)
-    _discard_file(batch)
+    discard_stored_file(batch)
     db.session.flush()
 
 
-def _discard_file(batch):
+def discard_stored_file(batch):
     if batch.stored_path and os.path.exists(batch.stored_path):
         os.unlink(batch.stored_path)
     batch.stored_path = None

@@ -1,11 +1,25 @@
 """Outbox consumers of the contract registry: who hears of a registration made by hand,
 of its decision, and the import of a big file by a worker."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
 from marketplace.accounts.models import Role, User
 from marketplace.core import outbox
+from marketplace.core.states import transition
+from marketplace.core.tasks import nightly_job
 from marketplace.core.money import format_fen
+from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.notifications.services import active_staff, notify
-from marketplace.turnover.models import ContractRegistration
+from marketplace.turnover.models import (ContractRegistration, ImportStatus,
+                                         RegistrationImportBatch)
+
+# A queued file is imported inside an outbox task (hard limit 300 s). A batch still
+# "running" an hour after it was queued lost its worker: the redelivered message finds it
+# running and leaves it, so without this it would say "running" for ever and its
+# importer could never tell whether to upload again.
+ABANDONED_AFTER = timedelta(hours=1)
 
 
 def _params(row):
@@ -39,3 +53,22 @@ def run_queued_import(batch_id):
     from marketplace.turnover.imports import run_batch
 
     run_batch(batch_id)
+
+
+@nightly_job
+def fail_abandoned_imports(now=None):
+    """Record as failed the import batches whose worker died mid-way (nothing of them was
+    committed but their progress count); returns how many."""
+    from marketplace.turnover.imports import discard_stored_file
+
+    now = now or now_utc()
+    abandoned = db.session.execute(select(RegistrationImportBatch).where(
+        RegistrationImportBatch.status == ImportStatus.RUNNING,
+        RegistrationImportBatch.created_dt < now - ABANDONED_AFTER)).scalars().all()
+    for batch in abandoned:
+        transition(batch, "fail", actor=batch.imported_by_id,
+                   data={"error": "the worker stopped before the import finished"})
+        batch.finished_dt = now
+        discard_stored_file(batch)
+    db.session.flush()
+    return len(abandoned)

@@ -195,3 +195,41 @@ def test_a_queued_import_whose_file_is_gone_fails_and_imports_nothing(app):
     assert registered_count() == 0
     imports.run_batch(batch.id)          # delivered again: a finished batch is left alone
     assert db.session.get(RegistrationImportBatch, batch.id).status == ImportStatus.FAILED
+
+
+def test_a_batch_whose_worker_died_is_failed_by_the_nightly_sweep_after_an_hour(app):
+    """The worker was killed mid-import: the batch says "running", and the redelivered
+    message leaves a running batch alone. After an hour the nightly sweep records it as
+    failed (nothing of it was committed) and drops its stored file; a fresh one is kept."""
+    import os
+    from datetime import timedelta
+
+    from marketplace.core.audit import AuditRecord
+    from marketplace.core.states import transition
+    from marketplace.core.timeutil import now_utc
+    from marketplace.turnover.tasks import fail_abandoned_imports
+
+    auditor = person("auditor")
+    quiet()
+    dead = imports.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="D"))), "dead.csv",
+                              auditor)
+    alive = imports.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="A"))), "alive.csv",
+                               auditor)
+    for batch in (dead, alive):
+        transition(batch, "start", actor=auditor)     # as run_batch does, then it died
+    dead.created_dt = now_utc() - timedelta(hours=2)
+    db.session.commit()
+    stored = dead.stored_path
+    imports.run_batch(dead.id)                         # redelivered: left alone
+    assert db.session.get(RegistrationImportBatch, dead.id).status == ImportStatus.RUNNING
+
+    assert fail_abandoned_imports() == 1
+    db.session.commit()
+    db.session.expire_all()
+    dead = db.session.get(RegistrationImportBatch, dead.id)
+    assert dead.status == ImportStatus.FAILED and dead.finished_dt is not None
+    assert dead.stored_path is None and not os.path.exists(stored)
+    assert db.session.get(RegistrationImportBatch, alive.id).status == ImportStatus.RUNNING
+    assert db.session.query(AuditRecord).filter_by(
+        object_type="RegistrationImportBatch", object_id=str(dead.id), action="fail").count() == 1
+    assert registered_count() == 0
