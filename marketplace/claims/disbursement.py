@@ -146,10 +146,11 @@ def queue_mark_paid(batch, actor, treasury_reference):
     batch = _locked(batch)
     if batch.status != BatchStatus.OPEN:
         raise BatchAlreadyPaid()
-    if jobs.active_job(PAYMENT_JOB, batch) is not None:
-        raise BatchPaymentUnderWay()
-    return jobs.start(PAYMENT_JOB, actor, subject=batch, total=batch.claim_count,
-                      params={"batch_id": batch.id, "treasury_reference": reference})
+    try:   # start() refuses a second active job on the batch before it writes anything
+        return jobs.start(PAYMENT_JOB, actor, subject=batch, total=batch.claim_count,
+                          params={"batch_id": batch.id, "treasury_reference": reference})
+    except jobs.JobAlreadyRunning:
+        raise BatchPaymentUnderWay() from None
 
 
 def mark_paid(batch, actor, treasury_reference, *, progress=None, job=None):

@@ -47,6 +47,8 @@ class NotYourTurn(Conflict):
 
 
 _LOCKED_ORDERS = "orders_locked"
+# what lock_order re-reads: the orders row's own columns
+_ORDER_COLUMNS = tuple(column.key for column in Order.__mapper__.column_attrs)
 
 
 @event.listens_for(Session, "after_commit")
@@ -94,9 +96,6 @@ def lock_order(order, *, with_quotes=False):
     return db.session.execute(for_update(
         select(Order).where(Order.id == order_id).options(*options),
         of=Order)).unique().scalar_one()
-
-
-_ORDER_COLUMNS = tuple(column.key for column in Order.__mapper__.column_attrs)
 
 
 def _touch(order):

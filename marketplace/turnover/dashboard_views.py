@@ -221,6 +221,8 @@ def export_table(key, file_format):
 
 
 def _registry_filters(args):
+    """``(registry_statement keywords, the dashboard's Filters)`` from the form; 400 for
+    a value not understood."""
     every_year = (args.get("year") or "").strip() == "all"
     if every_year:
         args = {name: value for name, value in args.items() if name != "year"}
@@ -233,7 +235,7 @@ def _registry_filters(args):
             or source not in (None, *[s.value for s in RegistrationSource]):
         abort(400)
     return dict(year=None if every_year else filters.year, district_id=filters.district_id,
-                contract_type=filters.contract_type, status=status, source=source)
+                contract_type=filters.contract_type, status=status, source=source), filters
 
 
 @bp.route("/export/registry", methods=["POST"])
@@ -245,8 +247,7 @@ def export_registry():
     file_format = request.form.get("format") or "csv"
     if file_format not in exports.FORMATS:
         abort(400)
-    chosen = _registry_filters(request.form)
-    filters, _errors = parse_filters(request.form)
+    chosen, filters = _registry_filters(request.form)
     job = exports.start_registry_export(current_user, chosen, file_format,
                                         back_args=filter_args(filters))
     db.session.commit()
