@@ -184,6 +184,14 @@ class BenchEnv:
             stop(proc, sig=signal.SIGQUIT, timeout=15)  # cold: the measurement is over
 
 
+class Servers(list):
+    """The gunicorn instances of a product run, and its Celery worker processes."""
+
+    def __init__(self):
+        super().__init__()
+        self.celery_procs = []
+
+
 class Server:
     def __init__(self, proc, port):
         self.proc, self.port = proc, port
@@ -241,17 +249,17 @@ def tmpdir(prefix):
 def product(env, db_url, label, *, instances=1, celery=True):
     """The product as `make serve` + `make worker` run it: ``instances`` gunicorn
     instances and as many Celery workers, sharing one PostgreSQL and one Redis. Yields
-    the list of gunicorn Servers."""
+    the list of gunicorn Servers (its ``celery_procs`` are the Celery workers)."""
     with contextlib.ExitStack() as stack:
-        servers = []
+        servers = Servers()
         stopped = {}
         stack.callback(lambda: print(f"bench:   {label}: stop the product: "
                                      f"{time.monotonic() - stopped['at']:.1f} s", flush=True))
         t0 = time.monotonic()
         for i in range(instances):
             if celery:
-                stack.enter_context(env.celery_worker(
-                    "celery_worker", env.product_env(db_url), f"{label}-worker{i + 1}"))
+                servers.celery_procs.append(stack.enter_context(env.celery_worker(
+                    "celery_worker", env.product_env(db_url), f"{label}-worker{i + 1}")))
             servers.append(stack.enter_context(env.gunicorn(
                 "marketplace:create_app()", env.product_env(db_url), f"{label}-web{i + 1}")))
         print(f"bench:   {label}: start the product: {time.monotonic() - t0:.1f} s", flush=True)

@@ -8,12 +8,13 @@ no-op task ceiling divided by the number of tasks a claim needs.
 Goals: per-claim check time at the large size <= 2 x at the small one;
 claims/s >= 0.5 x (no-op tasks/s / tasks per claim)."""
 import itertools
+import os
 import time
 from datetime import date
 
 from sqlalchemy import func, select, text
 
-from bench import ceiling_celery, data
+from bench import ceiling_celery, cpu, data
 from bench.env import step
 from bench.report import Figure
 
@@ -163,7 +164,7 @@ def through_celery(env, url, app, claim_ids):
 
     with app.app_context(), env.celery_worker("celery_worker", env.product_env(url),
                                               "claims-worker",
-                                              ready_app=app.extensions["celery"]):
+                                              ready_app=app.extensions["celery"]) as worker:
         # only the queued claims' own messages are measured: the setup's side effects
         # (and the timed sample's claims) are marked done
         keep = {f'{{"claim_id": {claim_id}}}' for claim_id in claim_ids}
@@ -176,6 +177,8 @@ def through_celery(env, url, app, claim_ids):
             OutboxMessage.processed_dt.isnot(None))).scalar_one()
         db.session.commit()
         app.extensions["celery"].set_current()   # the product's, not the no-op ceiling's
+        account = cpu.CpuAccount({"Celery": lambda: [worker.pid] if worker else [],
+                                  cpu.DRIVER: lambda: [os.getpid()]}).start()
         t0 = time.perf_counter()
         outbox.sweep(older_than_seconds=0, limit=1_000_000)
         deadline = time.monotonic() + 600
@@ -192,10 +195,11 @@ def through_celery(env, url, app, claim_ids):
                 raise RuntimeError(f"{waiting} claims still unchecked after 600 s")
             time.sleep(0.05)
         seconds = time.perf_counter() - t0
+        per_claim = account.stop().per_item_ms(len(claim_ids))
         done = db.session.execute(select(func.count(OutboxMessage.id)).where(
             OutboxMessage.processed_dt.isnot(None))).scalar_one() - before
         db.session.remove()
-    return len(claim_ids) / seconds, done / len(claim_ids), seconds
+    return len(claim_ids) / seconds, done / len(claim_ids), seconds, per_claim
 
 
 def run(env, size, *, instances=1, profile_dir=None):
@@ -216,7 +220,8 @@ def run(env, size, *, instances=1, profile_dir=None):
         with step("ceiling: Celery no-op tasks"):
             noop_rate = ceiling_celery.measure(env, max(100, celery_claims * 10))
         with step(f"{len(queued)} claims checked through Celery"):
-            rate, tasks_per_claim, seconds = through_celery(env, url, app, queued)
+            rate, tasks_per_claim, seconds, per_claim = through_celery(env, url, app, queued)
+        print(f"bench:   {cpu.describe(per_claim, None, 'claim')}", flush=True)
     ceiling = noop_rate / tasks_per_claim
     return [
         Figure("5 claim checks", f"check time per claim at {large:,} organisations",
@@ -227,5 +232,6 @@ def run(env, size, *, instances=1, profile_dir=None):
                "no-op tasks/s / tasks per claim", ceiling, ">= 0.5",
                notes={"noop_tasks_per_s": round(noop_rate, 1),
                       "tasks_per_claim": round(tasks_per_claim, 2),
-                      "claims": len(queued), "seconds": round(seconds, 2)}),
+                      "claims": len(queued), "seconds": round(seconds, 2),
+                      "cpu_ms_per_claim": per_claim}),
     ]

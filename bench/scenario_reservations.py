@@ -5,13 +5,14 @@ voucher (which can fund only five in six of them: the rest must be refused).
 
 Goal: >= 0.15 x the framework ceiling spread, >= 0.10 x on the hot voucher; zero
 overspend; `flask ledger verify` clean."""
+import os
 import secrets
 import time
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bench import ceiling_database, ceiling_framework, data, load, profiling
+from bench import ceiling_database, ceiling_framework, cpu, data, load, profiling
 from bench.env import flask_cli, product, step
 from bench.report import Figure
 
@@ -147,12 +148,19 @@ def run(env, size, *, instances=1, profile_dir=None):
             warm = load.Request("GET", "/api/v1/vouchers", data.bearer(spread[0][2]))
             load.drive(ports, [warm] * (4 * env.workers * instances),
                        concurrency=env.concurrency)
-            results = {}
+            results, per_signature = {}, {}
             for label, rows in (("spread", spread), ("hot", hot)):
                 t0 = time.monotonic()
+                mark = cpu.outbox_mark(app)
+                account = cpu.CpuAccount(cpu.stack_parts(servers,
+                                                         servers.celery_procs)).start()
                 results[label] = load.drive(ports, (signature(*row) for row in rows),
                                             concurrency=env.concurrency)
                 print(f"bench:   load {label}: {time.monotonic() - t0:.1f} s", flush=True)
+                cpu.wait_for_outbox(app, mark)
+                per_signature[label] = account.stop().per_item_ms(len(rows))
+                print(f"bench:   {label}: {cpu.describe(per_signature[label], None, 'signature')}",
+                      flush=True)
         over, negative = overspend(app)
         ledger_rc, ledger_out = flask_cli(app, "ledger", "verify")
         text = None
@@ -162,7 +170,10 @@ def run(env, size, *, instances=1, profile_dir=None):
     for label, goal, db_tps in (("spread", ">= 0.15", db_spread), ("hot", ">= 0.10", db_hot)):
         result = results[label]
         notes = {"load": result.summary(), "database_ceiling_tps": round(db_tps, 1),
-                 "ratio_to_database_ceiling": round(result.rate / db_tps, 3)}
+                 "ratio_to_database_ceiling": round(result.rate / db_tps, 3),
+                 "cpu_ms_per_signature": per_signature[label],
+                 "cpu_ms_per_signature_the_goal_allows": cpu.budget_note(
+                     os.cpu_count() or 1, framework.rate, float(goal.split()[1]))}
         if label == "hot":
             notes["fundable"] = hot_fit
             if text:

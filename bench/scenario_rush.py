@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bench import ceiling_database, ceiling_framework, data, load, profiling
+import os
+
+from bench import ceiling_database, ceiling_framework, cpu, data, load, profiling
 from bench.env import flask_cli, product, step
 from bench.report import Figure
 
@@ -110,10 +112,16 @@ def run(env, size, *, instances=1, profile_dir=None):
             load.drive(ports, [warm] * (4 * env.workers * instances),
                        concurrency=env.concurrency)
             requests = (application(programme_id, token) for _org, _uid, token in members)
+            mark = cpu.outbox_mark(app)
+            account = cpu.CpuAccount(cpu.stack_parts(servers, servers.celery_procs)).start()
             result = load.drive(ports, requests, concurrency=env.concurrency,
                                 side_tasks=[approver(ports[0], auditor_token, outcome, i)
                                             for i in range(APPROVERS)])
             print(f"bench:   load: {time.monotonic() - t0:.1f} s", flush=True)
+            drained = cpu.wait_for_outbox(app, mark)
+            per_app = account.stop().per_item_ms(firms)
+            allowed = cpu.budget_note(os.cpu_count() or 1, framework.rate, 0.15)
+            print(f"bench:   {cpu.describe(per_app, allowed, 'application')}", flush=True)
         after = check(app, programme_id)
         ledger_rc, ledger_out = flask_cli(app, "ledger", "verify")
         audit_rc, audit_out = flask_cli(app, "audit", "verify")
@@ -128,7 +136,10 @@ def run(env, size, *, instances=1, profile_dir=None):
              "approver_other_statuses": outcome["other"], "after": after,
              "ledger_verify": ledger_out.splitlines()[-1:], "audit_verify":
              audit_out.splitlines()[-1:], "database_ceiling_tps": round(db_tps, 1),
-             "ratio_to_database_ceiling": round(result.rate / db_tps, 3)}
+             "ratio_to_database_ceiling": round(result.rate / db_tps, 3),
+             "cpu_ms_per_application": per_app,
+             "cpu_ms_per_application_the_goal_allows": allowed,
+             "outbox_drained_s_after_the_load": None if drained is None else round(drained, 1)}
     if text:
         notes["profile"] = profiling.top_lines(text)
     p50, p99 = result.percentile(50), result.percentile(99)
