@@ -15,13 +15,17 @@ log = logging.getLogger(__name__)
 def celery_init_app(app):
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
-            from marketplace.core.outbox import relay_pending
+            from marketplace.core.outbox import continue_in_worker, relay_pending
+            from marketplace.core.tasks import process_outbox_message
             from marketplace.extensions import db
 
             with app.app_context():
                 try:
                     result = self.run(*args, **kwargs)
-                    relay_pending()
+                    if self.request.is_eager:
+                        relay_pending()
+                    else:
+                        continue_in_worker(process_outbox_message)
                     return result
                 finally:
                     db.session.remove()

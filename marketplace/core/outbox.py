@@ -24,6 +24,11 @@ from marketplace.extensions import db
 log = logging.getLogger(__name__)
 
 _HANDLERS = {}
+_RUNS_LONG = set()
+# A task's follow-up messages are handled in the same worker up to these bounds; the rest
+# go through the broker like any other message.
+INLINE_MAX_MESSAGES = 50
+INLINE_MAX_SECONDS = 2.0
 _NEW_IN_SESSION = "outbox_new"
 _committed_ids: ContextVar[list | None] = ContextVar("outbox_committed_ids", default=None)
 _relaying: ContextVar[bool] = ContextVar("outbox_relaying", default=False)
@@ -57,13 +62,17 @@ class OutboxMessage(db.Model):
         return json.loads(self.payload)
 
 
-def handler(topic):
+def handler(topic, *, runs_long=False):
     """Register the consumer of ``topic``. It gets the payload dict and must be idempotent
-    with respect to anything outside the database."""
+    with respect to anything outside the database. ``runs_long``: the handler may take
+    minutes (an import), so it always gets a task of its own, never a worker's spare turn
+    after another message (:func:`continue_in_worker`)."""
     def register(func):
         if topic in _HANDLERS:
             raise RuntimeError(f"outbox topic {topic!r} already has a handler")
         _HANDLERS[topic] = func
+        if runs_long:
+            _RUNS_LONG.add(topic)
         return func
     return register
 
@@ -115,6 +124,63 @@ def relay_pending():
         _relay(process_outbox_message)
     finally:
         _relaying.reset(token)
+
+
+def continue_in_worker(process_outbox_message):
+    """In a Celery worker, after a task: handle the messages the task committed (the
+    e-mails a notification queued, the checks a claim queued) right here, each in its own
+    transaction, instead of sending each through the broker to come back as a task.
+
+    A task's follow-ups are small and many (a voucher application's handler queues an
+    e-mail per person told); through the broker each costs a publish, a delivery, an ack and
+    the task machinery, about as much CPU as the work itself. Handled here they keep every
+    guarantee of the outbox: the row lock makes each run once, a failure is recorded and
+    handed to the broker for the usual retries, and a worker that dies leaves the rest
+    unprocessed for the sweep. Bounded (:data:`INLINE_MAX_MESSAGES`,
+    :data:`INLINE_MAX_SECONDS`) so a large fan-out is still spread over the workers; what
+    is left over, and any ``runs_long`` topic, goes through the broker.
+    """
+    import time
+
+    ids = _committed_ids.get()
+    if not ids:
+        return
+    token = _relaying.set(True)
+    handled, deadline = 0, time.monotonic() + INLINE_MAX_SECONDS
+    try:
+        while ids and handled < INLINE_MAX_MESSAGES and time.monotonic() < deadline:
+            message_id = ids.pop(0)
+            if _topic_runs_long(message_id):
+                _dispatch_or_leave(process_outbox_message, message_id)
+                continue
+            handled += 1
+            try:
+                process_message(message_id)   # its own follow-ups join ``ids``
+            except Exception as exc:
+                db.session.rollback()
+                record_failure(message_id, exc)
+                log.exception("outbox message %s failed; handed to the queue for a retry",
+                              message_id)
+                _dispatch_or_leave(process_outbox_message, message_id, countdown=1)
+        _relay(process_outbox_message)
+    finally:
+        _relaying.reset(token)
+
+
+def _topic_runs_long(message_id):
+    if not _RUNS_LONG:
+        return False
+    topic = db.session.execute(select(OutboxMessage.topic).where(
+        OutboxMessage.id == message_id)).scalar_one_or_none()
+    db.session.rollback()   # no transaction left open between messages
+    return topic in _RUNS_LONG
+
+
+def _dispatch_or_leave(process_outbox_message, message_id, countdown=None):
+    try:
+        process_outbox_message.apply_async((message_id,), countdown=countdown)
+    except Exception as exc:  # broker unreachable: the sweep will pick it up
+        log.warning("outbox could not dispatch message %s: %s", message_id, exc)
 
 
 def _relay(process_outbox_message):

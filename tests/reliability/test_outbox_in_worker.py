@@ -1,0 +1,97 @@
+"""A worker handles its task's follow-up messages itself, within bounds, and sends the rest
+(and anything that runs long, or failed) through the real broker: what goes through is
+counted on the run's Redis queue, which no worker consumes during these tests."""
+import pytest
+from sqlalchemy import select
+
+from marketplace.core import outbox
+from marketplace.core.outbox import OutboxMessage
+from marketplace.core.tasks import process_outbox_message
+from marketplace.extensions import db
+from tests.reliability.conftest import queued
+
+pytestmark = [pytest.mark.reliability, pytest.mark.postgres]
+
+HANDLED = []
+
+
+@outbox.handler("test.inline_fan_out")
+def _fan_out(count, follow_up="test.inline_follow_up"):
+    for n in range(count):
+        outbox.emit(follow_up, n=n)
+
+
+@outbox.handler("test.inline_follow_up")
+def _follow_up(n):
+    HANDLED.append(n)
+
+
+@outbox.handler("test.inline_refused")
+def _refused(n):
+    raise RuntimeError(f"follow-up {n} refused")
+
+
+@outbox.handler("test.inline_long", runs_long=True)
+def _long(n):
+    HANDLED.append(("long", n))
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    HANDLED.clear()
+    outbox._committed_ids.set(None)
+    yield
+    outbox._committed_ids.set(None)
+
+
+def run_as_a_task(topic, **payload):
+    """What a worker does with one delivered message: handle it, then its follow-ups."""
+    message = outbox.emit(topic, **payload)
+    db.session.commit()
+    outbox._committed_ids.set(None)   # the web's relay already sent this one
+    assert outbox.process_message(message.id)
+    outbox.continue_in_worker(process_outbox_message)
+
+
+def unprocessed(topic):
+    db.session.rollback()
+    return db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.topic == topic, OutboxMessage.processed_dt.is_(None))
+    ).scalars().all()
+
+
+def test_a_tasks_follow_ups_are_handled_in_the_worker_without_the_broker(
+        publishing, run_queue):
+    run_as_a_task("test.inline_fan_out", count=4)
+
+    assert sorted(HANDLED) == [0, 1, 2, 3]
+    assert unprocessed("test.inline_follow_up") == []
+    assert queued(publishing, run_queue) == 0
+
+
+def test_past_the_bound_the_rest_go_through_the_broker(publishing, run_queue, monkeypatch):
+    monkeypatch.setattr(outbox, "INLINE_MAX_MESSAGES", 3)
+
+    run_as_a_task("test.inline_fan_out", count=5)
+
+    assert sorted(HANDLED) == [0, 1, 2]
+    assert len(unprocessed("test.inline_follow_up")) == 2
+    assert queued(publishing, run_queue) == 2
+
+
+def test_a_long_handler_always_gets_a_task_of_its_own(publishing, run_queue):
+    run_as_a_task("test.inline_fan_out", count=1, follow_up="test.inline_long")
+
+    assert HANDLED == []
+    assert len(unprocessed("test.inline_long")) == 1
+    assert queued(publishing, run_queue) == 1
+
+
+def test_a_failed_follow_up_is_recorded_and_handed_to_the_broker_for_its_retries(
+        publishing, run_queue):
+    run_as_a_task("test.inline_fan_out", count=2, follow_up="test.inline_refused")
+
+    refused = unprocessed("test.inline_refused")
+    assert len(refused) == 2
+    assert all(m.attempts == 1 and "refused" in m.last_error for m in refused)
+    assert queued(publishing, run_queue) == 2
