@@ -28,6 +28,9 @@ class ExpertProfile(db.Model):
     is_suspended: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     suspended_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # the latest reinstatement: a fresh start, only no-shows of invitations sent after it
+    # count toward the automatic suspension
+    reinstated_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     # the organisation the expert works for, when it is on the platform: never drawn for
     # its claims
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),

@@ -46,6 +46,14 @@ class ExpertRecord:
     mean_response_hours: float | None
     scored: int
     mean_score_x100: int | None
+    # what the automatic suspension counts: the no-shows since the latest reinstatement
+    # (within the year); differs from no_shows_last_year only after a reinstatement
+    no_shows_counted: int = 0
+    reinstated_dt: object | None = None
+
+    @property
+    def counts_fewer_no_shows(self):
+        return self.no_shows_counted != self.no_shows_last_year
 
 
 EMPTY_RECORD = ExpertRecord(0, 0, 0, 0, None, 0, None)
@@ -59,9 +67,14 @@ def records_of(expert_ids, at=None):
     by_expert = {}
     for row in rows:
         by_expert.setdefault(row.expert_id, []).append(row)
+    reinstated = dict(db.session.execute(select(
+        ExpertProfile.user_id, ExpertProfile.reinstated_dt).where(
+        ExpertProfile.user_id.in_(set(by_expert)))).all()) if by_expert else {}
     year_ago = at - timedelta(days=365)
     found = {}
     for expert_id, invitations in by_expert.items():
+        counted_from = max(year_ago, reinstated.get(expert_id) or year_ago)
+        no_shows = [i for i in invitations if i.status == InvitationState.NO_SHOW]
         answered = [i for i in invitations if i.responded_dt is not None]
         hours = [(i.responded_dt - i.invited_dt).total_seconds() / 3600 for i in answered]
         scored = [i for i in invitations if i.status == InvitationState.SCORED]
@@ -69,8 +82,9 @@ def records_of(expert_ids, at=None):
             invitations=len(invitations),
             accepted=sum(i.status != InvitationState.DECLINED for i in answered),
             declined=sum(i.status == InvitationState.DECLINED for i in invitations),
-            no_shows_last_year=sum(i.status == InvitationState.NO_SHOW
-                                   and i.invited_dt >= year_ago for i in invitations),
+            no_shows_last_year=sum(i.invited_dt >= year_ago for i in no_shows),
+            no_shows_counted=sum(i.invited_dt >= counted_from for i in no_shows),
+            reinstated_dt=reinstated.get(expert_id),
             mean_response_hours=round(sum(hours) / len(hours), 1) if hours else None,
             scored=len(scored),
             mean_score_x100=(sum(i.mean_score_x100 for i in scored) // len(scored)
@@ -233,4 +247,5 @@ def reinstate(actor, profile, reason):
     _move(actor, profile, "reinstate", reason, _l("This expert is not suspended."))
     profile.suspended_dt = None
     profile.suspension_reason = None
+    profile.reinstated_dt = now_utc()
     return profile

@@ -2,7 +2,8 @@
 anyone tied to either party; experts accept or decline within the response window (else
 they count as a no-show and another is drawn), then score. When the panel has scored,
 the mean and any outlier go with the claim to the supervisor. Three no-shows within a
-year suspend an expert from draws (the bureau's entry and exit rule)."""
+year suspend an expert from draws (the bureau's entry and exit rule); a reinstatement starts
+the count afresh."""
 from datetime import timedelta
 
 from flask import current_app
@@ -154,11 +155,22 @@ def _finish_if_scored(claim):
     outbox.emit("claims.stage_entered", claim_id=claim.id)
 
 
-def no_shows_in_year(expert_id, at):
+def no_shows_in_year(expert_id, at, since=None):
+    """No-shows of the invitations sent in the 365 days before ``at`` (and, with ``since``,
+    not before it)."""
+    start = at - timedelta(days=365)
+    if since is not None and since > start:
+        start = since
     return db.session.execute(select(func.count(ExpertInvitation.id)).where(
         ExpertInvitation.expert_id == expert_id,
         ExpertInvitation.status == InvitationState.NO_SHOW,
-        ExpertInvitation.invited_dt >= at - timedelta(days=365))).scalar_one()
+        ExpertInvitation.invited_dt >= start)).scalar_one()
+
+
+def no_shows_toward_suspension(expert, at):
+    """What the automatic suspension counts: a reinstatement is a fresh start, so only the
+    invitations sent since the latest one (and within the year)."""
+    return no_shows_in_year(expert.user_id, at, since=expert.reinstated_dt)
 
 
 @nightly_job
@@ -178,7 +190,7 @@ def expire_silent_experts(at=None):
     for invitation in overdue:
         transition(invitation, "expire")
         expert = invitation.expert
-        if not expert.is_suspended and no_shows_in_year(expert.user_id, at) >= 3:
+        if not expert.is_suspended and no_shows_toward_suspension(expert, at) >= 3:
             transition(expert, "suspend", field="pool_status",
                        data={"reason": "three no-shows within a year"})
             expert.suspended_dt = at

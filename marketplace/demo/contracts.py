@@ -131,7 +131,8 @@ def _adjust(count, year, today, actor):
         contract_number = f"{prefix}{number:05d}"
         original = db.session.execute(select(ContractRegistration).where(
             ContractRegistration.contract_number == contract_number,
-            ContractRegistration.sequence == 0)).scalar_one_or_none()
+            ContractRegistration.sequence == 0, ContractRegistration.is_live())
+        ).scalar_one_or_none()
         if original is None:
             continue
         registered_on = max(original.registered_on, min(today, original.registered_on

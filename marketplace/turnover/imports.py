@@ -5,8 +5,11 @@ any bad row imports nothing and yields a report naming each bad row, column and 
 On PostgreSQL that pass also converts each good row into a line of COPY text in a spooled
 temporary file, so a good file is read and checked only once: the spool is then sent by
 COPY in the same transaction, without the contract numbers already registered (one set
-query), so a re-import adds nothing. On SQLite (development) a good file is read again and
-inserted by executemany. Memory stays flat: rows are never held as ORM objects.
+query; a number whose only original was rejected is not registered, so it is imported),
+so a re-import adds nothing. The look-up and the COPY run under the registry's lock, which
+a registration by hand also takes, so no number is registered in between. On SQLite
+(development) a good file is read again and inserted by executemany. Memory stays flat:
+rows are never held as ORM objects.
 
 ``import_file`` does the whole job inline (the CLI, the benchmark, small files from the
 page); big files from the page are stored under the instance folder and imported by a
@@ -34,15 +37,15 @@ from marketplace.extensions import db
 from marketplace.turnover.import_copy import CopySpool, fixed_values
 from marketplace.turnover.import_format import (ROW_VALUES, Reader, RowChecker,
                                                 column_title, header_map, reason_text)
-from marketplace.turnover.models import (ContractRegistration, ImportStatus,
+from marketplace.turnover.models import (LIVE_SQL, ContractRegistration, ImportStatus,
                                          RegistrationImportBatch)
+from marketplace.turnover.registration import lock_registry_for_import
 
 # what a damaged or mislabelled file raises while it is read
 UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
               OSError, InvalidFileException)
 MAX_REPORTED = 1000          # problems listed in a report (all are counted)
 CHUNK = 5000                 # rows per bulk insert and per progress step
-_IMPORT_LOCK_KEY = 7_000_007  # one import at a time (PostgreSQL advisory lock)
 
 
 @dataclass
@@ -143,7 +146,7 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
             report.add(1, "file", "unreadable")
         if report is not None:
             return report
-        _lock_imports()
+        lock_registry_for_import()
         existing = _registered_numbers(numbers)
         if batch is None:
             batch = RegistrationImportBatch(filename=filename[:255], sha256=digest,
@@ -199,13 +202,15 @@ def _insert_rows(stream, filename, batch_id, existing, actor_id):
 
 
 def _registered_numbers(numbers):
-    """The contract numbers of ``numbers`` already registered: one query on PostgreSQL."""
+    """The contract numbers of ``numbers`` with a live (pending or confirmed) original:
+    one query on PostgreSQL, through the live-number index."""
     if not numbers:
         return set()
     column = ContractRegistration.contract_number
     if db.session.get_bind().dialect.name == "postgresql":
         statement = text("SELECT contract_number FROM contract_registrations "
-                         "WHERE sequence = 0 AND contract_number = ANY(:numbers)"
+                         f"WHERE sequence = 0 AND {LIVE_SQL} "
+                         "AND contract_number = ANY(:numbers)"
                          ).bindparams(bindparam("numbers", type_=ARRAY(String)))
         return set(db.session.execute(statement, {"numbers": list(numbers)}).scalars())
     found = set()
@@ -213,14 +218,9 @@ def _registered_numbers(numbers):
     for start in range(0, len(ordered), 500):
         found.update(db.session.execute(
             select(column).where(ContractRegistration.sequence == 0,
+                                 ContractRegistration.is_live(),
                                  column.in_(ordered[start:start + 500]))).scalars())
     return found
-
-
-def _lock_imports():
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": _IMPORT_LOCK_KEY})
 
 
 def _sha256(stream):

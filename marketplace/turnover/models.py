@@ -8,7 +8,7 @@ year is therefore one SUM over confirmed rows registered in that year, with no e
 import enum
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
-                        Integer, SmallInteger, String, Text, UniqueConstraint)
+                        Integer, SmallInteger, String, Text, UniqueConstraint, literal_column)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import District, Organisation, enum_column
@@ -39,6 +39,14 @@ class RegistrationStatus(str, enum.Enum):
     PENDING = "pending"       # manual, awaiting an auditor
     CONFIRMED = "confirmed"   # counts toward turnover
     REJECTED = "rejected"     # an auditor refused it; never counts
+
+
+# A rejected registration stays as history but no longer holds its contract number: the
+# uniqueness of (number, sequence) is over the other rows only. Spelt as SQL once, for the
+# partial indexes and for the queries that must match their predicates (the planner uses a
+# partial index only for a query whose WHERE implies the index's, literally).
+LIVE_SQL = "status <> 'rejected'"
+REJECTED_SQL = "status = 'rejected'"
 
 
 class ContractRegistration(db.Model):
@@ -109,8 +117,15 @@ class ContractRegistration(db.Model):
                                   lazy="select")
 
     __table_args__ = (
-        UniqueConstraint("contract_number", "sequence",
-                         name="uq_contract_registrations_number_sequence"),
+        # at most one live (pending or confirmed) original per contract number, and one
+        # live amendment per sequence; rejected rows stay, without blocking a new attempt
+        Index("uq_contract_registrations_live_number_sequence", "contract_number",
+              "sequence", unique=True, postgresql_where=db.text(LIVE_SQL),
+              sqlite_where=db.text(LIVE_SQL)),
+        # the few rejected rows of a number, for the contract's history (an index over every
+        # row would slow the import's COPY for their sake)
+        Index("ix_contract_registrations_rejected_number", "contract_number",
+              postgresql_where=db.text(REJECTED_SQL), sqlite_where=db.text(REJECTED_SQL)),
         # each platform contract is registered once
         UniqueConstraint("tech_contract_id", name="uq_contract_registrations_tech_contract"),
         CheckConstraint("sequence >= 0", name="registration_sequence_non_negative"),
@@ -139,6 +154,16 @@ class ContractRegistration(db.Model):
     @property
     def counts_toward_turnover(self):
         return self.status == RegistrationStatus.CONFIRMED and self.seller_in_city
+
+    @classmethod
+    def is_live(cls):
+        """Pending or confirmed, as the live-number index's predicate (a literal, not a
+        bound parameter, so that a prepared plan still proves it)."""
+        return cls.status != literal_column("'rejected'")
+
+    @classmethod
+    def is_rejected(cls):
+        return cls.status == literal_column("'rejected'")
 
 
 class ImportStatus(str, enum.Enum):

@@ -1,12 +1,21 @@
 """Registering technology contracts. Every function flushes and never commits.
 
 A registration is never edited: an amendment or a cancellation is a further row of the same
-contract number carrying the signed change, so the year's turnover stays one SUM.
+contract number carrying the signed change, so the year's turnover stays one SUM. A rejected
+registration stays as history; its number may be registered again.
+
+An original is inserted with ON CONFLICT DO NOTHING on the index of live numbers, so two
+registrations of one number at once end in one row and one clear refusal. An import looks
+up the registered numbers and then COPYs the others; on PostgreSQL it holds the registry's
+advisory lock exclusively from the look-up to its commit, and a single registration takes
+the same lock shared (registrations do not wait for each other, only for an import), so
+whichever of the two comes second sees what the first committed.
 """
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.core import audit
 from marketplace.core.errors import DomainError
@@ -44,10 +53,9 @@ def register_original(*, contract_number, contract_type, contract_amount_fen,
     the others count at once."""
     if not 0 <= technical_amount_fen <= contract_amount_fen:
         raise RegistrationAmountsInvalid()
-    if _exists(contract_number):
-        raise ContractAlreadyRegistered(details={"contract_number": contract_number})
     registered_on = registered_on or date.today()
-    registration = ContractRegistration(
+    _lock_registry_shared()
+    registration = _insert_unless_live(dict(
         contract_number=contract_number, sequence=0, kind=RegistrationKind.ORIGINAL,
         source=source, status=_initial_status(source), contract_type=contract_type,
         contract_amount_fen=contract_amount_fen, technical_amount_fen=technical_amount_fen,
@@ -57,9 +65,9 @@ def register_original(*, contract_number, contract_type, contract_amount_fen,
         field_code=field_code, signed_on=signed_on, registered_on=registered_on,
         registered_year=registered_on.year, registered_month=registered_on.month,
         voucher_funded=voucher_funded, tech_contract_id=tech_contract_id,
-        broker_user_id=broker_user_id, registered_by_id=_actor_id(actor), note=note)
-    db.session.add(registration)
-    db.session.flush()
+        broker_user_id=broker_user_id, registered_by_id=_actor_id(actor), note=note))
+    if registration is None:
+        raise ContractAlreadyRegistered(details={"contract_number": contract_number})
     audit.record(registration, "register", actor=actor, after=registration.status,
                  data={"contract_number": contract_number, "source": source.value,
                        "technical_amount_fen": technical_amount_fen})
@@ -145,27 +153,81 @@ def _initial_status(source):
             else RegistrationStatus.CONFIRMED)
 
 
+def live_original_of(contract_number, *, for_update=False):
+    """The pending or confirmed original of a number (at most one), or None."""
+    query = (select(ContractRegistration)
+             .where(ContractRegistration.contract_number == contract_number,
+                    ContractRegistration.sequence == 0, ContractRegistration.is_live()))
+    if for_update:
+        query = query.with_for_update(of=ContractRegistration)
+    return db.session.scalar(query)
+
+
+def rows_of_number(contract_number):
+    """The ids of every registration of a number, rejected ones included: the live rows
+    and the rejected rows are looked up apart, each through its own partial index."""
+    row = ContractRegistration
+    return union_all(
+        select(row.id).where(row.contract_number == contract_number, row.is_live()),
+        select(row.id).where(row.contract_number == contract_number, row.is_rejected()))
+
+
 def _exists(contract_number):
-    return db.session.scalar(
-        select(ContractRegistration.id)
-        .where(ContractRegistration.contract_number == contract_number)
-        .where(ContractRegistration.sequence == 0)) is not None
+    return live_original_of(contract_number) is not None
 
 
 def _original(contract_number):
-    original = db.session.scalar(
-        select(ContractRegistration)
-        .where(ContractRegistration.contract_number == contract_number)
-        .where(ContractRegistration.sequence == 0).with_for_update(of=ContractRegistration))
-    if original is None or original.status == RegistrationStatus.REJECTED:
+    original = live_original_of(contract_number, for_update=True)
+    if original is None:
         raise ContractNotRegistered(details={"contract_number": contract_number})
     return original
 
 
 def _next_sequence(contract_number):
+    """After every sequence the number has used, rejected ones included, so the history
+    reads in order."""
     return db.session.scalar(
         select(func.max(ContractRegistration.sequence))
-        .where(ContractRegistration.contract_number == contract_number)) + 1
+        .where(ContractRegistration.id.in_(rows_of_number(contract_number)))) + 1
+
+
+def _insert_unless_live(values):
+    """INSERT … ON CONFLICT DO NOTHING on the live-number index, RETURNING the row: one
+    statement checks and writes, and a registration of the same number still in flight on
+    another connection is waited for (then found) rather than failing on the duplicate
+    key. None when the number has a live original already."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(ContractRegistration).values(**values)
+                 .on_conflict_do_nothing(index_elements=["contract_number", "sequence"],
+                                         index_where=ContractRegistration.is_live())
+                 .returning(ContractRegistration))
+    return db.session.scalar(statement)
+
+
+# --- the registry's lock (PostgreSQL; SQLite, for development, serialises writers itself) ---
+
+REGISTRY_LOCK_KEY = 7_000_007   # one bigint key for the whole registry
+
+
+def lock_registry_for_import():
+    """Held to the end of the transaction: no other import, and no registration of a single
+    contract, between the import's look-up of registered numbers and its COPY (which has no
+    ON CONFLICT and would fail on a number registered in between)."""
+    if _on_postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": REGISTRY_LOCK_KEY})
+
+
+def _lock_registry_shared():
+    """Single registrations share the lock: they wait only for an import."""
+    if _on_postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"),
+                           {"key": REGISTRY_LOCK_KEY})
+
+
+def _on_postgresql():
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _actor_id(actor):

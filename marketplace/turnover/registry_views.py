@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import fields  # noqa: F401  (registers the names of the values)
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import queries, review
+from marketplace.turnover import queries, registration, review
 from marketplace.turnover.fields import field_label
 from marketplace.turnover.forms import AdjustmentForm, DecisionForm, RegistrationForm
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
@@ -53,12 +53,27 @@ def visible_registration(registration_id):
 def render_contract(row, status=200, adjustment_form=None, decision_form=None,
                     decided_id=None):
     original = row.original or row
-    history = queries.history_view(review.history_of(original))
     user = current_user
+    # other originals of the number (a rejected attempt, a corrected one) may name other
+    # parties: each row is shown to whoever may see its own original
+    history = queries.history_view([
+        r for r in review.history_of(original)
+        if r.original_id == original.id or r.id == original.id
+        or perms.can_view_registration(user, r.original or r)])
+    # a rejected original points to the number's registration that stands now, if any
+    superseded_by = (registration.live_original_of(original.contract_number)
+                     if original.status == RegistrationStatus.REJECTED else None)
+    if not perms.can_view_registration(user, superseded_by):
+        superseded_by = None
+    # what this registration counts now: its own original and adjustments, not another
+    # original of the same number
+    own = [entry for entry in history
+           if original.id in (entry[0].id, entry[0].original_id)]
     return render_template(
         "turnover/registry_contract.html", original=original, history=history,
+        superseded_by=superseded_by,
         field_label=field_label,
-        total=history[-1][3:] if history else (0, 0),
+        total=(sum(entry[1] for entry in own), sum(entry[2] for entry in own)),
         can_adjust=perms.can_adjust_registration(user, original)
         and original.status == RegistrationStatus.CONFIRMED,
         can_decide={r.id: perms.can_decide_registration(user, r) for r, *_ in history

@@ -140,8 +140,10 @@ def pending_query():
 
 
 def history_of(original):
-    """The original and every amendment or cancellation of its number, in order."""
+    """Every registration of the original's number in order: a rejected original (and a
+    later, corrected one), then each amendment or cancellation."""
     return db.session.execute(
         select(ContractRegistration)
-        .where(ContractRegistration.contract_number == original.contract_number)
-        .order_by(ContractRegistration.sequence)).scalars().all()
+        .where(ContractRegistration.id.in_(
+            registration.rows_of_number(original.contract_number)))
+        .order_by(ContractRegistration.sequence, ContractRegistration.id)).scalars().all()

@@ -26,8 +26,10 @@ from tests.integration.test_api_base import PREFIX
 #  7 INSERT the contract                           8 the ledger idempotency key look-up
 #  9 UPDATE available (conditional: no overspend) 10 UPDATE reserved
 # 11 INSERT the ledger transaction                12 INSERT its two postings
-# 13 UPDATE the order (status and updated_dt)     14 the registration's duplicate check
-# 15 INSERT the turnover registration             16 INSERT the outbox message
+# 13 UPDATE the order (status and updated_dt)     14 the registry's shared advisory lock
+# 15 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
+#    original of the number already there: refused)
+# 16 INSERT the outbox message
 # 17 the audit chain's advisory lock              18 the chain's last hash
 # 19 INSERT the audit records (one statement)     -- COMMIT
 # 20 UPDATE the idempotency key with the answer   -- COMMIT
