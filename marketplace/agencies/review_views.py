@@ -15,6 +15,7 @@ from marketplace.agencies.models import AgencyProfile, AgencyStatus, Objection
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
+from marketplace.notifications.services import mark_queue_seen
 
 bp = Blueprint("registry_review", __name__)
 
@@ -44,8 +45,13 @@ def queue():
     query = services.review_queue(AgencyStatus(status) if status else None)
     pagination = RowsPagination(select=query, session=db.session, page=page_argument(),
                                 per_page=PER_PAGE, error_out=False)
-    return render_template("agencies/review_queue.html", pagination=pagination,
+    if status in ("", AgencyStatus.SUBMITTED.value):
+        # the auditor sees what is waiting: the notice counting it is read
+        mark_queue_seen(current_user, "agency_to_review")
+    page = render_template("agencies/review_queue.html", pagination=pagination,
                            status=status, statuses=list(AgencyStatus))
+    db.session.commit()   # after rendering: a commit expires what the page shows
+    return page
 
 
 @bp.route("/registry/agencies")

@@ -4,7 +4,8 @@ from marketplace.accounts.models import Role
 from marketplace.agencies.models import AgencyProfile, Objection, QualificationDocument
 from marketplace.core import outbox
 from marketplace.extensions import db
-from marketplace.notifications.services import active_members, active_staff, notify
+from marketplace.notifications.services import (active_members, active_staff, notify,
+                                                notify_coalesced)
 
 STATUS_MESSAGES = {
     "approve": "agency_notice_opened", "reject": "agency_rejected",
@@ -18,9 +19,10 @@ def tell_about_submission(agency_id):
     profile = db.session.get(AgencyProfile, agency_id)
     for member in active_members(agency_id):
         notify(member, "agency_submitted", link="/registry/application", agency=profile.name)
+    # a call for agencies brings many at once: each auditor gets one notice counting them
     for auditor in active_staff(Role.AUDITOR):
-        notify(auditor, "agency_to_review", link=f"/registry/review/{agency_id}",
-               agency=profile.name)
+        notify_coalesced(auditor, "agency_to_review", link="/registry/review?status=submitted",
+                         agency=profile.name)
 
 
 @outbox.handler("agencies.status_changed")

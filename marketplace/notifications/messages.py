@@ -33,9 +33,10 @@ NOTIFICATION_TEMPLATES = {
         _l("Your application to %(programme)s for %(amount)s is with the bureau's "
            "auditors."),
     ),
-    "application_to_review": (
-        _l("A voucher application waits for review"),
-        _l("%(firm)s applied to %(programme)s for %(amount)s."),
+    "application_to_review": (   # coalesced: one unread notice per programme
+        _l("Voucher applications waiting for review in %(programme)s: %(count)s new"),
+        _l("Voucher applications received in %(programme)s since you last read this "
+           "notice: %(count)s. The latest is from %(firm)s for %(amount)s."),
     ),
     "application_approved": (
         _l("Your voucher is issued"),
@@ -62,9 +63,10 @@ NOTIFICATION_TEMPLATES = {
         _l("The application of %(agency)s to the registry of technology-transfer agencies "
            "is with the bureau's auditors."),
     ),
-    "agency_to_review": (
-        _l("An agency waits for admission review"),
-        _l("%(agency)s applied to join the registry."),
+    "agency_to_review": (   # coalesced: one unread notice for the admission queue
+        _l("Agency applications waiting for admission review: %(count)s new"),
+        _l("Applications to join the registry received since you last read this notice: "
+           "%(count)s. The latest is from %(agency)s."),
     ),
     "agency_notice_opened": (
         _l("Your registry application is approved and on public notice"),
@@ -271,9 +273,10 @@ NOTIFICATION_TEMPLATES = {
            "the city's turnover."),
     ),
     # the technology-contract registry
-    "registration_to_review": (
-        _l("Contract registration %(number)s waits for confirmation"),
-        _l("%(registrant)s registered contract %(number)s (technical transaction amount "
+    "registration_to_review": (   # coalesced: one unread notice for the pending ones
+        _l("Contract registrations waiting for confirmation: %(count)s new"),
+        _l("Registrations received since you last read this notice: %(count)s. The latest: "
+           "%(registrant)s registered contract %(number)s (technical transaction amount "
            "%(amount)s, or its change for an amendment or a cancellation)."),
     ),
     "registration_confirmed": (
@@ -299,8 +302,18 @@ NOTIFICATION_TEMPLATES = {
 }
 
 
+# Kinds about a staff queue that notify_coalesced() keeps to one unread notice per user
+# and link, counting the items in ``params["count"]``. Their names are the ones the
+# per-item notices had, so the e-mail preferences people stored for them still apply.
+COALESCED_KINDS = frozenset({"application_to_review", "agency_to_review",
+                             "registration_to_review"})
+
+
 def render(templates, kind, params):
     subject, body = templates[kind]
+    if kind in COALESCED_KINDS:
+        # notices stored before these kinds counted were about one item each
+        params = {"count": 1, **params}
     return str(subject) % params, str(body) % params
 
 

@@ -3,15 +3,16 @@ import json
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from marketplace.core import outbox
+from marketplace.core.rows import for_update
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.notifications import mail
-from marketplace.notifications.messages import (MAIL_TEMPLATES, NOTIFICATION_TEMPLATES,
-                                                render)
+from marketplace.notifications.messages import (COALESCED_KINDS, MAIL_TEMPLATES,
+                                                NOTIFICATION_TEMPLATES, render)
 from marketplace.notifications.models import (Notification, NotificationPreference,
                                               NotificationSettings, SentMail)
 
@@ -29,6 +30,67 @@ def notify(user, kind, *, link=None, email=True, **params):
     if email and wants_email(user, kind) and not wants_digest(user):
         outbox.emit("notifications.email", notification_id=notification.id)
     return notification
+
+
+# pg_advisory_xact_lock(namespace, user id): the two-integer key space does not overlap
+# the single-bigint keys of the audit chain and of the imports.
+_COALESCE_LOCK_NAMESPACE = 7_100_001
+
+
+def notify_coalesced(user, kind, *, link, email=True, **params):
+    """Tell ``user`` of one more item in a staff queue without a message per item.
+
+    The first item makes a notification (``count`` 1), mailed exactly as notify() mails.
+    While it stays unread, each further item adds one to its count, replaces its params
+    with the latest item's and moves it to the top of the inbox, without another mail.
+    Once the user has read it, the next item starts a new notification (and mail)."""
+    if kind not in COALESCED_KINDS:
+        raise KeyError(f"not a coalesced notification kind {kind!r}")
+    _lock_coalesced_notices(user.id)
+    waiting = db.session.execute(
+        for_update(select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == kind,
+            Notification.link == link, Notification.read_dt.is_(None))
+            .order_by(Notification.id.desc()).limit(1))
+        .execution_options(populate_existing=True)).scalars().first()
+    if waiting is None:
+        return notify(user, kind, link=link, email=email, count=1, **params)
+    count = int(waiting.params_dict.get("count", 1)) + 1
+    waiting.params = json.dumps({**params, "count": count}, ensure_ascii=False, default=str)
+    waiting.created_dt = now_utc()
+    db.session.flush()
+    return waiting
+
+
+def mark_queue_seen(user, kind, link=None):
+    """``user`` has opened the queue a coalesced notice counts (``link`` when the page
+    shows only that notice's part of it): the notice is read, so the next item starts a
+    new one and mails again. Without this an auditor who works from the mail and the
+    queue, never from the inbox, would hear nothing more of that queue."""
+    if kind not in COALESCED_KINDS:
+        raise KeyError(f"not a coalesced notification kind {kind!r}")
+    query = update(Notification).where(Notification.user_id == user.id,
+                                       Notification.kind == kind,
+                                       Notification.read_dt.is_(None))
+    if link is not None:
+        query = query.where(Notification.link == link)
+    db.session.execute(query.values(read_dt=now_utc()))
+
+
+def _lock_coalesced_notices(user_id):
+    """Two workers handling two items at once must not both find no unread notice and
+    both insert one. Row locks cannot guard a row that does not exist yet, and a partial
+    unique index would need a migration (and a flag telling coalesced rows from the
+    others), so the finders take a transaction-scoped advisory lock per user first: the
+    second waits for the first to commit, and its SELECT (a new READ COMMITTED snapshot)
+    then sees the first one's row. Keyed by user id alone (no hash collisions); callers
+    go through staff lists sorted by user id, so two of them take the locks in the same
+    order and cannot deadlock. SQLite, for development, serialises writers anyway.
+    The FOR UPDATE on the row still matters: mark_read() takes no advisory lock, and a
+    notice read meanwhile must not be counted on."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
+                           {"namespace": _COALESCE_LOCK_NAMESPACE, "user_id": user_id})
 
 
 def active_members(organisation_id):

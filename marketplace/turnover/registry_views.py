@@ -10,6 +10,7 @@ from marketplace.accounts.models import District
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
+from marketplace.notifications.services import mark_queue_seen
 from marketplace.orders.models import ContractType
 from marketplace.turnover import fields  # noqa: F401  (registers the names of the values)
 from marketplace.turnover import permissions as perms
@@ -35,13 +36,18 @@ def registry():
     flt = queries.RegistryFilter.from_args(request.args)
     pagination = db.paginate(queries.registry_query(current_user, flt), page=page_argument(),
                              per_page=PER_PAGE, error_out=False)
-    return render_template("turnover/registry.html", pagination=pagination, flt=flt,
+    if flt.status in ("", RegistrationStatus.PENDING.value) and perms.is_bureau(current_user):
+        # the auditor sees what is waiting: the notice counting it is read
+        mark_queue_seen(current_user, "registration_to_review")
+    page = render_template("turnover/registry.html", pagination=pagination, flt=flt,
                            districts=districts(), types=list(ContractType),
                            sources=list(RegistrationSource),
                            statuses=list(RegistrationStatus), field_label=field_label,
                            is_bureau=perms.is_bureau(current_user),
                            can_register=perms.can_register_contracts(current_user),
                            can_import=perms.can_import_registrations(current_user))
+    db.session.commit()   # after rendering: a commit expires what the page shows
+    return page
 
 
 def visible_registration(registration_id):

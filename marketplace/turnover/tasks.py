@@ -11,7 +11,7 @@ from marketplace.core.tasks import nightly_job
 from marketplace.core.money import format_fen
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.notifications.services import active_staff, notify
+from marketplace.notifications.services import active_staff, notify, notify_coalesced
 from marketplace.turnover.models import (ContractRegistration, ImportStatus,
                                          RegistrationImportBatch)
 
@@ -20,6 +20,7 @@ from marketplace.turnover.models import (ContractRegistration, ImportStatus,
 # running and leaves it, so without this it would say "running" for ever and its
 # importer could never tell whether to upload again.
 ABANDONED_AFTER = timedelta(hours=1)
+PENDING_QUEUE_LINK = "/contracts?status=pending"
 
 
 def _params(row):
@@ -30,10 +31,11 @@ def _params(row):
 def tell_auditors_of_registration(registration_id):
     row = db.session.get(ContractRegistration, registration_id)
     registrant = db.session.get(User, row.registered_by_id) if row.registered_by_id else None
+    # registrations pile up before the year closes: each auditor gets one notice counting them
     for auditor in active_staff(Role.AUDITOR):
         if auditor.id != row.registered_by_id:
-            notify(auditor, "registration_to_review", link=f"/contracts/{row.id}",
-                   registrant=registrant.name if registrant else "-", **_params(row))
+            notify_coalesced(auditor, "registration_to_review", link=PENDING_QUEUE_LINK,
+                             registrant=registrant.name if registrant else "-", **_params(row))
 
 
 @outbox.handler("turnover.registration_decided")
@@ -48,7 +50,7 @@ def tell_registrant_of_decision(registration_id):
            **_params(row))
 
 
-@outbox.handler("turnover.import_queued")
+@outbox.handler("turnover.import_queued", runs_long=True)
 def run_queued_import(batch_id):
     from marketplace.turnover.imports import run_batch
 

@@ -5,7 +5,8 @@ from marketplace.accounts.models import Role
 from marketplace.core import outbox
 from marketplace.core.money import format_fen
 from marketplace.extensions import db
-from marketplace.notifications.services import active_members, active_staff, notify
+from marketplace.notifications.services import (active_members, active_staff, notify,
+                                                notify_coalesced)
 from marketplace.vouchers.models import ApplicationStatus, Voucher, VoucherApplication
 
 
@@ -17,9 +18,12 @@ def tell_about_submission(application_id):
     link = f"/vouchers/applications/{application.id}"
     for member in active_members(application.firm_id):
         notify(member, "application_received", link=link, **params)
+    # Thousands apply in the first minute of a programme: each auditor gets one notice
+    # per programme that counts them (and one mail), not one per application.
+    queue_link = f"/review/voucher-applications?programme={application.programme_id}"
     for auditor in active_staff(Role.AUDITOR):
-        notify(auditor, "application_to_review", firm=application.firm.name,
-               link=f"/review/voucher-applications/{application.id}", **params)
+        notify_coalesced(auditor, "application_to_review", link=queue_link,
+                         firm=application.firm.name, **params)
 
 
 @outbox.handler("vouchers.application_decided")

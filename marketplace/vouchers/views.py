@@ -12,6 +12,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
+from marketplace.notifications.services import mark_queue_seen
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import rules as eligibility
 from marketplace.vouchers import services
@@ -154,9 +155,16 @@ def review_queue():
     programme_id = request.args.get("programme", type=int)
     pagination = db.paginate(services.review_queue(chosen, programme_id),
                              page=page_argument(), per_page=20, error_out=False)
-    return render_template("vouchers/review_queue.html", pagination=pagination,
+    if chosen == ApplicationStatus.SUBMITTED:
+        # the auditor sees what is waiting: the notice counting it is read
+        mark_queue_seen(current_user, "application_to_review", link=(
+            f"/review/voucher-applications?programme={programme_id}" if programme_id
+            else None))
+    page = render_template("vouchers/review_queue.html", pagination=pagination,
                            status=status, statuses=list(ApplicationStatus),
                            programmes=services.all_programmes(), programme_id=programme_id)
+    db.session.commit()   # after rendering: a commit expires what the page shows
+    return page
 
 
 @bp.route("/review/voucher-applications/<int:application_id>", methods=["GET", "POST"])
