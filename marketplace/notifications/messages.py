@@ -36,7 +36,8 @@ NOTIFICATION_TEMPLATES = {
     "application_to_review": (   # coalesced: one unread notice per programme
         _l("Voucher applications waiting for review in %(programme)s: %(count)s new"),
         _l("Voucher applications received in %(programme)s since you last read this "
-           "notice: %(count)s. The latest is from %(firm)s for %(amount)s."),
+           "notice or opened the queue: %(count)s. The latest is from %(firm)s for "
+           "%(amount)s."),
     ),
     "application_approved": (
         _l("Your voucher is issued"),
@@ -65,8 +66,8 @@ NOTIFICATION_TEMPLATES = {
     ),
     "agency_to_review": (   # coalesced: one unread notice for the admission queue
         _l("Agency applications waiting for admission review: %(count)s new"),
-        _l("Applications to join the registry received since you last read this notice: "
-           "%(count)s. The latest is from %(agency)s."),
+        _l("Applications to join the registry received since you last read this notice "
+           "or opened the queue: %(count)s. The latest is from %(agency)s."),
     ),
     "agency_notice_opened": (
         _l("Your registry application is approved and on public notice"),
@@ -275,7 +276,8 @@ NOTIFICATION_TEMPLATES = {
     # the technology-contract registry
     "registration_to_review": (   # coalesced: one unread notice for the pending ones
         _l("Contract registrations waiting for confirmation: %(count)s new"),
-        _l("Registrations received since you last read this notice: %(count)s. The latest: "
+        _l("Registrations received since you last read this notice or opened the queue: "
+           "%(count)s. The latest: "
            "%(registrant)s registered contract %(number)s (technical transaction amount "
            "%(amount)s, or its change for an amendment or a cancellation)."),
     ),

@@ -52,7 +52,7 @@ def test_applications_to_a_programme_make_one_counting_notice_and_one_mail_per_a
         assert notice.params_dict["firm"] == firms[-1].organisation.name   # the latest
         subject, body = services.rendered(notice, "en")
         assert subject == "Voucher applications waiting for review in 2026 first call: 3 new"
-        assert "since you last read this notice: 3." in body
+        assert "since you last read this notice or opened the queue: 3." in body
         assert len(smtp_server.to(person.email)) == 1
     zh_subject, _body = services.rendered(notices(first, "application_to_review")[0], "zh")
     assert zh_subject == "「2026 first call」有 3 份新的科创券申请待审核"

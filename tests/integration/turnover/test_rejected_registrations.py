@@ -184,3 +184,12 @@ def test_an_import_registers_a_number_whose_only_original_was_rejected(member, a
     assert [(r.status, r.import_batch_id) for r in rows_of("IMP000002")] == [
         (RegistrationStatus.REJECTED, None), (RegistrationStatus.CONFIRMED, batch.id)]
     assert [r.id for r in rows_of("IMP000003")] == [pending.id]
+
+
+def test_the_imports_look_up_spells_the_live_index_predicate():
+    """The look-up's SQL is a literal (no SQL built from strings), so it must say exactly
+    what the live-number index says, or PostgreSQL cannot use the index for it."""
+    import inspect
+
+    from marketplace.turnover import imports, models
+    assert models.LIVE_SQL in inspect.getsource(imports._registered_numbers)
