@@ -150,12 +150,11 @@ def continue_in_worker(process_outbox_message):
     try:
         while ids and handled < INLINE_MAX_MESSAGES and time.monotonic() < deadline:
             message_id = ids.pop(0)
-            if _topic_runs_long(message_id):
-                _dispatch_or_leave(process_outbox_message, message_id)
-                continue
             handled += 1
             try:
-                process_message(message_id)   # its own follow-ups join ``ids``
+                # its own follow-ups join ``ids``
+                if process_message(message_id, unless_topics=_RUNS_LONG) is LEFT_FOR_A_TASK:
+                    _dispatch_or_leave(process_outbox_message, message_id)
             except Exception as exc:
                 db.session.rollback()
                 record_failure(message_id, exc)
@@ -165,15 +164,6 @@ def continue_in_worker(process_outbox_message):
         _relay(process_outbox_message)
     finally:
         _relaying.reset(token)
-
-
-def _topic_runs_long(message_id):
-    if not _RUNS_LONG:
-        return False
-    topic = db.session.execute(select(OutboxMessage.topic).where(
-        OutboxMessage.id == message_id)).scalar_one_or_none()
-    db.session.rollback()   # no transaction left open between messages
-    return topic in _RUNS_LONG
 
 
 def _dispatch_or_leave(process_outbox_message, message_id, countdown=None):
@@ -195,14 +185,21 @@ def _relay(process_outbox_message):
             return
 
 
-def process_message(message_id):
-    """Run the handler of one message exactly once. Returns True if it ran now."""
+LEFT_FOR_A_TASK = "left for a task"
+
+
+def process_message(message_id, unless_topics=()):
+    """Run the handler of one message exactly once. Returns True if it ran now; a message
+    of one of ``unless_topics`` is left untouched (returns :data:`LEFT_FOR_A_TASK`)."""
     query = select(OutboxMessage).where(OutboxMessage.id == message_id,
                                         OutboxMessage.processed_dt.is_(None))
     message = db.session.execute(for_update(query, skip_locked=True)).scalar_one_or_none()
     if message is None:
         db.session.rollback()
         return False  # already processed, or another worker holds it right now
+    if message.topic in unless_topics:
+        db.session.rollback()
+        return LEFT_FOR_A_TASK
     topic_handler = _HANDLERS.get(message.topic)
     if topic_handler is None:
         raise RuntimeError(f"no handler registered for outbox topic {message.topic!r}")

@@ -27,7 +27,7 @@ def notify(user, kind, *, link=None, email=True, **params):
                                 params=json.dumps(params, ensure_ascii=False, default=str))
     db.session.add(notification)
     db.session.flush()
-    if email and wants_email(user, kind) and not wants_digest(user):
+    if email and mails_now(user, kind):
         outbox.emit("notifications.email", notification_id=notification.id)
     return notification
 
@@ -117,6 +117,19 @@ def wants_email(user, kind):
         .where(NotificationPreference.user_id == user.id, NotificationPreference.kind == kind)
     ).scalar_one_or_none()
     return enabled is None or bool(enabled)
+
+
+def mails_now(user, kind):
+    """Whether a notification of ``kind`` is mailed to ``user`` as it happens: e-mail on
+    for the kind (the default) and no daily digest instead. One statement: this runs for
+    every notification."""
+    preference = (select(NotificationPreference.email_enabled)
+                  .where(NotificationPreference.user_id == user.id,
+                         NotificationPreference.kind == kind).scalar_subquery())
+    digest = (select(NotificationSettings.daily_digest)
+              .where(NotificationSettings.user_id == user.id).scalar_subquery())
+    enabled, daily = db.session.execute(select(preference, digest)).one()
+    return (enabled is None or bool(enabled)) and not daily
 
 
 def wants_digest(user):
