@@ -41,6 +41,8 @@ class ResultForm(_ListingForm):
     asking_price = YuanField(_l("Asking price (yuan; empty = negotiable)"),
                              validators=[Optional()])
     submit = SubmitField(_l("Save the result"))
+    # a new result may wait as a draft, seen by its agency only, until it is published
+    save_draft = SubmitField(_l("Save as a draft"))
 
     def set_fields(self, locale):
         super().set_fields(locale)
@@ -75,6 +77,8 @@ class DemandForm(_ListingForm):
     deadline = DateField(_l("Deadline (optional)"), validators=[Optional()])
     intends_voucher = BooleanField(_l("We intend to use our innovation voucher"))
     submit = SubmitField(_l("Save the demand"))
+    # a new demand may wait as a draft, seen by its firm only, until it is published
+    save_draft = SubmitField(_l("Save as a draft"))
 
     def values(self):
         return {"title": self.title.data, "field_code": self.field_code.data,

@@ -83,13 +83,16 @@ def results():
 def new_result():
     form = ResultForm()
     form.set_fields(locale())
+    form.submit.label.text = _("Publish the result")
     if form.validate_on_submit():
         profile = db.session.get(AgencyProfile, current_user.organisation_id)
+        draft = bool(form.save_draft.data)
         created, refused = attempt(services.create_result, profile, current_user,
-                                   **form.values(), form=form)
+                                   publish=not draft, **form.values(), form=form)
         if not refused:
             db.session.commit()
-            flash(_("The result is published."), "success")
+            flash(_("The result is saved as a draft: only your agency sees it until you "
+                    "publish it.") if draft else _("The result is published."), "success")
             return redirect(url_for("exchange.result", result_id=created.id))
     return _render_form("exchange/result_form.html", form, None)
 
@@ -163,12 +166,16 @@ def demands():
 def new_demand():
     form = DemandForm()
     form.set_fields(locale())
+    form.submit.label.text = _("Publish the demand")
     if form.validate_on_submit():
-        created, refused = attempt(services.create_demand, current_user, **form.values(),
-                                   form=form)
+        draft = bool(form.save_draft.data)
+        created, refused = attempt(services.create_demand, current_user, publish=not draft,
+                                   **form.values(), form=form)
         if not refused:
             db.session.commit()
-            flash(_("The demand is published. Agencies see it without your firm's name "
+            flash(_("The demand is saved as a draft: only your firm sees it until you "
+                    "publish it.") if draft else
+                  _("The demand is published. Agencies see it without your firm's name "
                     "until you accept to talk."), "success")
             return redirect(url_for("exchange.demand", demand_id=created.id))
     return _render_form("exchange/demand_form.html", form, None)
