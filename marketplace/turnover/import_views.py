@@ -3,7 +3,7 @@ imported while the page waits; a big one is stored under the instance folder and
 by a worker (the batch page shows its progress and, for a refused file, its report)."""
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -62,9 +62,36 @@ def import_page():
 @access(perms.can_import_registrations)
 def batch(batch_id):
     found = db.get_or_404(RegistrationImportBatch, batch_id)
-    running = found.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
-    return render_template("turnover/import_batch.html", batch=found, running=running,
+    return render_template("turnover/import_batch.html", batch=found,
+                           running=_is_running(found), progress_text=_progress_text(found),
                            report=imports.report_of(found))
+
+
+@bp.route("/contracts/imports/<int:batch_id>.json")
+@access(perms.can_import_registrations)
+def batch_status(batch_id):
+    """What the batch page's bar polls (static/js/jobs.js, the same as a job's)."""
+    found = db.get_or_404(RegistrationImportBatch, batch_id)
+    total = found.rows_in_file or None
+    done = found.rows_processed or 0
+    response = jsonify({
+        "id": found.id, "status": found.status.value, "done": done, "total": total,
+        "percent": min(100, done * 100 // total) if total else None,
+        "finished": not _is_running(found), "text": _progress_text(found)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _is_running(batch):
+    return batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+def _progress_text(batch):
+    # the number of rows is known once the checking pass is over
+    if batch.rows_in_file:
+        return _("%(done)s of %(total)s rows", done=f"{batch.rows_processed or 0:,}",
+                 total=f"{batch.rows_in_file:,}")
+    return _("%(done)s rows checked so far", done=f"{batch.rows_processed or 0:,}")
 
 
 @bp.route("/contracts/imports/template.csv")

@@ -59,6 +59,10 @@ EXPECTED = {
         existing=                                   IMPORTERS,
         missing=                                    {VISITOR: LOGIN, AUDITOR: 404,
                                                      ADMIN: 404, OTHERS: 403}),
+    ("registration_imports.batch_status", "GET"): by_object(
+        existing=                                   IMPORTERS,
+        missing=                                    {VISITOR: LOGIN, AUDITOR: 404,
+                                                     ADMIN: 404, OTHERS: 403}),
     ("turnover_targets.targets_page", "GET"):       ADMIN_ONLY,
     ("turnover_targets.targets_page", "POST"):      {VISITOR: LOGIN, ADMIN: 422,
                                                      OTHERS: 403},
@@ -128,6 +132,7 @@ URL_VALUES = {
     "contract_registry.adjust": _registration_id,
     "contract_registry.decide": _registration_id,
     "registration_imports.batch": _batch_id,
+    "registration_imports.batch_status": _batch_id,
 }
 
 
