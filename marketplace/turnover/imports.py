@@ -6,8 +6,9 @@ On PostgreSQL that pass also converts each good row into a line of COPY text in 
 temporary file, so a good file is read and checked only once: the spool is then sent by
 COPY in the same transaction, without the contract numbers already registered (one set
 query; a number whose only original was rejected is not registered, so it is imported),
-so a re-import adds nothing. The look-up and the COPY run under the registry's lock, which
-a registration by hand also takes, so no number is registered in between. On SQLite
+so a re-import adds nothing. Imports run one at a time (an advisory lock); a number
+registered by someone else between the look-up and the COPY makes the import look up and
+copy again, so it is never registered twice and the import does not fail. On SQLite
 (development) a good file is read again and inserted by executemany. Memory stays flat:
 rows are never held as ORM objects.
 
@@ -26,7 +27,9 @@ from itertools import islice
 
 from flask import current_app
 from openpyxl.utils.exceptions import InvalidFileException
+from psycopg.errors import UniqueViolation
 from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import String
 
@@ -147,7 +150,6 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
         if report is not None:
             return report
         lock_registry_for_import()
-        existing = _registered_numbers(numbers)
         if batch is None:
             batch = RegistrationImportBatch(filename=filename[:255], sha256=digest,
                                             imported_by_id=_actor_id(actor),
@@ -155,12 +157,7 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
             db.session.add(batch)
         batch.rows_in_file = batch.rows_processed = rows_in_file
         db.session.flush()
-        if existing >= numbers:
-            added = 0
-        elif spool is not None:
-            added = spool.copy(existing, batch.id, _actor_id(actor))
-        else:
-            added = _insert_rows(stream, filename, batch.id, existing, _actor_id(actor))
+        added = _add_unregistered(stream, filename, spool, numbers, batch.id, _actor_id(actor))
         batch.rows_added = added
         batch.rows_already_registered = rows_in_file - added
         batch.finished_dt = now_utc()
@@ -174,6 +171,36 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
             spool.close()
         if stream is not path_or_stream:
             stream.close()
+
+
+# how often an import looks up and copies again after a number was registered meanwhile
+ATTEMPTS = 3
+
+
+def _add_unregistered(stream, filename, spool, numbers, batch_id, actor_id):
+    """Look up which numbers are registered and add the others; returns how many were
+    added. A number registered by someone else between the look-up and the COPY (a contract
+    signed on the platform, a registration by hand: they do not wait for an import) makes
+    the COPY fail on the live-number index: the attempt is rolled back to its savepoint and
+    made again, and the second look-up finds that number. A rare race, so each retry costs
+    a whole COPY rather than every import paying for a conflict-tolerant insert."""
+    for attempt in range(1, ATTEMPTS + 1):
+        existing = _registered_numbers(numbers)
+        if existing >= numbers:
+            return 0
+        savepoint = db.session.begin_nested()
+        try:
+            if spool is not None:
+                added = spool.copy(existing, batch_id, actor_id)
+            else:
+                added = _insert_rows(stream, filename, batch_id, existing, actor_id)
+        except (UniqueViolation, IntegrityError):
+            savepoint.rollback()
+            if attempt == ATTEMPTS:
+                raise
+            continue
+        savepoint.commit()
+        return added
 
 
 def _insert_rows(stream, filename, batch_id, existing, actor_id):

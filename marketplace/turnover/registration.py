@@ -5,11 +5,10 @@ contract number carrying the signed change, so the year's turnover stays one SUM
 registration stays as history; its number may be registered again.
 
 An original is inserted with ON CONFLICT DO NOTHING on the index of live numbers, so two
-registrations of one number at once end in one row and one clear refusal. An import looks
-up the registered numbers and then COPYs the others; on PostgreSQL it holds the registry's
-advisory lock exclusively from the look-up to its commit, and a single registration takes
-the same lock shared (registrations do not wait for each other, only for an import), so
-whichever of the two comes second sees what the first committed.
+registrations of one number at once end in one row and one clear refusal. A single
+registration never waits for an import (a contract is signed with its voucher locked): an
+import that meets a number registered after its look-up starts its look-up and COPY again
+(turnover.imports), so the number stays registered once.
 """
 from datetime import date
 
@@ -54,7 +53,6 @@ def register_original(*, contract_number, contract_type, contract_amount_fen,
     if not 0 <= technical_amount_fen <= contract_amount_fen:
         raise RegistrationAmountsInvalid()
     registered_on = registered_on or date.today()
-    _lock_registry_shared()
     registration = _insert_unless_live(dict(
         contract_number=contract_number, sequence=0, kind=RegistrationKind.ORIGINAL,
         source=source, status=_initial_status(source), contract_type=contract_type,
@@ -205,24 +203,17 @@ def _insert_unless_live(values):
     return db.session.scalar(statement)
 
 
-# --- the registry's lock (PostgreSQL; SQLite, for development, serialises writers itself) ---
+# --- the imports' lock (PostgreSQL; SQLite, for development, serialises writers itself) ---
 
 REGISTRY_LOCK_KEY = 7_000_007   # one bigint key for the whole registry
 
 
 def lock_registry_for_import():
-    """Held to the end of the transaction: no other import, and no registration of a single
-    contract, between the import's look-up of registered numbers and its COPY (which has no
-    ON CONFLICT and would fail on a number registered in between)."""
+    """Held to the end of the transaction: one import at a time. Single registrations do
+    not take it (they must not wait for a long import); the import copes with a number
+    registered meanwhile by trying again."""
     if _on_postgresql():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": REGISTRY_LOCK_KEY})
-
-
-def _lock_registry_shared():
-    """Single registrations share the lock: they wait only for an import."""
-    if _on_postgresql():
-        db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"),
                            {"key": REGISTRY_LOCK_KEY})
 
 

@@ -17,7 +17,7 @@ from tests.integration.orders.order_world import (agency_member, committed,  # n
 from tests.integration.orders.test_order_api import token_for
 from tests.integration.test_api_base import PREFIX
 
-# The 20 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
+# The 19 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
 #  1 the API token with its user (auth)            2 INSERT the idempotency key (claim)
 #  3 UPDATE the token's last_used_dt (auth)
 #  4 the order with firm, agency, offering and quotes, FOR UPDATE OF orders
@@ -26,14 +26,14 @@ from tests.integration.test_api_base import PREFIX
 #  7 INSERT the contract                           8 the ledger idempotency key look-up
 #  9 UPDATE available (conditional: no overspend) 10 UPDATE reserved
 # 11 INSERT the ledger transaction                12 INSERT its two postings
-# 13 UPDATE the order (status and updated_dt)     14 the registry's shared advisory lock
-# 15 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
+# 13 UPDATE the order (status and updated_dt)
+# 14 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
 #    original of the number already there: refused)
-# 16 INSERT the outbox message
-# 17 the audit chain's advisory lock              18 the chain's last hash
-# 19 INSERT the audit records (one statement)     -- COMMIT
-# 20 UPDATE the idempotency key with the answer   -- COMMIT
-MAX_STATEMENTS = 20
+# 15 INSERT the outbox message
+# 16 the audit chain's advisory lock              17 the chain's last hash
+# 18 INSERT the audit records (one statement)     -- COMMIT
+# 19 UPDATE the idempotency key with the answer   -- COMMIT
+MAX_STATEMENTS = 19
 
 
 def _statements(client, order_id, headers, body):
