@@ -42,12 +42,13 @@ def _status_argument(default=""):
 @access(perms.can_view_registry_queue)
 def queue():
     status = _status_argument()
+    if status == AgencyStatus.SUBMITTED.value:
+        # the auditor sees what is waiting (the notice's own link): the notice counting it
+        # is read, before the query, so an application arriving meanwhile starts a new one
+        mark_queue_seen(current_user, "agency_to_review")
     query = services.review_queue(AgencyStatus(status) if status else None)
     pagination = RowsPagination(select=query, session=db.session, page=page_argument(),
                                 per_page=PER_PAGE, error_out=False)
-    if status in ("", AgencyStatus.SUBMITTED.value):
-        # the auditor sees what is waiting: the notice counting it is read
-        mark_queue_seen(current_user, "agency_to_review")
     page = render_template("agencies/review_queue.html", pagination=pagination,
                            status=status, statuses=list(AgencyStatus))
     db.session.commit()   # after rendering: a commit expires what the page shows

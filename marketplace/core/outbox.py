@@ -145,6 +145,8 @@ def continue_in_worker(process_outbox_message):
     ids = _committed_ids.get()
     if not ids:
         return
+    # whatever the task left uncommitted is not the follow-ups' to commit
+    db.session.rollback()
     token = _relaying.set(True)
     handled, deadline = 0, time.monotonic() + INLINE_MAX_SECONDS
     try:
@@ -156,14 +158,30 @@ def continue_in_worker(process_outbox_message):
                 if process_message(message_id, unless_topics=_RUNS_LONG) is LEFT_FOR_A_TASK:
                     _dispatch_or_leave(process_outbox_message, message_id)
             except Exception as exc:
-                db.session.rollback()
-                record_failure(message_id, exc)
-                log.exception("outbox message %s failed; handed to the queue for a retry",
-                              message_id)
-                _dispatch_or_leave(process_outbox_message, message_id, countdown=1)
-        _relay(process_outbox_message)
+                _hand_back(process_outbox_message, message_id, exc)
+    except Exception:
+        # a soft time limit or a lost database mid-way: the task itself succeeded and stays so;
+        # what is left goes through the broker (or, failing that, the sweep)
+        log.exception("outbox follow-ups stopped early; the rest go through the queue")
+        db.session.rollback()
     finally:
-        _relaying.reset(token)
+        try:
+            _relay(process_outbox_message)
+        finally:
+            _relaying.reset(token)
+
+
+def _hand_back(process_outbox_message, message_id, error):
+    """A follow-up failed: note it on its row (best effort) and queue it for the retries of
+    a task of its own."""
+    log.exception("outbox message %s failed; handed to the queue for a retry", message_id)
+    db.session.rollback()
+    try:
+        record_failure(message_id, error)
+    except Exception:
+        db.session.rollback()
+        log.exception("could not record the failure of outbox message %s", message_id)
+    _dispatch_or_leave(process_outbox_message, message_id, countdown=1)
 
 
 def _dispatch_or_leave(process_outbox_message, message_id, countdown=None):

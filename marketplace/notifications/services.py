@@ -1,5 +1,6 @@
 """Notifying people: an inbox row now, an e-mail after commit through the outbox."""
 import json
+from datetime import timedelta
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -35,6 +36,9 @@ def notify(user, kind, *, link=None, email=True, **params):
 # pg_advisory_xact_lock(namespace, user id): the two-integer key space does not overlap
 # the single-bigint keys of the audit chain and of the imports.
 _COALESCE_LOCK_NAMESPACE = 7_100_001
+# after a counting notice was read (or its queue opened), a new one is not mailed for this
+# long: the reader is at work on that queue
+MAIL_QUIET_PERIOD = timedelta(minutes=30)
 
 
 def notify_coalesced(user, kind, *, link, email=True, **params):
@@ -43,9 +47,13 @@ def notify_coalesced(user, kind, *, link, email=True, **params):
     The first item makes a notification (``count`` 1), mailed exactly as notify() mails.
     While it stays unread, each further item adds one to its count, replaces its params
     with the latest item's and moves it to the top of the inbox, without another mail.
-    Once the user has read it, the next item starts a new notification (and mail)."""
+    Once the user has read it, the next item starts a new notification, mailed unless the
+    user read one of this queue in the last :data:`MAIL_QUIET_PERIOD`: an auditor working
+    through the queue reads its notice at every return to it, and must not get a mail per
+    decision."""
     if kind not in COALESCED_KINDS:
         raise KeyError(f"not a coalesced notification kind {kind!r}")
+    params.pop("count", None)   # the count is this function's
     _lock_coalesced_notices(user.id)
     waiting = db.session.execute(
         for_update(select(Notification).where(
@@ -54,12 +62,21 @@ def notify_coalesced(user, kind, *, link, email=True, **params):
             .order_by(Notification.id.desc()).limit(1))
         .execution_options(populate_existing=True)).scalars().first()
     if waiting is None:
-        return notify(user, kind, link=link, email=email, count=1, **params)
+        return notify(user, kind, link=link, count=1, **params,
+                      email=email and not _read_lately(user, kind, link))
     count = int(waiting.params_dict.get("count", 1)) + 1
     waiting.params = json.dumps({**params, "count": count}, ensure_ascii=False, default=str)
     waiting.created_dt = now_utc()
     db.session.flush()
     return waiting
+
+
+def _read_lately(user, kind, link):
+    last_read = db.session.execute(
+        select(func.max(Notification.read_dt)).where(
+            Notification.user_id == user.id, Notification.kind == kind,
+            Notification.link == link)).scalar()
+    return last_read is not None and last_read > now_utc() - MAIL_QUIET_PERIOD
 
 
 def mark_queue_seen(user, kind, link=None):

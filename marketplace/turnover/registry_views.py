@@ -34,11 +34,14 @@ def districts():
 @access(perms.can_list_registrations)
 def registry():
     flt = queries.RegistryFilter.from_args(request.args)
+    if request.args.to_dict() == {"status": RegistrationStatus.PENDING.value} \
+            and perms.is_bureau(current_user):
+        # the auditor sees what is waiting (the notice's own link, no other filter): the
+        # notice counting it is read, before the query, so a registration arriving
+        # meanwhile starts a new one
+        mark_queue_seen(current_user, "registration_to_review")
     pagination = db.paginate(queries.registry_query(current_user, flt), page=page_argument(),
                              per_page=PER_PAGE, error_out=False)
-    if flt.status in ("", RegistrationStatus.PENDING.value) and perms.is_bureau(current_user):
-        # the auditor sees what is waiting: the notice counting it is read
-        mark_queue_seen(current_user, "registration_to_review")
     page = render_template("turnover/registry.html", pagination=pagination, flt=flt,
                            districts=districts(), types=list(ContractType),
                            sources=list(RegistrationSource),

@@ -153,13 +153,14 @@ def review_queue():
     chosen = ApplicationStatus(status) if status in {s.value for s in ApplicationStatus} \
         else None
     programme_id = request.args.get("programme", type=int)
-    pagination = db.paginate(services.review_queue(chosen, programme_id),
-                             page=page_argument(), per_page=20, error_out=False)
     if chosen == ApplicationStatus.SUBMITTED:
-        # the auditor sees what is waiting: the notice counting it is read
+        # the auditor sees what is waiting: the notice counting it is read (before the
+        # query, so an application arriving meanwhile starts a new notice, not a read one)
         mark_queue_seen(current_user, "application_to_review", link=(
             f"/review/voucher-applications?programme={programme_id}" if programme_id
             else None))
+    pagination = db.paginate(services.review_queue(chosen, programme_id),
+                             page=page_argument(), per_page=20, error_out=False)
     page = render_template("vouchers/review_queue.html", pagination=pagination,
                            status=status, statuses=list(ApplicationStatus),
                            programmes=services.all_programmes(), programme_id=programme_id)

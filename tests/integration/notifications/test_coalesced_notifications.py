@@ -67,6 +67,8 @@ def test_once_read_the_next_application_starts_a_new_notice_and_a_new_mail(smtp_
     make_application(programme)
     relay()
     services.mark_read(person)
+    [read] = notices(person, "application_to_review")
+    read.read_dt -= services.MAIL_QUIET_PERIOD + timedelta(minutes=1)   # read a while ago
     make_application(programme)
     relay()
     old, new = notices(person, "application_to_review")
@@ -74,6 +76,23 @@ def test_once_read_the_next_application_starts_a_new_notice_and_a_new_mail(smtp_
     assert new.read_dt is None and new.params_dict["count"] == 1
     assert services.unread_count(person) == 1
     assert len(smtp_server.to("reader@bureau.example")) == 2
+
+
+def test_an_auditor_at_work_on_the_queue_gets_a_new_notice_but_no_new_mail(smtp_server):
+    """Each decision brings the auditor back to the queue, which reads its notice: the
+    applications arriving meanwhile are counted in a new notice, not mailed one by one."""
+    person = auditor("busy@bureau.example")
+    programme = make_programme()
+    make_application(programme)
+    relay()
+    services.mark_read(person)      # just now
+    make_application(programme)
+    make_application(programme)
+    relay()
+    old, new = notices(person, "application_to_review")
+    assert new.read_dt is None and new.params_dict["count"] == 2
+    assert new.emailed_dt is None
+    assert len(smtp_server.to("busy@bureau.example")) == 1
 
 
 def test_each_programme_has_its_own_notice():

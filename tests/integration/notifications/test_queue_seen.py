@@ -75,3 +75,15 @@ def test_opening_the_pending_registrations_reads_the_registration_notice(client)
     assert len(unread(person, "registration_to_review")) == 1
     assert client.get("/contracts?status=pending").status_code == 200
     assert unread(person, "registration_to_review") == {}
+
+
+def test_searching_the_registry_leaves_the_registration_notice_unread(client):
+    person = auditor()
+    services.notify_coalesced(person, "registration_to_review", link="/contracts?status=pending",
+                              number="HT-1", registrant="甲", amount="1")
+    db.session.commit()
+    login(client, person.email)
+
+    for path in ("/contracts", "/contracts?q=HT-1", "/contracts?status=pending&q=HT"):
+        assert client.get(path).status_code == 200
+    assert len(unread(person, "registration_to_review")) == 1
