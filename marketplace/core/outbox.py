@@ -10,6 +10,7 @@ delivered.
 """
 import json
 import logging
+import time
 from contextvars import ContextVar
 from datetime import timedelta
 
@@ -140,8 +141,6 @@ def continue_in_worker(process_outbox_message):
     :data:`INLINE_MAX_SECONDS`) so a large fan-out is still spread over the workers; what
     is left over, and any ``runs_long`` topic, goes through the broker.
     """
-    import time
-
     ids = _committed_ids.get()
     if not ids:
         return

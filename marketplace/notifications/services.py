@@ -82,16 +82,12 @@ def _read_lately(user, kind, link):
 def mark_queue_seen(user, kind, link=None):
     """``user`` has opened the queue a coalesced notice counts (``link`` when the page
     shows only that notice's part of it): the notice is read, so the next item starts a
-    new one and mails again. Without this an auditor who works from the mail and the
-    queue, never from the inbox, would hear nothing more of that queue."""
+    new one (mailed once the quiet period is over). Without this an auditor who works
+    from the mail and the queue, never from the inbox, would hear nothing more of it."""
     if kind not in COALESCED_KINDS:
         raise KeyError(f"not a coalesced notification kind {kind!r}")
-    query = update(Notification).where(Notification.user_id == user.id,
-                                       Notification.kind == kind,
-                                       Notification.read_dt.is_(None))
-    if link is not None:
-        query = query.where(Notification.link == link)
-    db.session.execute(query.values(read_dt=now_utc()))
+    _mark_unread_read(user, Notification.kind == kind,
+                      *([] if link is None else [Notification.link == link]))
 
 
 def _lock_coalesced_notices(user_id):
@@ -210,11 +206,15 @@ def unread_count(user):
 
 
 def mark_read(user, notification_ids=None):
-    query = update(Notification).where(Notification.user_id == user.id,
-                                       Notification.read_dt.is_(None))
-    if notification_ids is not None:
-        query = query.where(Notification.id.in_(notification_ids))
-    db.session.execute(query.values(read_dt=now_utc()))
+    _mark_unread_read(user, *([] if notification_ids is None
+                              else [Notification.id.in_(notification_ids)]))
+
+
+def _mark_unread_read(user, *conditions):
+    db.session.execute(update(Notification)
+                       .where(Notification.user_id == user.id,
+                              Notification.read_dt.is_(None), *conditions)
+                       .values(read_dt=now_utc()))
 
 
 def _send_once(dedupe_key, recipient, subject, body):
