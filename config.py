@@ -79,6 +79,15 @@ class Config:
     STRIPE_CONNECT_TIMEOUT_SECONDS = 3
     STRIPE_READ_TIMEOUT_SECONDS = 20
     STRIPE_MAX_NETWORK_RETRIES = 1
+    # A co-pay attempt the gateway never answered is re-sent under its own key for this
+    # long (the gateway charges it once); after that it counts as failed and a new attempt
+    # may be made (should the old one have charged, the charge is refunded automatically).
+    COPAY_ATTEMPT_STALE_SECONDS = 120
+    # The nightly reconciliation reads the gateway's PaymentIntents of this many days.
+    RECONCILIATION_DAYS = 2
+    # An override of a claim's blocking checks needs a written reason of this many
+    # characters at least.
+    OVERRIDE_REASON_MIN_CHARS = 15
     # Idempotency-Key: how long a duplicate waits for the first request's answer before
     # it gets 409 idempotency_key_in_progress, and after how long a key whose request
     # never finished (the process died) may be run again.
@@ -133,7 +142,8 @@ class Config:
         for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES",
                      "STRIPE_CONNECT_TIMEOUT_SECONDS", "STRIPE_READ_TIMEOUT_SECONDS",
                      "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
-                     "IDEMPOTENCY_ABANDONED_SECONDS"):
+                     "IDEMPOTENCY_ABANDONED_SECONDS", "COPAY_ATTEMPT_STALE_SECONDS",
+                     "RECONCILIATION_DAYS", "OVERRIDE_REASON_MIN_CHARS"):
             settings[name] = _env_int(name, settings[name])
         settings["SUSPEND_ON_EXPIRED_DOCUMENT"] = _env_bool(
             "SUSPEND_ON_EXPIRED_DOCUMENT", cls.SUSPEND_ON_EXPIRED_DOCUMENT)

@@ -26,6 +26,7 @@ def accepted_claims(n, offerings, programme, auditor):
     """``n`` claims just filed (accepted delivery), through the real services."""
     from marketplace.orders import fulfilment, services
     from tests.factories import FirmMemberFactory, make_quoted_order, make_voucher
+    from tests.support.copay import record_paid_copay
     claims = []
     for i in range(n):
         member = FirmMemberFactory()
@@ -34,8 +35,7 @@ def accepted_claims(n, offerings, programme, auditor):
         order = make_quoted_order(offerings[i % len(offerings)], member,
                                   contract_amount_fen=100_000_00)
         contract = services.sign_contract(order, member, voucher_id=voucher.id)
-        fulfilment.record_copay_received(order, amount_fen=contract.copay_fen,
-                                         payment_ref=f"pi_bench_{i}")
+        record_paid_copay(order)
         fulfilment.deliver(order, order.offering.agency.organisation.members[0],
                            summary="交付", invoice_number=f"FP-B{next(_invoices):07d}",
                            invoice_amount_fen=100_000_00, invoice_date=date.today())

@@ -11,12 +11,13 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Inspect the audit log.")
 outbox_cli = AppGroup("outbox", help="Inspect and relay the outbox.")
 ledger_cli = AppGroup("ledger", help="Check the money ledger.")
+payments_cli = AppGroup("payments", help="The payment gateway and the books.")
 
 
 @ledger_cli.command("verify")
 def verify_ledger():
     """Check every ledger invariant; print the first violation and exit 1 if any."""
-    from marketplace.core.ledger import violations
+    from marketplace.core.ledger import invariant_names, violations
 
     found = violations()
     if found:
@@ -25,7 +26,31 @@ def verify_ledger():
             click.echo(f"  also: {more}", err=True)
         sys.exit(1)
     click.echo("ledger sound: every transaction balances, balances match postings, "
-               "nothing negative, no programme over-issued")
+               "nothing negative; and " + "; ".join(invariant_names()))
+
+
+@payments_cli.command("reconcile")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="How many days back to read (default RECONCILIATION_DAYS).")
+def reconcile_payments(days):
+    """Match the gateway's PaymentIntents with payments and postings; list differences."""
+    from datetime import timedelta
+
+    from marketplace.core.timeutil import now_utc
+    from marketplace.payments.reconciliation import reconcile
+
+    window_to = now_utc()
+    window_from = window_to - timedelta(days=days) if days else None
+    run = reconcile(window_from, window_to)
+    db.session.commit()
+    relay_pending()
+    click.echo(f"reconciliation {run.id}: {run.intents_seen} PaymentIntents, "
+               f"{run.payments_seen} payments, {run.difference_count} differences")
+    for difference in run.difference_list:
+        click.echo(f"  {difference['kind']}: intent {difference['intent']}, payment "
+                   f"{difference['payment']}: {difference['detail']}")
+    if run.difference_count:
+        sys.exit(1)
 
 
 @users_cli.command("create")
@@ -107,6 +132,6 @@ def seed_demo(contracts):
 
 def register(app):
     from marketplace.turnover.cli import turnover_cli
-    for command in (users_cli, audit_cli, outbox_cli, ledger_cli, seed_reference, seed_demo,
-                    turnover_cli):
+    for command in (users_cli, audit_cli, outbox_cli, ledger_cli, payments_cli,
+                    seed_reference, seed_demo, turnover_cli):
         app.cli.add_command(command)

@@ -18,9 +18,10 @@ from marketplace.orders.models import (Delivery, Order, OrderDocument, Quote,  #
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,  # noqa: F401
                                               ExpertProfile)
 from marketplace.claims.models import (Claim, ClaimCheck, ClaimDecision,  # noqa: F401
-                                       DisbursementBatch)
+                                       ClaimOverride, DisbursementBatch, DisbursementLine)
+from marketplace.funds.models import Recovery, RecoveryCollection  # noqa: F401
 from marketplace.core.idempotency import IdempotencyKey  # noqa: F401
-from marketplace.payments.models import Payment, WebhookEvent  # noqa: F401
+from marketplace.payments.models import Payment, Reconciliation, WebhookEvent  # noqa: F401
 from marketplace.turnover.models import (ContractRegistration,  # noqa: F401
                                          RegistrationImportBatch, TurnoverTarget)
 from marketplace.exchange.models import (BrokeredMatch, BrokerProfile,  # noqa: F401

@@ -296,8 +296,10 @@ def pay_order(order_id, body):
     from marketplace.orders.payment import pay_copay   # the gateway's side, by the lead
 
     order = _order(order_id, perms.is_buyer_of)
+    # the steps commit in turn: the gateway is called holding no row lock
     result = pay_copay(order, g.api_user, payment_method=body.payment_method,
-                       idempotency_key=request.headers["Idempotency-Key"])
+                       idempotency_key=request.headers["Idempotency-Key"],
+                       commit=db.session.commit)
     db.session.commit()     # a declined attempt is kept for the record too
     if result.status == "failed":
         error = getattr(result, "error", None)

@@ -5,6 +5,7 @@ from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
 
+from marketplace import funds
 from marketplace.api.spec import operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
@@ -123,7 +124,7 @@ def _application_json(application):
 
 
 def _voucher_json(voucher):
-    balances = services.voucher_balances(voucher)
+    balances = funds.figures.voucher_balances(voucher)
     return {"id": voucher.id, "programme_id": voucher.programme_id,
             "status": voucher.status.value, "face_value_fen": voucher.face_value_fen,
             "available_fen": balances["available_fen"],
@@ -144,7 +145,7 @@ def programme_budget(programme_id):
     programme = db.session.get(Programme, programme_id)
     if programme is None:
         raise NotFound()
-    return jsonify(services.budget_figures(programme))
+    return jsonify(funds.figures.budget_figures(programme))
 
 
 @operation(bp, "/voucher-applications", "POST", tag="vouchers",

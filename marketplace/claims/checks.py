@@ -12,11 +12,9 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Organisation
 from marketplace.agencies.models import AgencyProfile, AgencyStatus
 from marketplace.claims.models import CheckResult
-from marketplace.core import ledger
+from marketplace import funds
 from marketplace.extensions import db
-from marketplace.orders import accounts
 from marketplace.orders.models import Delivery, TechContract
-from marketplace.vouchers import services as vouchers
 from marketplace.vouchers.models import VoucherStatus
 
 CHECKS = {}
@@ -92,7 +90,7 @@ def agency_status(claim):
 @check("voucher_and_reservation")
 def voucher_and_reservation(claim):
     voucher = claim.contract.voucher
-    reserved = ledger.balance(vouchers.voucher_reserved_account(voucher))
+    reserved = funds.figures.voucher_reserved_fen(voucher.id)
     evidence = {"voucher_status": voucher.status.value,
                 "expires_on": voucher.expires_on.isoformat(),
                 "reserved_fen": reserved, "claim_fen": claim.amount_fen,
@@ -106,12 +104,10 @@ def voucher_and_reservation(claim):
 @check("copay_received")
 def copay_received(claim):
     contract = claim.contract
-    held = accounts.copay_held_account(claim.order_id)
-    received = ledger.flow_total(held, [accounts.COPAY_RECEIVED], direction=1)
-    refunded = ledger.flow_total(held, [accounts.COPAY_REFUND])
-    evidence = {"copay_fen": contract.copay_fen, "received_fen": received,
-                "refunded_fen": refunded}
-    ok = received >= contract.copay_fen and refunded == 0
+    position = funds.copay.position(claim.order_id)
+    evidence = {"copay_fen": contract.copay_fen, "received_fen": position.received,
+                "refunded_fen": position.refunded}
+    ok = position.received >= contract.copay_fen and position.refunded == 0
     return (CheckResult.PASS if ok else CheckResult.BLOCK), evidence
 
 

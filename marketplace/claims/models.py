@@ -2,8 +2,8 @@
 part of the contract through checks and review stages to disbursement."""
 import enum
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
+                        Integer, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import enum_column
@@ -88,6 +88,8 @@ Claim.TRANSITIONS = TransitionTable({
     ClaimStatus.RETURNED: {"resubmit": ClaimStatus.SUBMITTED, "void": ClaimStatus.VOIDED},
     # a co-pay refunded outside the platform voids even an approved, unpaid claim
     ClaimStatus.APPROVED: {"disburse": ClaimStatus.DISBURSED, "void": ClaimStatus.VOIDED},
+    # voided after payout: the agency owes the voucher part back (funds.recoveries)
+    ClaimStatus.DISBURSED: {"void": ClaimStatus.VOIDED},
 })
 
 
@@ -136,18 +138,24 @@ class ClaimDecision(db.Model):
 class BatchStatus(str, enum.Enum):
     OPEN = "open"
     PAID = "paid"
+    CANCELLED = "cancelled"   # every line was taken out before the treasury paid it
 
 
 class DisbursementBatch(db.Model):
-    """Approved claims paid together by the treasury: exported as a bank-payment file as
-    often as needed, marked paid once with the treasury's confirmation."""
+    """What the treasury pays together: lines of approved claims' voucher parts, accepted
+    orders' co-pays and, deducted, what the same agencies owe back (recoveries). Exported
+    as a bank-payment file as often as needed, marked paid once with the treasury's
+    confirmation. A line taken out while the batch waits (a claim voided by a co-pay
+    refund) leaves the rest payable."""
     __tablename__ = "disbursement_batches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[BatchStatus] = mapped_column(enum_column(BatchStatus, name="batch_status"),
                                                 nullable=False, default=BatchStatus.OPEN)
+    # the net the treasury pays: payout lines less recovery deductions (kept in step with
+    # the lines by claims.disbursement)
     total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    claim_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    line_count: Mapped[int] = mapped_column(Integer, nullable=False)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     export_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -156,12 +164,100 @@ class DisbursementBatch(db.Model):
     treasury_reference: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
-        CheckConstraint("total_fen > 0 AND claim_count > 0", name="not_empty"),
+        CheckConstraint("total_fen >= 0 AND line_count >= 0", name="not_negative"),
         CheckConstraint("(status = 'paid') = (paid_dt IS NOT NULL AND "
                         "treasury_reference IS NOT NULL)", name="paid_has_confirmation"),
     )
 
 
 DisbursementBatch.TRANSITIONS = TransitionTable({
-    BatchStatus.OPEN: {"mark_paid": BatchStatus.PAID},
+    BatchStatus.OPEN: {"mark_paid": BatchStatus.PAID, "cancel": BatchStatus.CANCELLED},
 })
+
+
+class LineKind(str, enum.Enum):
+    VOUCHER_PART = "voucher_part"     # an approved claim, paid from the voucher budget
+    COPAY = "copay"                   # an accepted order's co-pay, paid from what firms paid
+    RECOVERY = "recovery"             # deducted: what the agency owes back
+
+
+class LineStatus(str, enum.Enum):
+    INCLUDED = "included"
+    REMOVED = "removed"
+    PAID = "paid"
+
+
+class DisbursementLine(db.Model):
+    __tablename__ = "disbursement_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("disbursement_batches.id"),
+                                          nullable=False, index=True)
+    kind: Mapped[LineKind] = mapped_column(enum_column(LineKind, name="disbursement_line_kind"),
+                                           nullable=False)
+    status: Mapped[LineStatus] = mapped_column(
+        enum_column(LineStatus, name="disbursement_line_status"), nullable=False,
+        default=LineStatus.INCLUDED)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False,
+                                           index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    recovery_id: Mapped[int | None] = mapped_column(ForeignKey("recoveries.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    removed_reason: Mapped[str | None] = mapped_column(Text)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    updated_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("(kind = 'voucher_part') = (claim_id IS NOT NULL)",
+                        name="voucher_part_names_claim"),
+        CheckConstraint("kind <> 'copay' OR order_id IS NOT NULL",
+                        name="copay_names_order"),
+        CheckConstraint("(kind = 'recovery') = (recovery_id IS NOT NULL)",
+                        name="recovery_names_recovery"),
+        CheckConstraint("(status = 'removed') = (removed_reason IS NOT NULL)",
+                        name="removed_has_reason"),
+        # a claim, or an order's co-pay, is paid by one live line at most
+        Index("uq_disbursement_lines_live_claim", "claim_id", unique=True,
+              postgresql_where=text("status <> 'removed' AND kind = 'voucher_part'"),
+              sqlite_where=text("status <> 'removed' AND kind = 'voucher_part'")),
+        Index("uq_disbursement_lines_live_copay", "order_id", unique=True,
+              postgresql_where=text("status <> 'removed' AND kind = 'copay'"),
+              sqlite_where=text("status <> 'removed' AND kind = 'copay'")),
+    )
+
+    @property
+    def signed_amount_fen(self):
+        """What the line adds to its payee's payment: recoveries are deducted."""
+        return -self.amount_fen if self.kind == LineKind.RECOVERY else self.amount_fen
+
+
+DisbursementLine.TRANSITIONS = TransitionTable({
+    LineStatus.INCLUDED: {"remove": LineStatus.REMOVED, "pay": LineStatus.PAID},
+})
+
+
+class ClaimOverride(db.Model):
+    """A named override of the blocking checks of one round of a claim's checks, with the
+    written reason, recorded by someone other than the claim's first reviewer. Without it
+    a blocked claim cannot be approved at any stage (domain.md, Integrity rules)."""
+    __tablename__ = "claim_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), nullable=False, index=True)
+    round: Mapped[int] = mapped_column(Integer, nullable=False)
+    checks: Mapped[str] = mapped_column(Text, nullable=False)      # JSON list of check names
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    overridden_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    overridden_by = relationship("User", lazy="joined")
+
+    __table_args__ = (UniqueConstraint("claim_id", "round",
+                                       name="uq_claim_overrides_once_per_round"),)
+
+    @property
+    def check_names(self):
+        import json
+        return json.loads(self.checks or "[]")

@@ -65,3 +65,35 @@ def tell_expert_invited(invitation_id):
     notify(invitation.expert.user, "expert_invited", link=f"/claims/{invitation.claim_id}",
            claim=invitation.claim_id,
            respond_by=invitation.respond_by_dt.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+_LINE_NAMES = {"voucher_part": "claim #{claim_id}", "copay": "the co-pay of order #{order_id}",
+               "recovery": "the deduction of recovery #{recovery_id}"}
+
+
+def tell_line_removed(batch_id, line_id):
+    from marketplace.claims.models import DisbursementBatch, DisbursementLine
+
+    batch = db.session.get(DisbursementBatch, batch_id)
+    line = db.session.get(DisbursementLine, line_id)
+    name = _LINE_NAMES[line.kind.value].format(claim_id=line.claim_id, order_id=line.order_id,
+                                               recovery_id=line.recovery_id)
+    for supervisor in active_staff(Role.SUPERVISOR):
+        notify(supervisor, "payout_batch_line_removed", link=f"/disbursements/{batch.id}",
+               batch=batch.id, line=name, reason=line.removed_reason or "",
+               total=format_fen(batch.total_fen), count=batch.line_count)
+
+
+def tell_recovery_owed(recovery_id):
+    from marketplace.accounts.models import Organisation
+    from marketplace.funds.models import Recovery
+
+    recovery = db.session.get(Recovery, recovery_id)
+    agency = db.session.get(Organisation, recovery.agency_id)
+    params = {"agency": agency.name, "amount": format_fen(recovery.amount_fen),
+              "reason": recovery.reason}
+    for person in active_members(recovery.agency_id):
+        notify(person, "payout_recovery_owed", link="/", **params)
+    for supervisor in active_staff(Role.SUPERVISOR):
+        notify(supervisor, "payout_recovery_owed", link="/disbursements/recoveries",
+               **params)

@@ -172,3 +172,14 @@ def can_view_expert_pool(user, obj=None):
 def can_manage_expert_pool(user, obj=None):
     """Profiles, ties to organisations, suspension and reinstatement: the admin."""
     return is_admin(user)
+
+
+@predicate
+def can_override_block(user, claim):
+    """A supervisor who is neither the claim's first reviewer nor its assigned auditor may
+    override its blocking checks with a written reason, while it is under review."""
+    from marketplace.claims.services import REVIEW_STAGES
+
+    return (claim is not None and is_supervisor(user) and claim.is_blocked
+            and claim.status in REVIEW_STAGES
+            and user.id not in (claim.first_reviewer_id, claim.assigned_auditor_id))

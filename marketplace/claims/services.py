@@ -12,16 +12,14 @@ from sqlalchemy import func, or_, select
 from marketplace.accounts.models import Role, User
 from marketplace.claims import checks
 from marketplace.claims.models import (CheckResult, Claim, ClaimCheck, ClaimDecision,
-                                       ClaimStatus)
-from marketplace.core import audit, ledger, outbox
+                                       ClaimOverride, ClaimStatus)
+from marketplace import funds
+from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.orders import accounts
-from marketplace.vouchers import lifecycle as voucher_lifecycle
-from marketplace.vouchers import services as vouchers
 
 REVIEW_STAGES = (ClaimStatus.FIRST_REVIEW, ClaimStatus.EXPERT_REVIEW,
                  ClaimStatus.FINAL_APPROVAL)
@@ -37,6 +35,20 @@ class FourEyes(PermissionDenied):
     code = "four_eyes"
     default_message = _l("A supervisor cannot finalise a claim they reviewed at the first "
                          "stage.")
+
+
+class BlockNotOverridden(Conflict):
+    code = "block_not_overridden"
+    default_message = _l("An automatic check blocks this claim: it can be approved only "
+                         "after a supervisor other than its first reviewer records a named "
+                         "override with a written reason.")
+
+
+class OverrideRefused(PermissionDenied):
+    code = "override_refused"
+    default_message = _l("Only a supervisor who is not the claim's first reviewer or its "
+                         "auditor may override its blocking checks, while it is under "
+                         "review.")
 
 
 class NotTheStageReviewer(PermissionDenied):
@@ -174,6 +186,8 @@ def decide(claim, reviewer, decision, comment=""):
     if decision != "approve" and not comment:
         raise ValidationFailed(_l("Please give a reason."), code="reason_required",
                                details={"field": "comment"})
+    if decision == "approve" and claim.is_blocked and override_of(claim) is None:
+        raise BlockNotOverridden(details={"checks": blocking_checks(claim)})
     stage = claim.status
     db.session.add(ClaimDecision(claim_id=claim.id, stage=stage, decision=decision,
                                  comment=comment, decided_by_id=reviewer.id))
@@ -194,9 +208,7 @@ def decide(claim, reviewer, decision, comment=""):
                 _finish_if_scored(claim)   # nobody to draw: straight to the supervisor
     elif decision == "reject":
         transition(claim, "reject", actor=reviewer, data={"comment": comment})
-        voucher_lifecycle.release(claim.contract.voucher, claim.amount_fen,
-                                  ref=("claim", claim.id), actor=reviewer,
-                                  idempotency_key=f"claim-release:{claim.id}")
+        funds.voucher_parts.release_reservation(claim, actor=reviewer, key="claim-release")
     else:
         transition(claim, "return", actor=reviewer, data={"comment": comment})
         claim.return_comment = comment
@@ -208,13 +220,49 @@ def decide(claim, reviewer, decision, comment=""):
 
 def _post_approval(claim, actor):
     """reserved → the agency's payable: the bureau now owes the voucher part."""
-    # The voucher row first, as signing a contract does (voucher, then its accounts):
-    # taken after the accounts it would deadlock with a signing on the same voucher.
-    voucher = voucher_lifecycle.lock_voucher(claim.contract.voucher_id)
-    ledger.transfer(vouchers.CLAIM_APPROVAL, vouchers.voucher_reserved_account(voucher),
-                    accounts.agency_payable_account(claim.agency_id), claim.amount_fen,
-                    ref=("claim", claim.id), actor=actor,
-                    idempotency_key=f"claim-approval:{claim.id}")
+    funds.voucher_parts.approve(claim, actor=actor)
+
+
+def blocking_checks(claim):
+    return [c.name for c in checks_of(claim) if c.result == CheckResult.BLOCK]
+
+
+def override_of(claim):
+    """The override of the current round's blocking checks, or None."""
+    return db.session.execute(select(ClaimOverride).where(
+        ClaimOverride.claim_id == claim.id, ClaimOverride.round == claim.check_round)
+    ).scalar_one_or_none()
+
+
+def override_block(claim, actor, reason):
+    """Record a named override of the current round's blocking checks with its written
+    reason. Refused to the claim's first reviewer and its auditor (four eyes), outside the
+    review stages, for a claim nothing blocks, and with a reason of less than
+    OVERRIDE_REASON_MIN_CHARS characters. A new round of checks needs a new override."""
+    from marketplace.claims.permissions import can_override_block
+
+    claim = lock_claim(claim.id)
+    if not can_override_block(actor, claim):
+        raise OverrideRefused()
+    reason = " ".join((reason or "").split())
+    minimum = current_app.config["OVERRIDE_REASON_MIN_CHARS"]
+    if len(reason) < minimum:
+        raise ValidationFailed(_l("Write the reason for the override in at least "
+                                  "%(count)s characters.", count=minimum),
+                               code="reason_required", details={"field": "reason"})
+    if override_of(claim) is not None:
+        raise Conflict(_l("These checks are already overridden."), code="already_overridden")
+    checks_overridden = blocking_checks(claim)
+    db.session.add(ClaimOverride(claim_id=claim.id, round=claim.check_round,
+                                 checks=json.dumps(checks_overridden), reason=reason,
+                                 overridden_by_id=actor.id))
+    claim.updated_dt = now_utc()
+    audit.record(claim, "override_block", actor=actor,
+                 data={"round": claim.check_round, "checks": checks_overridden,
+                       "reason": reason})
+    db.session.flush()
+    outbox.emit("claims.stage_entered", claim_id=claim.id)   # the reviewer can go on
+    return claim
 
 
 def resubmit(claim, actor, note=""):

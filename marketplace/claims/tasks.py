@@ -55,3 +55,17 @@ def tell_expert_of_invitation(invitation_id):
     from marketplace.claims.notices import tell_expert_invited
 
     tell_expert_invited(invitation_id)
+
+
+@outbox.handler("claims.batch_line_removed")
+def tell_supervisors_of_removed_line(batch_id, line_id):
+    from marketplace.claims.notices import tell_line_removed
+
+    tell_line_removed(batch_id, line_id)
+
+
+@outbox.handler("claims.recovery_owed")
+def tell_of_recovery(recovery_id):
+    from marketplace.claims.notices import tell_recovery_owed
+
+    tell_recovery_owed(recovery_id)

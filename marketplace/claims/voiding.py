@@ -1,65 +1,89 @@
-"""A co-pay refunded outside the platform's own cancellation (the agency rebating the
-firm through the gateway after acceptance) voids the order's claim: the voucher may not
-pay for a contract whose co-pay went back (domain.md, Rebates)."""
-from sqlalchemy import func, select
+"""A co-pay refunded after acceptance (the agency rebating the firm through the gateway)
+voids the order's claim: the voucher may not pay for a contract whose co-pay went back
+(domain.md, Rebates). Where the claim's money stands decides what voiding it does:
 
-from marketplace.claims.models import Claim, ClaimStatus
+- before approval: the reservation is released;
+- approved, not paid: the voucher part is clawed back from the agency's payable and
+  released; if the claim waits in a batch it leaves the batch (the rest stays payable);
+- paid out: the agency owes it back (a recovery), never a second payout.
+
+The batch is locked before the claim, as paying a batch does, so a refund and a payment
+of the same claim serialise."""
+from sqlalchemy import select
+
+from marketplace import funds
+from marketplace.claims import batch_lines
+from marketplace.claims.models import BatchStatus, Claim, ClaimStatus, DisbursementBatch
 from marketplace.claims.services import lock_claim
-from marketplace.core import audit, ledger, outbox
-from marketplace.core.ledger import LedgerPosting, LedgerTransaction
+from marketplace.core import audit, outbox
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.orders import accounts
-from marketplace.vouchers import lifecycle as voucher_lifecycle
-from marketplace.vouchers import services as vouchers
 
-UNVOIDABLE = (ClaimStatus.DISBURSED, ClaimStatus.REJECTED, ClaimStatus.VOIDED)
+CLOSED = (ClaimStatus.REJECTED, ClaimStatus.VOIDED)
 
 
-def _rebated_so_far(order):
-    payable = accounts.agency_payable_account(order.agency_id)
-    return -int(db.session.execute(
-        select(func.coalesce(func.sum(LedgerPosting.amount_fen), 0))
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
-        .where(LedgerTransaction.kind == accounts.COPAY_REFUND,
-               LedgerTransaction.ref_type == "order", LedgerTransaction.ref_id == order.id,
-               LedgerPosting.account_id == payable.id)).scalar_one())
-
-
-def record_refund_after_acceptance(order, refunded_total_fen, actor=None):
-    """The refunded co-pay leaves the agency's payable (it went back to the firm), and
-    the claim, if any, is voided. Refund totals only grow; each news moves the rest."""
-    rest = refunded_total_fen - _rebated_so_far(order)
-    if rest > 0:
-        ledger.transfer(accounts.COPAY_REFUND,
-                        accounts.agency_payable_account(order.agency_id),
-                        accounts.copay_source_account(), rest, ref=("order", order.id),
-                        actor=actor,
-                        idempotency_key=f"copay-rebate:{order.id}:{refunded_total_fen}")
-    claim = db.session.execute(select(Claim).where(Claim.order_id == order.id)
-                               ).scalar_one_or_none()
-    if claim is not None:
-        void_claim(claim, "co-pay refunded after acceptance", actor=actor)
-    return claim
+def _lock_with_batch(claim_id):
+    """The claim under its lock, its open batch (if any) locked first. The batch is read
+    before the lock, so the claim's batch is checked again once both are held: a batch
+    created in between (only create_batch adds a claim to one) means trying again."""
+    for _attempt in range(3):
+        batch_id = db.session.execute(select(Claim.disbursement_batch_id).where(
+            Claim.id == claim_id)).scalar_one()
+        savepoint = db.session.begin_nested()
+        if batch_id is not None:
+            batch = batch_lines.lock_batch(batch_id)
+            if batch.status != BatchStatus.OPEN:
+                batch_id = None   # paid or cancelled: nothing of it can change
+        claim = lock_claim(claim_id)
+        open_batch = claim.disbursement_batch_id is not None and db.session.get(
+            DisbursementBatch, claim.disbursement_batch_id).status == BatchStatus.OPEN
+        if not open_batch or claim.disbursement_batch_id == batch_id:
+            savepoint.commit()
+            return claim
+        savepoint.rollback()   # releases the locks taken since: read the batch again
+    raise RuntimeError(f"claim {claim_id} kept moving between batches")
 
 
 def void_claim(claim, reason, actor=None):
-    claim = lock_claim(claim.id)
-    if claim.status in UNVOIDABLE:
-        # paid out already (or closed): the bureau has to recover it by hand
-        audit.record(claim, "refund_after_close", actor=actor, data={"reason": reason})
+    claim = _lock_with_batch(claim.id)
+    if claim.status in CLOSED:
         return claim
-    voucher = voucher_lifecycle.lock_voucher(claim.contract.voucher_id)  # before its accounts
-    if claim.status == ClaimStatus.APPROVED:
-        ledger.transfer(vouchers.CLAWBACK, accounts.agency_payable_account(claim.agency_id),
-                        vouchers.voucher_reserved_account(voucher), claim.amount_fen,
-                        ref=("claim", claim.id), actor=actor,
-                        idempotency_key=f"claim-clawback:{claim.id}")
-    transition(claim, "void", actor=actor, data={"reason": reason})
+    paid_out = claim.status == ClaimStatus.DISBURSED
+    if paid_out:
+        recovery = funds.recoveries.owe_voucher_part(claim, actor=actor, reason=reason)
+        outbox.emit("claims.recovery_owed", recovery_id=recovery.id)
+    elif claim.status == ClaimStatus.APPROVED:
+        if claim.disbursement_batch_id is not None:
+            batch_lines.take_out_claim(claim, reason, actor=actor)
+        funds.voucher_parts.claw_back(claim, actor=actor)
+    else:
+        funds.voucher_parts.release_reservation(claim, actor=actor, key="claim-void-release")
+    transition(claim, "void", actor=actor, data={"reason": reason, "paid_out": paid_out})
     claim.updated_dt = now_utc()
-    voucher_lifecycle.release(voucher, claim.amount_fen, ref=("claim", claim.id), actor=actor,
-                              idempotency_key=f"claim-void-release:{claim.id}")
     outbox.emit("claims.decided", claim_id=claim.id, stage=ClaimStatus.VOIDED.value,
                 decision="reject")
+    return claim
+
+
+def record_refund_after_acceptance(order, outcome, actor=None):
+    """A refund of the co-pay of an accepted order was booked (``outcome`` says from
+    where): the co-pay's batch line shrinks by what left the agency's payable, what was
+    already paid out is owed back, and the claim is voided."""
+    reason = "co-pay refunded after acceptance"
+    if outcome.from_payable:
+        batch_lines.reduce_copay(order.id, outcome.from_payable, reason, actor=actor)
+    if outcome.recovery_due:
+        recovery = funds.recoveries.owe_copay(order.id, order.agency_id,
+                                              outcome.recovery_due, actor=actor,
+                                              reason=reason)
+        outbox.emit("claims.recovery_owed", recovery_id=recovery.id)
+    claim = db.session.execute(select(Claim).where(Claim.order_id == order.id)
+                               ).scalar_one_or_none()
+    if claim is not None:
+        void_claim(claim, reason, actor=actor)
+    else:
+        audit.record(order, "copay_refunded_after_acceptance", actor=actor,
+                     data={"from_payable_fen": outcome.from_payable,
+                           "recovery_due_fen": outcome.recovery_due})
     return claim

@@ -8,8 +8,6 @@ re-checks the condition, so two approvals racing for the last of a budget can ne
 succeed; SQLite serialises writers. Legs are applied in account-id order so two
 transactions touching the same accounts cannot deadlock.
 """
-import enum
-
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String,
                         event, func, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -22,17 +20,6 @@ from marketplace.extensions import db
 from flask_babel import lazy_gettext as _l
 
 _BIG_ID = BigInteger().with_variant(Integer, "sqlite")
-
-
-class AccountKind(str, enum.Enum):
-    PROGRAMME_FUNDING = "programme_funding"   # the bureau's appropriation (goes negative)
-    PROGRAMME_POOL = "programme_pool"         # budget not yet issued as vouchers
-    VOUCHER_AVAILABLE = "voucher_available"
-    VOUCHER_RESERVED = "voucher_reserved"
-    AGENCY_PAYABLE = "agency_payable"         # owed to an agency, not yet paid
-    AGENCY_PAID = "agency_paid"               # paid out by the treasury
-    COPAY_HELD = "copay_held"                 # firms' co-pay held by the platform
-    COPAY_SOURCE = "copay_source"             # money received from firms (goes negative)
 
 
 class InsufficientBalance(Conflict):
@@ -144,7 +131,7 @@ def account(code, kind, *, owner_type=None, owner_id=None, allow_negative=False)
     if found is not None:
         _remember([found])
         return found
-    created = LedgerAccount(code=code, kind=AccountKind(kind).value, owner_type=owner_type,
+    created = LedgerAccount(code=code, kind=str(kind), owner_type=owner_type,
                             owner_id=owner_id, allow_negative=allow_negative, balance_fen=0)
     db.session.add(created)
     db.session.flush()
@@ -246,6 +233,24 @@ def flow_total(acct, kinds, direction=-1):
     return int(total) * direction
 
 
+def flows_of(ref_type, ref_ids):
+    """What the transactions referring to ``(ref_type, id)`` posted, for each id in
+    ``ref_ids``: ``{ref_id: {(kind, account_code): net fen}}`` (one statement)."""
+    found = {ref_id: {} for ref_id in ref_ids}
+    if not found:
+        return found
+    for ref_id, kind, code, total in db.session.execute(
+            select(LedgerTransaction.ref_id, LedgerTransaction.kind, LedgerAccount.code,
+                   func.sum(LedgerPosting.amount_fen))
+            .join(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .where(LedgerTransaction.ref_type == ref_type,
+                   LedgerTransaction.ref_id.in_(list(found)))
+            .group_by(LedgerTransaction.ref_id, LedgerTransaction.kind, LedgerAccount.code)):
+        found[ref_id][(kind, code)] = int(total)
+    return found
+
+
 def history(account_ids, limit=200):
     return db.session.execute(
         select(LedgerPosting).where(LedgerPosting.account_id.in_(account_ids))
@@ -262,6 +267,12 @@ def invariant(func):
     """Register a domain invariant: a function returning a list of violation strings."""
     _DOMAIN_INVARIANTS.append(func)
     return func
+
+
+def invariant_names():
+    """The first line of each registered invariant's docstring, for `flask ledger verify`."""
+    return [(check.__doc__ or check.__name__).strip().splitlines()[0].rstrip(".")
+            for check in _DOMAIN_INVARIANTS]
 
 
 def violations():
@@ -296,37 +307,3 @@ def violations():
     for check in _DOMAIN_INVARIANTS:
         found += check()
     return found
-
-
-# Transaction kinds that may happen at most once for the object they refer to: a claim is
-# approved (reserved → payable) once and paid out (payable → paid) once. The names are the
-# claims domain's (claims.services / claims.disbursement); the ledger only counts them.
-ONCE_PER_REFERENCE = (("claim_approval", "claim"), ("claim_disbursement", "claim"))
-
-
-@invariant
-def claims_paid_at_most_once():
-    """No claim is approved or paid out twice, and none is paid more than was approved."""
-    problems = []
-    kinds = [kind for kind, _ref_type in ONCE_PER_REFERENCE]
-    for kind, ref_type, ref_id, count in db.session.execute(
-            select(LedgerTransaction.kind, LedgerTransaction.ref_type,
-                   LedgerTransaction.ref_id, func.count(LedgerTransaction.id))
-            .where(LedgerTransaction.kind.in_(kinds))
-            .group_by(LedgerTransaction.kind, LedgerTransaction.ref_type,
-                      LedgerTransaction.ref_id)
-            .having(func.count(LedgerTransaction.id) > 1)):
-        if (kind, ref_type) in ONCE_PER_REFERENCE:
-            problems.append(f"{ref_type} {ref_id} has {count} {kind} transactions")
-    # what left the agency's payable for the claim never exceeds what came into it
-    paid_in = func.sum(func.abs(LedgerPosting.amount_fen)) / 2
-    flows = dict(((kind, ref_id), int(total or 0)) for kind, ref_id, total in db.session.execute(
-        select(LedgerTransaction.kind, LedgerTransaction.ref_id, paid_in)
-        .join(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
-        .where(LedgerTransaction.ref_type == "claim", LedgerTransaction.kind.in_(kinds))
-        .group_by(LedgerTransaction.kind, LedgerTransaction.ref_id)))
-    for (kind, ref_id), total in flows.items():
-        approved = flows.get(("claim_approval", ref_id), 0)
-        if kind == "claim_disbursement" and total > approved:
-            problems.append(f"claim {ref_id} paid {total} fen but approved {approved} fen")
-    return problems

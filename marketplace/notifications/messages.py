@@ -296,6 +296,28 @@ NOTIFICATION_TEMPLATES = {
         _l("%(added)s contracts registered; %(skipped)s rows skipped as already "
            "registered."),
     ),
+    "payment_refunded_unallocated": (
+        _l("A charge that paid for nothing is refunded"),
+        _l("The gateway took %(amount)s (PaymentIntent %(intent)s, %(subject)s) for nothing "
+           "the platform could apply it to: a second charge of a paid order, or a charge "
+           "of a cancelled one. It is refunded automatically; the reconciliation page lists "
+           "it."),
+    ),
+    "payment_reconciliation_differences": (
+        _l("The gateway and the books differ: %(count)s findings"),
+        _l("The reconciliation with the payment gateway found %(count)s differences. The "
+           "reconciliation page lists each, with what was recorded."),
+    ),
+    "payout_batch_line_removed": (
+        _l("A line left disbursement batch #%(batch)s"),
+        _l("%(line)s left batch #%(batch)s: %(reason)s. The batch now pays %(total)s in "
+           "%(count)s lines and stays payable."),
+    ),
+    "payout_recovery_owed": (
+        _l("%(agency)s owes %(amount)s back"),
+        _l("%(amount)s paid out to %(agency)s is owed back (%(reason)s). It is deducted from "
+           "the agency's next payout, or recorded when the agency repays it."),
+    ),
     "registration_import_refused": (
         _l("Import of %(filename)s refused"),
         _l("Nothing was imported: %(bad)s rows are not valid. The import page names each "
@@ -328,6 +350,7 @@ KIND_GROUPS = {
     "claims": _l("Claims and expert reviews"),
     "contracts": _l("Technology-contract registration"),
     "exchange": _l("The technology exchange"),
+    "money": _l("Payments, payouts and recoveries"),
 }
 
 
@@ -344,6 +367,8 @@ def group_of(kind):
         return "contracts"
     if kind.startswith("exchange_"):
         return "exchange"
+    if kind.startswith(("payment_", "payout_")):
+        return "money"
     return "registry"
 
 

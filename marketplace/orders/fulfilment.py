@@ -1,6 +1,6 @@
 """After the contract: the co-pay, delivery with its invoice, acceptance (which creates
-the redemption claim and releases the held co-pay to the agency), disputes, cancellation
-and the firm's rating."""
+the redemption claim and settles the held co-pay to the agency's co-pay payable),
+disputes, cancellation and the firm's rating."""
 import re
 from datetime import date, timedelta
 
@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.claims.models import Claim, ClaimStatus
-from marketplace.core import audit, ledger, outbox
+from marketplace import funds
+from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.orders import accounts
 from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, Order, OrderStatus,
                                        Rating)
 from marketplace.orders.services import NotYourTurn, lock_order
@@ -50,31 +50,26 @@ def _required(text, field="reason"):
 
 # --- the co-pay -------------------------------------------------------------------------
 
-def record_copay_received(order, *, amount_fen, payment_ref, actor=None):
-    """The gateway confirmed the co-pay: hold it for the firm until acceptance. Repeated
-    confirmations (a webhook after the synchronous answer) change nothing."""
+def record_copay_received(order, *, payment_id, amount_fen, payment_ref, actor=None):
+    """The gateway confirmed the charge ``payment_id``: when it pays this order's co-pay
+    (the order waits for it and the amount is the co-pay) it is held for the firm until
+    acceptance and the order is paid; returns True. Otherwise (the order is paid already,
+    cancelled, or the amount differs) returns False and changes nothing: the charge pays
+    for nothing and the payments domain refunds it."""
     order = lock_order(order)
-    if order.status != OrderStatus.CONTRACTED:
-        return order
-    contract = order.contract
-    if amount_fen != contract.copay_fen:
-        raise Conflict(_l("The amount paid does not match the co-pay."),
-                       code="copay_mismatch", details={"paid_fen": amount_fen,
-                                                       "copay_fen": contract.copay_fen})
-    ledger.transfer(accounts.COPAY_RECEIVED, accounts.copay_source_account(),
-                    accounts.copay_held_account(order.id), amount_fen,
-                    ref=("order", order.id), actor=actor, memo=payment_ref,
-                    idempotency_key=f"copay-received:{order.id}")
+    if order.status != OrderStatus.CONTRACTED or order.contract is None \
+            or amount_fen != order.contract.copay_fen:
+        return False
+    funds.copay.receive(payment_id, order.id, amount_fen, actor=actor, memo=payment_ref)
     transition(order, "pay", actor=actor, data={"copay_fen": amount_fen,
                                                 "payment": payment_ref})
     order.updated_dt = now_utc()
     outbox.emit("orders.paid", order_id=order.id)
-    return order
+    return True
 
 
 def copay_held_fen(order):
-    found = ledger.find_account(f"order:{order.id}:copay_held")
-    return ledger.balance(found) if found else 0
+    return funds.copay.held_fen(order.id)
 
 
 # --- delivery and acceptance ----------------------------------------------------------
@@ -119,12 +114,7 @@ def accept(order, actor, *, today=None):
     order = lock_order(order)
     transition(order, "accept", actor=actor)
     order.accepted_dt = order.updated_dt = now_utc()
-    held = copay_held_fen(order)
-    if held:
-        ledger.transfer(accounts.COPAY_RELEASE, accounts.copay_held_account(order.id),
-                        accounts.agency_payable_account(order.agency_id), held,
-                        ref=("order", order.id), actor=actor,
-                        idempotency_key=f"copay-release:{order.id}")
+    funds.copay.settle(order.id, order.agency_id, actor=actor)
     contract = order.contract
     claim = None
     if contract.voucher_part_fen > 0:
@@ -227,8 +217,8 @@ def answer_cancellation(order, actor, agree):
 
 
 def _cancel(order, actor, reason):
-    """Release the reservation and hand back the held co-pay (refunded by the gateway
-    after commit, through the outbox)."""
+    """Release the reservation and hand back the held co-pay: the gateway refunds it after
+    commit (through the outbox), and the refund is booked when the gateway confirms it."""
     contract = order.contract
     transition(order, "cancel", actor=actor, data={"reason": reason})
     order.updated_dt = now_utc()
@@ -241,9 +231,6 @@ def _cancel(order, actor, reason):
                                       idempotency_key=f"contract-release:{order.id}")
         held = copay_held_fen(order)
         if held:
-            ledger.transfer(accounts.COPAY_REFUND, accounts.copay_held_account(order.id),
-                            accounts.copay_source_account(), held, ref=("order", order.id),
-                            actor=actor, idempotency_key=f"copay-refund:{order.id}")
             outbox.emit("orders.refund_copay", order_id=order.id, amount_fen=held)
     outbox.emit("orders.cancelled", order_id=order.id)
 

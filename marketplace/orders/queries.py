@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace import funds
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
 from marketplace.claims.models import Claim
@@ -17,7 +18,6 @@ from marketplace.orders.models import Order, OrderStatus, Rating
 from marketplace.orders.pricing import split_contract
 from marketplace.orders.services import usable_vouchers
 from marketplace.vouchers.models import ProgrammeRuleVersion
-from marketplace.vouchers.services import voucher_balances
 
 
 def orders_for(user, status=None):
@@ -149,7 +149,7 @@ def voucher_options(order):
     options = []
     for voucher in usable_vouchers(order.firm_id):
         rules = voucher.programme.current_rules
-        available = voucher_balances(voucher)["available_fen"]
+        available = funds.figures.voucher_available_fen(voucher.id)
         refusal = _refusal(order, quote, rules, available)
         split = None if refusal else split_contract(
             quote.contract_amount_fen, share_bp=rules.share_bp_for(order.firm.firm_tier),

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from marketplace.agencies.models import AgencyStatus
 from marketplace.catalogue.services import AgencyNotActive, is_visible
-from marketplace.core import audit, ledger, outbox
+from marketplace import funds
+from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
@@ -20,7 +21,6 @@ from marketplace.extensions import db
 from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
 from marketplace.orders.pricing import split_contract
 from marketplace.vouchers import lifecycle as voucher_lifecycle
-from marketplace.vouchers import services as vouchers
 from marketplace.turnover import registration
 from marketplace.vouchers.models import VoucherStatus
 
@@ -187,13 +187,9 @@ def _voucher_split(order, quote, voucher_id, signed_on):
             category.parent is None or category.parent.code not in codes):
         raise VoucherNotUsable(_l("The programme does not cover this service category."),
                                code="category_not_eligible")
-    # Both accounts in one statement, read after the voucher lock (so the balance is as
-    # fresh as a separate read), and kept for reserve's look-ups in this transaction. The
-    # split is advice: the conditional UPDATE in ledger.post is what refuses overspending.
-    accounts = ledger.load_accounts([voucher.available_code, voucher.reserved_code])
-    available_account = accounts.get(voucher.available_code)
-    available = (available_account.balance_fen if available_account is not None
-                 else ledger.balance(vouchers.voucher_available_account(voucher)))
+    # Read after the voucher lock, so it is fresh. The split is advice: the ledger's
+    # conditional UPDATE is what refuses overspending.
+    available = funds.budget.available_fen(voucher)
     if available <= 0:
         raise voucher_lifecycle.InsufficientVoucherBalance(
             details={"voucher_id": voucher.id, "available_fen": available})

@@ -80,8 +80,10 @@ def pay(order_id):
         return invalid(order, "payment_form", form)
     from marketplace.orders.payment import pay_copay   # the gateway's side, by the lead
     try:
+        # the steps commit in turn: the gateway is called holding no row lock
         result = pay_copay(order, current_user, payment_method=form.payment_method.data,
-                           idempotency_key=request.form[TOKEN_FIELD])
+                           idempotency_key=request.form[TOKEN_FIELD],
+                           commit=db.session.commit)
     except DomainError as error:
         return refused(order, "payment_form", form, error)
     db.session.commit()     # a declined attempt is kept for the record too

@@ -15,6 +15,12 @@ A subscriber flushes and never commits, like any service. Raising a DomainError 
 the change: the synchronous caller gets the error; a webhook keeps the event with the
 error (for a person to look at) and leaves the payment as it was.
 
+Money that came in must be booked somewhere: a subscriber of ``payment_intent.succeeded``
+returns True when it took the charge (an order's co-pay, say); when none does, the
+payments domain books the charge as unallocated and refunds it. A subscriber of
+``charge.refunded`` is told only of refunds of charges it took, with the amount newly
+refunded (``refunded_delta_fen``).
+
 Declare subscribers in a module that marketplace/tasks.py imports: a webhook can arrive in
 a fresh process before any page has imported them.
 """
@@ -36,6 +42,7 @@ class PaymentEvent:
     previous_status: object      # its PaymentStatus before
     stripe_event_id: str | None  # None when the change came from the gateway's answer
     actor_id: int | None = None
+    refunded_delta_fen: int = 0  # charge.refunded: what this news refunded
 
 
 def on_payment_event(event_type):
@@ -50,8 +57,8 @@ def on_payment_event(event_type):
 
 
 def emit(event):
-    for subscriber in _subscribers.get(event.type, ()):
-        subscriber(event)
+    """Call every subscriber of the event's type; returns their answers."""
+    return [subscriber(event) for subscriber in _subscribers.get(event.type, ())]
 
 
 def subscribers(event_type):

@@ -117,6 +117,45 @@ def retrieve(payment_intent_id):
     return _intent_result(intent)
 
 
+def cancel(payment_intent_id):
+    """Cancel a PaymentIntent still waiting for the card holder. A gateway that refuses
+    (the intent went through meanwhile, or was cancelled already) is answered with the
+    intent as it stands, for the caller to record."""
+    try:
+        intent = _client().v1.payment_intents.cancel(payment_intent_id)
+    except stripe.InvalidRequestError as exc:
+        if (exc.http_status or 0) >= 500:
+            raise _domain_error(exc, "cancel")
+        log.info("cancel of %s refused (%s): reading where it stands", payment_intent_id,
+                 exc.user_message or exc)
+        return retrieve(payment_intent_id)
+    except stripe.StripeError as exc:
+        raise _domain_error(exc, "cancel")
+    return _intent_result(intent)
+
+
+def list_intents(created_from, created_to, *, page_size=100, max_pages=200):
+    """Every PaymentIntent created in ``[created_from, created_to)`` (unix seconds), read
+    page by page (newest first). localstripe takes no ``created`` filter, so the window is
+    applied here."""
+    found, starting_after = [], None
+    for _page in range(max_pages):
+        params = {"limit": page_size}
+        if starting_after:
+            params["starting_after"] = starting_after
+        try:
+            page = _client().v1.payment_intents.list(params=params)
+        except stripe.StripeError as exc:
+            raise _domain_error(exc, "list")
+        items = [item.to_dict() for item in page.data]
+        found += [intent_result_from(item) for item in items
+                  if created_from <= int(item.get("created") or 0) < created_to]
+        if not page.has_more or not items:
+            break
+        starting_after = items[-1]["id"]
+    return found
+
+
 def refund(payment_intent_id, amount_fen=None, *, idempotency_key):
     """Refund ``amount_fen`` (all of it when None) of a succeeded PaymentIntent."""
     _check_key(idempotency_key)

@@ -109,3 +109,27 @@ class WebhookEvent(db.Model):
     processed_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     payload: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Reconciliation(db.Model):
+    """One reading of the gateway's PaymentIntents for a window, matched to payments and
+    their postings: what differed, and what was done about it (``differences``: a JSON
+    list of ``{"intent", "payment", "kind", "detail"}``)."""
+    __tablename__ = "payment_reconciliations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_from: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    window_to: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    intents_seen: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    payments_seen: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    difference_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    differences: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
+    run_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    __table_args__ = (CheckConstraint("window_from < window_to", name="window_ordered"),)
+
+    @property
+    def difference_list(self):
+        import json
+        return json.loads(self.differences or "[]")

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from marketplace import funds
+from marketplace.core import outbox
 from marketplace.core.errors import DomainError
 from marketplace.core.rows import insert_unless_present
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.payments import events, gateway
-from marketplace.payments.errors import PaymentMismatch, PaymentNotRefundable
+from marketplace.payments.errors import GatewayError, PaymentMismatch, PaymentNotRefundable
 from marketplace.payments.models import Payment, PaymentStatus, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -71,22 +73,74 @@ def pay(subject_type, subject_id, amount_fen, *, payment_method, idempotency_key
     refusing raises GatewayUnavailable / GatewayError, and the caller's rollback then
     leaves no trace, as if nothing had been tried.
     """
+    payment, created = start_attempt(subject_type, subject_id, amount_fen,
+                                     idempotency_key=idempotency_key, actor=actor,
+                                     currency=currency)
+    if not created:  # asked before (or right now, by a request PostgreSQL made us wait for)
+        return _replay(payment, subject_type, subject_id, amount_fen, actor)
+    return charge(payment, payment_method=payment_method, actor=actor)
+
+
+def start_attempt(subject_type, subject_id, amount_fen, *, idempotency_key, actor=None,
+                  currency="cny"):
+    """Record a charge about to be sent (pending): ``(payment, created)``. The row is the
+    attempt's name at the gateway (its key), so a retry re-sends the same charge."""
     created = insert_unless_present(
         Payment.__table__, ["idempotency_key"], subject_type=subject_type,
         subject_id=subject_id, amount_fen=amount_fen, currency=currency,
         idempotency_key=idempotency_key, status=S.PENDING,
         created_by_id=getattr(actor, "id", actor))
-    payment = payment_for_key(idempotency_key)
-    if not created:  # asked before (or right now, by a request PostgreSQL made us wait for)
-        return _replay(payment, subject_type, subject_id, amount_fen, actor)
+    return payment_for_key(idempotency_key), created
+
+
+def charge(payment, *, payment_method, actor=None):
+    """Send the pending attempt to the gateway (the same key as any earlier sending, so
+    the gateway charges it once) and record its answer. Call it holding no row lock: the
+    gateway may take seconds, and the webhook of this very charge must not wait for us.
+    The Payment row is locked only to record the answer."""
     result = gateway.charge(
-        amount_fen, currency=currency, payment_method=payment_method,
-        idempotency_key=f"charge:{idempotency_key}",
-        metadata={"subject_type": subject_type, "subject_id": subject_id,
-                  "payment_key": idempotency_key})
+        payment.amount_fen, currency=payment.currency, payment_method=payment_method,
+        idempotency_key=f"charge:{payment.idempotency_key}",
+        metadata={"subject_type": payment.subject_type, "subject_id": payment.subject_id,
+                  "payment_key": payment.idempotency_key})
+    payment = lock_payment(payment)
     apply_intent(payment, result, actor=actor)
     return PaymentAttempt(payment, client_secret=result.client_secret,
                           next_action=result.next_action)
+
+
+def cancel(payment, *, actor=None):
+    """Cancel an attempt still waiting for the card holder (3-D Secure) before another
+    one is made. The gateway refuses to cancel a charge that went through meanwhile: then
+    that success is recorded instead. Returns the Payment as it now stands."""
+    if payment.payment_intent_id is None:
+        return payment
+    result = gateway.cancel(payment.payment_intent_id)
+    payment = lock_payment(payment)
+    apply_intent(payment, result, actor=actor)
+    return payment
+
+
+def abandon(payment, reason, *, actor=None):
+    """An attempt whose outcome the gateway never told (the request died, the gateway did
+    not answer) and that is too old to be still under way: recorded as failed so another
+    may be made. Should it have charged after all, its webhook (or the nightly
+    reconciliation) books that charge, and a charge that pays for nothing is refunded."""
+    payment = lock_payment(payment)
+    if payment.status != S.PENDING:
+        return payment
+    payment.last_error_code = "unconfirmed"
+    payment.last_error_message = reason[:300]
+    _move(payment, "fail", actor=actor)
+    return payment
+
+
+def lock_payment(payment):
+    """The Payment re-read under its row lock, before a read-check-write of its status
+    (the gateway's answer, a webhook and a refresh may bring news at once)."""
+    from marketplace.core.rows import for_update
+    return db.session.execute(for_update(select(Payment).where(Payment.id == payment.id))
+                              .execution_options(populate_existing=True)).scalar_one()
 
 
 def _replay(payment, subject_type, subject_id, amount_fen, actor):
@@ -109,6 +163,7 @@ def refresh(payment, *, actor=None):
     if not payment.payment_intent_id:
         return None
     result = gateway.retrieve(payment.payment_intent_id)
+    payment = lock_payment(payment)
     apply_intent(payment, result, actor=actor)
     if result.amount_refunded_fen:
         record_refunded_total(payment, result.amount_refunded_fen, actor=actor)
@@ -129,7 +184,7 @@ def refund(payment, amount_fen=None, *, idempotency_key, actor=None):
     if result.status in ("succeeded", "pending"):
         current = gateway.retrieve(payment.payment_intent_id)
         total = current.amount_refunded_fen or (payment.refunded_fen + result.amount_fen)
-        record_refunded_total(payment, total, actor=actor)
+        record_refunded_total(lock_payment(payment), total, actor=actor)
     return result
 
 
@@ -165,13 +220,15 @@ def record_refunded_total(payment, total_fen, *, actor=None, stripe_event_id=Non
         return False
     if not payment.is_paid:  # a refund proves the money came in: that news was late
         _move(payment, "succeed", actor=actor, stripe_event_id=stripe_event_id)
+    delta = total - payment.refunded_fen
     payment.refunded_fen = total
     action = "refund" if total == payment.amount_fen else "refund_part"
     return _move(payment, action, actor=actor, stripe_event_id=stripe_event_id,
-                 data={"refunded_fen": total})
+                 data={"refunded_fen": total}, refunded_delta=delta)
 
 
-def _move(payment, action, *, actor=None, stripe_event_id=None, data=None):
+def _move(payment, action, *, actor=None, stripe_event_id=None, data=None,
+          refunded_delta=0):
     if action not in payment.TRANSITIONS.actions_from(payment.status):
         return False  # out of order or repeated: the payment already knows better
     previous = payment.status
@@ -180,11 +237,30 @@ def _move(payment, action, *, actor=None, stripe_event_id=None, data=None):
                      "stripe_event": stripe_event_id, **(data or {})})
     payment.updated_dt = now_utc()
     db.session.flush()
-    events.emit(events.PaymentEvent(type=_EVENT_FOR_ACTION[action], payment=payment,
-                                    previous_status=previous,
-                                    stripe_event_id=stripe_event_id,
-                                    actor_id=getattr(actor, "id", actor)))
+    event = events.PaymentEvent(type=_EVENT_FOR_ACTION[action], payment=payment,
+                                previous_status=previous, stripe_event_id=stripe_event_id,
+                                actor_id=getattr(actor, "id", actor),
+                                refunded_delta_fen=refunded_delta)
+    if action == "succeed":
+        if not any(events.emit(event)):
+            _book_unallocated(payment, actor)
+    elif action in ("refund", "refund_part") and not funds.copay.is_allocated(payment.id):
+        funds.copay.refund(payment.id, None, None, refunded_delta,
+                           refunded_total=payment.refunded_fen, allocated=False, actor=actor)
+    else:
+        events.emit(event)
     return True
+
+
+def _book_unallocated(payment, actor):
+    """Money came in that pays for nothing (a second charge of a paid order, a charge of a
+    cancelled or unknown one, a wrong amount): booked as such and refunded at once, and
+    the bureau is told."""
+    funds.copay.receive_unallocated(payment.id, payment.amount_fen, actor=actor,
+                                    memo=payment.payment_intent_id)
+    outbox.emit("payments.refund_unallocated", payment_id=payment.id)
+    log.warning("payment %s (%s) pays for nothing: refunding it", payment.id,
+                payment.payment_intent_id)
 
 
 def _check_matches(payment, amount_fen, currency):
@@ -196,27 +272,62 @@ def _check_matches(payment, amount_fen, currency):
 
 # --- webhooks ---------------------------------------------------------------------------
 
-def receive_event(event):
-    """Record a verified webhook event once and apply it, in a transaction of its own (the
-    webhook request's). Returns the WebhookEvent, or None for a replay (an event id
-    already recorded), which changes nothing.
+_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed",
+                  "payment_intent.requires_action", "charge.refunded")
 
-    An event a handler refuses with a DomainError (an amount that does not match, an
-    order that will not take the money) rolls back everything it began, and is then
-    recorded alone with its error for a person to look at. A full rollback rather than a
-    savepoint: the audit log and the outbox drop their queued entries on any rollback.
+
+def confirm_event(event):
+    """Ask the gateway where the event's PaymentIntent stands: the app acts on what the
+    gateway confirms when asked, never on the event's own copy (a signed event proves who
+    sent it, not that its figures are true: a leaked secret must not mark a co-pay paid).
+    Returns the IntentResult, or None when the gateway knows no such intent (or the event
+    names none). Raises GatewayUnavailable when the gateway cannot be asked (the webhook
+    then answers 503 and Stripe sends the event again). Holds no lock: it runs before the
+    event's transaction."""
+    if event["type"] not in _INTENT_EVENTS:
+        return None
+    intent_id = _intent_id_of(event["type"], event["data"]["object"])
+    if not isinstance(intent_id, str) or not intent_id:
+        return None
+    try:
+        return gateway.retrieve(intent_id)
+    except GatewayError as error:
+        if (error.details or {}).get("gateway_status") == 404:
+            return None
+        raise
+
+
+def receive_event(event, confirmed=None):
+    """Record a verified webhook event once and apply what the gateway ``confirmed``
+    (``confirm_event``), in a transaction of its own (the webhook request's). Returns the
+    WebhookEvent, or None for a replay (an event id already recorded), which changes
+    nothing. An event the gateway does not confirm is recorded with that error and
+    changes nothing.
+
+    An event a handler refuses with a DomainError (an amount that does not match) rolls
+    back everything it began, and is then recorded alone with its error for a person to
+    look at. A full rollback rather than a savepoint: the audit log and the outbox drop
+    their queued entries on any rollback.
     """
     stripe_object = event["data"]["object"]
     row = {"stripe_event_id": event["id"], "type": event["type"][:100],
            "payment_intent_id": _intent_id_of(event["type"], stripe_object),
            "payload": json.dumps(event, ensure_ascii=False, sort_keys=True)}
+    handler = _EVENT_HANDLERS.get(event["type"])
+    if handler is not None and confirmed is None:
+        log.warning("webhook event %s (%s) names a PaymentIntent the gateway does not know",
+                    event["id"], event["type"])
+        if not insert_unless_present(WebhookEvent.__table__, ["stripe_event_id"],
+                                     received_dt=now_utc(), processed_dt=now_utc(),
+                                     error="not confirmed by the gateway", **row):
+            return None
+        return _event_record(event["id"])
     if not insert_unless_present(WebhookEvent.__table__, ["stripe_event_id"],
                                  received_dt=now_utc(), **row):
         return None
-    handler = _EVENT_HANDLERS.get(event["type"])
     if handler is not None:
         try:
-            handler(stripe_object, event["id"])
+            handler(confirmed, event["id"])
         except DomainError as error:
             log.warning("webhook event %s (%s) refused: %s %s", event["id"], event["type"],
                         error.code, error.details)
@@ -244,60 +355,56 @@ def _intent_id_of(event_type, stripe_object):
     return intent.get("id") if isinstance(intent, dict) else intent
 
 
-def _payment_for_event(stripe_object, intent_id):
-    """The Payment an event is about. One recorded without its intent (the request that
-    charged failed after the gateway answered, and a retry recorded it) is found by the
-    key in the intent's metadata; one never recorded at all (the request failed and
-    nobody retried) is recorded now from that metadata, so money the gateway took is
-    never left unaccounted for."""
-    payment = payment_for_intent(intent_id)
-    metadata = stripe_object.get("metadata") or {}
-    key = metadata.get("payment_key")
+def payment_for_confirmed(result):
+    """The Payment of a PaymentIntent the gateway confirmed. One recorded without its
+    intent (the request that charged failed after the gateway answered, and a retry
+    recorded it) is found by the key in the intent's metadata; one never recorded at all
+    (the request failed and nobody retried) is recorded now from that metadata, so money
+    the gateway took is never left unaccounted for. None for an intent that is not ours."""
+    payment = payment_for_intent(result.payment_intent_id)
+    key = (result.metadata or {}).get("payment_key")
     if payment is None and key:
-        payment = payment_for_key(key) or _record_unknown_intent(stripe_object, metadata)
+        payment = payment_for_key(key) or _record_unknown_intent(result)
     if payment is None:
-        log.warning("webhook about a PaymentIntent %s the app does not know", intent_id)
-    return payment
-
-
-def _record_unknown_intent(intent, metadata):
-    """A pending Payment for an intent this app created (the metadata is ours: ``pay``
-    writes it, and the event is signed) whose request rolled back. Only for intents:
-    a charge's own metadata does not carry the key."""
-    if intent.get("object") != "payment_intent" or not intent.get("id"):
+        log.warning("a PaymentIntent %s the app does not know", result.payment_intent_id)
         return None
+    return lock_payment(payment)
+
+
+def _record_unknown_intent(result):
+    """A pending Payment for an intent this app created (its metadata is ours: ``charge``
+    writes it, and the gateway confirmed it) whose request rolled back."""
+    metadata = result.metadata or {}
     try:
         subject_id = int(metadata.get("subject_id"))
-        amount = int(intent.get("amount"))
     except (TypeError, ValueError):
         return None
     subject_type = str(metadata.get("subject_type") or "")[:32]
-    if not subject_type or amount <= 0:
+    if not subject_type or result.amount_fen <= 0:
         return None
     insert_unless_present(
         Payment.__table__, ["idempotency_key"], subject_type=subject_type,
-        subject_id=subject_id, amount_fen=amount,
-        currency=(intent.get("currency") or "cny").lower(),
+        subject_id=subject_id, amount_fen=result.amount_fen,
+        currency=(result.currency or "cny").lower(),
         idempotency_key=metadata["payment_key"], status=S.PENDING)
     payment = payment_for_key(metadata["payment_key"])
-    log.warning("recorded payment %s for PaymentIntent %s, known only from its webhook "
-                "(the request that charged it had failed)", payment.id, intent.get("id"))
+    log.warning("recorded payment %s for PaymentIntent %s, known only from the gateway "
+                "(the request that charged it had failed)", payment.id,
+                result.payment_intent_id)
     return payment
 
 
-def _on_intent(stripe_object, stripe_event_id):
-    payment = _payment_for_event(stripe_object, stripe_object.get("id"))
+def _on_intent(confirmed, stripe_event_id):
+    payment = payment_for_confirmed(confirmed)
     if payment is not None:
-        apply_intent(payment, gateway.intent_result_from(stripe_object),
-                     stripe_event_id=stripe_event_id)
+        apply_intent(payment, confirmed, stripe_event_id=stripe_event_id)
 
 
-def _on_charge_refunded(stripe_object, stripe_event_id):
-    intent_id = _intent_id_of("charge.refunded", stripe_object)
-    payment = _payment_for_event(stripe_object, intent_id)
+def _on_charge_refunded(confirmed, stripe_event_id):
+    payment = payment_for_confirmed(confirmed)
     if payment is not None:
-        _check_matches(payment, stripe_object.get("amount"), stripe_object.get("currency"))
-        record_refunded_total(payment, stripe_object.get("amount_refunded") or 0,
+        apply_intent(payment, confirmed, stripe_event_id=stripe_event_id)
+        record_refunded_total(payment, confirmed.amount_refunded_fen,
                               stripe_event_id=stripe_event_id)
 
 

@@ -1,9 +1,12 @@
 """``POST /payments/webhook``: Stripe (localstripe in development) tells us what happened.
 
 No session and no CSRF token: the ``Stripe-Signature`` header is the authentication.
-A forged or missing signature gets 400 and nothing is stored. An event is recorded once
-by its id; a replay gets 200 and changes nothing, so Stripe stops re-sending it. An
-unexpected error answers 500 and rolls everything back, and Stripe tries again later.
+A forged or missing signature gets 400 and nothing is stored. The app then asks the
+gateway for the PaymentIntent the event names and acts on that answer only: an event for
+an intent the gateway does not know is recorded and changes nothing. An event is recorded
+once by its id; a replay gets 200 and changes nothing, so Stripe stops re-sending it. The
+gateway unreachable answers 503, an unexpected error 500, both roll everything back, and
+Stripe tries again later.
 """
 from flask import Blueprint, jsonify, request
 
@@ -28,6 +31,7 @@ def _domain_error(error):
 def webhook():
     event = gateway.verify_webhook(request.get_data(cache=False),
                                    request.headers.get("Stripe-Signature", ""))
-    record = services.receive_event(event)
+    confirmed = services.confirm_event(event)   # no transaction is open yet
+    record = services.receive_event(event, confirmed)
     db.session.commit()
     return jsonify(received=True, duplicate=record is None), 200

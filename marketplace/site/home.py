@@ -6,6 +6,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from marketplace import funds
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 
@@ -26,7 +27,7 @@ def firm_context(user):
     from marketplace.vouchers.models import ApplicationStatus, VoucherStatus
 
     firm = user.organisation
-    held = [(v, vouchers.voucher_balances(v)) for v in vouchers.vouchers_of_firm(firm)
+    held = [(v, funds.figures.voucher_balances(v)) for v in vouchers.vouchers_of_firm(firm)
             if v.status == VoucherStatus.ACTIVE]
     pending = [a for a in vouchers.applications_of_firm(firm)
                if a.status not in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED,
@@ -49,20 +50,22 @@ def firm_context(user):
 def agency_context(user):
     from marketplace.catalogue import scorecards
     from marketplace.catalogue.models import AgencyScorecard
-    from marketplace.core import ledger
     from marketplace.orders.queries import orders_for
 
     agency_id = user.organisation_id
-    payable = ledger.find_account(f"agency:{agency_id}:payable")
-    paid = ledger.find_account(f"agency:{agency_id}:paid")
     from marketplace.claims.models import Claim, ClaimStatus
 
     awaiting = db.session.execute(select(func.coalesce(func.sum(Claim.amount_fen), 0)).where(
         Claim.agency_id == agency_id, Claim.status == ClaimStatus.APPROVED)).scalar_one()
     orders = db.session.execute(orders_for(user).limit(RECENT)).scalars().all()
-    return {"payable_fen": int(payable.balance_fen) if payable else 0,
+    money = funds.figures.agency_figures(agency_id)
+    return {"payable_fen": money["payable_fen"] + money["copay_payable_fen"],
+            "voucher_payable_fen": money["payable_fen"],
+            "copay_payable_fen": money["copay_payable_fen"],
+            "recoveries_owed_fen": money["recoveries_owed_fen"],
+            "recoveries": funds.recoveries.outstanding([agency_id]),
             "awaiting_fen": int(awaiting),
-            "paid_fen": int(paid.balance_fen) if paid else 0,
+            "paid_fen": money["paid_fen"],
             "scorecard": scorecards.as_dict(db.session.get(AgencyScorecard, agency_id)),
             "orders": orders}
 

@@ -1,5 +1,5 @@
 """The voucher side of the dashboard in one statement: the budget use of the year's
-programmes (as ``vouchers.services.budget_figures`` computes it for one programme), the
+programmes (as ``funds.figures.budget_figures`` computes it for one programme), the
 funnel from applications to disbursement, and the review SLA of the claims now at a
 review stage (from the same deadline ``claims.sla`` watches)."""
 from dataclasses import dataclass
@@ -9,12 +9,10 @@ from sqlalchemy import and_, func, select
 
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.services import REVIEW_STAGES
-from marketplace.core.ledger import (AccountKind, LedgerAccount, LedgerPosting,
-                                     LedgerTransaction)
+from marketplace import funds
 from marketplace.extensions import db
 from marketplace.orders.models import Order, TechContract
 from marketplace.vouchers.models import Programme, Voucher, VoucherApplication
-from marketplace.vouchers.services import CLAIM_APPROVAL, CLAWBACK, EXPIRY, REVOKE
 
 FUNNEL_STEPS = ("applications", "vouchers", "orders", "contracts", "claims", "disbursed")
 
@@ -40,35 +38,16 @@ def _total(column, *conditions):
     return _scalar(select(func.coalesce(func.sum(column), 0)).where(*conditions))
 
 
-def _posted(kinds, positive, accounts):
-    sign = LedgerPosting.amount_fen > 0 if positive else LedgerPosting.amount_fen < 0
-    return _scalar(
-        select(func.coalesce(func.sum(LedgerPosting.amount_fen), 0))
-        .join(LedgerTransaction, LedgerPosting.transaction_id == LedgerTransaction.id)
-        .where(LedgerPosting.account_id.in_(accounts), sign,
-               LedgerTransaction.kind.in_(kinds)))
-
-
 def programme_statement(year, today):
     programmes = select(Programme.id).where(Programme.year == year)
     vouchers = select(Voucher.id).where(Voucher.programme_id.in_(programmes))
     holders = select(Voucher.firm_id).where(Voucher.programme_id.in_(programmes))
-    accounts = select(LedgerAccount.id).where(LedgerAccount.owner_type == "voucher",
-                                              LedgerAccount.owner_id.in_(vouchers))
     start = datetime(year, 1, 1, tzinfo=timezone.utc)
     end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
     columns = {
         "budget_fen": _total(Programme.budget_fen, Programme.year == year),
         "issued_fen": _total(Voucher.face_value_fen, Voucher.programme_id.in_(programmes)),
-        "reserved_fen": _total(LedgerAccount.balance_fen, LedgerAccount.id.in_(accounts),
-                               LedgerAccount.kind == AccountKind.VOUCHER_RESERVED.value),
-        "approved_fen": _posted([CLAIM_APPROVAL], False, accounts),
-        "clawed_back_fen": _posted([CLAWBACK], True, accounts),
-        "expired_fen": _posted([EXPIRY, REVOKE], False, accounts),
-        "available_fen": _total(LedgerAccount.balance_fen,
-                                LedgerAccount.owner_type == "programme",
-                                LedgerAccount.owner_id.in_(programmes),
-                                LedgerAccount.kind == AccountKind.PROGRAMME_POOL.value),
+        **funds.figures.programme_money_columns(programmes),
         "applications": _count(VoucherApplication,
                                VoucherApplication.programme_id.in_(programmes)),
         "applications_fen": _total(VoucherApplication.requested_fen,
@@ -103,9 +82,8 @@ def programme_figures(year, today=None):
     value = {name: int(row[name] or 0) for name in row.keys()}
     budget = {
         "budget_fen": value["budget_fen"], "issued_fen": value["issued_fen"],
-        "reserved_fen": value["reserved_fen"],
-        "spent_fen": -value["approved_fen"] - value["clawed_back_fen"],
-        "expired_fen": -value["expired_fen"], "available_fen": value["available_fen"],
+        "reserved_fen": value["reserved_fen"], "spent_fen": value["spent_fen"],
+        "expired_fen": value["expired_fen"], "available_fen": value["available_fen"],
     }
     funnel = [(step, value[step], value.get(f"{step}_fen") if step != "vouchers"
                else budget["issued_fen"]) for step in FUNNEL_STEPS]

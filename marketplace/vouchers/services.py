@@ -5,9 +5,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.core import audit, ledger, outbox
+from marketplace import funds
+from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
-from marketplace.core.ledger import AccountKind
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
@@ -24,11 +24,6 @@ DEFAULT_RULES = {
 }
 RULE_FIELDS = tuple(DEFAULT_RULES) + ("eligible_category_codes",)
 
-ISSUE, EXPIRY, REVOKE, FUNDING, DEFUNDING = ("voucher_issue", "voucher_expiry",
-                                             "voucher_revoke", "programme_funding",
-                                             "programme_defunding")
-RESERVE, RELEASE, CLAIM_APPROVAL, CLAWBACK = ("voucher_reserve", "voucher_release",
-                                              "claim_approval", "claim_clawback")
 
 
 class Ineligible(ValidationFailed):
@@ -64,23 +59,11 @@ def create_programme(*, actor, name, year, budget_fen, applications_open_on,
     db.session.add(programme)
     db.session.flush()
     _new_rule_version(programme, actor, {**DEFAULT_RULES, **(rules or {})}, note="initial")
-    funding = _funding_account(programme)
-    pool = _pool_account(programme)
-    ledger.transfer(FUNDING, funding, pool, budget_fen, ref=("programme", programme.id),
-                    actor=actor, memo=f"budget of {name}")
+    funds.budget.fund_programme(programme.id, budget_fen, actor=actor,
+                                memo=f"budget of {name}")
     audit.record(programme, "create", actor=actor, after="created",
                  data={"budget_fen": budget_fen, "year": year})
     return programme
-
-
-def _funding_account(programme):
-    return ledger.account(programme.funding_code, AccountKind.PROGRAMME_FUNDING,
-                          owner_type="programme", owner_id=programme.id, allow_negative=True)
-
-
-def _pool_account(programme):
-    return ledger.account(programme.pool_code, AccountKind.PROGRAMME_POOL,
-                          owner_type="programme", owner_id=programme.id)
 
 
 def _new_rule_version(programme, actor, values, note=None):
@@ -130,16 +113,15 @@ def update_programme(programme, *, actor, rules=None, note=None, **fields):
 
 
 def _change_budget(programme, new_budget, actor):
-    funding, pool = _funding_account(programme), _pool_account(programme)
     difference = new_budget - programme.budget_fen
     try:
         if difference > 0:
-            ledger.transfer(FUNDING, funding, pool, difference, actor=actor,
-                            ref=("programme", programme.id), memo="budget raised")
+            funds.budget.fund_programme(programme.id, difference, actor=actor,
+                                        memo="budget raised")
         else:
-            ledger.transfer(DEFUNDING, pool, funding, -difference, actor=actor,
-                            ref=("programme", programme.id), memo="budget lowered")
-    except ledger.InsufficientBalance:
+            funds.budget.defund_programme(programme.id, -difference, actor=actor,
+                                          memo="budget lowered")
+    except funds.InsufficientBalance:
         raise BudgetBelowIssued(details={"field": "budget"})
     programme.budget_fen = new_budget
 
@@ -162,46 +144,6 @@ def get_programme(programme_id):
     if programme is None:
         raise NotFound()
     return programme
-
-
-def budget_figures(programme):
-    """Budget, issued, reserved, spent, expired and available (not yet issued), in fen."""
-    issued = db.session.execute(
-        select(func.coalesce(func.sum(Voucher.face_value_fen), 0))
-        .where(Voucher.programme_id == programme.id)).scalar_one()
-    voucher_ids = select(Voucher.id).where(Voucher.programme_id == programme.id)
-    accounts = select(ledger.LedgerAccount.id).where(
-        ledger.LedgerAccount.owner_type == "voucher",
-        ledger.LedgerAccount.owner_id.in_(voucher_ids))
-    reserved = db.session.execute(
-        select(func.coalesce(func.sum(ledger.LedgerAccount.balance_fen), 0))
-        .where(ledger.LedgerAccount.id.in_(accounts),
-               ledger.LedgerAccount.kind == AccountKind.VOUCHER_RESERVED.value)).scalar_one()
-    flows = dict(db.session.execute(
-        select(ledger.LedgerTransaction.kind,
-               func.coalesce(func.sum(ledger.LedgerPosting.amount_fen), 0))
-        .join(ledger.LedgerPosting,
-              ledger.LedgerPosting.transaction_id == ledger.LedgerTransaction.id)
-        .where(ledger.LedgerPosting.account_id.in_(accounts),
-               ledger.LedgerPosting.amount_fen < 0,
-               ledger.LedgerTransaction.kind.in_([EXPIRY, REVOKE, CLAIM_APPROVAL]))
-        .group_by(ledger.LedgerTransaction.kind)).all())
-    clawed_back = db.session.execute(
-        select(func.coalesce(func.sum(ledger.LedgerPosting.amount_fen), 0))
-        .join(ledger.LedgerTransaction,
-              ledger.LedgerPosting.transaction_id == ledger.LedgerTransaction.id)
-        .where(ledger.LedgerPosting.account_id.in_(accounts),
-               ledger.LedgerTransaction.kind == CLAWBACK,
-               ledger.LedgerPosting.amount_fen > 0)).scalar_one()
-    pool = ledger.find_account(programme.pool_code)
-    return {
-        "budget_fen": int(programme.budget_fen),
-        "issued_fen": int(issued),
-        "reserved_fen": int(reserved),
-        "spent_fen": int(-flows.get(CLAIM_APPROVAL, 0) - clawed_back),
-        "expired_fen": int(-flows.get(EXPIRY, 0) - flows.get(REVOKE, 0)),
-        "available_fen": int(pool.balance_fen if pool else 0),
-    }
 
 
 # --- applications ---------------------------------------------------------------------
@@ -327,27 +269,14 @@ def _issue_voucher(application, amount, actor, rules):
                       rule_version_id=rules.id)
     db.session.add(voucher)
     db.session.flush()
-    available = voucher_available_account(voucher)
-    voucher_reserved_account(voucher)
     try:
-        ledger.transfer(ISSUE, _pool_account(programme), available, amount,
-                        ref=("voucher", voucher.id), actor=actor,
-                        idempotency_key=f"voucher-issue:{application.id}")
-    except ledger.InsufficientBalance:
+        funds.budget.issue(voucher, amount, actor=actor,
+                           idempotency_key=f"voucher-issue:{application.id}")
+    except funds.InsufficientBalance:
         raise BudgetExhausted(details={"field": "amount"})
     audit.record(voucher, "issue", actor=actor, after=VoucherStatus.ACTIVE,
                  data={"face_value_fen": amount})
     return voucher
-
-
-def voucher_available_account(voucher):
-    return ledger.account(voucher.available_code, AccountKind.VOUCHER_AVAILABLE,
-                          owner_type="voucher", owner_id=voucher.id)
-
-
-def voucher_reserved_account(voucher):
-    return ledger.account(voucher.reserved_code, AccountKind.VOUCHER_RESERVED,
-                          owner_type="voucher", owner_id=voucher.id)
 
 
 def review_queue(status=ApplicationStatus.SUBMITTED, programme_id=None):
@@ -371,24 +300,3 @@ def vouchers_of_firm(firm):
     return db.session.execute(
         select(Voucher).where(Voucher.firm_id == firm.id)
         .order_by(Voucher.issued_dt.desc())).scalars().all()
-
-
-# --- balances -------------------------------------------------------------------------
-
-def voucher_balances(voucher):
-    """available / reserved / spent / expired in fen (spent and expired are flows)."""
-    available = ledger.find_account(voucher.available_code)
-    reserved = ledger.find_account(voucher.reserved_code)
-    spent = ledger.flow_total(reserved, [CLAIM_APPROVAL]) - \
-        ledger.flow_total(reserved, [CLAWBACK], direction=1)
-    expired = ledger.flow_total(available, [EXPIRY, REVOKE])
-    return {"face_value_fen": voucher.face_value_fen,
-            "available_fen": int(available.balance_fen), "reserved_fen": int(reserved.balance_fen),
-            "spent_fen": int(spent), "expired_fen": int(expired)}
-
-
-def voucher_history(voucher):
-    accounts = [ledger.find_account(voucher.available_code),
-                ledger.find_account(voucher.reserved_code)]
-    return ledger.history([a.id for a in accounts if a is not None])
-

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import funds
 from marketplace.agencies.reference import active_categories
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
@@ -79,7 +80,7 @@ def apply(programme_id):
 @access(perms.can_apply_for_voucher)
 def my_vouchers():
     firm = current_user.organisation
-    vouchers = [(v, services.voucher_balances(v)) for v in services.vouchers_of_firm(firm)]
+    vouchers = [(v, funds.figures.voucher_balances(v)) for v in services.vouchers_of_firm(firm)]
     return render_template("vouchers/mine.html", vouchers=vouchers,
                            applications=services.applications_of_firm(firm),
                            open_programmes=services.open_programmes())
@@ -91,8 +92,8 @@ def voucher(voucher_id):
     found = db.session.get(Voucher, voucher_id)
     require_visible(perms.can_view_voucher, found)
     return render_template("vouchers/voucher.html", voucher=found,
-                           balances=services.voucher_balances(found),
-                           history=services.voucher_history(found))
+                           balances=funds.figures.voucher_balances(found),
+                           history=funds.figures.voucher_history(found))
 
 
 @bp.route("/vouchers/applications/<int:application_id>", methods=["GET", "POST"])
@@ -191,7 +192,7 @@ def review(application_id):
     cap = found.programme.current_rules.cap_for(firm.firm_tier) if firm.firm_tier else None
     return render_template("vouchers/review.html", application=found, form=form,
                            checks=[(c, eligibility.describe(c)) for c in checks], cap=cap,
-                           budget=services.budget_figures(found.programme),
+                           budget=funds.figures.budget_figures(found.programme),
                            can_decide=perms.can_decide_application(current_user, found))
 
 
@@ -200,11 +201,11 @@ def review(application_id):
 def programme_budget(programme_id):
     programme = services.get_programme(programme_id)
     return render_template("vouchers/budget.html", programme=programme,
-                           figures=services.budget_figures(programme))
+                           figures=funds.figures.budget_figures(programme))
 
 
 @bp.route("/budget")
 @access(anyone)
 def public_budget():
-    meters = [(p, services.budget_figures(p)) for p in services.all_programmes()]
+    meters = [(p, funds.figures.budget_figures(p)) for p in services.all_programmes()]
     return render_template("vouchers/public_budget.html", meters=meters)

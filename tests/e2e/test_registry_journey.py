@@ -27,6 +27,7 @@ from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order
+from tests.support.copay import record_paid_copay
 from tests.e2e.steps import LANGUAGES, sign_in, sign_out, use_language
 from tests.factories import PDF_BYTES, TEST_PASSWORD
 
@@ -132,8 +133,7 @@ def the_firm_signs_pays_and_accepts(order_id, stage):
     if stage == "sign":
         voucher = orders.usable_vouchers(firm_member.organisation_id)[0]
         contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
-        fulfilment.record_copay_received(order, amount_fen=contract.copay_fen,
-                                         payment_ref="pi_e2e_registry")
+        record_paid_copay(order)
         settle()
     else:
         claim = fulfilment.accept(order, firm_member)

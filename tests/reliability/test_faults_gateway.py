@@ -14,6 +14,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, text
 
+from marketplace import funds
 from marketplace.core.idempotency import IdempotencyKey
 from marketplace.core.ledger import LedgerTransaction
 from marketplace.extensions import db
@@ -112,7 +113,7 @@ def test_a_request_whose_connection_is_terminated_leaves_nothing_and_the_retry_s
     assert db.session.get(Order, order_id, populate_existing=True).status == OrderStatus.QUOTED
     assert _count(TechContract, TechContract.order_id == order_id) == 0
     assert _count(IdempotencyKey, IdempotencyKey.key == "sign-once") == 0
-    assert vouchers.voucher_balances(db.session.get(Voucher, voucher_id))["reserved_fen"] == 0
+    assert funds.figures.voucher_balances(db.session.get(Voucher, voucher_id))["reserved_fen"] == 0
 
     # every pooled connection of this database dies between two requests (a failover)
     killed = db.session.execute(text(

@@ -22,6 +22,7 @@ from marketplace.notifications import services as notifications
 from marketplace.notifications.models import Notification, SentMail
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
+from tests.support.copay import record_paid_copay
 from tests.factories import (FirmMemberFactory, make_offering, make_programme,
                              make_quoted_order, make_voucher, staff)
 from tests.integration.claims.builders import quiet
@@ -47,8 +48,7 @@ def delivered_orders(count):
     for n in range(count):
         order = make_quoted_order(offering, member, contract_amount_fen=CONTRACT_FEN)
         contract = orders.sign_contract(order, member, voucher_id=voucher.id)
-        fulfilment.record_copay_received(order, amount_fen=contract.copay_fen,
-                                         payment_ref=f"pi_{order.id}")
+        record_paid_copay(order)
         fulfilment.deliver(order, agency_member, summary="交付", invoice_number=f"RQ-{n:04d}",
                            invoice_amount_fen=CONTRACT_FEN, invoice_date=date.today())
         ids.append(order.id)

@@ -23,6 +23,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from marketplace import funds
 from marketplace.claims.models import Claim, ClaimDecision, ClaimStatus, DisbursementBatch
 from marketplace.core import ledger
 from marketplace.core.audit import verify_chain
@@ -251,7 +252,7 @@ def _assert_contracts_reserved_once(world):
                 LedgerTransaction.idempotency_key.in_(
                     [f"contract-reserve:{i}" for i in firm.to_sign]))).scalars().all()
         assert sorted(reservations) == sorted(f"contract-reserve:{i}" for i in contracted)
-        figures = vouchers.voucher_balances(voucher)
+        figures = funds.figures.voucher_balances(voucher)
         assert (figures["available_fen"] + figures["reserved_fen"] + figures["spent_fen"]
                 + figures["expired_fen"]) == voucher.face_value_fen
         live_parts = db.session.execute(

@@ -11,12 +11,14 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
+from marketplace import funds
 from marketplace.accounts import services as accounts
 from marketplace.claims import services as claims
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.vouchers import services as vouchers
+from tests.support.copay import record_paid_copay
 from tests.factories import (FirmMemberFactory, make_application, make_offering,
                              make_programme, make_quoted_order, make_voucher, staff)
 from tests.integration.claims.builders import checked, quiet
@@ -62,8 +64,7 @@ def token_for(user):
 def _claim(firm_member, voucher, offering, auditor):
     order = make_quoted_order(offering, firm_member, contract_amount_fen=CONTRACT_FEN)
     contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
-    fulfilment.record_copay_received(order, amount_fen=contract.copay_fen,
-                                     payment_ref=f"pi_setup_{order.id}")
+    record_paid_copay(order)
     agency_member = offering.agency.organisation.members[0]
     fulfilment.deliver(order, agency_member, summary="交付检测报告",
                        invoice_number=f"LOAD-{next(_invoices):06d}",
@@ -115,5 +116,5 @@ def build(firms=8, late_applicants=6):
                   [token_for(s) for s in supervisors], applications, fundable)
     db.session.commit()
     quiet()
-    assert vouchers.budget_figures(programme)  # the programme reads back
+    assert funds.figures.budget_figures(programme)  # the programme reads back
     return world

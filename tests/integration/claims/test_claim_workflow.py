@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from marketplace import funds
 from marketplace.claims import services
 from marketplace.claims.models import CheckResult, ClaimStatus
 from marketplace.core import ledger, outbox
@@ -12,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.vouchers import services as vouchers
+from tests.support.copay import record_paid_copay
 from tests.factories import (FirmMemberFactory, make_offering, make_programme,
                              make_quoted_order, make_voucher, staff)
 
@@ -21,7 +23,7 @@ def accepted_claim(firm_member=None, amount_fen=100_000_00, invoice="FP-1", offe
     voucher = make_voucher(make_programme(), amount_fen=200_000_00, firm_member=firm_member)
     order = make_quoted_order(offering, firm_member, contract_amount_fen=amount_fen)
     contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
-    fulfilment.record_copay_received(order, amount_fen=contract.copay_fen, payment_ref="pi")
+    record_paid_copay(order)
     agency_member = order.offering.agency.organisation.members[0]
     fulfilment.deliver(order, agency_member, summary="交付", invoice_number=invoice,
                        invoice_amount_fen=amount_fen, invoice_date=date.today())
@@ -78,8 +80,7 @@ def test_contracts_split_between_one_pair_are_flagged(auditor):
     for amount in (100_000_00, 100_000_00):   # 50,000 + 50,000 voucher parts > 60,000
         order = make_quoted_order(offering, firm_member, contract_amount_fen=amount)
         orders.sign_contract(order, firm_member, voucher_id=voucher.id)
-    fulfilment.record_copay_received(order, amount_fen=order.contract.copay_fen,
-                                     payment_ref="pi")
+    record_paid_copay(order)
     fulfilment.deliver(order, offering.agency.organisation.members[0], summary="交付",
                        invoice_number="FP-9", invoice_amount_fen=100_000_00,
                        invoice_date=date.today())
@@ -96,10 +97,10 @@ def test_approval_by_auditor_then_another_supervisor_pays_the_agency(auditor, su
     services.decide(claim, supervisor, "approve")
     claim = settle(claim)
     assert claim.status == ClaimStatus.APPROVED
-    payable = ledger.find_account(f"agency:{claim.agency_id}:payable")
-    # the co-pay released at acceptance plus the approved voucher part
-    assert ledger.balance(payable) == 100_000_00
-    figures = vouchers.voucher_balances(claim.contract.voucher)
+    money = funds.figures.agency_figures(claim.agency_id)
+    # the approved voucher part and the co-pay settled at acceptance, kept apart
+    assert (money["payable_fen"], money["copay_payable_fen"]) == (50_000_00, 50_000_00)
+    figures = funds.figures.voucher_balances(claim.contract.voucher)
     assert (figures["reserved_fen"], figures["spent_fen"]) == (0, 50_000_00)
     assert ledger.violations() == []
 
@@ -120,7 +121,7 @@ def test_a_rejected_claim_releases_the_reservation(auditor):
     claim = settle(accepted_claim())
     services.decide(claim, auditor, "reject", "发票与合同不符")
     db.session.commit()
-    figures = vouchers.voucher_balances(claim.contract.voucher)
+    figures = funds.figures.voucher_balances(claim.contract.voucher)
     assert (figures["available_fen"], figures["reserved_fen"]) == (200_000_00, 0)
     with pytest.raises(InvalidTransition):
         services.resubmit(claim, claim.order.firm.members[0])
@@ -174,7 +175,7 @@ def test_a_disbursement_batch_exports_many_times_and_pays_once(auditor, supervis
     assert f"CLAIM-{claim.id}".encode() in csv_bytes and "50000.00".encode() in csv_bytes
     assert xlsx_bytes[:2] == b"PK" and batch.export_count == 2
     disbursement.mark_paid(batch, supervisor, "国库支付凭证 2026-0001")
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(disbursement.BatchAlreadyPaid):
         disbursement.mark_paid(batch, supervisor, "again")
     claim = settle(claim)
     assert claim.status == ClaimStatus.DISBURSED
@@ -207,15 +208,10 @@ def test_the_sla_job_reminds_once_and_escalates_at_the_deadline(auditor):
 
 
 def _paid_through_gateway(claim):
-    """A Payment of the order's co-pay as the gateway would have recorded it."""
-    from marketplace.payments.models import Payment, PaymentStatus
+    """The Payment of the order's co-pay (``accepted_claim`` recorded it)."""
+    from marketplace.payments import services as payments
 
-    payment = Payment(subject_type="order", subject_id=claim.order_id,
-                      amount_fen=claim.contract.copay_fen, payment_intent_id="pi_rebate",
-                      idempotency_key=f"test-{claim.id}", status=PaymentStatus.SUCCEEDED)
-    db.session.add(payment)
-    db.session.flush()
-    return payment
+    return payments.payments_of("order", claim.order_id)[0]
 
 
 @pytest.mark.parametrize("approved_first", [False, True])
@@ -230,13 +226,14 @@ def test_a_co_pay_refunded_after_acceptance_voids_the_claim(auditor, supervisor,
         services.decide(claim, supervisor, "approve")
         assert claim.status == ClaimStatus.APPROVED
     payment = _paid_through_gateway(claim)
-    payments.record_refunded_total(payment, 20_000_00)    # part of the co-pay, then all
-    payments.record_refunded_total(payment, 50_000_00)
+    payments.record_refunded_total(payments.lock_payment(payment), 20_000_00)   # part,
+    payments.record_refunded_total(payments.lock_payment(payment), 50_000_00)   # then all
     db.session.commit()
     assert claim.status == ClaimStatus.VOIDED
-    figures = vouchers.voucher_balances(claim.contract.voucher)
+    figures = funds.figures.voucher_balances(claim.contract.voucher)
     assert (figures["available_fen"], figures["reserved_fen"], figures["spent_fen"]) == (
         200_000_00, 0, 0)
-    payable = ledger.find_account(f"agency:{claim.agency_id}:payable")
-    assert ledger.balance(payable) == 0     # neither the co-pay nor the voucher part is owed
+    money = funds.figures.agency_figures(claim.agency_id)
+    # neither the co-pay nor the voucher part is owed
+    assert (money["payable_fen"], money["copay_payable_fen"]) == (0, 0)
     assert ledger.violations() == []

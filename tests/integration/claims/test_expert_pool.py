@@ -17,6 +17,7 @@ from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.core.audit import AuditRecord
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
+from tests.support.copay import record_paid_copay
 from tests.factories import FirmFactory
 from tests.integration.claims.builders import (checked, claim_at_final_approval,
                                                claim_at_first_review, page_text, person,
@@ -240,7 +241,7 @@ def test_after_seed_demo_a_large_claim_draws_the_three_demo_experts():
     order = make_quoted_order(offering, firm_member, contract_amount_fen=300_000_00)
     contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
     assert contract.voucher_part_fen >= services.EXPERT_THRESHOLD_VOUCHER_FEN
-    fulfilment.record_copay_received(order, amount_fen=contract.copay_fen, payment_ref="pi")
+    record_paid_copay(order)
     fulfilment.deliver(order, offering.agency.organisation.members[0], summary="交付",
                        invoice_number="DEMO-1", invoice_amount_fen=300_000_00,
                        invoice_date=date.today())

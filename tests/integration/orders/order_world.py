@@ -15,6 +15,7 @@ from marketplace.core import outbox
 from marketplace.extensions import db
 from marketplace.orders import fulfilment, services
 from marketplace.orders.models import Order
+from tests.support.copay import record_paid_copay
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
                              make_agency_profile, make_offering, make_programme,
                              make_quoted_order, make_voucher)
@@ -84,8 +85,7 @@ def signed(order, firm_member, voucher=None):
 
 def paid(order, firm_member, voucher=None):
     signed(order, firm_member, voucher)
-    fulfilment.record_copay_received(order, amount_fen=order.contract.copay_fen,
-                                     payment_ref="pi_test")
+    record_paid_copay(order)
     return committed(order)
 
 

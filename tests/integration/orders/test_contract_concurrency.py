@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from marketplace import funds
 from marketplace.core import ledger
 from marketplace.extensions import db
 from marketplace.orders.models import Order, OrderStatus, TechContract
@@ -79,6 +80,6 @@ def test_thirty_concurrent_contracts_on_a_voucher_for_twenty_reserve_exactly_twe
     db.session.expire_all()
     assert db.session.query(TechContract).count() == 20
     assert db.session.query(Order).filter(Order.status == OrderStatus.CONTRACTED).count() == 20
-    figures = vouchers.voucher_balances(voucher)
+    figures = funds.figures.voucher_balances(voucher)
     assert (figures["available_fen"], figures["reserved_fen"]) == (0, 20 * 10_000_00)
     assert ledger.violations() == []

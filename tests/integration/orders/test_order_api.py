@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from marketplace import funds
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import issue_api_token
 from marketplace.catalogue import services as catalogue
@@ -201,7 +202,7 @@ def test_signing_reserves_the_voucher_part(client, quoted, firm_member, voucher)
     assert response.status_code == 200
     assert response.get_json() == {"id": quoted.id, "status": "contracted",
                                    "voucher_part_fen": 50_000_00, "copay_fen": 50_000_00}
-    assert vouchers.voucher_balances(voucher)["reserved_fen"] == 50_000_00
+    assert funds.figures.voucher_balances(voucher)["reserved_fen"] == 50_000_00
     assert ledger.violations() == []
 
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from marketplace import funds
 from marketplace.claims.models import Claim
 from marketplace.core import ledger
 from marketplace.extensions import db
@@ -108,7 +109,7 @@ def test_after_a_contract_the_other_side_answers(client, quoted, firm_member, ag
                            json={"agree": True})
     assert response.get_json() == {"id": quoted.id, "status": "cancelled",
                                    "cancel_requested_by": "firm"}
-    assert vouchers.voucher_balances(voucher)["reserved_fen"] == 0
+    assert funds.figures.voucher_balances(voucher)["reserved_fen"] == 0
     assert ledger.violations() == []
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from marketplace import funds
 from marketplace.agencies import services as registry
 from marketplace.catalogue import services as catalogue
 from marketplace.extensions import db
@@ -133,7 +134,7 @@ def test_signing_with_a_voucher_reserves_its_part_and_shows_the_contract(
     assert response.status_code == 302
     contract = reload(quoted).contract
     assert (contract.voucher_part_fen, contract.copay_fen) == (50_000_00, 50_000_00)
-    assert vouchers.voucher_balances(voucher)["reserved_fen"] == 50_000_00
+    assert funds.figures.voucher_balances(voucher)["reserved_fen"] == 50_000_00
     shown = page_text(client.get(f"/orders/{quoted.id}"))
     assert contract.number in shown
     assert "version 1" in shown and "50% share" in shown
@@ -157,7 +158,7 @@ def test_the_same_form_sent_twice_signs_once(client, quoted, firm_member, vouche
     assert (first.status_code, again.status_code) == (302, 302)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert len(db.session.execute(select(TechContract)).scalars().all()) == 1
-    assert vouchers.voucher_balances(voucher)["reserved_fen"] == 50_000_00
+    assert funds.figures.voucher_balances(voucher)["reserved_fen"] == 50_000_00
 
 
 def test_a_refused_contract_names_the_reason_and_keeps_the_order_quoted(

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from marketplace import funds
 from marketplace.claims.models import Claim
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
@@ -169,7 +170,7 @@ def test_after_the_contract_the_other_side_agrees_and_the_reservation_is_release
                            data={"answer-decision": "agree", "idempotency_token": token()})
     assert response.status_code == 302
     assert reload(quoted).status == OrderStatus.CANCELLED
-    assert vouchers.voucher_balances(voucher)["reserved_fen"] == 0
+    assert funds.figures.voucher_balances(voucher)["reserved_fen"] == 0
 
 
 def test_a_declined_cancellation_lets_the_order_go_on(client, quoted, firm_member,

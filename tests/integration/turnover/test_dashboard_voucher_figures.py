@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from marketplace import funds
 from marketplace.claims import disbursement
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.sla import overdue_claims
@@ -34,7 +35,7 @@ def test_budget_funnel_and_deadlines_match_the_domains():
 
     programmes = db.session.execute(select(Programme).where(
         Programme.year == today.year)).scalars().all()
-    each = [vouchers.budget_figures(p) for p in programmes]
+    each = [funds.figures.budget_figures(p) for p in programmes]
     assert figures.budget == {key: sum(f[key] for f in each) for key in each[0]}
     assert figures.budget["spent_fen"] > 0 and figures.budget["reserved_fen"] > 0
 

@@ -5,6 +5,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import text
 
+from marketplace import funds
 from marketplace.accounts.models import FirmTier
 from marketplace.core import ledger
 from marketplace.core.audit import AuditRecord
@@ -61,10 +62,10 @@ def test_approval_issues_the_voucher_from_the_pool_and_records_the_rule_version(
     assert application.status == ApplicationStatus.APPROVED
     assert application.decision_rule_version_id == programme.current_rules.id
     assert application.rule_version.version == 1  # it was submitted under v1
-    figures = services.budget_figures(programme)
+    figures = funds.figures.budget_figures(programme)
     assert figures["issued_fen"] == 150_000_00
     assert figures["available_fen"] == 850_000_00
-    assert services.voucher_balances(voucher)["available_fen"] == 150_000_00
+    assert funds.figures.voucher_balances(voucher)["available_fen"] == 150_000_00
     assert ledger.violations() == []
     actions = [r.action for r in db.session.query(AuditRecord).filter_by(
         object_type="VoucherApplication")]
@@ -88,7 +89,7 @@ def test_the_budget_cannot_be_over_issued():
     with pytest.raises(services.BudgetExhausted):
         services.decide_application(application, actor=staff("auditor"), decision="approve")
     db.session.rollback()
-    assert services.budget_figures(programme)["issued_fen"] == 100_000_00
+    assert funds.figures.budget_figures(programme)["issued_fen"] == 100_000_00
     assert ledger.violations() == []
 
 
@@ -124,7 +125,7 @@ def test_a_budget_cut_below_what_is_issued_is_refused():
     db.session.rollback()
     services.update_programme(programme, actor=None, budget_fen=250_000_00)
     db.session.commit()
-    assert services.budget_figures(programme)["available_fen"] == 50_000_00
+    assert funds.figures.budget_figures(programme)["available_fen"] == 50_000_00
     assert ledger.violations() == []
 
 
@@ -146,10 +147,10 @@ def test_expiry_returns_the_unspent_value_to_the_pool_and_keeps_reservations():
     db.session.commit()
     assert expired == 1
     assert voucher.status == VoucherStatus.EXPIRED
-    balances = services.voucher_balances(voucher)
+    balances = funds.figures.voucher_balances(voucher)
     assert balances == {"face_value_fen": 100_000_00, "available_fen": 0,
                         "reserved_fen": 30_000_00, "spent_fen": 0, "expired_fen": 70_000_00}
-    figures = services.budget_figures(programme)
+    figures = funds.figures.budget_figures(programme)
     assert figures["available_fen"] == 970_000_00 and figures["expired_fen"] == 70_000_00
     assert lifecycle.expire_due_vouchers(today=voucher.expires_on + timedelta(days=2)) == 0
     assert ledger.violations() == []
@@ -176,7 +177,7 @@ def test_a_reservation_beyond_the_balance_moves_nothing():
     with pytest.raises(lifecycle.InsufficientVoucherBalance):
         lifecycle.reserve(voucher, 50_000_01, ref=("test", 1))
     db.session.rollback()
-    assert services.voucher_balances(db.session.merge(voucher))["available_fen"] == 50_000_00
+    assert funds.figures.voucher_balances(db.session.merge(voucher))["available_fen"] == 50_000_00
 
 
 def test_postings_cannot_be_changed_or_deleted():

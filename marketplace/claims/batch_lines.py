@@ -1,0 +1,155 @@
+"""The lines of a disbursement batch while it waits for the treasury: what each line pays,
+the recoveries netted from the same agencies, and lines taken out (a claim voided, a
+co-pay refunded) with the batch's totals kept in step.
+
+Lock order: the order (when a co-pay is involved), then batches by id, then claims, then
+vouchers and their accounts (the funds verbs). Paying a batch takes the batch, then its
+claims; a refund or a void takes the batches of the order or claim first, so the two
+serialise instead of paying and clawing back the same claim at once."""
+from sqlalchemy import func, select
+
+from marketplace import funds
+from marketplace.claims.models import (BatchStatus, Claim, DisbursementBatch, DisbursementLine,
+                                       LineKind, LineStatus)
+from marketplace.core import audit, outbox
+from marketplace.core.rows import for_update
+from marketplace.core.states import transition
+from marketplace.core.timeutil import now_utc
+from marketplace.extensions import db
+
+PAYOUT_KINDS = (LineKind.VOUCHER_PART, LineKind.COPAY)
+
+
+def lock_batch(batch_id):
+    return db.session.execute(for_update(select(DisbursementBatch).where(
+        DisbursementBatch.id == batch_id).execution_options(populate_existing=True))
+    ).scalar_one()
+
+
+def live_lines(batch_id, agency_id=None):
+    query = select(DisbursementLine).where(DisbursementLine.batch_id == batch_id,
+                                           DisbursementLine.status != LineStatus.REMOVED)
+    if agency_id is not None:
+        query = query.where(DisbursementLine.agency_id == agency_id)
+    return db.session.execute(query.order_by(DisbursementLine.id)).scalars().all()
+
+
+def lines_of(batch_id):
+    return db.session.execute(select(DisbursementLine).where(
+        DisbursementLine.batch_id == batch_id).order_by(DisbursementLine.id)).scalars().all()
+
+
+def open_batch_ids_of_order(order_id):
+    """The open batches holding a live line of this order: its co-pay, or its claim."""
+    claim_ids = select(Claim.id).where(Claim.order_id == order_id)
+    return sorted(set(db.session.execute(
+        select(DisbursementLine.batch_id)
+        .join(DisbursementBatch, DisbursementBatch.id == DisbursementLine.batch_id)
+        .where(DisbursementBatch.status == BatchStatus.OPEN,
+               DisbursementLine.status == LineStatus.INCLUDED,
+               (DisbursementLine.order_id == order_id)
+               | DisbursementLine.claim_id.in_(claim_ids))).scalars()))
+
+
+def lock_open_batches_of_order(order_id):
+    """Lock (by id) the open batches that pay something of this order, before the order's
+    claim or co-pay changes under a refund. Returns the locked batches."""
+    return [lock_batch(batch_id) for batch_id in open_batch_ids_of_order(order_id)]
+
+
+def net_recoveries(batch, agency_id, *, actor=None):
+    """Deduct what the agency owes back from what this batch pays it, as recovery lines
+    (the oldest recovery first), at most the agency's payout in the batch. Lines from an
+    earlier netting are replaced, so this can run again after a line was taken out."""
+    for line in live_lines(batch.id, agency_id):
+        if line.kind == LineKind.RECOVERY:
+            _remove(line, "renetted", actor=actor, quiet=True)
+    room = sum(line.amount_fen for line in live_lines(batch.id, agency_id)
+               if line.kind in PAYOUT_KINDS)
+    for recovery in funds.recoveries.outstanding([agency_id]):
+        if room <= 0:
+            break
+        recovery = funds.recoveries.lock(recovery.id)   # two batches netting it at once
+        amount = min(room, recovery.outstanding_fen - _planned_elsewhere(recovery.id,
+                                                                         batch.id))
+        if amount <= 0:
+            continue
+        db.session.add(DisbursementLine(batch_id=batch.id, kind=LineKind.RECOVERY,
+                                        agency_id=agency_id, order_id=recovery.order_id,
+                                        recovery_id=recovery.id, amount_fen=amount))
+        room -= amount
+    db.session.flush()
+
+
+def _planned_elsewhere(recovery_id, batch_id):
+    """What other open batches already mean to deduct of this recovery (not collected
+    until they are paid)."""
+    return int(db.session.execute(
+        select(func.coalesce(func.sum(DisbursementLine.amount_fen), 0))
+        .join(DisbursementBatch, DisbursementBatch.id == DisbursementLine.batch_id)
+        .where(DisbursementLine.recovery_id == recovery_id,
+               DisbursementLine.status == LineStatus.INCLUDED,
+               DisbursementBatch.status == BatchStatus.OPEN,
+               DisbursementLine.batch_id != batch_id)).scalar_one())
+
+
+def refresh_totals(batch, *, actor=None):
+    """Recount the batch from its live lines; an open batch left with none is cancelled."""
+    lines = live_lines(batch.id)
+    batch.line_count = len(lines)
+    batch.total_fen = sum(line.signed_amount_fen for line in lines)
+    if batch.status == BatchStatus.OPEN and not lines:
+        transition(batch, "cancel", actor=actor, data={"reason": "every line was taken out"})
+
+
+def _remove(line, reason, *, actor=None, quiet=False):
+    transition(line, "remove", actor=actor, data={"reason": reason, "batch_id": line.batch_id,
+                                                  "amount_fen": line.amount_fen})
+    line.removed_reason = reason
+    line.updated_dt = now_utc()
+    db.session.flush()
+    if not quiet:
+        outbox.emit("claims.batch_line_removed", batch_id=line.batch_id, line_id=line.id)
+
+
+def take_out_claim(claim, reason, *, actor=None):
+    """A claim in an unpaid batch is voided: its line leaves the batch, the agency's
+    recoveries are netted again, and the supervisors are told. The caller holds the
+    batch's lock and the claim's."""
+    line = db.session.execute(select(DisbursementLine).where(
+        DisbursementLine.claim_id == claim.id,
+        DisbursementLine.status == LineStatus.INCLUDED)).scalar_one_or_none()
+    claim.disbursement_batch_id = None
+    if line is None:
+        return None
+    batch = lock_batch(line.batch_id)
+    _remove(line, reason, actor=actor)
+    net_recoveries(batch, line.agency_id, actor=actor)
+    refresh_totals(batch, actor=actor)
+    audit.record(batch, "take_out", actor=actor, data={"claim_id": claim.id, "reason": reason})
+    return line
+
+
+def reduce_copay(order_id, amount_fen, reason, *, actor=None):
+    """``amount_fen`` of an order's co-pay was refunded from the agency's co-pay payable
+    while a batch waited to pay it: the line shrinks (or leaves) by that much."""
+    line = db.session.execute(select(DisbursementLine).where(
+        DisbursementLine.order_id == order_id, DisbursementLine.kind == LineKind.COPAY,
+        DisbursementLine.status == LineStatus.INCLUDED)).scalar_one_or_none()
+    if line is None:
+        return None
+    batch = lock_batch(line.batch_id)
+    if batch.status != BatchStatus.OPEN:
+        return None
+    if amount_fen >= line.amount_fen:
+        _remove(line, reason, actor=actor)
+    else:
+        audit.record(line, "reduce", actor=actor, data={"from_fen": line.amount_fen,
+                                                        "by_fen": amount_fen,
+                                                        "reason": reason})
+        line.amount_fen -= amount_fen
+        line.updated_dt = now_utc()
+        outbox.emit("claims.batch_line_removed", batch_id=line.batch_id, line_id=line.id)
+    net_recoveries(batch, line.agency_id, actor=actor)
+    refresh_totals(batch, actor=actor)
+    return line
