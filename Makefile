@@ -79,7 +79,8 @@ $(E2E_TOOLS): tests/e2e/package.json tests/e2e/package-lock.json
 
 e2e-tools: $(E2E_TOOLS) ## Install axe-core (npm) for the accessibility test
 
-test: setup $(if $(shell command -v npm 2>/dev/null),$(E2E_TOOLS)) ## Run the tests on a throwaway database (PYTEST_ARGS='...' to pass pytest args)
+test: setup $(if $(shell command -v npm 2>/dev/null),$(E2E_TOOLS)) ## Check the import contracts, then run the tests on a throwaway database (PYTEST_ARGS='...')
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/python scripts/run_tests.py $(PYTEST_ARGS)
 
 # The reliability tests (pytest -m reliability) at full size: the load test fires

@@ -17,7 +17,7 @@ payments_cli = AppGroup("payments", help="The payment gateway and the books.")
 @ledger_cli.command("verify")
 def verify_ledger():
     """Check every ledger invariant; print the first violation and exit 1 if any."""
-    from marketplace.core.ledger import invariant_names, violations
+    from marketplace.funds import invariant_names, violations
 
     found = violations()
     if found:

@@ -15,5 +15,6 @@ contract in ``.importlinter`` says so, and ``make test`` checks it). The lock or
 voucher row, then its accounts; verbs that move a voucher's money lock it themselves.
 """
 from marketplace.core.ledger import InsufficientBalance  # noqa: F401  (for callers)
+from marketplace.core.ledger import invariant_names, violations  # noqa: F401  (ledger verify)
 from marketplace.funds import (budget, copay, figures, kinds,  # noqa: F401
                                recoveries, voucher_parts)

@@ -130,6 +130,12 @@ def is_allocated(payment_id):
     return ledger.existing_transaction(f"copay-received:payment:{payment_id}") is not None
 
 
+def is_received(payment_id):
+    """Whether the charge ``payment_id`` has its receipt posting (co-pay or unallocated)."""
+    return is_allocated(payment_id) or ledger.existing_transaction(
+        f"unallocated-received:payment:{payment_id}") is not None
+
+
 def refund(payment_id, order_id, agency_id, amount_fen, *, refunded_total, allocated,
            actor=None):
     """The gateway refunded ``amount_fen`` more of the charge ``payment_id`` (now

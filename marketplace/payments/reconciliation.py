@@ -94,9 +94,7 @@ def _reconcile_intent(intent, actor):
 
 
 def _has_receipt(payment):
-    from marketplace.core import ledger
-    return funds.copay.is_allocated(payment.id) or ledger.existing_transaction(
-        f"unallocated-received:payment:{payment.id}") is not None
+    return funds.copay.is_received(payment.id)
 
 
 def _payments_the_gateway_does_not_know(window_from, window_to, seen):

@@ -1,0 +1,47 @@
+"""The import contracts of .importlinter name every package of marketplace/: a new domain
+is placed in the layers on purpose, not left out of them by accident. (`make test` runs
+lint-imports itself; this checks the contracts' lists, and that they are kept.)"""
+import configparser
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database():
+    """Overrides the conftest fixture: no database here."""
+    yield
+
+
+def _contracts():
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / ".importlinter")
+    return {section: parser[section] for section in parser.sections()}
+
+
+def _listed(value):
+    return {line.strip() for line in value.splitlines()
+            if line.strip() and not line.strip().startswith(";")}
+
+
+def test_every_domain_is_placed_in_the_contracts():
+    packages = {f"marketplace.{path.parent.name}" for path in
+                (ROOT / "marketplace").glob("*/__init__.py")}
+    contracts = _contracts()
+    core = contracts["importlinter:contract:core-knows-no-domain"]
+    ledger = contracts["importlinter:contract:only-funds-posts"]
+    domains = packages - {"marketplace.core"}
+    assert _listed(core["forbidden_modules"]) == domains
+    assert _listed(ledger["source_modules"]) - {"marketplace.cli"} == \
+        domains - {"marketplace.funds"}
+
+
+def test_the_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    found = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)
+    assert found.returncode == 0, found.stdout[-3000:]
