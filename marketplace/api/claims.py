@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.api.spec import operation
 from marketplace.api.views import bp
-from marketplace.accounts.permissions import is_expert
+from marketplace.accounts.permissions import is_expert, is_supervisor
 from marketplace.claims import disbursement, experts, queries, services
 from marketplace.claims import permissions as perms
 from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
@@ -49,6 +49,13 @@ class PanelOut(BaseModel):
                                             "points or more away from the panel's.")
 
 
+class OverrideOut(BaseModel):
+    checks: list[str]
+    reason: str
+    overridden_by_id: int
+    created_dt: datetime
+
+
 class ClaimOut(BaseModel):
     id: int
     order_id: int
@@ -62,6 +69,9 @@ class ClaimOut(BaseModel):
     panel: PanelOut | None = Field(description="The expert panel's summary, for the "
                                                "bureau's reviewers and the admin; null for "
                                                "the others.")
+    override: OverrideOut | None = Field(
+        default=None, description="The override of the current round's blocking checks, "
+                                  "if one was recorded.")
 
 
 class ClaimSummary(BaseModel):
@@ -113,8 +123,18 @@ class DecisionIn(BaseModel):
 
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    claim_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1,
-                                                                    max_length=1000)
+    claim_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=1000, description="Approved claims to pay.")
+    copay_order_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=1000,
+        description="Accepted orders whose co-pay is paid out to their agency.")
+
+
+class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000, description=(
+        "Why the claim may go on despite its blocking checks (at least "
+        "OVERRIDE_REASON_MIN_CHARS characters, 15 by default)."))
 
 
 class PaidIn(BaseModel):
@@ -122,11 +142,25 @@ class PaidIn(BaseModel):
     treasury_reference: str = Field(min_length=1, max_length=100)
 
 
+class LineOut(BaseModel):
+    id: int
+    kind: Literal["voucher_part", "copay", "recovery"]
+    status: Literal["included", "removed", "paid"]
+    agency_id: int
+    claim_id: int | None
+    order_id: int | None
+    recovery_id: int | None
+    amount_fen: int = Field(description="What the line adds to its payee's payment: a "
+                                        "recovery deducted is negative.")
+    removed_reason: str | None
+
+
 class BatchOut(BaseModel):
     id: int
-    status: Literal["open", "paid"]
+    status: Literal["open", "paid", "cancelled"]
     claim_ids: list[int]
-    claim_count: int
+    line_count: int
+    lines: list[LineOut]
     total_fen: int
     export_count: int
     treasury_reference: str | None
@@ -156,7 +190,15 @@ def claim_json(claim, user):
                            "comment": d.comment, "decided_by_id": d.decided_by_id,
                            "created_dt": _iso(d.created_dt)}
                           for d in services.decisions_of(claim)],
-            "panel": panel_json(claim) if perms.can_view_panel(user, claim) else None}
+            "panel": panel_json(claim) if perms.can_view_panel(user, claim) else None,
+            "override": _override_json(services.override_of(claim))}
+
+
+def _override_json(override):
+    return None if override is None else {
+        "checks": override.check_names, "reason": override.reason,
+        "overridden_by_id": override.overridden_by_id,
+        "created_dt": _iso(override.created_dt)}
 
 
 def panel_json(claim):
@@ -168,9 +210,17 @@ def panel_json(claim):
 
 
 def batch_json(batch):
+    lines = disbursement.lines_of(batch)
     return {"id": batch.id, "status": batch.status.value,
-            "claim_ids": [c.id for c in disbursement.claims_of(batch)],
-            "claim_count": batch.claim_count, "total_fen": batch.total_fen,
+            "claim_ids": [line.claim_id for line in lines
+                          if line.claim_id and line.status.value != "removed"],
+            "line_count": batch.line_count,
+            "lines": [{"id": line.id, "kind": line.kind.value, "status": line.status.value,
+                       "agency_id": line.agency_id, "claim_id": line.claim_id,
+                       "order_id": line.order_id, "recovery_id": line.recovery_id,
+                       "amount_fen": line.signed_amount_fen,
+                       "removed_reason": line.removed_reason} for line in lines],
+            "total_fen": batch.total_fen,
             "export_count": batch.export_count,
             "treasury_reference": batch.treasury_reference, "paid_dt": _iso(batch.paid_dt)}
 
@@ -229,14 +279,27 @@ def decide_claim(claim_id, body):
     return jsonify(claim_json(db.session.get(Claim, claim_id), g.api_user))
 
 
+@operation(bp, "/claims/<int:claim_id>/override", "POST", tag="claims",
+           summary="Override a claim's blocking checks with a written reason (a supervisor "
+                   "who is neither its first reviewer nor its auditor)",
+           body=OverrideIn, responses={200: ClaimOut}, rule=is_supervisor,
+           errors=(409,), idempotency_key=True)
+def override_claim(claim_id, body):
+    claim = _visible_claim(claim_id)
+    services.override_block(claim, g.api_user, body.reason)
+    db.session.commit()
+    return jsonify(claim_json(db.session.get(Claim, claim_id), g.api_user))
+
+
 # --- disbursement ---------------------------------------------------------------------------
 
 @operation(bp, "/disbursements", "POST", tag="claims",
-           summary="Gather approved claims into a disbursement batch (supervisors)",
+           summary="Gather approved claims and accepted co-pays into a disbursement batch, "
+                   "what the agencies owe back deducted (supervisors)",
            body=BatchIn, responses={201: BatchOut}, rule=perms.can_manage_disbursements,
            errors=(409,), idempotency_key=True)
 def create_disbursement(body):
-    batch = disbursement.create_batch(g.api_user, body.claim_ids)
+    batch = disbursement.create_batch(g.api_user, body.claim_ids, body.copay_order_ids)
     db.session.commit()
     return jsonify(batch_json(batch)), 201
 

@@ -252,11 +252,11 @@ def mark_paid(batch, actor, treasury_reference, *, progress=None, job=None):
         select(Claim).where(Claim.id.in_([l.claim_id for l in lines if l.claim_id]))
         .order_by(Claim.id).execution_options(populate_existing=True), of=Claim,
         key_share=True)).unique().scalars()}
-    transition(batch, "mark_paid", actor=actor, data={"treasury_reference": reference,
-                                                      "total_fen": batch.total_fen})
     batch.paid_dt = now_utc()
     batch.paid_by_id = actor.id
     batch.treasury_reference = reference
+    transition(batch, "mark_paid", actor=actor, data={"treasury_reference": reference,
+                                                      "total_fen": batch.total_fen})
     for line in lines:
         _pay_line(line, claims.get(line.claim_id), batch, actor)
         if progress is not None:

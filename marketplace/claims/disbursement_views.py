@@ -1,6 +1,8 @@
-"""Disbursement pages (supervisors): gather approved claims into a batch, download its
-bank-payment file as often as needed, record the treasury's payment once (a background
-job: the batch page shows its progress and refuses a second confirmation meanwhile)."""
+"""Disbursement pages (supervisors): gather approved claims and accepted co-pays into a
+batch (what the same agencies owe back is deducted), download its bank-payment file as
+often as needed, record the treasury's payment once (a background job: the batch page
+shows its progress and refuses a second confirmation meanwhile); follow what agencies owe
+back and record their repayments."""
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,7 +10,8 @@ from flask_login import current_user
 from marketplace.accounts.models import Organisation, User
 from marketplace.claims import disbursement
 from marketplace.claims import permissions as perms
-from marketplace.claims.forms import BatchForm, PaidForm
+from marketplace import funds
+from marketplace.claims.forms import BatchForm, PaidForm, RepaymentForm
 from marketplace.claims.models import BatchStatus, DisbursementBatch
 from marketplace.claims.views import bp
 from marketplace.core import jobs
@@ -29,8 +32,8 @@ def _batch(batch_id):
     return found
 
 
-def _payees(claims):
-    ids = {c.agency_id for c in claims}
+def _payees(items):
+    ids = {item.agency_id for item in items}
     if not ids:
         return {}
     return {o.id: o for o in db.session.query(Organisation).filter(Organisation.id.in_(ids))}
@@ -38,25 +41,31 @@ def _payees(claims):
 
 def render_disbursements(form=None, status=200):
     payable = db.session.execute(disbursement.payable_claims()).scalars().all()
+    copays = disbursement.settleable_copays()
+    owed = funds.recoveries.outstanding()
     batches = db.paginate(db.select(DisbursementBatch).order_by(
         DisbursementBatch.id.desc()), page=page_argument(), per_page=PER_PAGE,
         error_out=False)
     form = form or BatchForm(formdata=None)
-    chosen = set(form.claim_ids.data or [])
-    return render_template("claims/disbursements.html", payable=payable, batches=batches,
-                           payees=_payees(payable), form=form, chosen=chosen,
-                           payable_total=sum(c.amount_fen for c in payable)), status
+    return render_template(
+        "claims/disbursements.html", payable=payable, copays=copays, batches=batches,
+        payees=_payees(payable + [order for order, _fen in copays] + owed), form=form,
+        chosen=set(form.claim_ids.data or []),
+        chosen_copays=set(form.copay_order_ids.data or []),
+        payable_total=sum(c.amount_fen for c in payable),
+        copay_total=sum(fen for _order, fen in copays),
+        owed_total=sum(r.outstanding_fen for r in owed)), status
 
 
 def render_batch(batch, form=None, status=200):
-    claims = disbursement.claims_of(batch)
+    lines = disbursement.lines_of(batch)
     people = {u.id: u for u in db.session.query(User).filter(
         User.id.in_({batch.created_by_id, batch.paid_by_id} - {None}))}
     # the payment's job: its bar while it runs, its reason if the last attempt failed
     job = jobs.latest_job(disbursement.PAYMENT_JOB, batch)
     is_open = batch.status == BatchStatus.OPEN
-    return render_template("claims/batch.html", batch=batch, claims=claims,
-                           payees=_payees(claims), people=people,
+    return render_template("claims/batch.html", batch=batch, lines=lines,
+                           payees=_payees(lines), people=people,
                            form=form or PaidForm(formdata=None), is_open=is_open,
                            job=job, job_running=job is not None and job.is_active,
                            job_failed=is_open and job is not None
@@ -80,7 +89,7 @@ def create_batch():
     if not form.validate_on_submit():
         return render_disbursements(form, status=422)
     batch, refused = attempt(disbursement.create_batch, current_user, form.claim_ids.data,
-                             form=form)
+                             form.copay_order_ids.data, form=form)
     if refused:
         return render_disbursements(form, status=refused.status)
     db.session.commit()
@@ -125,3 +134,41 @@ def mark_paid(batch_id):
     flash(_("The payment of batch #%(id)s is being recorded; each agency is told once it "
             "is done.", id=batch_id), "success")
     return redirect(url_for("claims.batch", batch_id=batch_id))
+
+
+def render_recoveries(form=None, status=200, chosen=None):
+    owed = funds.recoveries.outstanding()
+    collected = db.paginate(db.select(funds.models.Recovery).where(
+        funds.models.Recovery.status == funds.models.RecoveryStatus.COLLECTED)
+        .order_by(funds.models.Recovery.id.desc()), page=page_argument(), per_page=PER_PAGE,
+        error_out=False)
+    return render_template("claims/recoveries.html", owed=owed, collected=collected,
+                           payees=_payees(owed + list(collected.items)),
+                           form=form or RepaymentForm(formdata=None), chosen=chosen,
+                           owed_total=sum(r.outstanding_fen for r in owed)), status
+
+
+@bp.route("/disbursements/recoveries")
+@access(perms.can_manage_disbursements)
+def recoveries():
+    return render_recoveries()
+
+
+@bp.route("/disbursements/recoveries/<int:recovery_id>/repaid", methods=["POST"])
+@access(perms.can_manage_disbursements)
+@idempotent_form
+def record_repayment(recovery_id):
+    recovery = db.session.get(funds.models.Recovery, recovery_id)
+    if recovery is None:
+        raise NotFound()
+    form = RepaymentForm()
+    if not form.validate_on_submit():
+        return render_recoveries(form, status=422, chosen=recovery_id)
+    _done, refused = attempt(funds.recoveries.collect, recovery.id, form.amount.data,
+                             actor=current_user, method="repaid",
+                             reference=form.reference.data.strip(), form=form)
+    if refused:
+        return render_recoveries(form, status=refused.status, chosen=recovery_id)
+    db.session.commit()
+    flash(_("The repayment is recorded."), "success")
+    return redirect(url_for("claims.recoveries"))

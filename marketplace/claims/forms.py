@@ -6,6 +6,7 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
     TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from marketplace.core.forms import YuanField
 from marketplace.core.idempotency import IdempotencyTokenField
 
 
@@ -48,6 +49,7 @@ class AssignmentForm(FlaskForm):
 class BatchForm(FlaskForm):
     # the service judges each id (approved and not yet in a batch), not the form
     claim_ids = SelectMultipleField(_l("Claims"), coerce=int, validate_choice=False)
+    copay_order_ids = SelectMultipleField(_l("Co-pays"), coerce=int, validate_choice=False)
     idempotency_token = IdempotencyTokenField()
 
 
@@ -55,7 +57,28 @@ class PaidForm(FlaskForm):
     treasury_reference = StringField(_l("Treasury payment reference"), validators=[
         DataRequired(message=_l("Give the treasury's payment reference.")),
         Length(max=100)])
-    confirm = BooleanField(_l("I confirm that the treasury has paid every claim of this "
+    confirm = BooleanField(_l("I confirm that the treasury has paid every line of this "
                               "batch."), validators=[
         DataRequired(message=_l("Tick the box to confirm this step."))])
+    idempotency_token = IdempotencyTokenField()
+
+
+class RepaymentForm(FlaskForm):
+    """An agency paid back (part of) what it owed: the bank's reference and the amount."""
+    amount = YuanField(_l("Amount repaid (yuan)"), validators=[
+        DataRequired(message=_l("Give the amount repaid."))])
+    reference = StringField(_l("Bank reference of the repayment"), validators=[
+        DataRequired(message=_l("Give the bank's reference of the repayment.")),
+        Length(max=100)])
+    idempotency_token = IdempotencyTokenField()
+
+
+class OverrideForm(FlaskForm):
+    reason = TextAreaField(_l("Why the claim may go on despite its blocking checks"),
+                           validators=[DataRequired(message=_l("Please give a reason.")),
+                                       Length(max=2000)])
+    confirm = BooleanField(_l("I take responsibility for overriding these checks; my name "
+                              "and reason are shown on the claim and in the audit log."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm "
+                                                               "this step."))])
     idempotency_token = IdempotencyTokenField()

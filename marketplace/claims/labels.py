@@ -50,6 +50,7 @@ ACTIONS = {
     "void": _l("voided"),
     "panel_short": _l("fewer experts could be drawn than the panel needs"),
     "refund_after_close": _l("the co-pay was refunded after the claim was closed: to recover by hand"),
+    "override_block": _l("a supervisor overrode the blocking checks"),
 }
 
 

@@ -18,7 +18,7 @@ from marketplace.claims import labels  # noqa: F401  (registers the names of the
 from marketplace.claims import assignment, experts, queries, services
 from marketplace.claims.expert_models import ExpertInvitation, InvitationState
 from marketplace.claims import permissions as perms
-from marketplace.claims.forms import AssignmentForm, DecisionForm, ResubmitForm
+from marketplace.claims.forms import AssignmentForm, DecisionForm, OverrideForm, ResubmitForm
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.sla import overdue_query
 from marketplace.core.idempotency import idempotent_form
@@ -125,6 +125,13 @@ def render_claim(claim, status=200, **forms):
         "decision_names": {k: str(v) for k, v in labels.DECISIONS.items()},
         "can_see_batch": perms.can_manage_disbursements(user),
         "decision_form": forms.get("decision_form") or _blank(DecisionForm),
+        "override": services.override_of(claim),
+        "override_titles": [labels.check_name(name) for name in
+                            getattr(services.override_of(claim), "check_names", [])],
+        "blocking": services.blocking_checks(claim) if claim.is_blocked else [],
+        "can_override": perms.can_override_block(user, claim)
+        and services.override_of(claim) is None,
+        "override_form": forms.get("override_form") or _blank(OverrideForm),
         "resubmit_form": forms.get("resubmit_form") or _blank(ResubmitForm),
         "assignment_form": _assignment_form(forms.get("assignment_form")),
         "panel": queries.panel_of(claim) if perms.can_view_panel(user, claim) else None,
@@ -208,6 +215,26 @@ def decide(claim_id):
     db.session.commit()
     flash(_("The decision is recorded; the firm and the agency are told."), "success")
     return redirect(url_for("claims.claims_list"))
+
+
+@bp.route("/claims/<int:claim_id>/override", methods=["POST"])
+@access(is_supervisor)
+@idempotent_form
+def override(claim_id):
+    """A supervisor other than the claim's first reviewer lets a blocked claim go on,
+    with a written reason shown on the claim and in the audit log."""
+    found = visible_claim(claim_id)
+    form = OverrideForm()
+    if not form.validate_on_submit():
+        return render_claim(found, status=422, override_form=form)
+    _result, refused = attempt(services.override_block, found, current_user,
+                               form.reason.data, form=form)
+    if refused:
+        return show_refused(found, "override_form", form, refused)
+    db.session.commit()
+    flash(_("The override is recorded with your reason; the reviewer can decide now."),
+          "success")
+    return redirect(url_for("claims.claim", claim_id=found.id))
 
 
 @bp.route("/claims/<int:claim_id>/resubmit", methods=["POST"])

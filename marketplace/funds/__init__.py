@@ -16,5 +16,5 @@ voucher row, then its accounts; verbs that move a voucher's money lock it themse
 """
 from marketplace.core.ledger import InsufficientBalance  # noqa: F401  (for callers)
 from marketplace.core.ledger import invariant_names, violations  # noqa: F401  (ledger verify)
-from marketplace.funds import (budget, copay, figures, kinds,  # noqa: F401
+from marketplace.funds import (budget, copay, figures, kinds, models,  # noqa: F401
                                recoveries, voucher_parts)

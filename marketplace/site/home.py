@@ -53,10 +53,6 @@ def agency_context(user):
     from marketplace.orders.queries import orders_for
 
     agency_id = user.organisation_id
-    from marketplace.claims.models import Claim, ClaimStatus
-
-    awaiting = db.session.execute(select(func.coalesce(func.sum(Claim.amount_fen), 0)).where(
-        Claim.agency_id == agency_id, Claim.status == ClaimStatus.APPROVED)).scalar_one()
     orders = db.session.execute(orders_for(user).limit(RECENT)).scalars().all()
     money = funds.figures.agency_figures(agency_id)
     return {"payable_fen": money["payable_fen"] + money["copay_payable_fen"],
@@ -64,7 +60,6 @@ def agency_context(user):
             "copay_payable_fen": money["copay_payable_fen"],
             "recoveries_owed_fen": money["recoveries_owed_fen"],
             "recoveries": funds.recoveries.outstanding([agency_id]),
-            "awaiting_fen": int(awaiting),
             "paid_fen": money["paid_fen"],
             "scorecard": scorecards.as_dict(db.session.get(AgencyScorecard, agency_id)),
             "orders": orders}
