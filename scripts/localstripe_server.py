@@ -69,6 +69,7 @@ def keep_state_in(path):
 # --- Stripe's idempotency semantics ------------------------------------------------------
 
 _idempotent_answers = {}   # (api key, Idempotency-Key) -> (request hash, status, body)
+_in_flight = set()         # keys whose first request is still being handled
 
 
 def _api_key(request):
@@ -95,7 +96,19 @@ async def idempotency_middleware(request, handler):
                                 content_type="application/json")
         response.headers["Idempotent-Replayed"] = "true"
         return response
-    response = await handler(request)
+    if cache_key in _in_flight:
+        # Stripe answers a concurrent request with the same key so, rather than run it twice
+        return web.json_response({"error": {
+            "type": "idempotency_error",
+            "message": "There is currently another in-progress request using this "
+                       "Idempotent Key (that probably means you submitted twice, and the "
+                       "other request is still going through): please try again later."}},
+            status=409)
+    _in_flight.add(cache_key)
+    try:
+        response = await handler(request)
+    finally:
+        _in_flight.discard(cache_key)
     # Stripe keeps every answer but those of requests that never ran (401, 429, 5xx).
     if response.status not in (401, 429) and response.status < 500:
         _idempotent_answers[cache_key] = (request_hash, response.status, response.body)
@@ -132,6 +145,7 @@ async def reset(request):
     resources.store.dump_to_disk()
     webhooks._webhooks.clear()
     _idempotent_answers.clear()
+    _in_flight.clear()
     return web.Response()
 
 

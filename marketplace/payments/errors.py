@@ -45,6 +45,14 @@ class GatewayError(PaymentError):
                          "again later.")
 
 
+class PaymentInProgress(Conflict):
+    """The same charge is being sent by another request right now (a double submission):
+    the gateway charges it once, and the other request records it."""
+    code = "payment_in_progress"
+    default_message = _l("This payment is being processed right now. Please wait a moment "
+                         "and look again.")
+
+
 class WebhookSignatureInvalid(DomainError):
     """Machine-facing (only Stripe calls the webhook): not translated."""
     code = "webhook_signature_invalid"

@@ -19,7 +19,8 @@ import stripe
 from flask import current_app
 
 from marketplace.payments.errors import (AuthenticationRequired, CardDeclined, GatewayError,
-                                         GatewayUnavailable, WebhookSignatureInvalid)
+                                         GatewayUnavailable, PaymentInProgress,
+                                         WebhookSignatureInvalid)
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +267,9 @@ def _domain_error(exc, what):
     elif isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or (
             isinstance(exc, stripe.APIError) and (exc.http_status or 500) >= 500):
         error = GatewayUnavailable()
+    elif exc.http_status == 409:
+        # the same idempotency key in flight elsewhere: a double submission
+        error = PaymentInProgress()
     else:
         error = GatewayError(details={"gateway_status": exc.http_status,
                                       "gateway_code": exc.code})
