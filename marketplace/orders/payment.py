@@ -184,6 +184,8 @@ def _book_refund(event):
     from marketplace.claims import batch_lines, voiding
 
     payment = event.payment
+    if payment.subject_type != SUBJECT or not funds.copay.is_allocated(payment.id):
+        return   # not a co-pay: the payments domain booked it
     order = lock_order(db.session.get(Order, payment.subject_id))
     batch_lines.lock_open_batches_of_order(order.id)   # the order, then its batches
     outcome = funds.copay.refund(payment.id, order.id, order.agency_id,

@@ -17,9 +17,9 @@ error (for a person to look at) and leaves the payment as it was.
 
 Money that came in must be booked somewhere: a subscriber of ``payment_intent.succeeded``
 returns True when it took the charge (an order's co-pay, say); when none does, the
-payments domain books the charge as unallocated and refunds it. A subscriber of
-``charge.refunded`` is told only of refunds of charges it took, with the amount newly
-refunded (``refunded_delta_fen``).
+payments domain books the charge as unallocated and refunds it (and books that refund
+itself). A subscriber of ``charge.refunded`` gets the amount newly refunded
+(``refunded_delta_fen``) and books it if it took the charge.
 
 Declare subscribers in a module that marketplace/tasks.py imports: a webhook can arrive in
 a fresh process before any page has imported them.

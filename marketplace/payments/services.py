@@ -244,11 +244,12 @@ def _move(payment, action, *, actor=None, stripe_event_id=None, data=None,
     if action == "succeed":
         if not any(events.emit(event)):
             _book_unallocated(payment, actor)
-    elif action in ("refund", "refund_part") and not funds.copay.is_allocated(payment.id):
+        return True
+    if action in ("refund", "refund_part") and not funds.copay.is_allocated(payment.id):
+        # a charge no domain took: its refund leaves the unallocated account
         funds.copay.refund(payment.id, None, None, refunded_delta,
                            refunded_total=payment.refunded_fen, allocated=False, actor=actor)
-    else:
-        events.emit(event)
+    events.emit(event)
     return True
 
 

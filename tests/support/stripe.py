@@ -50,6 +50,27 @@ class LocalStripe:
         response.raise_for_status()
         return response.json()
 
+    def create_intent(self, amount_fen, payment_method=VISA, *, metadata=None,
+                      confirm=True, currency="cny"):
+        """A PaymentIntent made at the gateway directly, as if by a request of the app the
+        app itself never recorded (or by somebody else)."""
+        data = {"amount": amount_fen, "currency": currency, "payment_method": payment_method,
+                "payment_method_types[]": "card", "confirm": "true" if confirm else "false"}
+        for key, value in (metadata or {}).items():
+            data[f"metadata[{key}]"] = value
+        response = self.http.post(f"{self.base}/v1/payment_intents", data=data, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def refund(self, payment_intent_id, amount_fen=None):
+        """A refund made at the gateway (from its dashboard, say), not by the app."""
+        data = {"payment_intent": payment_intent_id}
+        if amount_fen is not None:
+            data["amount"] = amount_fen
+        response = self.http.post(f"{self.base}/v1/refunds", data=data, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def payment_intents(self):
         response = self.http.get(f"{self.base}/v1/payment_intents", timeout=10,
                                  params={"limit": 100})
