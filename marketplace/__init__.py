@@ -156,6 +156,8 @@ def register_blueprints(app):
         app.register_blueprint(blueprint)
     from marketplace.payments.webhooks import bp as payments_bp
     app.register_blueprint(payments_bp)
+    from marketplace.payments.reconciliation_views import bp as reconciliation_bp
+    app.register_blueprint(reconciliation_bp)
     from marketplace.exchange.views import bp as exchange_bp
     app.register_blueprint(exchange_bp)
     from marketplace.turnover.import_views import bp as registration_imports_bp

@@ -22,3 +22,4 @@ from marketplace.turnover import exports as turnover_exports  # noqa: F401  (job
 from marketplace.funds import invariants as funds_invariants  # noqa: F401  (ledger verify)
 from marketplace.payments import tasks as payment_tasks  # noqa: F401
 from marketplace.payments import reconciliation as payment_reconciliation  # noqa: F401
+from marketplace.payments import labels as payment_labels  # noqa: F401

@@ -6,7 +6,8 @@ accounts (the ledger's conditional UPDATEs). Every verb that moves a voucher's m
 the voucher's id and locks its row itself; taking the accounts first would deadlock with a
 signature, an approval or a release on the same voucher.
 """
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from marketplace.core import ledger
 from marketplace.core.rows import for_update
@@ -15,12 +16,28 @@ from marketplace.funds import accounts, kinds
 from marketplace.vouchers.models import Voucher, VoucherStatus
 
 
+_LOCKED = "funds_locked_vouchers"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_locks(session, *_args):
+    session.info.pop(_LOCKED, None)   # row locks end with the transaction
+
+
 def lock_voucher(voucher_id):
     """The voucher re-read under its row lock (populate_existing refreshes a copy already
-    in the session in the same statement)."""
+    in the session in the same statement). Locked once per transaction: a second call
+    returns the row read under the lock, which nobody else can have changed since."""
+    locked = db.session.info.setdefault(_LOCKED, {})
+    found = locked.get(voucher_id)
+    if found is not None and found in db.session:
+        return found
     query = for_update(select(Voucher).where(Voucher.id == voucher_id), of=Voucher)
-    return db.session.execute(
+    found = db.session.execute(
         query.execution_options(populate_existing=True)).unique().scalar_one()
+    locked[voucher_id] = found
+    return found
 
 
 # --- programmes ----------------------------------------------------------------------------
@@ -54,8 +71,10 @@ def issue(voucher, amount_fen, *, actor=None, idempotency_key=None):
 
 
 def available_fen(voucher):
-    """What the voucher may still commit, read now (call after locking the voucher)."""
-    found = ledger.load_accounts([accounts.voucher_available_code(voucher.id)])
+    """What the voucher may still commit, read now (call after locking the voucher). Both
+    of its accounts are read in the one statement, for the reservation that follows."""
+    found = ledger.load_accounts([accounts.voucher_available_code(voucher.id),
+                                  accounts.voucher_reserved_code(voucher.id)])
     account = found.get(accounts.voucher_available_code(voucher.id))
     return int(account.balance_fen) if account is not None else 0
 

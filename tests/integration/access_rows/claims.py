@@ -88,6 +88,12 @@ EXPECTED = {
         missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
     ("claims.mark_paid", "POST"): by_object(
         existing=                               {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
+    ("claims.override", "POST"): by_object(     # no one-time token: 400 past the rule
+        firm=                                   {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403},
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
+    ("claims.recoveries", "GET"):               SUPERVISOR_ONLY,
+    ("claims.record_repayment", "POST"): by_object(
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
     # the expert pool: the admin keeps it, supervisors read it (empty forms: 422)
     ("claims.expert_pool_list", "GET"):         POOL_READERS,
     ("claims.expert_pool_expert", "GET"): by_object(
@@ -126,6 +132,8 @@ EXPECTED = {
         firm=                                   {**NO_TOKEN, REVIEWERS: 400, EXPERT: 400,
                                                  OTHERS: 403}),
     ("api.create_disbursement", "POST"):        {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403},
+    ("api.override_claim", "POST"): by_object(  # no Idempotency-Key: 400 past the rule
+        firm=                                   {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403}),
     ("api.mark_disbursement_paid", "POST"): by_object(
         existing=                               {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403}),
 }
@@ -224,6 +232,18 @@ other_claim = _lazy("other_firm", lambda w: _new_claim(w, w.outsider))
 final_claim = _lazy("final", lambda w: _make_final(w, AUDITOR))
 four_eyes_claim = _lazy("four_eyes", lambda w: _make_final(w, SUPERVISOR))
 open_batch = _lazy("batch", _make_batch)
+
+
+def _make_blocked(world):
+    """Another firm's claim at first review, blocked: the firm and the agency share a
+    bank account."""
+    offering = make_offering()
+    world.outsider.organisation.bank_account = offering.agency.organisation.bank_account
+    world.outsider.organisation.refresh_keys()
+    return _new_claim(world, world.outsider, offering=offering)
+
+
+blocked_claim = _lazy("blocked", _make_blocked)
 expert_conflict = _lazy("expert_conflict", _make_conflict)
 
 
@@ -233,6 +253,10 @@ def _claim_id(world, role, variant):
     if variant == "invited":
         return {"claim_id": invited_claim(world).id}
     return {"claim_id": (firm_claim if variant == "firm" else other_claim)(world).id}
+
+
+def _recovery_id(world, role, variant):
+    return {"recovery_id": MISSING_ID}
 
 
 def _batch_id(world, role, variant):
@@ -280,6 +304,9 @@ URL_VALUES = {
     "claims.score_invitation": _invitation_id,
     "claims.export_batch": _export,
     "claims.mark_paid": _batch_id,
+    "claims.override": _claim_id,
+    "claims.record_repayment": _recovery_id,
+    "api.override_claim": _claim_id,
     "api.get_claim": _claim_id,
     "api.decide_claim": _claim_id,
     "api.mark_disbursement_paid": _batch_id,
@@ -287,6 +314,7 @@ URL_VALUES = {
 BODIES = {
     "api.decide_claim": lambda w, r: {"decision": "return", "comment": "请补充验收报告"},
     "api.create_disbursement": lambda w, r: {"claim_ids": [MISSING_ID]},
+    "api.override_claim": lambda w, r: {"reason": "证据显示双方已无关联，准予继续"},
     "api.mark_disbursement_paid": lambda w, r: {"treasury_reference": "国库 2026-0001"},
 }
 
@@ -336,6 +364,9 @@ PREDICATE_TABLE = {
     ("can_view_overdue", None):                    BUREAU,
     ("can_view_expert_pool", None):                {SUPERVISOR, ADMIN},
     ("can_manage_expert_pool", None):              {ADMIN},
+    ("can_override_block", "claims_blocked"):      {SUPERVISOR},   # not its auditor
+    ("can_override_block", "claims_firm"):         set(),          # nothing blocks it
+    ("can_override_block", None):                  set(),
 }
 PREDICATE_OBJECTS = {
     "claims_firm": firm_claim,
@@ -344,4 +375,5 @@ PREDICATE_OBJECTS = {
     "claims_four_eyes": four_eyes_claim,
     "claims_invited": invited_claim,
     "claims_invitation": invitation,
+    "claims_blocked": lambda world, role=None: blocked_claim(world),
 }

@@ -93,7 +93,7 @@ def test_a_claim_has_its_checks_with_evidence_and_its_decisions(client, auditor)
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"id", "order_id", "status", "stage", "voucher_part_fen", "checks",
-                         "decisions", "panel"}
+                         "decisions", "panel", "override"}
     assert body["panel"] == {"count": 0, "mean_score": None, "outliers": []}
     assert (body["id"], body["order_id"], body["status"], body["stage"],
             body["voucher_part_fen"]) == (claim.id, claim.order_id, "final_approval",
@@ -209,10 +209,15 @@ def test_a_batch_is_created_and_paid_once(client, auditor, supervisor):
     response = client.post(url, json=body, headers=token_for(supervisor, "batch-1"))
     assert response.status_code == 201
     batch = db.session.query(DisbursementBatch).one()
-    assert response.get_json() == {"id": batch.id, "status": "open",
-                                   "claim_ids": [c.id for c in claims], "claim_count": 2,
-                                   "total_fen": 100_000_00, "export_count": 0,
-                                   "treasury_reference": None, "paid_dt": None}
+    answer = response.get_json()
+    lines = answer.pop("lines")
+    assert answer == {"id": batch.id, "status": "open",
+                      "claim_ids": [c.id for c in claims], "line_count": 2,
+                      "total_fen": 100_000_00, "export_count": 0,
+                      "treasury_reference": None, "paid_dt": None}
+    assert [(line["kind"], line["claim_id"], line["amount_fen"], line["status"])
+            for line in lines] == [("voucher_part", c.id, 50_000_00, "included")
+                                   for c in claims]
     error = assert_error(client.post(url, json=body, headers=token_for(supervisor, "batch-2")),
                          409, "claims_not_payable")
     assert error["details"] == {"claim_ids": [c.id for c in claims]}
@@ -225,13 +230,14 @@ def test_a_batch_is_created_and_paid_once(client, auditor, supervisor):
     assert response.status_code == 200
     paid = response.get_json()
     batch = reload(DisbursementBatch, batch.id)
+    assert {line["status"] for line in paid.pop("lines")} == {"paid"}
     assert paid == {"id": batch.id, "status": "paid", "claim_ids": [c.id for c in claims],
-                    "claim_count": 2, "total_fen": 100_000_00, "export_count": 0,
+                    "line_count": 2, "total_fen": 100_000_00, "export_count": 0,
                     "treasury_reference": "国库 2026-0001",
                     "paid_dt": batch.paid_dt.isoformat()}
     assert_error(client.post(paid_url, json={"treasury_reference": "again"},
                              headers=token_for(supervisor, "p-2")), 409,
-                 "invalid_transition")
+                 "batch_already_paid")
     assert all(reload(Claim, c.id).status == ClaimStatus.DISBURSED for c in claims)
     assert_error(client.post(f"{PREFIX}/disbursements/987654/paid",
                              json={"treasury_reference": "x"},

@@ -56,13 +56,13 @@ def test_a_batch_is_created_exported_and_paid_once(client, auditor, supervisor):
     assert f"Claim #{first.id}" in shown and "¥100,000.00" in shown
     response = client.post("/disbursements", data={"idempotency_token": "b-0"})
     assert response.status_code == 422
-    assert "Choose at least one approved claim." in page_text(response)
+    assert "Choose at least one approved claim or co-pay." in page_text(response)
     response = client.post("/disbursements", data={"claim_ids": [first.id, second.id],
                                                    "idempotency_token": "b-1"})
     assert response.status_code == 302
     batch = db.session.execute(select(DisbursementBatch)).scalar_one()
     assert response.location == f"/disbursements/{batch.id}"
-    assert (batch.claim_count, batch.total_fen) == (2, 100_000_00)
+    assert (batch.line_count, batch.total_fen) == (2, 100_000_00)
 
     csv = client.get(f"/disbursements/{batch.id}/export.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
@@ -72,7 +72,7 @@ def test_a_batch_is_created_exported_and_paid_once(client, auditor, supervisor):
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     from openpyxl import load_workbook
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
-    assert [c.value for c in sheet[1]][:2] == ["claim_reference", "payee"]
+    assert [c.value for c in sheet[1]][:3] == ["line_reference", "kind", "payee"]
     assert reload(DisbursementBatch, batch.id).export_count == 2
 
     response = client.post(f"/disbursements/{batch.id}/paid",

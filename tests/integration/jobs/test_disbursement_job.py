@@ -4,6 +4,7 @@ are one transaction (posted once, all or nothing), and a failed attempt says why
 import pytest
 from sqlalchemy import func, select
 
+from marketplace import funds
 from marketplace.claims import disbursement
 from marketplace.claims.models import BatchStatus, Claim, ClaimStatus, DisbursementBatch
 from marketplace.core import jobs, ledger, outbox
@@ -35,7 +36,7 @@ def supervisor_of(batch):
 
 def disbursements_posted():
     return db.session.execute(select(func.count()).select_from(LedgerTransaction).where(
-        LedgerTransaction.kind == disbursement.DISBURSEMENT)).scalar_one()
+        LedgerTransaction.kind == funds.kinds.DISBURSEMENT)).scalar_one()
 
 
 def paid_form(reference, token):
@@ -98,7 +99,7 @@ def test_the_page_records_the_payment_through_a_job(batch):
     status = browser.get(f"/jobs/{job.id}.json").get_json()
     assert (status["status"], status["done"], status["total"]) == ("succeeded", 3, 3)
     job_page = page_text(browser.get(f"/jobs/{job.id}"))
-    assert "3 of 3 claims" in job_page and f"Back to batch #{batch.id}" in job_page
+    assert "3 of 3 lines" in job_page and f"Back to batch #{batch.id}" in job_page
     assert disbursements_posted() == 3
 
 
@@ -114,7 +115,7 @@ def test_a_failing_payment_posts_nothing_and_says_why(batch, monkeypatch):
             raise RuntimeError("the database went away")
         return real_transfer(*args, **kwargs)
 
-    monkeypatch.setattr(disbursement.ledger, "transfer", transfer_that_breaks)
+    monkeypatch.setattr(funds.voucher_parts.ledger, "transfer", transfer_that_breaks)
     response = browser.post(f"/disbursements/{batch.id}/paid",
                             data=paid_form("国库 2026-09", "t-1"))
     assert response.status_code == 302
@@ -131,7 +132,7 @@ def test_a_failing_payment_posts_nothing_and_says_why(batch, monkeypatch):
     assert "The last attempt to record the payment failed; nothing was posted." in page
     assert job.error_message in page and "Record as paid" in page
 
-    monkeypatch.setattr(disbursement.ledger, "transfer", real_transfer)
+    monkeypatch.setattr(funds.voucher_parts.ledger, "transfer", real_transfer)
     response = browser.post(f"/disbursements/{batch.id}/paid",
                             data=paid_form("国库 2026-09", "t-2"))
     assert response.status_code == 302
