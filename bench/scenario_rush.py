@@ -78,7 +78,7 @@ def approver(port, auditor_token, outcome, index=0):
 
 def check(app, programme_id):
     """Issued never above the budget, and the pool never negative."""
-    from marketplace.core import ledger
+    from marketplace import funds
     from marketplace.extensions import db
     from marketplace.vouchers.models import Programme, Voucher, VoucherApplication
 
@@ -86,7 +86,7 @@ def check(app, programme_id):
         programme = db.session.get(Programme, programme_id)
         issued = db.session.execute(select(func.coalesce(func.sum(Voucher.face_value_fen), 0))
                                     .where(Voucher.programme_id == programme_id)).scalar_one()
-        pool = ledger.find_account(programme.pool_code).balance_fen
+        pool = funds.figures.budget_figures(programme)["available_fen"]
         apps = db.session.execute(select(func.count(VoucherApplication.id))).scalar_one()
         db.session.remove()
         return {"budget_fen": programme.budget_fen, "issued_fen": int(issued),

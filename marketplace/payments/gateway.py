@@ -136,7 +136,7 @@ def cancel(payment_intent_id):
 
 
 def list_intents(created_from, created_to, *, page_size=100, max_pages=200):
-    """Every PaymentIntent created in ``[created_from, created_to)`` (unix seconds), read
+    """Every PaymentIntent created in ``[created_from, created_to]`` (unix seconds), read
     page by page (newest first). localstripe takes no ``created`` filter, so the window is
     applied here."""
     found, starting_after = [], None
@@ -150,7 +150,7 @@ def list_intents(created_from, created_to, *, page_size=100, max_pages=200):
             raise _domain_error(exc, "list")
         items = [item.to_dict() for item in page.data]
         found += [intent_result_from(item) for item in items
-                  if created_from <= int(item.get("created") or 0) < created_to]
+                  if created_from <= int(item.get("created") or 0) <= created_to]
         if not page.has_more or not items:
             break
         starting_after = items[-1]["id"]

@@ -44,14 +44,6 @@ class Programme(db.Model):
     def is_open_on(self, day):
         return self.applications_open_on <= day <= self.applications_close_on
 
-    @property
-    def pool_code(self):
-        return f"programme:{self.id}:pool"
-
-    @property
-    def funding_code(self):
-        return f"programme:{self.id}:funding"
-
 
 class ProgrammeRuleVersion(db.Model):
     """The rules of a programme as they stood from ``created_dt``; never edited after use.
@@ -222,14 +214,6 @@ class Voucher(db.Model):
         UniqueConstraint("programme_id", "firm_id", name="uq_vouchers_one_per_firm"),
         CheckConstraint("face_value_fen > 0", name="face_value_positive"),
     )
-
-    @property
-    def available_code(self):
-        return f"voucher:{self.id}:available"
-
-    @property
-    def reserved_code(self):
-        return f"voucher:{self.id}:reserved"
 
 
 Voucher.TRANSITIONS = TransitionTable({

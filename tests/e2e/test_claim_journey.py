@@ -212,7 +212,7 @@ def test_claims_are_returned_corrected_blocked_scored_approved_and_paid(
     # It puts the claim into a batch, downloads the bank file, and records the payment.
     page.get_by_role("link", name=t("Disbursement"), exact=True).first.click()
     page.get_by_label(claim_name, exact=True).check()
-    page.get_by_role("button", name=t("Create a batch of the chosen claims")).click()
+    page.get_by_role("button", name=t("Create a batch of the chosen lines")).click()
     batch = db.session.execute(select(DisbursementBatch)).scalar_one()
     expect(page.get_by_test_id("batch-total")).to_have_text("¥100,000.00")
     expect(page.get_by_test_id("batch-status")).to_have_text(t("awaiting the treasury"))
