@@ -53,6 +53,12 @@ class PaymentInProgress(Conflict):
                          "and look again.")
 
 
+class PaymentMethodInvalid(DomainError):
+    code = "payment_method_invalid"
+    status = 422
+    default_message = _l("This card could not be used. Please enter the card details again.")
+
+
 class WebhookSignatureInvalid(DomainError):
     """Machine-facing (only Stripe calls the webhook): not translated."""
     code = "webhook_signature_invalid"

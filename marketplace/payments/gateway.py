@@ -20,6 +20,7 @@ from flask import current_app
 
 from marketplace.payments.errors import (AuthenticationRequired, CardDeclined, GatewayError,
                                          GatewayUnavailable, PaymentInProgress,
+                                         PaymentMethodInvalid,
                                          WebhookSignatureInvalid)
 
 log = logging.getLogger(__name__)
@@ -267,9 +268,14 @@ def _domain_error(exc, what):
     elif isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or (
             isinstance(exc, stripe.APIError) and (exc.http_status or 500) >= 500):
         error = GatewayUnavailable()
-    elif exc.http_status == 409:
-        # the same idempotency key in flight elsewhere: a double submission
+    elif exc.http_status == 409 or isinstance(exc, stripe.IdempotencyError):
+        # the same key in flight elsewhere (a double submission), or an earlier attempt
+        # sent with another card and not settled yet: the next try resolves it
         error = PaymentInProgress()
+    elif what == "charge" and exc.http_status in (400, 404) and (
+            exc.param in (None, "payment_method") or exc.http_status == 404):
+        # the card (PaymentMethod) named is unknown or unusable: the user's input
+        error = PaymentMethodInvalid()
     else:
         error = GatewayError(details={"gateway_status": exc.http_status,
                                       "gateway_code": exc.code})

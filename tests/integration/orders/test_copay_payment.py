@@ -213,3 +213,10 @@ def test_a_cancelled_order_gets_its_co_pay_back(contracted, stripe_server):
     payment = copay_payments(order)[0]
     assert payment.status == PaymentStatus.REFUNDED and payment.refunded_fen == 10_000_00
     assert ledger.violations() == []
+
+
+def test_an_unknown_card_is_the_users_input_not_a_gateway_failure(contracted, stripe_server):
+    order, member = contracted
+    with pytest.raises(DomainError) as refused:
+        pay_copay(order, member, payment_method="pm_nothing", idempotency_key="k1")
+    assert (refused.value.code, refused.value.status) == ("payment_method_invalid", 422)
