@@ -84,9 +84,13 @@ test: setup $(if $(shell command -v npm 2>/dev/null),$(E2E_TOOLS)) ## Check the 
 	$(VENV)/bin/python scripts/run_tests.py $(PYTEST_ARGS)
 
 # The reliability tests (pytest -m reliability) at full size: the load test fires
-# HC_LOAD_REQUESTS requests (make test: 50) at gunicorn with 2 web and 2 Celery workers.
-check-reliability: setup ## Run the load, fault and fuzz tests at full size (slow)
+# HC_LOAD_REQUESTS requests (make test: 50) at gunicorn with 2 web and 2 Celery workers;
+# the money walk takes HC_MONEY_EXAMPLES walks of HC_MONEY_STEPS steps (make test: 3 of
+# 30), each money race runs HC_RACE_ROUNDS times (make test: 6).
+check-reliability: setup ## Run the load, fault, fuzz, money-walk and race tests at full size (slow)
 	HC_LOAD_REQUESTS=$${HC_LOAD_REQUESTS:-200} HC_FUZZ_EXAMPLES=$${HC_FUZZ_EXAMPLES:-100} \
+	HC_MONEY_EXAMPLES=$${HC_MONEY_EXAMPLES:-40} HC_MONEY_STEPS=$${HC_MONEY_STEPS:-60} \
+	HC_RACE_ROUNDS=$${HC_RACE_ROUNDS:-30} \
 		$(VENV)/bin/python scripts/run_tests.py -m reliability -q $(PYTEST_ARGS)
 	@# Known vulnerabilities of the pinned requirements (PyPI's advisory data). A package
 	@# the service cannot look up is listed as "could not be audited": a warning, not a pass.

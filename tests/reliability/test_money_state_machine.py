@@ -115,7 +115,7 @@ class MoneyMachine(RuleBasedStateMachine):
     # --- the firm and the agency ----------------------------------------------------------
 
     @rule(firm=st.integers(0, 1), agency=st.integers(0, 1),
-          amount=st.sampled_from([20_000_00, 100_000_00, 260_000_00]))
+          amount=st.sampled_from([20_000_00, 60_000_00, 240_000_00]))
     def sign(self, firm, agency, amount):
         member = self.firms[firm]
 

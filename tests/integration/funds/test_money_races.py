@@ -23,7 +23,7 @@ from tests.integration.funds.world import World
 from tests.support.live_server import LiveServer
 from tests.support.stripe import VISA, charge_object, event, signature_header
 
-pytestmark = [pytest.mark.postgres, pytest.mark.stripe]
+pytestmark = [pytest.mark.postgres, pytest.mark.stripe, pytest.mark.reliability]
 
 ROUNDS = int(os.environ.get("HC_RACE_ROUNDS", "6"))
 
