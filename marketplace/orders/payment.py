@@ -43,6 +43,7 @@ class CopayPlan:
     order_id: int
     payment_id: int                    # the attempt to send (new, or re-sent)
     cancel_ids: tuple = ()             # earlier attempts waiting for the card holder
+    stale_ids: tuple = ()              # earlier attempts the gateway never answered
 
 
 def pay_copay(order, actor, *, payment_method, idempotency_key, commit=None):
@@ -83,17 +84,22 @@ def plan_copay(order, actor):
         if attempt.created_dt > stale:
             # in flight, or its request died: the same key again is charged at most once
             return CopayPlan(order.id, attempt.id, waiting)
-        payments.abandon(attempt, "the gateway never answered this attempt", actor=actor)
+    # Stale attempts are closed in the next step, not here: a payment's row is locked
+    # before its order's (the webhook's order), never after.
     payment, _created = payments.start_attempt(
         SUBJECT, order.id, order.contract.copay_fen, idempotency_key=_attempt_key(order),
         actor=actor)
-    return CopayPlan(order.id, payment.id, waiting)
+    return CopayPlan(order.id, payment.id, waiting,
+                     tuple(p.id for p in unanswered if p.id != payment.id))
 
 
 def settle_earlier_attempts(plan, actor):
     """Cancel the attempts still waiting for the card holder, at the gateway. If one went
     through meanwhile the order is paid by it: the new attempt is dropped unsent and its
-    success is the answer."""
+    success is the answer. Attempts the gateway never answered are closed as failed."""
+    for payment_id in plan.stale_ids:
+        payments.abandon(db.session.get(Payment, payment_id),
+                         "the gateway never answered this attempt", actor=actor)
     for payment_id in plan.cancel_ids:
         payments.cancel(db.session.get(Payment, payment_id), actor=actor)
     db.session.flush()
@@ -128,10 +134,10 @@ def _attempt_key(order):
 
 def refresh_copay(order, actor=None):
     """After the card holder confirmed on the Stripe.js page: ask the gateway now
-    rather than wait for the webhook."""
-    for payment in copay_payments(order):
-        if payment.status == PaymentStatus.REQUIRES_ACTION:
-            payments.refresh(payment, actor=actor)
+    rather than wait for the webhook (every question first, then the answers recorded:
+    no gateway call while a payment's row is locked)."""
+    payments.refresh_all([p for p in copay_payments(order)
+                          if p.status == PaymentStatus.REQUIRES_ACTION], actor=actor)
     return order
 
 

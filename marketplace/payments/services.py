@@ -170,6 +170,19 @@ def refresh(payment, *, actor=None):
     return result
 
 
+def refresh_all(found, *, actor=None):
+    """``refresh`` for several payments: the gateway is asked about each before any row
+    is locked to record the answers."""
+    answers = [(payment, gateway.retrieve(payment.payment_intent_id))
+               for payment in found if payment.payment_intent_id]
+    for payment, result in answers:
+        payment = lock_payment(payment)
+        apply_intent(payment, result, actor=actor)
+        if result.amount_refunded_fen:
+            record_refunded_total(payment, result.amount_refunded_fen, actor=actor)
+    return [result for _payment, result in answers]
+
+
 def refund(payment, amount_fen=None, *, idempotency_key, actor=None):
     """Give back ``amount_fen`` (all that is left when None) through the gateway.
 
