@@ -1,6 +1,4 @@
 """Sign-in, registration, password reset, invitations, profile and organisation pages."""
-from urllib.parse import urlsplit
-
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
@@ -15,6 +13,7 @@ from marketplace.accounts.forms import (AcceptInvitationForm, ApiTokenForm, Chan
 from marketplace.accounts.models import ApiToken, FirmTier, Invitation, OrganisationKind
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
+from marketplace.core.redirects import local_target
 from marketplace.core.web import apply_domain_error, attempt
 from marketplace.extensions import db, limiter
 from marketplace.notifications import services as notifications
@@ -31,15 +30,6 @@ def _district_choices(form):
 def _current_locale():
     from flask_babel import get_locale
     return str(get_locale() or "zh")[:2]
-
-
-def _safe_next(target):
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _login_email_key():
@@ -71,7 +61,7 @@ def login():
                 services.set_locale(user, locale)
             services.record_login(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("site.home"))
+            return redirect(local_target(request.args.get("next"), url_for("site.home")))
     return render_template("accounts/login.html", form=form)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from marketplace.accounts.models import Role
 from marketplace.core.page_cache import cached_for_visitors
 from marketplace.core.permissions import access, anyone
+from marketplace.core.redirects import local_target
 from marketplace.extensions import db
 from marketplace.site import home as pages
 
@@ -41,10 +42,7 @@ def set_language():
         if current_user.is_authenticated and request.method == "POST":
             current_user.locale = locale
             db.session.commit()
-    target = values.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("site.home")
-    return redirect(target)
+    return redirect(local_target(values.get("next"), url_for("site.home")))
 
 
 @bp.route("/healthz")
