@@ -4,9 +4,9 @@ Every view that redirects to a target the request names (sign-in's ``next``, the
 switch's) asks :func:`local_target`. Browsers repair what they are given before they follow
 it: they drop tabs and newlines anywhere (``/%09/evil.example`` becomes ``//evil.example``,
 another host), read ``\\`` as ``/``, and some map full-width characters to their plain
-forms (and invisible characters are refused outright); a CR or LF in a Location header is a header injection (werkzeug refuses it with a
+forms; a CR or LF in a Location header is a header injection (werkzeug refuses it with a
 500). So a target is refused when it, its percent-decoded forms or its NFKC form could be
-read as anything but a path of this site.
+read as anything but a path of this site, or when it holds an invisible character.
 """
 import unicodedata
 from urllib.parse import unquote, urlsplit
