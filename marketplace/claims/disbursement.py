@@ -3,7 +3,6 @@ payment file (CSV or XLSX) as often as needed, and records the treasury's confir
 once, which posts agency payable → paid for each claim. From the page the confirmation
 runs as a background job (a batch may hold hundreds of claims, each posted and each agency
 told) whose progress the batch page shows; the API records it while the request waits."""
-import csv
 import io
 
 from flask import url_for
@@ -16,6 +15,7 @@ from marketplace.core import audit, jobs, ledger, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.ledger import AccountKind
 from marketplace.core.rows import for_update
+from marketplace.core.spreadsheets import SafeCsvDictWriter, xlsx_row
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -91,7 +91,7 @@ def export(batch, actor, file_format):
                                                      "export": batch.export_count})
     if file_format == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+        writer = SafeCsvDictWriter(out, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
         # a BOM so Excel in a Chinese locale opens the UTF-8 names correctly
@@ -102,9 +102,9 @@ def export(batch, actor, file_format):
         book = Workbook()
         sheet = book.active
         sheet.title = f"batch-{batch.id}"
-        sheet.append(list(EXPORT_COLUMNS))
+        sheet.append(xlsx_row(sheet, EXPORT_COLUMNS))
         for row in rows:
-            sheet.append([row[column] for column in EXPORT_COLUMNS])
+            sheet.append(xlsx_row(sheet, [row[column] for column in EXPORT_COLUMNS]))
         out = io.BytesIO()
         book.save(out)
         return out.getvalue(), ("application/vnd.openxmlformats-officedocument."
