@@ -89,7 +89,14 @@ class Config:
     INVITATION_MAX_AGE = 7 * 24 * 3600
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"     # sign-in requests from one address (a flood guard)
+    # Failed sign-ins: past the first limit for one account from one address, or the
+    # second for one account from everywhere, the right password no longer signs in by
+    # itself: it mails the account a one-time sign-in link (valid SIGNIN_LINK_MAX_AGE).
+    LOGIN_PAIR_FAILURES = "5 per 15 minutes"
+    LOGIN_ACCOUNT_FAILURES = "50 per hour"
+    SIGNIN_LINK_MAX_AGE = 15 * 60
+    REGISTER_RATE_LIMIT = "5 per hour"      # registrations from one address
     # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug's
     # ProxyFix): 0 trusts none of these headers, as a client can write them itself.
     PROXY_HOPS = 0
@@ -133,13 +140,15 @@ class Config:
         for name in ("STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
                      "STRIPE_WEBHOOK_SECRET", "STRIPE_JS_URL", "MAIL_SERVER",
                      "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "UPLOAD_DIR",
-                     "PUBLIC_BASE_URL", "LOG_LEVEL", "CELERY_QUEUE"):
+                     "PUBLIC_BASE_URL", "LOG_LEVEL", "CELERY_QUEUE", "LOGIN_RATE_LIMIT",
+                     "LOGIN_PAIR_FAILURES", "LOGIN_ACCOUNT_FAILURES", "REGISTER_RATE_LIMIT"):
             settings[name] = _env(name, settings[name])
         settings["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)
         for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES",
                      "STRIPE_CONNECT_TIMEOUT_SECONDS", "STRIPE_READ_TIMEOUT_SECONDS",
                      "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
-                     "IDEMPOTENCY_ABANDONED_SECONDS", "PROXY_HOPS", "HSTS_MAX_AGE"):
+                     "IDEMPOTENCY_ABANDONED_SECONDS", "PROXY_HOPS", "HSTS_MAX_AGE",
+                     "SIGNIN_LINK_MAX_AGE"):
             settings[name] = _env_int(name, settings[name])
         settings["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("HSTS_INCLUDE_SUBDOMAINS",
                                                         cls.HSTS_INCLUDE_SUBDOMAINS)

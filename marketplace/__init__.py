@@ -81,8 +81,13 @@ def register_extensions(app):
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         # limiter.reset() deletes every key under the storage's prefix ("LIMITS" unless
         # told): keep each queue's (deployment's, test run's) limits under its own.
+        # Short timeouts: a Redis that hangs must not hold up a sign-in (the limiter then
+        # counts in process memory, see marketplace/core/throttle.py).
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
-                              {"key_prefix": "LIMITS-hc-" + app.config["CELERY_QUEUE"]})
+                              {"key_prefix": "LIMITS-hc-" + app.config["CELERY_QUEUE"],
+                               "socket_connect_timeout": 1, "socket_timeout": 1})
+    # Redis unreachable: count in this process's memory (and log it) rather than fail
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     # Initialise the limiter (storage, request hooks) even when RATELIMIT_ENABLED is off:
     # Flask-Limiter skips both for a disabled app, so it could never be switched on later.
     enabled = app.config.get("RATELIMIT_ENABLED", True)

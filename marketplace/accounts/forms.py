@@ -56,6 +56,10 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+class SignInLinkForm(FlaskForm):
+    submit = SubmitField(_l("Sign in"))
+
+
 class OrganisationFieldsMixin:
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     credit_code = StringField(_l("Unified social credit code"),

@@ -5,11 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.accounts import permissions as perms
-from marketplace.accounts import services
+from marketplace.accounts import services, signin
 from marketplace.accounts.forms import (AcceptInvitationForm, ApiTokenForm, ChangePasswordForm,
                                         InviteForm, LoginForm, OrganisationForm,
                                         PasswordResetForm, PasswordResetRequestForm,
-                                        ProfileForm, RegistrationForm, tier_choices)
+                                        ProfileForm, RegistrationForm, SignInLinkForm,
+                                        tier_choices)
 from marketplace.accounts.models import ApiToken, FirmTier, Invitation, OrganisationKind
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
@@ -32,37 +33,70 @@ def _current_locale():
     return str(get_locale() or "zh")[:2]
 
 
-def _login_email_key():
-    return "login:" + (request.form.get("email") or "").strip().lower()
-
-
 def _login_limit():
     from flask import current_app
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _signin_link_url(token):
+    return url_for("accounts.signin_link", token=token, _external=True)
+
+
+def _throttled_message():
+    from flask import current_app
+    return _("Too many failed attempts for this account from here. If the password you "
+             "typed is right, a one-time sign-in link is on its way to the account's "
+             "e-mail address (valid for %(minutes)s minutes).",
+             minutes=current_app.config["SIGNIN_LINK_MAX_AGE"] // 60)
+
+
+def _sign_in(user, remember=False):
+    """A fresh session for ``user``: nothing carried over from before but the language."""
+    locale = session.get("locale")
+    session.clear()
+    login_user(user, remember=remember)
+    if user.locale is None and locale:
+        services.set_locale(user, locale)
+    services.record_login(user)
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @access(anyone)
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append(_("The e-mail or password is not right."))
-        else:
-            locale = session.get("locale")
-            session.clear()  # a fresh session at login: nothing carried over from before
-            login_user(user, remember=form.remember.data)
-            if user.locale is None and locale:
-                services.set_locale(user, locale)
-            services.record_login(user)
-            db.session.commit()
+        tried = signin.attempt(form.email.data, form.password.data, _signin_link_url)
+        if tried.outcome is signin.Outcome.SIGNED_IN:
+            _sign_in(tried.user, remember=form.remember.data)
             return redirect(local_target(request.args.get("next"), url_for("site.home")))
+        db.session.commit()     # the link mailed, if any, and its audit record
+        if tried.outcome is signin.Outcome.THROTTLED:
+            form.password.errors.append(_throttled_message())
+            return render_template("accounts/login.html", form=form), 429
+        form.password.errors.append(_("The e-mail or password is not right."))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+@access(anyone)
+def signin_link(token):
+    """A mailed one-time sign-in link. Opening it shows a button; only the POST signs in,
+    so a mail scanner that fetches the link does not use it up."""
+    try:
+        user = signin.user_for_link(token)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("accounts.login"))
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        _sign_in(user)
+        flash(_("You are signed in."), "success")
+        return redirect(url_for("site.home"))
+    return render_template("accounts/signin_link.html", form=form, email=user.email)
 
 
 @bp.route("/logout", methods=["POST"])

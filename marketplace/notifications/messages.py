@@ -10,6 +10,14 @@ MAIL_TEMPLATES = {
            "a new password:\n\n%(link)s\n\nIf it was not you, ignore this message; your "
            "password stays as it is."),
     ),
+    "signin_link": (
+        _l("Your sign-in link"),
+        _l("Hello %(name)s,\n\nThere were many failed attempts to sign in to your account "
+           "on the Hongcheng innovation voucher platform, then one with the right password. "
+           "If that was you, open this link within %(minutes)s minutes to sign in (it works "
+           "once):\n\n%(link)s\n\nIf it was not you, someone knows your password: change "
+           "it after you sign in."),
+    ),
     "invitation": (
         _l("You are invited to join %(organisation)s"),
         _l("%(inviter)s invites you to join %(organisation)s on the Hongcheng innovation "
