@@ -86,6 +86,8 @@ class Config:
     IDEMPOTENCY_ABANDONED_SECONDS = 300
 
     PASSWORD_RESET_MAX_AGE = 3600
+    # zxcvbn's score a new password must reach (0-4; 2 is about a million guesses)
+    PASSWORD_MIN_SCORE = 2
     INVITATION_MAX_AGE = 7 * 24 * 3600
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True

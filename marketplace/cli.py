@@ -40,8 +40,15 @@ def create_user(email, role, name, password):
     from marketplace.accounts import services
     from marketplace.core.errors import DomainError
 
+    from flask_babel import force_locale
+
+    from marketplace.accounts.passwords import weakness
     if len(password) < 8:
         raise click.UsageError("the password needs at least 8 characters")
+    with force_locale("en"):
+        why = weakness(password, email=email, name=name)
+        if why is not None:
+            raise click.UsageError(str(why))
     try:
         user = services.create_staff_user(email=email, name=name or email.split("@")[0],
                                           role=role, password=password)

@@ -163,11 +163,12 @@ def forgot_password():
 @access(anyone)
 def reset_password(token):
     try:
-        services.user_for_reset_token(token)
+        user = services.user_for_reset_token(token)
     except DomainError as error:
         flash(str(error.message), "danger")
         return redirect(url_for("accounts.forgot_password"))
     form = PasswordResetForm()
+    form.identity = (user.email, user.name)
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
         db.session.commit()
@@ -185,6 +186,7 @@ def accept_invitation(token):
         flash(str(error.message), "danger")
         return redirect(url_for("site.home"))
     form = AcceptInvitationForm()
+    form.identity = (invitation.email, None)
     if form.validate_on_submit():
         try:
             user = services.accept_invitation(token, name=form.name.data,
@@ -261,6 +263,7 @@ def _render_profile(profile_form=None, password_form=None, token_form=None, new_
 @access(is_authenticated)
 def change_password():
     form = ChangePasswordForm(prefix="pw")
+    form.identity = (current_user.email, current_user.name)
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("The current password is not right."))
