@@ -114,9 +114,6 @@ class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
     ], default=OrganisationKind.FIRM.value, validators=[DataRequired()])
     owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=PASSWORD_RULES)
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     submit = SubmitField(_l("Register"))
 
     def validate(self, extra_validators=None):

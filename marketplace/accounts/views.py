@@ -110,35 +110,54 @@ def logout():
     return redirect(url_for("site.home"))
 
 
+def _register_limit():
+    from flask import current_app
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @access(anyone)
+@limiter.limit(_register_limit, methods=["POST"])
 def register():
+    """A registration answers the same whether the address is new or has an account, so
+    the page reveals no account: a new address gets a link to choose its password, an
+    address with an account gets a mail saying someone tried (the USCC is public, so a
+    taken one is still refused on the form)."""
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = RegistrationForm()
     _district_choices(form)
     if form.validate_on_submit():
+        existing = services.find_user_by_email(form.email.data)
         try:
-            owner = services.register_organisation(
-                kind=form.kind.data, name=form.name.data, credit_code=form.credit_code.data,
-                legal_representative=form.legal_representative.data,
-                registered_address=form.registered_address.data,
-                contact_phone=form.contact_phone.data, district_id=form.district_id.data,
-                bank_account=form.bank_account.data,
-                firm_tier=form.firm_tier.data or None, owner_email=form.email.data,
-                owner_name=form.owner_name.data, password=form.password.data,
-                locale=_current_locale())
-            notifications.notify(owner, "welcome", organisation=owner.organisation.name,
-                                 link=url_for("site.home"))
+            if existing is None:
+                owner = services.register_organisation(
+                    kind=form.kind.data, name=form.name.data,
+                    credit_code=form.credit_code.data,
+                    legal_representative=form.legal_representative.data,
+                    registered_address=form.registered_address.data,
+                    contact_phone=form.contact_phone.data, district_id=form.district_id.data,
+                    bank_account=form.bank_account.data,
+                    firm_tier=form.firm_tier.data or None, owner_email=form.email.data,
+                    owner_name=form.owner_name.data, locale=_current_locale())
+                services.send_registration_link(owner, lambda token: url_for(
+                    "accounts.reset_password", token=token, _external=True))
+                notifications.notify(owner, "welcome", organisation=owner.organisation.name,
+                                     link=url_for("site.home"))
+            else:
+                services.ensure_credit_code_free(form.credit_code.data)
+                services.tell_owner_of_registration_attempt(
+                    existing, url_for("accounts.login", _external=True),
+                    url_for("accounts.forgot_password", _external=True),
+                    locale=_current_locale())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            session.clear()
-            login_user(owner)
-            flash(_("Welcome! Your organisation is registered."), "success")
-            return redirect(url_for("site.home"))
+            flash(_("Thank you. We have sent a message to %(email)s: open its link to choose "
+                    "your password and sign in.", email=form.email.data.strip()), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form,
                            firm_kind=OrganisationKind.FIRM.value)
 

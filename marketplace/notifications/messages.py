@@ -10,6 +10,22 @@ MAIL_TEMPLATES = {
            "a new password:\n\n%(link)s\n\nIf it was not you, ignore this message; your "
            "password stays as it is."),
     ),
+    "registration_link": (
+        _l("Choose your password"),
+        _l("Hello %(name)s,\n\n%(organisation)s is registered on the Hongcheng innovation "
+           "voucher platform with this e-mail address. Open this link within one hour to "
+           "choose your password and sign in:\n\n%(link)s\n\nIf the link has expired, ask "
+           "for a new one with \"Forgot your password?\" on the sign-in page. If you did "
+           "not register, ignore this message."),
+    ),
+    "registration_attempt": (
+        _l("Someone tried to register with your address"),
+        _l("Hello %(name)s,\n\nSomeone tried to register a new organisation on the Hongcheng "
+           "innovation voucher platform with this e-mail address, which already has an "
+           "account. If it was you, sign in here:\n\n%(login)s\n\nIf you have forgotten "
+           "your password, choose a new one here:\n\n%(forgot)s\n\nIf it was not you, you "
+           "need not do anything: nothing was changed."),
+    ),
     "signin_link": (
         _l("Your sign-in link"),
         _l("Hello %(name)s,\n\nThere were many failed attempts to sign in to your account "

@@ -33,6 +33,7 @@ def person():
 
 
 def test_a_reset_refuses_weak_passwords_and_says_why(client, person, smtp_server):
+    client.post("/language", data={"locale": "en", "next": "/"})
     client.post("/password/forgot", data={"email": person.email})
     [mail] = smtp_server.to(person.email)
     path = re.search(r"http://localhost(/password/reset/\S+)", smtp_server.body(mail)).group(1)
