@@ -90,7 +90,7 @@ def signin_link(token):
         user = signin.user_for_link(token)
     except DomainError as error:
         flash(str(error.message), "danger")
-        return redirect(url_for("accounts.login"))
+        return redirect(url_for("site.home"))
     form = SignInLinkForm()
     if form.validate_on_submit():
         _sign_in(user)

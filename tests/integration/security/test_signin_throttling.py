@@ -80,7 +80,8 @@ def test_the_right_password_from_a_throttled_address_mails_a_link_that_works_onc
 
     again = limited_app.test_client()
     response = again.post(path)
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "链接无效或已过期" in again.get("/").get_data(as_text=True)
     assert again.get("/profile").status_code == 302    # not signed in: the link is used up
 
 
