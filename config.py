@@ -95,10 +95,25 @@ class Config:
     IDEMPOTENCY_ABANDONED_SECONDS = 300
 
     PASSWORD_RESET_MAX_AGE = 3600
+    # zxcvbn's score a new password must reach (0-4; 2 is about a million guesses)
+    PASSWORD_MIN_SCORE = 2
     INVITATION_MAX_AGE = 7 * 24 * 3600
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"     # sign-in requests from one address (a flood guard)
+    # Failed sign-ins: past the first limit for one account from one address, or the
+    # second for one account from everywhere, the right password no longer signs in by
+    # itself: it mails the account a one-time sign-in link (valid SIGNIN_LINK_MAX_AGE).
+    LOGIN_PAIR_FAILURES = "5 per 15 minutes"
+    LOGIN_ACCOUNT_FAILURES = "50 per hour"
+    SIGNIN_LINK_MAX_AGE = 15 * 60
+    REGISTER_RATE_LIMIT = "5 per hour"      # registrations from one address
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug's
+    # ProxyFix): 0 trusts none of these headers, as a client can write them itself.
+    PROXY_HOPS = 0
+    # Strict-Transport-Security, sent whenever cookies are Secure (production)
+    HSTS_MAX_AGE = 31536000
+    HSTS_INCLUDE_SUBDOMAINS = True
     API_PAGE_SIZE_MAX = 100
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
@@ -136,15 +151,19 @@ class Config:
         for name in ("STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
                      "STRIPE_WEBHOOK_SECRET", "STRIPE_JS_URL", "MAIL_SERVER",
                      "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "UPLOAD_DIR",
-                     "PUBLIC_BASE_URL", "LOG_LEVEL", "CELERY_QUEUE"):
+                     "PUBLIC_BASE_URL", "LOG_LEVEL", "CELERY_QUEUE", "LOGIN_RATE_LIMIT",
+                     "LOGIN_PAIR_FAILURES", "LOGIN_ACCOUNT_FAILURES", "REGISTER_RATE_LIMIT"):
             settings[name] = _env(name, settings[name])
         settings["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)
         for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES",
                      "STRIPE_CONNECT_TIMEOUT_SECONDS", "STRIPE_READ_TIMEOUT_SECONDS",
                      "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
                      "IDEMPOTENCY_ABANDONED_SECONDS", "COPAY_ATTEMPT_STALE_SECONDS",
-                     "RECONCILIATION_DAYS", "OVERRIDE_REASON_MIN_CHARS"):
+                     "RECONCILIATION_DAYS", "OVERRIDE_REASON_MIN_CHARS", "PROXY_HOPS",
+                     "HSTS_MAX_AGE", "SIGNIN_LINK_MAX_AGE"):
             settings[name] = _env_int(name, settings[name])
+        settings["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("HSTS_INCLUDE_SUBDOMAINS",
+                                                        cls.HSTS_INCLUDE_SUBDOMAINS)
         settings["SUSPEND_ON_EXPIRED_DOCUMENT"] = _env_bool(
             "SUSPEND_ON_EXPIRED_DOCUMENT", cls.SUSPEND_ON_EXPIRED_DOCUMENT)
         settings["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", cls.MAIL_USE_TLS)
@@ -201,6 +220,9 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = None
+    # no development default here: each must be set (validate says which is missing)
+    STRIPE_API_BASE = STRIPE_JS_URL = None
+    STRIPE_SECRET_KEY = STRIPE_PUBLISHABLE_KEY = STRIPE_WEBHOOK_SECRET = None
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -208,14 +230,56 @@ class ProductionConfig(Config):
     @classmethod
     def validate(cls, settings):
         super().validate(settings)
-        secret = settings.get("SECRET_KEY")
-        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 16:
-            raise RuntimeError(
-                "Production refuses to start: set SECRET_KEY to a long random value "
-                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
-        if not settings.get("SQLALCHEMY_DATABASE_URI"):
-            raise RuntimeError("Production refuses to start: set DATABASE_URL.")
+        problems = production_problems(settings)
+        if problems:
+            raise RuntimeError("Production refuses to start:\n- " + "\n- ".join(problems))
+
+
+# The public values of development and tests: anyone can read them here, so a production
+# that kept one could be forged against (a webhook signed with the public secret).
+DEVELOPMENT_DEFAULTS = {
+    "STRIPE_SECRET_KEY": Config.STRIPE_SECRET_KEY,
+    "STRIPE_PUBLISHABLE_KEY": Config.STRIPE_PUBLISHABLE_KEY,
+    "STRIPE_WEBHOOK_SECRET": Config.STRIPE_WEBHOOK_SECRET,
+    "STRIPE_API_BASE": Config.STRIPE_API_BASE,
+    "STRIPE_JS_URL": Config.STRIPE_JS_URL,
+}
+LOOPBACK_HOSTS = ("localhost", "127.", "::1", "[::1]", "0.0.0.0")
+
+
+def _is_loopback_url(url):
+    from urllib.parse import urlsplit
+    host = (urlsplit(url).hostname or "").lower()
+    return not host or host.startswith(LOOPBACK_HOSTS) or host == "::1"
+
+
+def production_problems(settings):
+    """Every setting production cannot run with, each named with what to do."""
+    problems = []
+    secret = settings.get("SECRET_KEY")
+    if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 16:
+        problems.append("set SECRET_KEY to a long random value (for example: python -c "
+                        "'import secrets; print(secrets.token_hex(32))')")
+    if not settings.get("SQLALCHEMY_DATABASE_URI"):
+        problems.append("set DATABASE_URL")
+    for name, default in DEVELOPMENT_DEFAULTS.items():
+        value = settings.get(name)
+        if not value:
+            problems.append(f"set {name} (it is empty)")
+        elif value == default:
+            problems.append(f"set {name}: it is the public development default")
+        elif name in ("STRIPE_API_BASE", "STRIPE_JS_URL") and (
+                _is_loopback_url(value) or not value.startswith("https://")):
+            problems.append(f"set {name} to the gateway's https:// address (it points at "
+                            f"{value}, not a production gateway)")
+    if settings.get("MAIL_SERVER"):
+        for name in ("MAIL_USERNAME", "MAIL_PASSWORD"):
+            if not settings.get(name):
+                problems.append(f"set {name}: MAIL_SERVER is set, and mail is sent only "
+                                "with credentials")
+    if settings.get("PROXY_HOPS", 0) < 0:
+        problems.append("PROXY_HOPS cannot be negative")
+    return problems
 
 
 CONFIGS = {

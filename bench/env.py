@@ -99,18 +99,29 @@ class BenchEnv:
                    DATABASE_URL=db_url, REDIS_URL=self.rd.url, CELERY_QUEUE=self.queue,
                    FLASK_APP="marketplace:create_app", LOG_LEVEL="WARNING",
                    # plain HTTP on loopback: the load driver would drop Secure cookies
-                   SESSION_COOKIE_SECURE="0", PYTHONPATH=str(ROOT))
+                   SESSION_COOKIE_SECURE="0", PYTHONPATH=str(ROOT), **self.gateway)
         for name in ("MAIL_SERVER", "TEST_DATABASE_URL", "TEST_REDIS_URL"):
             env.pop(name, None)
         env.update({k: str(v) for k, v in extra.items()})
         return env
+
+    @property
+    def gateway(self):
+        """Production refuses the development gateway settings; no benchmark pays, so
+        these name a gateway that does not exist (.invalid never resolves)."""
+        return {"STRIPE_API_BASE": "https://gateway.invalid",
+                "STRIPE_JS_URL": "https://gateway.invalid/v3/",
+                "STRIPE_SECRET_KEY": "sk_bench_" + self.secret[:16],
+                "STRIPE_PUBLISHABLE_KEY": "pk_bench_" + self.secret[:16],
+                "STRIPE_WEBHOOK_SECRET": "whsec_bench_" + self.secret[:16]}
 
     def app(self, db_url):
         """The product app in this process (for setup and checks), production config."""
         from config import normalise_database_url
         from marketplace import create_app
 
-        os.environ.update(SECRET_KEY=self.secret, SESSION_COOKIE_SECURE="0", DATABASE_URL=db_url)
+        os.environ.update(SECRET_KEY=self.secret, SESSION_COOKIE_SECURE="0", DATABASE_URL=db_url,
+                          **self.gateway)
         os.environ.pop("MAIL_SERVER", None)
         app = create_app({"CONFIG_NAME": "production",
                           "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),

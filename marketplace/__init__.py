@@ -19,6 +19,7 @@ def create_app(config=None):
         config = overrides.pop("CONFIG_NAME", None)
     app.config.update(load_config(config))
     app.config.update(overrides)
+    trust_proxies(app)
 
     configure_logging(app)
     register_extensions(app)
@@ -31,6 +32,16 @@ def create_app(config=None):
     page_cache.init_app(app)    # outermost: a hit skips every request hook
     announce_mode(app)
     return app
+
+
+def trust_proxies(app):
+    """Behind PROXY_HOPS proxies, take the client's address, scheme and host from the
+    headers those proxies set (the last PROXY_HOPS entries). With 0, the default, these
+    headers are ignored: a client could write them itself and pick its own address."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def configure_logging(app):
@@ -70,8 +81,13 @@ def register_extensions(app):
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         # limiter.reset() deletes every key under the storage's prefix ("LIMITS" unless
         # told): keep each queue's (deployment's, test run's) limits under its own.
+        # Short timeouts: a Redis that hangs must not hold up a sign-in (the limiter then
+        # counts in process memory, see marketplace/core/throttle.py).
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
-                              {"key_prefix": "LIMITS-hc-" + app.config["CELERY_QUEUE"]})
+                              {"key_prefix": "LIMITS-hc-" + app.config["CELERY_QUEUE"],
+                               "socket_connect_timeout": 1, "socket_timeout": 1})
+    # Redis unreachable: count in this process's memory (and log it) rather than fail
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     # Initialise the limiter (storage, request hooks) even when RATELIMIT_ENABLED is off:
     # Flask-Limiter skips both for a disabled app, so it could never be switched on later.
     enabled = app.config.get("RATELIMIT_ENABLED", True)
@@ -212,11 +228,23 @@ def register_request_hooks(app):
         relay_pending()
         response.headers["X-Request-ID"] = g.get("request_id", "")
         set_security_headers(app, response)
-        if not request.path.startswith(("/static/", "/bootstrap/")):
+        if _for_a_signed_in_user() and not request.path.startswith(STATIC_PREFIXES):
+            # a personal page must not be kept by the browser, a proxy or the back button
+            # of a shared computer
+            response.headers["Cache-Control"] = "no-store"
+        if not request.path.startswith(STATIC_PREFIXES):
             elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
             log.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
                      elapsed * 1000)
         return response
+
+
+STATIC_PREFIXES = ("/static/", "/bootstrap/", "/api/v1/docs/static/")
+
+
+def _for_a_signed_in_user():
+    """A session with a user in it, or an API request with a valid bearer token."""
+    return bool(session.get("_user_id")) or g.get("api_user") is not None
 
 
 def set_security_headers(app, response):
@@ -233,7 +261,10 @@ def set_security_headers(app, response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if app.config.get("SESSION_COOKIE_SECURE"):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        hsts = f"max-age={int(app.config.get('HSTS_MAX_AGE', 31536000))}"
+        if app.config.get("HSTS_INCLUDE_SUBDOMAINS", True):
+            hsts += "; includeSubDomains"
+        response.headers.setdefault("Strict-Transport-Security", hsts)
 
 
 def _transient_database_error(error):

@@ -65,8 +65,15 @@ def create_user(email, role, name, password):
     from marketplace.accounts import services
     from marketplace.core.errors import DomainError
 
+    from flask_babel import force_locale
+
+    from marketplace.accounts.passwords import weakness
     if len(password) < 8:
         raise click.UsageError("the password needs at least 8 characters")
+    with force_locale("en"):
+        why = weakness(password, email=email, name=name)
+        if why is not None:
+            raise click.UsageError(str(why))
     try:
         user = services.create_staff_user(email=email, name=name or email.split("@")[0],
                                           role=role, password=password)
@@ -113,6 +120,13 @@ def seed_reference():
                    "(default 1900, about ¥7.3 bn; 0 for none).")
 def seed_demo(contracts):
     """Load the demo users and organisations (password demo12345). Safe to repeat."""
+    from flask import current_app
+    if current_app.config.get("ENV_NAME") == "production":
+        # demo accounts with a published password would be anyone's way in
+        click.echo("seed-demo is refused in production: it creates accounts whose "
+                   "password (demo12345) is published in the README. Create staff "
+                   "accounts with `flask users create` instead.", err=True)
+        sys.exit(2)
     from marketplace.demo.contracts import DEFAULT_CONTRACTS, seed_demo_contracts
     from marketplace.demo.seed import seed_demo_data
     report = seed_demo_data()

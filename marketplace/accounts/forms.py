@@ -7,7 +7,7 @@ from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, Radi
 from wtforms.validators import (DataRequired, Email, EqualTo, InputRequired, Length,
                                 NumberRange, Optional, Regexp, ValidationError)
 
-from marketplace.accounts import uscc
+from marketplace.accounts import passwords, uscc
 
 # Bureau intranets (and the demo accounts) use ".local" mail domains, which
 # email-validator refuses by default as a special-use name.
@@ -15,8 +15,34 @@ if "local" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
     email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("local")
 from marketplace.accounts.models import FirmTier, OrganisationKind, Role
 
-PASSWORD_RULES = [DataRequired(), Length(min=8, max=128,
-                                         message=_l("Use 8 to 128 characters."))]
+
+
+class StrongPassword:
+    """Refuses a password that is easy to guess or holds the person's e-mail or name
+    (marketplace/accounts/passwords.py). The e-mail and name are the form's fields named
+    here, else ``form.identity`` (e-mail, name), which the view sets when it knows the
+    person (reset, change, invitation)."""
+
+    def __init__(self, email_field=None, name_field=None):
+        self.email_field, self.name_field = email_field, name_field
+
+    def __call__(self, form, field):
+        email, name = getattr(form, "identity", None) or (None, None)
+        if self.email_field:
+            email = form[self.email_field].data or email
+        if self.name_field:
+            name = form[self.name_field].data or name
+        why = passwords.weakness(field.data or "", email=email, name=name)
+        if why is not None:
+            raise ValidationError(str(why))
+
+
+def password_rules(**identity_fields):
+    return [DataRequired(), Length(min=8, max=128, message=_l("Use 8 to 128 characters.")),
+            StrongPassword(**identity_fields)]
+
+
+PASSWORD_RULES = password_rules()
 PHONE_RULE = Regexp(r"^[0-9+\-\s()]{5,40}$",
                     message=_l("Use digits, spaces and + - ( ) only."))
 
@@ -56,6 +82,10 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+class SignInLinkForm(FlaskForm):
+    submit = SubmitField(_l("Sign in"))
+
+
 class OrganisationFieldsMixin:
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     credit_code = StringField(_l("Unified social credit code"),
@@ -84,9 +114,6 @@ class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
     ], default=OrganisationKind.FIRM.value, validators=[DataRequired()])
     owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=PASSWORD_RULES)
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     submit = SubmitField(_l("Register"))
 
     def validate(self, extra_validators=None):
@@ -128,7 +155,7 @@ class InviteForm(FlaskForm):
 
 class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
-    password = PasswordField(_l("Password"), validators=PASSWORD_RULES)
+    password = PasswordField(_l("Password"), validators=password_rules(name_field="name"))
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     submit = SubmitField(_l("Create my account"))
@@ -153,7 +180,8 @@ class StaffUserForm(FlaskForm):
         (Role.AUDITOR.value, _l("Auditor")), (Role.SUPERVISOR.value, _l("Supervisor")),
         (Role.EXPERT.value, _l("Expert")), (Role.ADMIN.value, _l("Administrator")),
     ])
-    password = PasswordField(_l("Initial password"), validators=PASSWORD_RULES)
+    password = PasswordField(_l("Initial password"),
+                             validators=password_rules(email_field="email", name_field="name"))
     submit = SubmitField(_l("Create the account"))
 
 

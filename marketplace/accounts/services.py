@@ -51,12 +51,12 @@ def _ensure_email_free(email):
 
 def register_organisation(*, kind, name, credit_code, legal_representative,
                           registered_address, contact_phone, district_id, bank_account,
-                          firm_tier, owner_email, owner_name, password, locale=None):
-    """Self-registration: a new organisation and its owner."""
-    code = uscc.validate(credit_code)
+                          firm_tier, owner_email, owner_name, password=None, locale=None):
+    """Self-registration: a new organisation and its owner. Without ``password`` the owner
+    has none that anyone knows until they choose one through :func:`send_registration_link`
+    (which proves they hold the address)."""
+    code = ensure_credit_code_free(credit_code)
     _ensure_email_free(owner_email)
-    if db.session.execute(select(Organisation.id).where(Organisation.uscc == code)).first():
-        raise CreditCodeTaken(details={"field": "credit_code"})
     kind = OrganisationKind(kind)
     organisation = Organisation(
         kind=kind, name=name.strip(), uscc=code,
@@ -70,13 +70,38 @@ def register_organisation(*, kind, name, credit_code, legal_representative,
     role = Role.FIRM_MEMBER if kind == OrganisationKind.FIRM else Role.AGENCY_MEMBER
     owner = User(email=lower_email(owner_email), name=owner_name.strip(), role=role,
                  organisation=organisation, is_owner=True, locale=locale)
-    owner.set_password(password)
+    owner.set_password(password or secrets.token_urlsafe(32))
     db.session.add(owner)
     db.session.flush()
     audit.record(organisation, "register", actor=owner, after="registered",
                  data={"kind": kind.value, "name": organisation.name})
     audit.record(owner, "create", actor=owner, after="active", data={"role": role.value})
     return owner
+
+
+def ensure_credit_code_free(credit_code):
+    """The valid code, or CreditCodeTaken (a USCC is public: saying so reveals nothing)."""
+    code = uscc.validate(credit_code)
+    if db.session.execute(select(Organisation.id).where(Organisation.uscc == code)).first():
+        raise CreditCodeTaken(details={"field": "credit_code"})
+    return code
+
+
+def send_registration_link(owner, reset_url_for):
+    """Mail the new owner the link to choose a password (a password-reset link)."""
+    notifications.send_mail(to=owner.email, template="registration_link",
+                            locale=owner.locale, name=owner.name,
+                            organisation=owner.organisation.name,
+                            link=reset_url_for(make_reset_token(owner)))
+
+
+def tell_owner_of_registration_attempt(user, login_url, forgot_url, locale=None):
+    """Someone registered with an address that has an account: the page answers as for a
+    new one (so it reveals no account), and the address's owner is told by mail."""
+    notifications.send_mail(to=user.email, template="registration_attempt",
+                            locale=user.locale or locale, name=user.name, login=login_url,
+                            forgot=forgot_url)
+    audit.record(user, "registration_attempted", actor=None)
 
 
 def update_organisation(organisation, actor, **fields):

@@ -1,20 +1,20 @@
 """Sign-in, registration, password reset, invitations, profile and organisation pages."""
-from urllib.parse import urlsplit
-
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.accounts import permissions as perms
-from marketplace.accounts import services
+from marketplace.accounts import services, signin
 from marketplace.accounts.forms import (AcceptInvitationForm, ApiTokenForm, ChangePasswordForm,
                                         InviteForm, LoginForm, OrganisationForm,
                                         PasswordResetForm, PasswordResetRequestForm,
-                                        ProfileForm, RegistrationForm, tier_choices)
+                                        ProfileForm, RegistrationForm, SignInLinkForm,
+                                        tier_choices)
 from marketplace.accounts.models import ApiToken, FirmTier, Invitation, OrganisationKind
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
+from marketplace.core.redirects import local_target
 from marketplace.core.web import apply_domain_error, attempt
 from marketplace.extensions import db, limiter
 from marketplace.notifications import services as notifications
@@ -33,46 +33,70 @@ def _current_locale():
     return str(get_locale() or "zh")[:2]
 
 
-def _safe_next(target):
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-def _login_email_key():
-    return "login:" + (request.form.get("email") or "").strip().lower()
-
-
 def _login_limit():
     from flask import current_app
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _signin_link_url(token):
+    return url_for("accounts.signin_link", token=token, _external=True)
+
+
+def _throttled_message():
+    from flask import current_app
+    return _("Too many failed attempts for this account from here. If the password you "
+             "typed is right, a one-time sign-in link is on its way to the account's "
+             "e-mail address (valid for %(minutes)s minutes).",
+             minutes=current_app.config["SIGNIN_LINK_MAX_AGE"] // 60)
+
+
+def _sign_in(user, remember=False):
+    """A fresh session for ``user``: nothing carried over from before but the language."""
+    locale = session.get("locale")
+    session.clear()
+    login_user(user, remember=remember)
+    if user.locale is None and locale:
+        services.set_locale(user, locale)
+    services.record_login(user)
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @access(anyone)
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append(_("The e-mail or password is not right."))
-        else:
-            locale = session.get("locale")
-            session.clear()  # a fresh session at login: nothing carried over from before
-            login_user(user, remember=form.remember.data)
-            if user.locale is None and locale:
-                services.set_locale(user, locale)
-            services.record_login(user)
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("site.home"))
+        tried = signin.attempt(form.email.data, form.password.data, _signin_link_url)
+        if tried.outcome is signin.Outcome.SIGNED_IN:
+            _sign_in(tried.user, remember=form.remember.data)
+            return redirect(local_target(request.args.get("next"), url_for("site.home")))
+        db.session.commit()     # the link mailed, if any, and its audit record
+        if tried.outcome is signin.Outcome.THROTTLED:
+            form.password.errors.append(_throttled_message())
+            return render_template("accounts/login.html", form=form), 429
+        form.password.errors.append(_("The e-mail or password is not right."))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+@access(anyone)
+def signin_link(token):
+    """A mailed one-time sign-in link. Opening it shows a button; only the POST signs in,
+    so a mail scanner that fetches the link does not use it up."""
+    try:
+        user = signin.user_for_link(token)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("site.home"))
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        _sign_in(user)
+        flash(_("You are signed in."), "success")
+        return redirect(url_for("site.home"))
+    return render_template("accounts/signin_link.html", form=form, email=user.email)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -86,35 +110,54 @@ def logout():
     return redirect(url_for("site.home"))
 
 
+def _register_limit():
+    from flask import current_app
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @access(anyone)
+@limiter.limit(_register_limit, methods=["POST"])
 def register():
+    """A registration answers the same whether the address is new or has an account, so
+    the page reveals no account: a new address gets a link to choose its password, an
+    address with an account gets a mail saying someone tried (the USCC is public, so a
+    taken one is still refused on the form)."""
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = RegistrationForm()
     _district_choices(form)
     if form.validate_on_submit():
+        existing = services.find_user_by_email(form.email.data)
         try:
-            owner = services.register_organisation(
-                kind=form.kind.data, name=form.name.data, credit_code=form.credit_code.data,
-                legal_representative=form.legal_representative.data,
-                registered_address=form.registered_address.data,
-                contact_phone=form.contact_phone.data, district_id=form.district_id.data,
-                bank_account=form.bank_account.data,
-                firm_tier=form.firm_tier.data or None, owner_email=form.email.data,
-                owner_name=form.owner_name.data, password=form.password.data,
-                locale=_current_locale())
-            notifications.notify(owner, "welcome", organisation=owner.organisation.name,
-                                 link=url_for("site.home"))
+            if existing is None:
+                owner = services.register_organisation(
+                    kind=form.kind.data, name=form.name.data,
+                    credit_code=form.credit_code.data,
+                    legal_representative=form.legal_representative.data,
+                    registered_address=form.registered_address.data,
+                    contact_phone=form.contact_phone.data, district_id=form.district_id.data,
+                    bank_account=form.bank_account.data,
+                    firm_tier=form.firm_tier.data or None, owner_email=form.email.data,
+                    owner_name=form.owner_name.data, locale=_current_locale())
+                services.send_registration_link(owner, lambda token: url_for(
+                    "accounts.reset_password", token=token, _external=True))
+                notifications.notify(owner, "welcome", organisation=owner.organisation.name,
+                                     link=url_for("site.home"))
+            else:
+                services.ensure_credit_code_free(form.credit_code.data)
+                services.tell_owner_of_registration_attempt(
+                    existing, url_for("accounts.login", _external=True),
+                    url_for("accounts.forgot_password", _external=True),
+                    locale=_current_locale())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
             db.session.commit()
-            session.clear()
-            login_user(owner)
-            flash(_("Welcome! Your organisation is registered."), "success")
-            return redirect(url_for("site.home"))
+            flash(_("Thank you. We have sent a message to %(email)s: open its link to choose "
+                    "your password and sign in.", email=form.email.data.strip()), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form,
                            firm_kind=OrganisationKind.FIRM.value)
 
@@ -139,11 +182,12 @@ def forgot_password():
 @access(anyone)
 def reset_password(token):
     try:
-        services.user_for_reset_token(token)
+        user = services.user_for_reset_token(token)
     except DomainError as error:
         flash(str(error.message), "danger")
         return redirect(url_for("accounts.forgot_password"))
     form = PasswordResetForm()
+    form.identity = (user.email, user.name)
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
         db.session.commit()
@@ -161,6 +205,7 @@ def accept_invitation(token):
         flash(str(error.message), "danger")
         return redirect(url_for("site.home"))
     form = AcceptInvitationForm()
+    form.identity = (invitation.email, None)
     if form.validate_on_submit():
         try:
             user = services.accept_invitation(token, name=form.name.data,
@@ -237,6 +282,7 @@ def _render_profile(profile_form=None, password_form=None, token_form=None, new_
 @access(is_authenticated)
 def change_password():
     form = ChangePasswordForm(prefix="pw")
+    form.identity = (current_user.email, current_user.name)
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("The current password is not right."))

@@ -32,6 +32,28 @@ def sniff(head):
     return None
 
 
+def served_name(original_name, content_type):
+    """The name a stored file is downloaded under: the uploader's name with the extension
+    of the type its content was found to be, so a PDF uploaded as ``x.html`` is saved as
+    ``x.pdf`` and never opened by the browser as a page."""
+    stem = os.path.splitext(os.path.basename(original_name or ""))[0].strip(" .") or "document"
+    known = SIGNATURES.get(content_type)
+    return stem + (known[1] if known else ".bin")
+
+
+def send_stored(storage_name, content_type, original_name):
+    """The download of a stored file (404 when it is gone), as an attachment under its
+    :func:`served_name`, with the content type found at upload."""
+    from flask import abort, send_file
+
+    path = path_of(storage_name)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=content_type if content_type in SIGNATURES
+                     else "application/octet-stream", as_attachment=True,
+                     download_name=served_name(original_name, content_type), max_age=0)
+
+
 def upload_root():
     return Path(current_app.config["UPLOAD_DIR"])
 

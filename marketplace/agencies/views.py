@@ -1,6 +1,6 @@
 """Pages of the registry for agencies (their application and documents) and for everyone
 (public notices, objections)."""
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -127,11 +127,8 @@ def withdraw_document(document_id):
 def download_document(document_id):
     document = _document(document_id)
     require_visible(perms.can_view_agency_private, document and document.agency)
-    path = documents.path_of(document.storage_name)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=document.content_type, as_attachment=True,
-                     download_name=document.original_name, max_age=0)
+    return documents.send_stored(document.storage_name, document.content_type,
+                                 document.original_name)
 
 
 @bp.route("/registry/application/submit", methods=["POST"])

@@ -1,8 +1,9 @@
 """API operations of the foundation: tokens, the current user, the OpenAPI document."""
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.accounts import services as accounts
+from marketplace.accounts import signin
 from marketplace.api.errors import ApiError, domain_error_response
 from marketplace.api.spec import build_openapi, operation
 from marketplace.core.errors import DomainError
@@ -43,23 +44,26 @@ def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _token_email_key():
-    payload = request.get_json(silent=True) or {}
-    email = payload.get("email") if isinstance(payload, dict) else None
-    return "api-login:" + str(email or "").strip().lower()
-
-
 @operation(bp, "/auth/tokens", "POST", summary="Exchange e-mail and password for a token",
            tag="auth", body=TokenRequest, responses={201: TokenResponse}, auth=False,
            errors=(401, 429))
 @limiter.limit(_login_limit)
-@limiter.limit(_login_limit, key_func=_token_email_key)
 def create_token(body):
-    user = accounts.authenticate(body.email, body.password)
-    if user is None:
+    """Throttled as the sign-in page is (marketplace/accounts/signin.py): past the limit
+    the answer is 429 whatever the password, and the right one mails a sign-in link for
+    the web pages, where the owner can make a token."""
+    tried = signin.attempt(body.email, body.password, lambda token: url_for(
+        "accounts.signin_link", token=token, _external=True))
+    if tried.outcome is not signin.Outcome.SIGNED_IN:
+        db.session.commit()     # the link mailed, if any
+        if tried.outcome is signin.Outcome.THROTTLED:
+            raise ApiError("Too many failed attempts for this account from this address. "
+                           "If the password was right, a one-time sign-in link is on its "
+                           "way to the account's e-mail address.",
+                           code="too_many_attempts", status=429)
         raise ApiError("The e-mail or password is not right.", code="invalid_credentials",
                        status=401)
-    token, plaintext = accounts.issue_api_token(user, body.name)
+    token, plaintext = accounts.issue_api_token(tried.user, body.name)
     db.session.commit()
     return jsonify(token=plaintext, token_id=token.id), 201
 

@@ -5,7 +5,6 @@ treasury's confirmation is recorded once, which posts every line (funds verbs) a
 disburses the claims. From the page the confirmation runs as a background job (a batch
 may hold hundreds of lines) whose progress the batch page shows; the API records it
 while the request waits."""
-import csv
 import io
 
 from flask import url_for
@@ -20,6 +19,7 @@ from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, Disburse
 from marketplace.core import audit, jobs, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.rows import for_update
+from marketplace.core.spreadsheets import SafeCsvDictWriter, xlsx_row
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -168,7 +168,7 @@ def export(batch, actor, file_format):
                                                      "export": batch.export_count})
     if file_format == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+        writer = SafeCsvDictWriter(out, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
         # a BOM so Excel in a Chinese locale opens the UTF-8 names correctly
@@ -179,9 +179,9 @@ def export(batch, actor, file_format):
         book = Workbook()
         sheet = book.active
         sheet.title = f"batch-{batch.id}"
-        sheet.append(list(EXPORT_COLUMNS))
+        sheet.append(xlsx_row(sheet, EXPORT_COLUMNS))
         for row in rows:
-            sheet.append([row[column] for column in EXPORT_COLUMNS])
+            sheet.append(xlsx_row(sheet, [row[column] for column in EXPORT_COLUMNS]))
         out = io.BytesIO()
         book.save(out)
         return out.getvalue(), ("application/vnd.openxmlformats-officedocument."

@@ -5,7 +5,6 @@ and months, some paid partly by vouchers, a few amendments and one cancellation.
 A seeded random generator makes the same contracts every time; they go through the import
 (one CSV built in memory), which skips numbers already registered, so a second run adds
 nothing."""
-import csv
 import io
 import random
 from datetime import date, timedelta
@@ -13,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
+from marketplace.core.spreadsheets import csv_writer
 from marketplace.extensions import db
 from marketplace.turnover import registration
 from marketplace.turnover.fields import TECH_FIELDS
@@ -109,7 +109,7 @@ def seed_demo_contracts(count=DEFAULT_CONTRACTS, year=None, today=None):
     if actor is None or count <= 0:
         return 0
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(demo_rows(count, year, today))
+    csv_writer(buffer).writerows(demo_rows(count, year, today))
     stream = io.BytesIO(buffer.getvalue().encode("utf-8"))
     result = import_file(stream, f"demo-contracts-{year}.csv", actor)
     if isinstance(result, ImportReport):

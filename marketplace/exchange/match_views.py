@@ -1,6 +1,6 @@
 """Pages of brokered matches: proposing, answering, the conversation with attachments, the
 deal (a registered contract or an order), and marking brokers."""
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -141,11 +141,8 @@ def attachment(match_id, message_id):
     message = db.session.get(ExchangeMessage, message_id)
     if message is None or message.match_id != found.id or not message.storage_name:
         raise NotFound()
-    path = documents.path_of(message.storage_name)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=message.content_type, as_attachment=True,
-                     download_name=message.original_name, max_age=0)
+    return documents.send_stored(message.storage_name, message.content_type,
+                                 message.original_name)
 
 
 @bp.route("/matches/<int:match_id>/register", methods=["POST"])

@@ -10,6 +10,30 @@ MAIL_TEMPLATES = {
            "a new password:\n\n%(link)s\n\nIf it was not you, ignore this message; your "
            "password stays as it is."),
     ),
+    "registration_link": (
+        _l("Choose your password"),
+        _l("Hello %(name)s,\n\n%(organisation)s is registered on the Hongcheng innovation "
+           "voucher platform with this e-mail address. Open this link within one hour to "
+           "choose your password and sign in:\n\n%(link)s\n\nIf the link has expired, ask "
+           "for a new one with \"Forgot your password?\" on the sign-in page. If you did "
+           "not register, ignore this message."),
+    ),
+    "registration_attempt": (
+        _l("Someone tried to register with your address"),
+        _l("Hello %(name)s,\n\nSomeone tried to register a new organisation on the Hongcheng "
+           "innovation voucher platform with this e-mail address, which already has an "
+           "account. If it was you, sign in here:\n\n%(login)s\n\nIf you have forgotten "
+           "your password, choose a new one here:\n\n%(forgot)s\n\nIf it was not you, you "
+           "need not do anything: nothing was changed."),
+    ),
+    "signin_link": (
+        _l("Your sign-in link"),
+        _l("Hello %(name)s,\n\nThere were many failed attempts to sign in to your account "
+           "on the Hongcheng innovation voucher platform, then one with the right password. "
+           "If that was you, open this link within %(minutes)s minutes to sign in (it works "
+           "once):\n\n%(link)s\n\nIf it was not you, someone knows your password: change "
+           "it after you sign in."),
+    ),
     "invitation": (
         _l("You are invited to join %(organisation)s"),
         _l("%(inviter)s invites you to join %(organisation)s on the Hongcheng innovation "

@@ -3,7 +3,7 @@ on one page (its timeline, quote, contract, payment, delivery, documents, claim)
 the forms of the next step for the viewer's side. The steps' POST endpoints are in
 ``marketplace.orders.steps``."""
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+                   url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -237,11 +237,8 @@ def download_document(order_id, document_id):
     document = db.session.get(OrderDocument, document_id)
     if document is None or document.order_id != order.id:
         abort(404)
-    path = storage.path_of(document.storage_name)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=document.content_type, as_attachment=True,
-                     download_name=document.original_name, max_age=0)
+    return storage.send_stored(document.storage_name, document.content_type,
+                               document.original_name)
 
 
 from marketplace.orders import steps  # noqa: E402,F401  (the steps' endpoints on bp)

@@ -5,7 +5,9 @@ from sqlalchemy import text
 
 from marketplace.accounts.models import Role
 from marketplace.core.page_cache import cached_for_visitors
+from marketplace.core import throttle
 from marketplace.core.permissions import access, anyone
+from marketplace.core.redirects import local_target
 from marketplace.extensions import db
 from marketplace.site import home as pages
 
@@ -41,10 +43,7 @@ def set_language():
         if current_user.is_authenticated and request.method == "POST":
             current_user.locale = locale
             db.session.commit()
-    target = values.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("site.home")
-    return redirect(target)
+    return redirect(local_target(values.get("next"), url_for("site.home")))
 
 
 @bp.route("/healthz")
@@ -65,15 +64,24 @@ def readyz():
     finally:
         db.session.rollback()
     redis_url = current_app.config.get("REDIS_URL")
+    degraded = {}
     if redis_url:
         try:
             import redis
             redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1).ping()
             checks["redis"] = "ok"
         except Exception as exc:
-            checks["redis"] = f"error: {type(exc).__name__}"
+            # Without Redis the site still serves and signs in (rate limits in process
+            # memory, tasks swept from the outbox later): degraded, not unavailable, or a
+            # Redis outage would take every web process out of the load balancer at once.
+            degraded["redis"] = f"error: {type(exc).__name__}"
     else:
         checks["redis"] = "not configured (tasks run in-process)"
-    ready = all(value == "ok" or value.startswith("not configured") for value in checks.values())
-    return jsonify(status="ok" if ready else "unavailable", checks=checks), \
-        200 if ready else 503
+    limits = throttle.storage_state()
+    if limits == "ok":
+        checks["rate_limits"] = limits
+    else:
+        degraded["rate_limits"] = limits
+    ready = checks["database"] == "ok"
+    status = "unavailable" if not ready else "degraded" if degraded else "ok"
+    return jsonify(status=status, checks={**checks, **degraded}), 200 if ready else 503

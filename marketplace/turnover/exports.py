@@ -7,7 +7,6 @@ The registry can be large (a million rows): it is exported by a background job
 row from a server-side cursor to a file under the job's folder, reporting its progress;
 the page shows a bar and then a download button.
 """
-import csv
 import io
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from marketplace.accounts.models import District
 from marketplace.core import jobs
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.labels import label
+from marketplace.core.spreadsheets import csv_writer, xlsx_row
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover.models import ContractRegistration as CR
@@ -65,7 +65,7 @@ def table_rows(table):
 
 def table_csv(table):
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     for row in table_rows(table):
         writer.writerow(["" if v is None else v for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -82,7 +82,6 @@ def _sheet_title(text, used):
 def tables_xlsx(tables, stream):
     """Write each table to its own sheet of a write-only workbook saved to ``stream``."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -90,12 +89,7 @@ def tables_xlsx(tables, stream):
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
         rows = table_rows(table)
-        head = []
-        for value in next(rows):
-            bold = WriteOnlyCell(sheet, value=value)
-            bold.font = Font(bold=True)
-            head.append(bold)
-        sheet.append(head)
+        sheet.append(xlsx_row(sheet, next(rows), font=Font(bold=True)))
         for row in rows:
             sheet.append(_xlsx_cells(sheet, row))
     workbook.save(stream)
@@ -103,13 +97,10 @@ def tables_xlsx(tables, stream):
 
 
 def _xlsx_cells(sheet, row):
-    from openpyxl.cell import WriteOnlyCell
-    cells = []
-    for value in row:
-        written = WriteOnlyCell(sheet, value=value)
+    cells = xlsx_row(sheet, row)
+    for value, written in zip(row, cells):
         if isinstance(value, Decimal):
             written.number_format = "#,##0.00"
-        cells.append(written)
     return cells
 
 
@@ -187,7 +178,7 @@ def write_registry_csv(session, statement, texts, path, advance):
     """Write the registry CSV (BOM and header first) to ``path`` from a server-side
     cursor, ``CHUNK_ROWS`` rows at a time, calling ``advance(n)`` as rows are written."""
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(texts.columns)
         result = session.execute(statement.execution_options(yield_per=CHUNK_ROWS))
         for rows in result.partitions():
@@ -203,7 +194,7 @@ def write_registry_xlsx(session, statement, texts, path, advance):
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(_("Contract registry"), set()))
-    sheet.append(texts.columns)
+    sheet.append(xlsx_row(sheet, texts.columns))
     result = session.execute(statement.execution_options(yield_per=CHUNK_ROWS))
     for rows in result.partitions():
         for row in rows:

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import String
 
 from marketplace.core import audit, outbox
+from marketplace.core.spreadsheets import csv_writer
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -356,6 +357,6 @@ def example_csv():
 
     from marketplace.turnover.import_format import template_rows
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(template_rows())
+    csv_writer(buffer).writerows(template_rows())
     return "\ufeff" + buffer.getvalue()
 

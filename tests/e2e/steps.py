@@ -14,6 +14,10 @@ from playwright.sync_api import expect
 from tests.factories import TEST_PASSWORD
 
 DEMO_PASSWORD = "demo12345"
+# What a journey's newly registered people choose on the page the mailed link opens (the
+# factories' password123 is refused there as a common one).
+REGISTERED_PASSWORD = "Hongcheng-journey-2026"
+_registered = set()
 CATALOGUE = Path(__file__).resolve().parents[2] / "marketplace" / "translations"
 LANGUAGES = pytest.mark.parametrize("lang", ["zh", "en"], indirect=True)
 
@@ -52,7 +56,29 @@ def in_english(page):
 
 
 def password_of(email):
+    if email in _registered:
+        return REGISTERED_PASSWORD
     return DEMO_PASSWORD if email.endswith("@demo.local") else TEST_PASSWORD
+
+
+def finish_registration(page, live_server, email, lang):
+    """After the registration form: the page says a link is on its way; open the link the
+    mail holds (made here from the database, as the mail's is), choose the password and
+    sign in, landing on the home page."""
+    from marketplace.accounts.services import find_user_by_email, make_reset_token
+    from marketplace.extensions import db
+
+    expect(page).to_have_url(live_server + "/login")
+    expect(page.get_by_text(lang("Thank you. We have sent a message to %(email)s: open its "
+                                 "link to choose your password and sign in.",
+                                 email=email))).to_be_visible()
+    db.session.expire_all()
+    page.goto(live_server + "/password/reset/" + make_reset_token(find_user_by_email(email)))
+    page.get_by_label(lang("New password"), exact=True).fill(REGISTERED_PASSWORD)
+    page.get_by_label(lang("Repeat the password")).fill(REGISTERED_PASSWORD)
+    page.get_by_role("button", name=lang("Set the new password")).click()
+    _registered.add(email)
+    sign_in(page, live_server, email, lang=lang)
 
 
 def sign_in(page, live_server, email, password=None, lang=None):

@@ -64,6 +64,8 @@ EXPECTED = {
     ("accounts.reset_password", "POST"):        {OTHERS: 302},
     ("accounts.accept_invitation", "GET"):      {OTHERS: 302},   # invalid token: flash
     ("accounts.accept_invitation", "POST"):     {OTHERS: 302},
+    ("accounts.signin_link", "GET"):            {OTHERS: 302},   # invalid token: flash
+    ("accounts.signin_link", "POST"):           {OTHERS: 302},
     # profile and API tokens
     ("accounts.profile", "GET"):                SIGNED_IN,
     # an empty POST is not "no data": the form falls back to the user's own values
@@ -334,6 +336,7 @@ def _application_id(world, role, variant):
 URL_VALUES = {
     "accounts.reset_password": lambda w, r, v: {"token": INVALID_TOKEN},
     "accounts.accept_invitation": lambda w, r, v: {"token": INVALID_TOKEN},
+    "accounts.signin_link": lambda w, r, v: {"token": INVALID_TOKEN},
     "accounts.revoke_token": _own_token_id,
     "accounts.revoke_invitation": _invitation_id,
     "admin.set_user_active": lambda w, r, v: {

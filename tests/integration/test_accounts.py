@@ -23,23 +23,30 @@ def _registration(**overrides):
         "legal_representative": "赵六", "registered_address": "南昌市东湖区测试路1号",
         "contact_phone": "0791-12345678", "district_id": str(district.id),
         "bank_account": "6222 0000 1111", "firm_tier": "tech_sme", "owner_name": "赵六",
-        "email": "zhao@example.com", "password": "longenough1", "confirm": "longenough1",
+        "email": "zhao@example.com",
     }
     data.update(overrides)
     return data
 
 
-def test_a_firm_registers_and_lands_on_its_home_page(client):
+def test_a_firm_registers_chooses_its_password_by_the_mailed_link_and_lands_home(
+        client, smtp_server):
     response = client.post("/register", data=_registration())
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
     user = db.session.query(User).filter_by(email="zhao@example.com").one()
     assert user.role == Role.FIRM_MEMBER and user.is_owner
     assert user.organisation.firm_tier.value == "tech_sme"
     assert user.organisation.contact_phone_key == "079112345678"
-    home = client.get("/")
-    assert "南昌测试科技有限公司" in home.get_data(as_text=True)
     actions = {r.action for r in db.session.query(AuditRecord)}
     assert {"register", "create"} <= actions
+    [mail] = [m for m in smtp_server.to("zhao@example.com")
+              if "/password/reset/" in smtp_server.body(m)]
+    path = re.search(r"http://localhost(/password/reset/\S+)", smtp_server.body(mail)).group(1)
+    assert client.post(path, data={"password": "longenough-7x", "confirm": "longenough-7x"}
+                       ).status_code == 302
+    login(client, "zhao@example.com", "longenough-7x")
+    home = client.get("/")
+    assert "南昌测试科技有限公司" in home.get_data(as_text=True)
 
 
 def test_a_wrong_credit_code_is_refused_and_the_form_keeps_what_was_typed(client):
@@ -71,11 +78,11 @@ def test_a_firm_must_choose_its_tier(client):
     assert db.session.query(Organisation).count() == 0
 
 
-def test_an_email_can_register_only_once(client):
+def test_an_email_can_register_only_once(client, smtp_server):
     FirmMemberFactory(email="zhao@example.com")
     db.session.commit()
     response = client.post("/register", data=_registration())
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert db.session.query(Organisation).count() == 1
 
 

@@ -21,6 +21,7 @@ from marketplace.extensions import csrf, db
 from tests.conftest import login
 from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.security.forms_walker import row_counts
+from tests.support.production import production_environment
 
 ROOT = Path(__file__).resolve().parents[3]
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -91,13 +92,10 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(app):
 
 
 def test_the_production_session_cookie_is_secure_httponly_and_lax(app, monkeypatch):
-    for name in ("SESSION_COOKIE_SECURE", "SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://hc@db.internal/hc")
+    production_environment(monkeypatch)
     production = config.load_config("production")
     names = [key for key in production if key.startswith(("SESSION_COOKIE_",
-                                                           "REMEMBER_COOKIE_"))]
+                                                           "REMEMBER_COOKIE_", "HSTS_"))]
     saved = {key: app.config.get(key) for key in names + ["WTF_CSRF_ENABLED"]}
     app.config.update({key: production[key] for key in names}, WTF_CSRF_ENABLED=True)
     try:
@@ -109,7 +107,21 @@ def test_the_production_session_cookie_is_secure_httponly_and_lax(app, monkeypat
                   for part in cookie.split(";")[1:]}
     assert "secure" in attributes and "httponly" in attributes, cookie
     assert attributes.get("samesite") == "SameSite=Lax", cookie
-    assert response.headers.get("Strict-Transport-Security", "").startswith("max-age=")
+    assert response.headers["Strict-Transport-Security"] == \
+        "max-age=31536000; includeSubDomains"
+
+
+def test_hsts_covers_subdomains_unless_switched_off(app, monkeypatch):
+    production_environment(monkeypatch, HSTS_INCLUDE_SUBDOMAINS="0", HSTS_MAX_AGE="600")
+    production = config.load_config("production")
+    names = ["SESSION_COOKIE_SECURE", "HSTS_INCLUDE_SUBDOMAINS", "HSTS_MAX_AGE"]
+    saved = {key: app.config.get(key) for key in names}
+    app.config.update({key: production[key] for key in names})
+    try:
+        response = app.test_client().get("/login")
+    finally:
+        app.config.update(saved)
+    assert response.headers["Strict-Transport-Security"] == "max-age=600"
 
 
 def test_the_session_is_renewed_at_login(app):
