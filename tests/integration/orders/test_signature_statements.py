@@ -19,7 +19,7 @@ from tests.integration.test_api_base import PREFIX
 
 # The 19 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
 #  1 the API token with its user (auth)            2 INSERT the idempotency key (claim)
-#  3 UPDATE the token's last_used_dt (auth)
+#  3 UPDATE the token's last_used_dt (auth)        -- COMMIT (the claim stands alone)
 #  4 the order with firm, agency, offering and quotes, FOR UPDATE OF orders
 #  5 the voucher with programme and rules, FOR UPDATE OF vouchers
 #  6 both voucher ledger accounts (available balance for the split; kept for reserve)
