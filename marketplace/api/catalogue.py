@@ -18,7 +18,7 @@ from marketplace.agencies.models import AgencyProfile, ServiceCategory
 from marketplace.agencies.permissions import can_view_agency_page
 from marketplace.api.auth import authenticate_request
 from marketplace.api.errors import ApiError
-from marketplace.api.spec import operation
+from marketplace.api.spec import Fen, Flag, Int, PositiveFen, operation
 from marketplace.api.views import bp
 from marketplace.catalogue import permissions as perms
 from marketplace.catalogue import scorecards, services
@@ -142,11 +142,11 @@ class OfferingIn(_OfferingFields):
     description: str = Field(min_length=10, max_length=5000)
     deliverables: str = Field(min_length=1, max_length=2000)
     price_model: Literal["fixed", "quotation"]
-    price_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
-    guide_min_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    guide_max_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    typical_duration_days: int = Field(ge=1, le=3650)
-    accepts_vouchers: bool = True
+    price_fen: PositiveFen | None = None
+    guide_min_fen: Fen | None = None
+    guide_max_fen: Fen | None = None
+    typical_duration_days: Int = Field(ge=1, le=3650)
+    accepts_vouchers: Flag = True
 
 
 class OfferingPatch(_OfferingFields):
@@ -157,11 +157,11 @@ class OfferingPatch(_OfferingFields):
     description: str | None = Field(default=None, min_length=10, max_length=5000)
     deliverables: str | None = Field(default=None, min_length=1, max_length=2000)
     price_model: Literal["fixed", "quotation"] | None = None
-    price_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
-    guide_min_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    guide_max_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    typical_duration_days: int | None = Field(default=None, ge=1, le=3650)
-    accepts_vouchers: bool | None = None
+    price_fen: PositiveFen | None = None
+    guide_min_fen: Fen | None = None
+    guide_max_fen: Fen | None = None
+    typical_duration_days: Int | None = Field(default=None, ge=1, le=3650)
+    accepts_vouchers: Flag | None = None
 
 
 NOT_NULL = ("title", "category", "description", "deliverables", "price_model",

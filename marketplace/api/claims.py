@@ -2,12 +2,12 @@
 the claim pages. Each party sees its own claims (others get 404), reviewers their queue,
 the admin all. Steps that move money take an ``Idempotency-Key``."""
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketplace.api.spec import operation
+from marketplace.api.spec import MAX_ID, Id, Int, named_all_in_body, operation
 from marketplace.api.views import bp
 from marketplace.accounts.permissions import is_expert
 from marketplace.claims import disbursement, experts, queries, services
@@ -17,7 +17,6 @@ from marketplace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.core.permissions import require_visible
 from marketplace.extensions import db
 
-MAX_ID = 2**31 - 1
 
 # --- the models ---------------------------------------------------------------------------
 
@@ -94,9 +93,9 @@ class ClaimQuery(BaseModel):
 
 class ScoresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    necessity: int = Field(ge=1, le=5)
-    price_reasonableness: int = Field(ge=1, le=5)
-    delivery_quality: int = Field(ge=1, le=5)
+    necessity: Int = Field(ge=1, le=5)
+    price_reasonableness: Int = Field(ge=1, le=5)
+    delivery_quality: Int = Field(ge=1, le=5)
 
 
 class DecisionIn(BaseModel):
@@ -113,8 +112,7 @@ class DecisionIn(BaseModel):
 
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    claim_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1,
-                                                                    max_length=1000)
+    claim_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
 class PaidIn(BaseModel):
@@ -236,6 +234,7 @@ def decide_claim(claim_id, body):
            body=BatchIn, responses={201: BatchOut}, rule=perms.can_manage_disbursements,
            errors=(409,), idempotency_key=True)
 def create_disbursement(body):
+    named_all_in_body(Claim, body.claim_ids, field="claim_ids", rule=perms.can_view_claim)
     batch = disbursement.create_batch(g.api_user, body.claim_ids)
     db.session.commit()
     return jsonify(batch_json(batch)), 201

@@ -8,9 +8,8 @@ from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from marketplace.api.errors import ApiError
-from marketplace.api.spec import operation
+from marketplace.api.spec import Fen, Flag, PositiveFen, operation
 from marketplace.api.views import bp
-from marketplace.core.forms import MAX_AMOUNT_FEN
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
@@ -77,8 +76,8 @@ class ContractIn(BaseModel):
     contract_type: str = Field(min_length=1, max_length=20, description=(
         "development, transfer, licensing, consulting, service, or the Chinese name "
         "(技术开发, ...)."))
-    contract_amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
-    technical_amount_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
+    contract_amount_fen: PositiveFen
+    technical_amount_fen: Fen
     buyer: str | None = Field(default=None, max_length=200,
                               description="The buyer's name when the seller registers.")
     seller: str | None = Field(default=None, max_length=200,
@@ -89,7 +88,7 @@ class ContractIn(BaseModel):
         "A technology field: " + ", ".join(FIELD_CODES) + " (or its Chinese name)."))
     signed_on: date
     registered_on: date | None = Field(default=None, description="Today when omitted.")
-    voucher_funded: bool = False
+    voucher_funded: Flag = False
     note: str | None = Field(default=None, max_length=2000)
 
     @field_validator("contract_number", "contract_type", "buyer", "seller", "seller_district",

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from marketplace.agencies.models import AgencyProfile
 from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
 from marketplace.api.auth import authenticate_request
-from marketplace.api.spec import operation
+from marketplace.api.spec import Fen, Flag, Int, PositiveFen, operation
 from marketplace.api.views import bp
 from marketplace.core.permissions import require_visible
 from marketplace.exchange import permissions as perms
@@ -16,7 +16,6 @@ from marketplace.exchange import services, suggestions
 from marketplace.exchange.models import TechDemand, TechResult
 from marketplace.extensions import db
 
-MAX_FEN = 10**14
 Mode = Literal["mode_transfer", "mode_licence", "mode_joint_development", "mode_equity"]
 
 
@@ -42,10 +41,10 @@ class TechResultIn(BaseModel):
     summary: str = Field(min_length=20, max_length=5000)
     ip_type: Literal["invention_patent", "utility_patent", "software_copyright", "know_how"]
     ip_numbers: str = Field(default="", max_length=500)
-    trl: int = Field(ge=1, le=9)
+    trl: Int = Field(ge=1, le=9)
     transfer_modes: list[Mode] = Field(min_length=1)
-    asking_price_fen: int | None = Field(default=None, ge=1, le=MAX_FEN,
-                                         description="null = negotiable")
+    asking_price_fen: PositiveFen | None = Field(default=None,
+                                                 description="null = negotiable")
 
 
 class TechResultOut(BaseModel):
@@ -74,10 +73,10 @@ class TechDemandIn(BaseModel):
     title: str = Field(min_length=4, max_length=200)
     field_code: str = Field(min_length=1, max_length=40)
     description: str = Field(min_length=20, max_length=5000)
-    budget_min_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    budget_max_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
+    budget_min_fen: Fen | None = None
+    budget_max_fen: Fen | None = None
     deadline: date | None = None
-    intends_voucher: bool = False
+    intends_voucher: Flag = False
 
 
 class TechDemandOut(BaseModel):

@@ -5,7 +5,7 @@ from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
 
-from marketplace.api.spec import operation
+from marketplace.api.spec import Flag, Id, PositiveFen, named_in_body, operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
 from marketplace.core.permissions import is_authenticated, require_visible
@@ -15,8 +15,6 @@ from marketplace.vouchers import services
 from marketplace.vouchers.models import (ApplicationStatus, Programme, Voucher,
                                          VoucherApplication)
 from marketplace.accounts.permissions import is_firm_member
-
-MAX_FEN = 10**14
 
 
 class ProgrammeOut(BaseModel):
@@ -46,11 +44,11 @@ class BudgetOut(BaseModel):
 
 class ApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    programme_id: int = Field(ge=1, le=2**31 - 1)
-    requested_fen: int = Field(ge=1, le=MAX_FEN)
+    programme_id: Id
+    requested_fen: PositiveFen
     purpose: str = Field(min_length=10, max_length=2000)
     planned_categories: list[str] = Field(default_factory=list, max_length=20)
-    declares_no_double_funding: bool = True
+    declares_no_double_funding: Flag = True
 
 
 class ApplicationOut(BaseModel):
@@ -80,7 +78,7 @@ class ApplicationQuery(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["approve", "reject", "return"]
-    amount_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
+    amount_fen: PositiveFen | None = None
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -152,9 +150,7 @@ def programme_budget(programme_id):
            responses={201: ApplicationOut}, rule=perms.can_apply_for_voucher,
            errors=(404, 409))
 def create_application(body):
-    programme = db.session.get(Programme, body.programme_id)
-    if programme is None:
-        raise NotFound(details={"field": "programme_id"})
+    programme = named_in_body(Programme, body.programme_id, field="programme_id")
     application = services.apply_for_voucher(
         firm=g.api_user.organisation, applicant=g.api_user, programme=programme,
         requested_fen=body.requested_fen, purpose=body.purpose.strip(),
