@@ -7,12 +7,13 @@ from typing import Literal
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketplace.api.spec import MAX_ID, Id, Int, named_all_in_body, operation
+from marketplace.api.spec import MAX_ID, Id, Int, named_all_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.accounts.permissions import is_expert
 from marketplace.claims import disbursement, experts, queries, services
 from marketplace.claims import permissions as perms
-from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
+from marketplace.claims.models import (BatchStatus, CheckResult, Claim, ClaimStatus,
+                                       DisbursementBatch)
 from marketplace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.core.permissions import require_visible
 from marketplace.extensions import db
@@ -23,7 +24,7 @@ from marketplace.extensions import db
 
 class CheckOut(BaseModel):
     name: str
-    result: Literal["pass", "flag", "block"]
+    result: one_of(CheckResult)
     evidence: dict | None = Field(description="What the check compared: the matching fields "
                                               "with both parties' values, the contracts "
                                               "counted, the invoice, the balances. Null for "
@@ -51,7 +52,7 @@ class PanelOut(BaseModel):
 class ClaimOut(BaseModel):
     id: int
     order_id: int
-    status: Literal[tuple(s.value for s in ClaimStatus)]
+    status: one_of(ClaimStatus)
     stage: str | None = Field(description="What the claim waits for: checks, first_review, "
                                           "expert_review, final_approval, correction (by "
                                           "the firm) or disbursement; null once closed.")
@@ -66,7 +67,7 @@ class ClaimOut(BaseModel):
 class ClaimSummary(BaseModel):
     id: int
     order_id: int
-    status: Literal[tuple(s.value for s in ClaimStatus)]
+    status: one_of(ClaimStatus)
     stage: str | None
     voucher_part_fen: int
     firm_id: int
@@ -85,7 +86,7 @@ class ClaimList(BaseModel):
 
 class ClaimQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    status: Literal[tuple(s.value for s in ClaimStatus)] | None = None
+    status: one_of(ClaimStatus) | None = None
     problem: Literal["blocked", "flagged", "clean"] | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1, le=100)
@@ -122,7 +123,7 @@ class PaidIn(BaseModel):
 
 class BatchOut(BaseModel):
     id: int
-    status: Literal["open", "paid"]
+    status: one_of(BatchStatus)
     claim_ids: list[int]
     claim_count: int
     total_fen: int
@@ -232,7 +233,7 @@ def decide_claim(claim_id, body):
 @operation(bp, "/disbursements", "POST", tag="claims",
            summary="Gather approved claims into a disbursement batch (supervisors)",
            body=BatchIn, responses={201: BatchOut}, rule=perms.can_manage_disbursements,
-           errors=(409,), idempotency_key=True)
+           errors=(404, 409), idempotency_key=True)
 def create_disbursement(body):
     named_all_in_body(Claim, body.claim_ids, field="claim_ids", rule=perms.can_view_claim)
     batch = disbursement.create_batch(g.api_user, body.claim_ids)

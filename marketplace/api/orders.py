@@ -10,7 +10,7 @@ from sqlalchemy.orm import defaultload
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
 from marketplace.agencies.models import AgencyProfile
 from marketplace.api.errors import domain_error_response, error_response
-from marketplace.api.spec import Fen, Flag, Id, PositiveFen, named_in_body, operation
+from marketplace.api.spec import Fen, Flag, Id, PositiveFen, named_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.catalogue.models import Offering
 from marketplace.catalogue.permissions import can_view_offering
@@ -37,7 +37,7 @@ class OrderIn(BaseModel):
 
 class QuoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    contract_type: Literal[tuple(t.value for t in ContractType)]
+    contract_type: one_of(ContractType)
     contract_amount_fen: PositiveFen
     technical_amount_fen: Fen
     deliverables: str = Field(min_length=1, max_length=TEXT)
@@ -74,19 +74,19 @@ class AnswerIn(BaseModel):
 
 class OrderQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    status: Literal[tuple(s.value for s in OrderStatus)] | None = None
+    status: one_of(OrderStatus) | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1, le=100)
 
 
 class StatusOut(BaseModel):
     id: int
-    status: str
+    status: one_of(OrderStatus)
 
 
 class QuoteOut(BaseModel):
     id: int
-    contract_type: str
+    contract_type: one_of(ContractType)
     contract_amount_fen: int
     technical_amount_fen: int
     deliverables: str
@@ -96,7 +96,7 @@ class QuoteOut(BaseModel):
 class ContractOut(BaseModel):
     id: int
     number: str
-    contract_type: str
+    contract_type: one_of(ContractType)
     contract_amount_fen: int
     technical_amount_fen: int
     voucher_id: int | None
@@ -117,7 +117,7 @@ class DeliveryOut(BaseModel):
 
 class OrderOut(BaseModel):
     id: int
-    status: str
+    status: one_of(OrderStatus)
     firm_id: int
     agency_id: int
     offering_id: int

@@ -8,10 +8,10 @@ OpenAPI document, so the document cannot drift from the code.
 import re
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Annotated
+from typing import Annotated, Callable, Literal
 
-from flask import g, request
-from pydantic import BaseModel, Field, Strict, ValidationError
+from flask import g, has_app_context, request
+from pydantic import AfterValidator, BaseModel, Field, Strict, ValidationError
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import select
 
@@ -48,6 +48,55 @@ def _has_nul(value):
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False
+
+
+# A closed set kept as data, in a table the admin edits (service categories, districts):
+# the schema carries this key naming the set, and the document lists the set's values as
+# they stand when it is built, as an enum; every request is checked against the table.
+VALUES_KEY = "x-values-of"
+_VALUE_SETS = {}
+
+
+def values_of(name, current: Callable[[], list], *, description):
+    """A string type accepting only the current values of the set ``name``
+    (``current()`` reads them from the database, once per request); anything else is
+    refused with 422 naming the field. The document shows them as an enum."""
+    _VALUE_SETS[name] = current
+
+    def check(value):
+        if value not in _current_values(name):
+            raise ValueError(f"not one of the {name}")
+        return value
+
+    return Annotated[str, AfterValidator(check), Field(
+        min_length=1, max_length=200, description=description,
+        json_schema_extra={VALUES_KEY: name})]
+
+
+def _current_values(name):
+    cached = g.setdefault("api_value_sets", {}) if has_app_context() else {}
+    if name not in cached:
+        cached[name] = frozenset(_VALUE_SETS[name]())
+    return cached[name]
+
+
+def _with_current_values(schema):
+    """The schema with each set named by VALUES_KEY replaced by its values (an enum)."""
+    if isinstance(schema, list):
+        return [_with_current_values(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _with_current_values(value) for key, value in schema.items()}
+    name = schema.pop(VALUES_KEY, None)
+    if name is not None:
+        schema["enum"] = sorted(_current_values(name)) + ([None] if schema.get("nullable")
+                                                          else [])
+    return schema
+
+
+def one_of(enum_class):
+    """The values of an Enum as a ``Literal`` (the document lists them)."""
+    return Literal[tuple(member.value for member in enum_class)]
 
 
 def named_in_body(model, object_id, *, field, rule=None):
@@ -212,6 +261,8 @@ def to_openapi30(schema):
         schema["nullable"] = True
     if "const" in schema:
         schema["enum"] = [schema.pop("const")]
+    if schema.get("nullable") and "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]   # 3.0.3: an enum must list null itself
     return schema
 
 
@@ -223,6 +274,11 @@ def _query_parameters(model):
     for name, prop in schema.get("properties", {}).items():
         prop = dict(prop)
         prop.pop("title", None)
+        if prop.pop("nullable", False):   # a parameter is left out, never null
+            if "enum" in prop:
+                prop["enum"] = [value for value in prop["enum"] if value is not None]
+            if "default" in prop and prop["default"] is None:
+                del prop["default"]
         params.append({"name": name, "in": "query", "required": name in required,
                        "schema": prop})
     return params
@@ -237,7 +293,7 @@ def build_openapi(prefix, title, version):
     refs, definitions = models_json_schema(
         [(model, "validation") for model in dict.fromkeys(models)],
         ref_template="#/components/schemas/{model}")
-    components = {name: to_openapi30(schema)
+    components = {name: _with_current_values(to_openapi30(schema))
                   for name, schema in definitions.get("$defs", {}).items()}
 
     def ref(model):
@@ -253,7 +309,7 @@ def build_openapi(prefix, title, version):
             "responses": {},
         }
         if op.query is not None:
-            item["parameters"] += _query_parameters(op.query)
+            item["parameters"] += _with_current_values(_query_parameters(op.query))
         if op.idempotent_key:
             item["parameters"].append({
                 "name": "Idempotency-Key", "in": "header", "required": True,

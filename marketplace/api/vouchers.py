@@ -5,7 +5,8 @@ from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
 
-from marketplace.api.spec import Flag, Id, PositiveFen, named_in_body, operation
+from marketplace.api.catalogue import CategoryCode
+from marketplace.api.spec import Flag, Id, PositiveFen, named_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
 from marketplace.core.permissions import is_authenticated, require_visible
@@ -13,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import services
 from marketplace.vouchers.models import (ApplicationStatus, Programme, Voucher,
-                                         VoucherApplication)
+                                         VoucherApplication, VoucherStatus)
 from marketplace.accounts.permissions import is_firm_member
 
 
@@ -47,7 +48,7 @@ class ApplicationIn(BaseModel):
     programme_id: Id
     requested_fen: PositiveFen
     purpose: str = Field(min_length=10, max_length=2000)
-    planned_categories: list[str] = Field(default_factory=list, max_length=20)
+    planned_categories: list[CategoryCode] = Field(default_factory=list, max_length=20)
     declares_no_double_funding: Flag = True
 
 
@@ -55,7 +56,7 @@ class ApplicationOut(BaseModel):
     id: int
     firm_id: int
     programme_id: int
-    status: str
+    status: one_of(ApplicationStatus)
     requested_fen: int
     approved_fen: int | None
     rules_version: int
@@ -70,7 +71,7 @@ class ApplicationList(BaseModel):
 
 class ApplicationQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    status: Literal["submitted", "returned", "approved", "rejected", "withdrawn"] | None = None
+    status: one_of(ApplicationStatus) | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1, le=100)
 
@@ -90,7 +91,7 @@ class DecisionOut(BaseModel):
 class VoucherOut(BaseModel):
     id: int
     programme_id: int
-    status: str
+    status: one_of(VoucherStatus)
     face_value_fen: int
     available_fen: int
     reserved_fen: int

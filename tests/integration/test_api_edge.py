@@ -177,13 +177,18 @@ BODY_IDS = {"create_order": _offering_case, "sign_order_contract": _voucher_case
             "create_application": _programme_case, "create_disbursement": _claims_case}
 
 
-def test_every_id_in_a_body_has_its_case():
+def test_every_id_in_a_body_has_its_case(client):
     ids = {(op.endpoint, path[0]) for op, path, kind in BODY_FIELDS
            if kind == "integer" and (path[0].endswith("_id") or path[0].endswith("_ids"))}
     assert ids == {("create_order", "offering_id"), ("sign_order_contract", "voucher_id"),
                    ("create_application", "programme_id"),
                    ("create_disbursement", "claim_ids")}
     assert {endpoint for endpoint, _field in ids} == set(BODY_IDS)
+    document = client.get(f"{PREFIX}/openapi.json").get_json()
+    for op in _operations():
+        if op.endpoint in BODY_IDS:
+            assert "404" in document["paths"][PREFIX + openapi_path(op.path)][op.method][
+                "responses"], f"{op.endpoint} does not document its 404"
 
 
 def _send(client, user, path, fields, field, object_id):
