@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from marketplace.core.errors import DomainError
-from marketplace.core.rows import insert_unless_present
+from marketplace.core.rows import for_update, insert_unless_present
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -142,8 +142,19 @@ _EVENT_FOR_ACTION = {"succeed": events.SUCCEEDED, "fail": events.FAILED,
                      "refund_part": events.REFUNDED}
 
 
+def lock_payment(payment):
+    """Re-read ``payment`` under its row lock (the same object, refreshed). Every
+    read-check-write of a payment's status starts here, so two pieces of news at once
+    (the gateway's answer and a webhook, two refund events) apply one after the other,
+    the second seeing the first. Lock order: the payment, then what its subscribers lock
+    (the order); never a gateway call while holding it."""
+    return db.session.execute(for_update(select(Payment).where(Payment.id == payment.id))
+                              .execution_options(populate_existing=True)).scalar_one()
+
+
 def apply_intent(payment, result, *, actor=None, stripe_event_id=None):
     """Record a PaymentIntent's state (an IntentResult) on its Payment; True if changed."""
+    lock_payment(payment)
     _check_matches(payment, result.amount_fen, result.currency)
     if result.payment_intent_id and not payment.payment_intent_id:
         payment.payment_intent_id = result.payment_intent_id
@@ -160,6 +171,7 @@ def apply_intent(payment, result, *, actor=None, stripe_event_id=None):
 def record_refunded_total(payment, total_fen, *, actor=None, stripe_event_id=None):
     """The gateway says ``total_fen`` has been refunded so far. Totals only grow, so an
     older event arriving late changes nothing."""
+    lock_payment(payment)
     total = min(int(total_fen), payment.amount_fen)
     if total <= payment.refunded_fen:
         return False
