@@ -220,3 +220,13 @@ def test_concurrent_writers_number_the_chain_without_a_gap_or_a_double(app):
         thread.join()
     assert sorted(db.session.scalars(db.select(AuditRecord.sequence))) == list(range(1, 41))
     assert verify_chain() == 40
+
+
+def test_a_checkpoint_can_be_written_by_hand(app):
+    runner = app.test_cli_runner()
+    assert "nothing to anchor" in runner.invoke(args=["audit", "checkpoint"]).output
+    _write_entries(2)
+    result = runner.invoke(args=["audit", "checkpoint"])
+    [checkpoint] = audit.latest_checkpoints(5)
+    assert result.exit_code == 0
+    assert f"{checkpoint.describe()}: sequence 2, head {checkpoint.head_hash}" in result.output
