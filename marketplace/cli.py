@@ -66,7 +66,8 @@ def verify_audit(published):
     for text in published:
         sequence, _, head_hash = text.partition(":")
         if not sequence.isdigit() or len(head_hash) != 64:
-            raise click.BadParameter(f"{text!r} is not SEQUENCE:HASH", param_hint="--checkpoint")
+            raise click.BadParameter(f"{text!r} is not SEQUENCE:HASH",
+                                     param_hint="--checkpoint")
         anchors.append(Anchor(int(sequence), head_hash.lower(),
                               f"the published checkpoint at {sequence}"))
     try:

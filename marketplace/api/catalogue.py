@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from marketplace.accounts.models import District
-from marketplace.agencies.models import AgencyProfile, AgencyStatus, AgencyType, ServiceCategory
+from marketplace.agencies.models import (AgencyProfile, AgencyStatus, AgencyType,
+                                         ServiceCategory)
 from marketplace.agencies.permissions import can_view_agency_page
 from marketplace.api.auth import authenticate_request
 from marketplace.api.errors import ApiError

@@ -10,7 +10,8 @@ from sqlalchemy.orm import defaultload
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
 from marketplace.agencies.models import AgencyProfile
 from marketplace.api.errors import domain_error_response, error_response
-from marketplace.api.spec import Fen, Flag, Id, PositiveFen, named_in_body, one_of, operation
+from marketplace.api.spec import (Fen, Flag, Id, PositiveFen, named_in_body, one_of,
+                                  operation)
 from marketplace.api.views import bp
 from marketplace.catalogue.models import Offering
 from marketplace.catalogue.permissions import can_view_offering
