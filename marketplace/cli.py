@@ -86,16 +86,50 @@ def create_user(email, role, name, password):
 
 
 @audit_cli.command("verify")
-def verify_audit():
-    """Check the hash chain; name the first broken record and exit 1 if there is one."""
-    from marketplace.core.audit import ChainBroken, verify_chain
+@click.option("--checkpoint", "published", multiple=True, metavar="SEQUENCE:HASH",
+              help="Also check against a checkpoint as published (the supervisors' mail, "
+                   "the transparency page), in case the stored ones were tampered with.")
+def verify_audit(published):
+    """Check the hash chain, its sequence and its end against the latest checkpoint; name
+    the first fault and exit 1 if there is one."""
+    from marketplace.core.audit import Anchor, ChainBroken, check_chain
 
+    anchors = []
+    for text in published:
+        sequence, _, head_hash = text.partition(":")
+        if not sequence.isdigit() or len(head_hash) != 64:
+            raise click.BadParameter(f"{text!r} is not SEQUENCE:HASH",
+                                     param_hint="--checkpoint")
+        anchors.append(Anchor(int(sequence), head_hash.lower(),
+                              f"the published checkpoint at {sequence}"))
     try:
-        count = verify_chain()
+        state = check_chain(anchors=anchors)
     except ChainBroken as broken:
-        click.echo(f"BROKEN at audit record {broken.record_id}: {broken.reason}", err=True)
+        click.echo(f"BROKEN: {broken}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain intact: {count} records")
+    click.echo(f"audit chain intact: {state.count} records, sequence 1 to "
+               f"{state.head_sequence} without a gap")
+    for anchor in state.anchors:
+        click.echo(f"  verified up to {anchor.described}: record {anchor.sequence} has "
+                   f"its hash {anchor.head_hash[:16]}…")
+    if not state.anchors:
+        click.echo("  no checkpoint yet: a deletion of the newest records cannot be told")
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_audit():
+    """Record the chain's head now (the nightly job does it daily) and mail it to the
+    supervisors."""
+    from marketplace.core.audit import write_checkpoint
+
+    checkpoint = write_checkpoint()
+    db.session.commit()
+    relay_pending()
+    if checkpoint is None:
+        click.echo("the audit chain is empty: nothing to anchor")
+    else:
+        click.echo(f"{checkpoint.describe()}: sequence {checkpoint.sequence}, "
+                   f"head {checkpoint.head_hash}")
 
 
 @outbox_cli.command("sweep")

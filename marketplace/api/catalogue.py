@@ -14,21 +14,40 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from marketplace.accounts.models import District
-from marketplace.agencies.models import AgencyProfile, ServiceCategory
+from marketplace.agencies.models import (AgencyProfile, AgencyStatus, AgencyType,
+                                         ServiceCategory)
 from marketplace.agencies.permissions import can_view_agency_page
 from marketplace.api.auth import authenticate_request
 from marketplace.api.errors import ApiError
-from marketplace.api.spec import operation
+from marketplace.api.spec import Fen, Flag, Int, PositiveFen, one_of, operation, values_of
 from marketplace.api.views import bp
 from marketplace.catalogue import permissions as perms
 from marketplace.catalogue import scorecards, services
-from marketplace.catalogue.models import AgencyScorecard, Offering
+from marketplace.catalogue.models import AgencyScorecard, Offering, OfferingStatus
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.permissions import require_visible
 from marketplace.extensions import db
 
 MAX_FEN = 10**14
-AgencyTypeValue = Literal["local_intermediary", "university", "institute", "other"]
+AgencyTypeValue = one_of(AgencyType)
+
+
+def _active_category_codes():
+    return db.session.scalars(select(ServiceCategory.code).where(
+        ServiceCategory.is_active.is_(True))).all()
+
+
+def _district_codes():
+    return db.session.scalars(select(District.code)).all()
+
+
+# Categories and districts are tables the admin edits: checked against the table on each
+# request (422 naming the field), listed in the document as they stand when it is built.
+CategoryCode = values_of("service category codes", _active_category_codes,
+                         description="A service category's code (the bureau's admin keeps "
+                                     "the list).")
+DistrictCode = values_of("district codes", _district_codes,
+                         description="A district's code (the bureau's admin keeps the list).")
 
 
 class AgencyRef(BaseModel):
@@ -64,7 +83,7 @@ class OfferingOut(BaseModel):
     guide_max_fen: int | None
     typical_duration_days: int
     accepts_vouchers: bool
-    status: Literal["published", "withdrawn", "taken_down"]
+    status: one_of(OfferingStatus)
     visible: bool
     agency: AgencyRef
     created_dt: datetime
@@ -90,7 +109,7 @@ class DistrictRef(BaseModel):
 class AgencyOut(BaseModel):
     id: int
     name: str
-    status: str
+    status: one_of(AgencyStatus)
     agency_type: AgencyTypeValue
     in_city: bool
     home_city: str | None
@@ -105,8 +124,8 @@ class AgencyOut(BaseModel):
 class OfferingQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     q: str = Field(default="", max_length=100)
-    category: str | None = Field(default=None, max_length=40)
-    district: str | None = Field(default=None, max_length=32)
+    category: CategoryCode | None = None
+    district: DistrictCode | None = None
     agency_type: AgencyTypeValue | None = None
     location: Literal["in_city", "out_of_town"] | None = None
     voucher: bool | None = None
@@ -126,10 +145,15 @@ class OfferingQuery(BaseModel):
             raise ValueError(f"per_page is at most {limit}")
         return value
 
-    @field_validator("category", "district", "q")
+    @field_validator("category", "district", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
         return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("q")
+    @classmethod
+    def _blank_q_is_none(cls, value):
+        return value.strip() or None
 
 
 class _OfferingFields(BaseModel):
@@ -138,30 +162,30 @@ class _OfferingFields(BaseModel):
 
 class OfferingIn(_OfferingFields):
     title: str = Field(min_length=1, max_length=200)
-    category: str = Field(min_length=1, max_length=40, description="A category code.")
+    category: CategoryCode
     description: str = Field(min_length=10, max_length=5000)
     deliverables: str = Field(min_length=1, max_length=2000)
     price_model: Literal["fixed", "quotation"]
-    price_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
-    guide_min_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    guide_max_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    typical_duration_days: int = Field(ge=1, le=3650)
-    accepts_vouchers: bool = True
+    price_fen: PositiveFen | None = None
+    guide_min_fen: Fen | None = None
+    guide_max_fen: Fen | None = None
+    typical_duration_days: Int = Field(ge=1, le=3650)
+    accepts_vouchers: Flag = True
 
 
 class OfferingPatch(_OfferingFields):
     """Only the fields sent change; a change of price model drops the other model's
     prices. Any change sends the offering back to the bureau's moderation check."""
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    category: str | None = Field(default=None, min_length=1, max_length=40)
+    category: CategoryCode | None = None
     description: str | None = Field(default=None, min_length=10, max_length=5000)
     deliverables: str | None = Field(default=None, min_length=1, max_length=2000)
     price_model: Literal["fixed", "quotation"] | None = None
-    price_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
-    guide_min_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    guide_max_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    typical_duration_days: int | None = Field(default=None, ge=1, le=3650)
-    accepts_vouchers: bool | None = None
+    price_fen: PositiveFen | None = None
+    guide_min_fen: Fen | None = None
+    guide_max_fen: Fen | None = None
+    typical_duration_days: Int | None = Field(default=None, ge=1, le=3650)
+    accepts_vouchers: Flag | None = None
 
 
 NOT_NULL = ("title", "category", "description", "deliverables", "price_model",
@@ -231,11 +255,6 @@ def _agency_json(profile):
            query=OfferingQuery, responses={200: OfferingList})
 def list_offerings(query):
     _reader()
-    if query.category is not None:
-        _category_id(query.category)
-    if query.district is not None and db.session.execute(select(District.id).where(
-            District.code == query.district)).scalar() is None:
-        raise _field_error("district", f"unknown district {query.district!r}")
     if (query.price_min_fen is not None and query.price_max_fen is not None
             and query.price_min_fen > query.price_max_fen):
         raise _field_error("price_min_fen", "price_min_fen is above price_max_fen")

@@ -2,29 +2,31 @@
 the claim pages. Each party sees its own claims (others get 404), reviewers their queue,
 the admin all. Steps that move money take an ``Idempotency-Key``."""
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketplace.api.spec import operation
+from marketplace.api.spec import MAX_ID, Id, Int, named_all_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.accounts.permissions import is_expert, is_supervisor
 from marketplace.claims import disbursement, experts, queries, services
 from marketplace.claims import permissions as perms
-from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
+from marketplace.claims.models import (BatchStatus, CheckResult, Claim, ClaimStatus,
+                                       DisbursementBatch, LineKind, LineStatus)
+from marketplace.orders.models import Order
+from marketplace.orders.permissions import can_view_order
 from marketplace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.core.permissions import require_visible
 from marketplace.extensions import db
 
-MAX_ID = 2**31 - 1
 
 # --- the models ---------------------------------------------------------------------------
 
 
 class CheckOut(BaseModel):
     name: str
-    result: Literal["pass", "flag", "block"]
+    result: one_of(CheckResult)
     evidence: dict | None = Field(description="What the check compared: the matching fields "
                                               "with both parties' values, the contracts "
                                               "counted, the invoice, the balances. Null for "
@@ -59,7 +61,7 @@ class OverrideOut(BaseModel):
 class ClaimOut(BaseModel):
     id: int
     order_id: int
-    status: Literal[tuple(s.value for s in ClaimStatus)]
+    status: one_of(ClaimStatus)
     stage: str | None = Field(description="What the claim waits for: checks, first_review, "
                                           "expert_review, final_approval, correction (by "
                                           "the firm) or disbursement; null once closed.")
@@ -77,7 +79,7 @@ class ClaimOut(BaseModel):
 class ClaimSummary(BaseModel):
     id: int
     order_id: int
-    status: Literal[tuple(s.value for s in ClaimStatus)]
+    status: one_of(ClaimStatus)
     stage: str | None
     voucher_part_fen: int
     firm_id: int
@@ -96,7 +98,7 @@ class ClaimList(BaseModel):
 
 class ClaimQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    status: Literal[tuple(s.value for s in ClaimStatus)] | None = None
+    status: one_of(ClaimStatus) | None = None
     problem: Literal["blocked", "flagged", "clean"] | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1, le=100)
@@ -104,9 +106,9 @@ class ClaimQuery(BaseModel):
 
 class ScoresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    necessity: int = Field(ge=1, le=5)
-    price_reasonableness: int = Field(ge=1, le=5)
-    delivery_quality: int = Field(ge=1, le=5)
+    necessity: Int = Field(ge=1, le=5)
+    price_reasonableness: Int = Field(ge=1, le=5)
+    delivery_quality: Int = Field(ge=1, le=5)
 
 
 class DecisionIn(BaseModel):
@@ -123,9 +125,9 @@ class DecisionIn(BaseModel):
 
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    claim_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
-        default_factory=list, max_length=1000, description="Approved claims to pay.")
-    copay_order_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+    claim_ids: list[Id] = Field(default_factory=list, max_length=1000,
+                                description="Approved claims to pay.")
+    copay_order_ids: list[Id] = Field(
         default_factory=list, max_length=1000,
         description="Accepted orders whose co-pay is paid out to their agency.")
 
@@ -144,8 +146,8 @@ class PaidIn(BaseModel):
 
 class LineOut(BaseModel):
     id: int
-    kind: Literal["voucher_part", "copay", "recovery"]
-    status: Literal["included", "removed", "paid"]
+    kind: one_of(LineKind)
+    status: one_of(LineStatus)
     agency_id: int
     claim_id: int | None
     order_id: int | None
@@ -157,7 +159,7 @@ class LineOut(BaseModel):
 
 class BatchOut(BaseModel):
     id: int
-    status: Literal["open", "paid", "cancelled"]
+    status: one_of(BatchStatus)
     claim_ids: list[int]
     line_count: int
     lines: list[LineOut]
@@ -297,8 +299,11 @@ def override_claim(claim_id, body):
            summary="Gather approved claims and accepted co-pays into a disbursement batch, "
                    "what the agencies owe back deducted (supervisors)",
            body=BatchIn, responses={201: BatchOut}, rule=perms.can_manage_disbursements,
-           errors=(409,), idempotency_key=True)
+           errors=(404, 409), idempotency_key=True)
 def create_disbursement(body):
+    named_all_in_body(Claim, body.claim_ids, field="claim_ids", rule=perms.can_view_claim)
+    named_all_in_body(Order, body.copay_order_ids, field="copay_order_ids",
+                      rule=can_view_order)
     batch = disbursement.create_batch(g.api_user, body.claim_ids, body.copay_order_ids)
     db.session.commit()
     return jsonify(batch_json(batch)), 201

@@ -6,28 +6,41 @@ from typing import Literal
 
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
 
+from marketplace.accounts.models import District
 from marketplace.api.errors import ApiError
-from marketplace.api.spec import operation
+from marketplace.api.spec import Fen, Flag, PositiveFen, one_of, operation, values_of
 from marketplace.api.views import bp
-from marketplace.core.forms import MAX_AMOUNT_FEN
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
 from marketplace.turnover import queries, review
-from marketplace.turnover.fields import FIELD_CODES, resolve_field
+from marketplace.turnover.fields import TECH_FIELDS, resolve_field
 from marketplace.turnover.import_format import OUTSIDE_CITY, TYPE_NAMES, district_lookup
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
                                          RegistrationStatus)
 
-TYPES = tuple(t.value for t in ContractType)
+# what the registration system's exports write, as the import reads it
+TYPE_SPELLINGS = Literal[tuple(TYPE_NAMES)]
+FIELD_SPELLINGS = Literal[tuple(name for spellings in TECH_FIELDS for name in spellings)]
+
+
+def _district_spellings():
+    names = db.session.execute(select(District.code, District.name_zh, District.name_en))
+    return [name for row in names for name in row] + sorted(OUTSIDE_CITY)
+
+
+# the districts are a table the admin edits: checked on each request, listed as they stand
+SellerDistrict = values_of("district codes and names", _district_spellings, description=(
+    "The seller's district: its code, Chinese or English name, or 市外 / outside."))
 
 
 class ContractQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     year: int | None = Field(default=None, ge=1990, le=2100,
                              description="The year of registration.")
-    type: Literal[TYPES] | None = None
+    type: one_of(ContractType) | None = None
     district: int | None = Field(default=None, ge=1, le=2**31 - 1,
                                  description="The seller's district (an id).")
     in_city: Literal["yes", "no"] | None = Field(default=None, description=(
@@ -47,7 +60,7 @@ class ContractOut(BaseModel):
     kind: Literal["original", "amendment", "cancellation"]
     source: Literal[tuple(s.value for s in RegistrationSource)]
     status: Literal[tuple(s.value for s in RegistrationStatus)]
-    contract_type: Literal[TYPES]
+    contract_type: one_of(ContractType)
     contract_amount_fen: int = Field(description="The signed change for an amendment or a "
                                                  "cancellation.")
     technical_amount_fen: int
@@ -74,26 +87,24 @@ class ContractIn(BaseModel):
     party: Literal["buyer", "seller"] = Field(description=(
         "Which side the token's organisation is; its name fills that side."))
     contract_number: str = Field(min_length=1, max_length=60)
-    contract_type: str = Field(min_length=1, max_length=20, description=(
+    contract_type: TYPE_SPELLINGS = Field(description=(
         "development, transfer, licensing, consulting, service, or the Chinese name "
         "(技术开发, ...)."))
-    contract_amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
-    technical_amount_fen: int = Field(ge=0, le=MAX_AMOUNT_FEN)
+    contract_amount_fen: PositiveFen
+    technical_amount_fen: Fen
     buyer: str | None = Field(default=None, max_length=200,
                               description="The buyer's name when the seller registers.")
     seller: str | None = Field(default=None, max_length=200,
                                description="The seller's name when the buyer registers.")
-    seller_district: str = Field(min_length=1, max_length=64, description=(
-        "The seller's district: its code, Chinese or English name, or 市外 / outside."))
-    field: str = Field(min_length=1, max_length=64, description=(
-        "A technology field: " + ", ".join(FIELD_CODES) + " (or its Chinese name)."))
+    seller_district: SellerDistrict
+    field: FIELD_SPELLINGS = Field(description=(
+        "A technology field: its code, Chinese or English name."))
     signed_on: date
     registered_on: date | None = Field(default=None, description="Today when omitted.")
-    voucher_funded: bool = False
+    voucher_funded: Flag = False
     note: str | None = Field(default=None, max_length=2000)
 
-    @field_validator("contract_number", "contract_type", "buyer", "seller", "seller_district",
-                     "field", "note")
+    @field_validator("contract_number", "buyer", "seller", "note")
     @classmethod
     def no_nul(cls, value):
         if value is not None and "\x00" in value:
@@ -145,9 +156,7 @@ def _field_error(name, message):
 def register_contract(body):
     if not body.contract_number.strip():
         raise _field_error("contract_number", "required")
-    kind = TYPE_NAMES.get(body.contract_type.strip().lower())
-    if kind is None:
-        raise _field_error("contract_type", "not a contract type")
+    kind = TYPE_NAMES[body.contract_type]
     if body.technical_amount_fen > body.contract_amount_fen:
         raise _field_error("technical_amount_fen", "more than the contract amount")
     counterparty = body.buyer if body.party == "seller" else body.seller
@@ -162,8 +171,6 @@ def register_contract(body):
     else:
         raise _field_error("seller_district", "not a district of the city")
     field = resolve_field(body.field)
-    if field is None:
-        raise _field_error("field", "not a technology field")
     today = date.today()
     registered_on = body.registered_on or today
     if body.signed_on > registered_on or registered_on > today:

@@ -8,23 +8,30 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from marketplace.agencies.models import AgencyProfile
 from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
 from marketplace.api.auth import authenticate_request
-from marketplace.api.spec import operation
+from marketplace.api.spec import Fen, Flag, Int, PositiveFen, one_of, operation
 from marketplace.api.views import bp
 from marketplace.core.permissions import require_visible
 from marketplace.exchange import permissions as perms
 from marketplace.exchange import services, suggestions
-from marketplace.exchange.models import TechDemand, TechResult
+from marketplace.exchange.models import (IpType, ListingStatus, TechDemand, TechResult,
+                                         TransferMode)
+from marketplace.turnover.fields import FIELD_CODES
 from marketplace.extensions import db
 
-MAX_FEN = 10**14
-Mode = Literal["mode_transfer", "mode_licence", "mode_joint_development", "mode_equity"]
+Mode = one_of(TransferMode)
+FieldCode = Literal[FIELD_CODES]
 
 
 class ExchangePageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    field: str | None = Field(default=None, max_length=40)
+    field: FieldCode | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1)
+
+    @field_validator("field", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return value.strip() or None if isinstance(value, str) else value
 
     @field_validator("per_page")
     @classmethod
@@ -38,14 +45,14 @@ class ExchangePageQuery(BaseModel):
 class TechResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     title: str = Field(min_length=4, max_length=200)
-    field_code: str = Field(min_length=1, max_length=40)
+    field_code: FieldCode
     summary: str = Field(min_length=20, max_length=5000)
-    ip_type: Literal["invention_patent", "utility_patent", "software_copyright", "know_how"]
+    ip_type: one_of(IpType)
     ip_numbers: str = Field(default="", max_length=500)
-    trl: int = Field(ge=1, le=9)
+    trl: Int = Field(ge=1, le=9)
     transfer_modes: list[Mode] = Field(min_length=1)
-    asking_price_fen: int | None = Field(default=None, ge=1, le=MAX_FEN,
-                                         description="null = negotiable")
+    asking_price_fen: PositiveFen | None = Field(default=None,
+                                                 description="null = negotiable")
 
 
 class TechResultOut(BaseModel):
@@ -53,12 +60,12 @@ class TechResultOut(BaseModel):
     title: str
     field_code: str
     summary: str
-    ip_type: str
+    ip_type: one_of(IpType)
     ip_numbers: str
     trl: int
-    transfer_modes: list[str]
+    transfer_modes: list[Mode]
     asking_price_fen: int | None
-    status: str
+    status: one_of(ListingStatus)
     agency: dict
 
 
@@ -72,12 +79,12 @@ class TechResultList(BaseModel):
 class TechDemandIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     title: str = Field(min_length=4, max_length=200)
-    field_code: str = Field(min_length=1, max_length=40)
+    field_code: FieldCode
     description: str = Field(min_length=20, max_length=5000)
-    budget_min_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    budget_max_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
+    budget_min_fen: Fen | None = None
+    budget_max_fen: Fen | None = None
     deadline: date | None = None
-    intends_voucher: bool = False
+    intends_voucher: Flag = False
 
 
 class TechDemandOut(BaseModel):
@@ -89,7 +96,7 @@ class TechDemandOut(BaseModel):
     budget_max_fen: int | None
     deadline: date | None
     intends_voucher: bool
-    status: str
+    status: one_of(ListingStatus)
     firm: dict | None = Field(description="null until the firm accepts to talk")
 
 

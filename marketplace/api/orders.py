@@ -10,7 +10,8 @@ from sqlalchemy.orm import defaultload
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
 from marketplace.agencies.models import AgencyProfile
 from marketplace.api.errors import domain_error_response, error_response
-from marketplace.api.spec import operation
+from marketplace.api.spec import (Fen, Flag, Id, PositiveFen, named_in_body, one_of,
+                                  operation)
 from marketplace.api.views import bp
 from marketplace.catalogue.models import Offering
 from marketplace.catalogue.permissions import can_view_offering
@@ -20,8 +21,9 @@ from marketplace.extensions import db
 from marketplace.orders import fulfilment, queries, services
 from marketplace.orders import permissions as perms
 from marketplace.orders.models import ContractType, Order, OrderStatus
+from marketplace.vouchers.models import Voucher
+from marketplace.vouchers.permissions import can_view_voucher
 
-MAX_FEN = 10**14
 TEXT = 5000
 either_party = is_firm_member | is_agency_member
 
@@ -30,22 +32,22 @@ either_party = is_firm_member | is_agency_member
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    offering_id: int = Field(ge=1, le=2**31 - 1)
+    offering_id: Id
     message: str = Field(min_length=1, max_length=TEXT)
 
 
 class QuoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    contract_type: Literal[tuple(t.value for t in ContractType)]
-    contract_amount_fen: int = Field(ge=1, le=MAX_FEN)
-    technical_amount_fen: int = Field(ge=0, le=MAX_FEN)
+    contract_type: one_of(ContractType)
+    contract_amount_fen: PositiveFen
+    technical_amount_fen: Fen
     deliverables: str = Field(min_length=1, max_length=TEXT)
     due_date: date
 
 
 class ContractIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    voucher_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    voucher_id: Id | None = None
 
 
 class PaymentIn(BaseModel):
@@ -57,7 +59,7 @@ class DeliveryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     summary: str = Field(min_length=1, max_length=TEXT)
     invoice_number: str = Field(min_length=1, max_length=40)
-    invoice_amount_fen: int = Field(ge=1, le=MAX_FEN)
+    invoice_amount_fen: PositiveFen
     invoice_date: date
 
 
@@ -68,24 +70,24 @@ class ReasonIn(BaseModel):
 
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    agree: bool
+    agree: Flag
 
 
 class OrderQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    status: Literal[tuple(s.value for s in OrderStatus)] | None = None
+    status: one_of(OrderStatus) | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1, le=100)
 
 
 class StatusOut(BaseModel):
     id: int
-    status: str
+    status: one_of(OrderStatus)
 
 
 class QuoteOut(BaseModel):
     id: int
-    contract_type: str
+    contract_type: one_of(ContractType)
     contract_amount_fen: int
     technical_amount_fen: int
     deliverables: str
@@ -95,7 +97,7 @@ class QuoteOut(BaseModel):
 class ContractOut(BaseModel):
     id: int
     number: str
-    contract_type: str
+    contract_type: one_of(ContractType)
     contract_amount_fen: int
     technical_amount_fen: int
     voucher_id: int | None
@@ -116,7 +118,7 @@ class DeliveryOut(BaseModel):
 
 class OrderOut(BaseModel):
     id: int
-    status: str
+    status: one_of(OrderStatus)
     firm_id: int
     agency_id: int
     offering_id: int
@@ -224,8 +226,8 @@ def _status(order, **extra):
            body=OrderIn, responses={201: StatusOut}, rule=perms.can_place_order,
            errors=(404, 409))
 def create_order(body):
-    offering = db.session.get(Offering, body.offering_id)
-    require_visible(can_view_offering, offering, user=g.api_user)
+    offering = named_in_body(Offering, body.offering_id, field="offering_id",
+                             rule=can_view_offering)
     order = services.request_order(firm_member=g.api_user, offering=offering,
                                    message=body.message)
     db.session.commit()
@@ -279,6 +281,8 @@ def _locked_for_signing(order_id):
            errors=(409,), idempotency_key=True)
 def sign_order_contract(order_id, body):
     order = _order(order_id, perms.is_buyer_of, load=_locked_for_signing)
+    if body.voucher_id is not None:
+        named_in_body(Voucher, body.voucher_id, field="voucher_id", rule=can_view_voucher)
     contract = services.sign_contract(order, g.api_user, voucher_id=body.voucher_id)
     # The answer is made before the commit, which expires the order and the contract:
     # made after, it re-read both (three statements) to say what we already know.

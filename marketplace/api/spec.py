@@ -7,20 +7,36 @@ OpenAPI document, so the document cannot drift from the code.
 """
 import re
 from dataclasses import dataclass, field
-from functools import cache, wraps
+from functools import wraps
+from typing import Annotated, Callable, Literal
 
-from flask import g, request
-from pydantic import BaseModel, ValidationError
+from flask import g, has_app_context, request
+from pydantic import AfterValidator, BaseModel, Field, Strict, ValidationError
 from pydantic.json_schema import models_json_schema
+from sqlalchemy import select
 
 from marketplace.api.errors import ApiError
 from marketplace.core import idempotency
 from marketplace.core.errors import NotFound, PermissionDenied
+from marketplace.core.forms import MAX_AMOUNT_FEN
+from marketplace.extensions import db
 
 OPERATIONS = []
 # The largest id a key column holds (PostgreSQL INTEGER): a larger one in a path names
 # nothing (404), rather than overflowing the database ("integer out of range": a 500).
 MAX_ID = 2**31 - 1
+
+# The numbers and flags of request bodies, strict: the document says integer (boolean),
+# so "100000", 1.0, 1.5 and true are refused (422) rather than read as 100000, 1 and 1
+# as pydantic's lax mode would. Every body model of marketplace/api/ uses these (a test
+# sends each integer and boolean field of every operation the wrong type); query strings
+# are text, and their models keep plain ``int``.
+Int = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+Id = Annotated[Int, Field(ge=1, le=MAX_ID, json_schema_extra={"format": "int32"})]
+Fen = Annotated[Int, Field(ge=0, le=MAX_AMOUNT_FEN, json_schema_extra={"format": "int64"})]
+PositiveFen = Annotated[Int, Field(ge=1, le=MAX_AMOUNT_FEN,
+                                   json_schema_extra={"format": "int64"})]
 
 
 def _has_nul(value):
@@ -34,29 +50,78 @@ def _has_nul(value):
     return False
 
 
-@cache
-def _numeric_fields(model):
-    """The fields the document types as numbers only: worked out once per model (building
-    a model's JSON schema costs ~2 ms, once per API request before)."""
-    numeric = []
-    for name, prop in model.model_json_schema().get("properties", {}).items():
-        types = {prop.get("type")} | {v.get("type") for v in prop.get("anyOf", [])}
-        if types & {"integer", "number"} and "boolean" not in types:
-            numeric.append(name)
-    return tuple(numeric)
+# A closed set kept as data, in a table the admin edits (service categories, districts):
+# the schema carries this key naming the set, and the document lists the set's values as
+# they stand when it is built, as an enum; every request is checked against the table.
+VALUES_KEY = "x-values-of"
+_VALUE_SETS = {}
 
 
-def _refuse_booleans_as_numbers(model, payload):
-    """pydantic's lax mode reads JSON ``true`` as the integer 1 (``"offering_id": true``
-    would order offering 1): the document says integer, so a boolean is refused."""
-    if not isinstance(payload, dict):
-        return
-    wrong = [{"loc": [name], "msg": "Input should be a valid number", "type": "int_type"}
-             for name in _numeric_fields(model)
-             if isinstance(payload.get(name), bool)]
-    if wrong:
-        raise ApiError("Some fields are not valid.", code="validation_error", status=422,
-                       details={"fields": wrong})
+def values_of(name, current: Callable[[], list], *, description):
+    """A string type accepting only the current values of the set ``name``
+    (``current()`` reads them from the database, once per request); anything else is
+    refused with 422 naming the field. The document shows them as an enum."""
+    _VALUE_SETS[name] = current
+
+    def check(value):
+        if value not in _current_values(name):
+            raise ValueError(f"not one of the {name}")
+        return value
+
+    return Annotated[str, AfterValidator(check), Field(
+        min_length=1, max_length=200, description=description,
+        json_schema_extra={VALUES_KEY: name})]
+
+
+def _current_values(name):
+    cached = g.setdefault("api_value_sets", {}) if has_app_context() else {}
+    if name not in cached:
+        cached[name] = frozenset(_VALUE_SETS[name]())
+    return cached[name]
+
+
+def _with_current_values(schema):
+    """The schema with each set named by VALUES_KEY replaced by its values (an enum)."""
+    if isinstance(schema, list):
+        return [_with_current_values(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _with_current_values(value) for key, value in schema.items()}
+    name = schema.pop(VALUES_KEY, None)
+    if name is not None:
+        schema["enum"] = sorted(_current_values(name)) + ([None] if schema.get("nullable")
+                                                          else [])
+    return schema
+
+
+def one_of(enum_class):
+    """The values of an Enum as a ``Literal`` (the document lists them)."""
+    return Literal[tuple(member.value for member in enum_class)]
+
+
+def named_in_body(model, object_id, *, field, rule=None):
+    """The object an id of the request body (``field``) names, for the token's user;
+    404 when there is none and when ``rule`` says the user may not see it (another
+    organisation's), with the same answer either way, so the answer does not tell which
+    ids exist. Path ids answer the same through ``require_visible``."""
+    [found] = named_all_in_body(model, [object_id], field=field, rule=rule)
+    return found
+
+
+def named_all_in_body(model, object_ids, *, field, rule=None):
+    """The objects a list of ids in the request body names, in the order given (each id
+    once); 404 as :func:`named_in_body` if any of them is missing or not the user's to
+    see."""
+    wanted = list(dict.fromkeys(object_ids))
+    if len(wanted) == 1:
+        found = {wanted[0]: db.session.get(model, wanted[0])}
+    else:
+        found = {o.id: o for o in db.session.scalars(
+            select(model).where(model.id.in_(wanted)))}
+    objects = [found.get(object_id) for object_id in wanted]
+    if any(o is None or (rule is not None and not rule(g.api_user, o)) for o in objects):
+        raise NotFound(details={"field": field})
+    return objects
 
 
 def _refuse_nul(value, where):
@@ -128,7 +193,6 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
                     raise ApiError("The request body must be a JSON object.",
                                    code="bad_request", status=400)
                 _refuse_nul(payload, "request body")
-                _refuse_booleans_as_numbers(body, payload)
                 try:
                     kwargs["body"] = body.model_validate(payload)
                 except ValidationError as exc:
@@ -197,6 +261,8 @@ def to_openapi30(schema):
         schema["nullable"] = True
     if "const" in schema:
         schema["enum"] = [schema.pop("const")]
+    if schema.get("nullable") and "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]   # 3.0.3: an enum must list null itself
     return schema
 
 
@@ -208,6 +274,11 @@ def _query_parameters(model):
     for name, prop in schema.get("properties", {}).items():
         prop = dict(prop)
         prop.pop("title", None)
+        if prop.pop("nullable", False):   # a parameter is left out, never null
+            if "enum" in prop:
+                prop["enum"] = [value for value in prop["enum"] if value is not None]
+            if "default" in prop and prop["default"] is None:
+                del prop["default"]
         params.append({"name": name, "in": "query", "required": name in required,
                        "schema": prop})
     return params
@@ -222,7 +293,7 @@ def build_openapi(prefix, title, version):
     refs, definitions = models_json_schema(
         [(model, "validation") for model in dict.fromkeys(models)],
         ref_template="#/components/schemas/{model}")
-    components = {name: to_openapi30(schema)
+    components = {name: _with_current_values(to_openapi30(schema))
                   for name, schema in definitions.get("$defs", {}).items()}
 
     def ref(model):
@@ -238,7 +309,7 @@ def build_openapi(prefix, title, version):
             "responses": {},
         }
         if op.query is not None:
-            item["parameters"] += _query_parameters(op.query)
+            item["parameters"] += _with_current_values(_query_parameters(op.query))
         if op.idempotent_key:
             item["parameters"].append({
                 "name": "Idempotency-Key", "in": "header", "required": True,

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
 
 from marketplace import funds
-from marketplace.api.spec import operation
+from marketplace.api.catalogue import CategoryCode
+from marketplace.api.spec import Flag, Id, PositiveFen, named_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
 from marketplace.core.permissions import is_authenticated, require_visible
@@ -14,10 +15,8 @@ from marketplace.extensions import db
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import services
 from marketplace.vouchers.models import (ApplicationStatus, Programme, Voucher,
-                                         VoucherApplication)
+                                         VoucherApplication, VoucherStatus)
 from marketplace.accounts.permissions import is_firm_member
-
-MAX_FEN = 10**14
 
 
 class ProgrammeOut(BaseModel):
@@ -47,18 +46,18 @@ class BudgetOut(BaseModel):
 
 class ApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    programme_id: int = Field(ge=1, le=2**31 - 1)
-    requested_fen: int = Field(ge=1, le=MAX_FEN)
+    programme_id: Id
+    requested_fen: PositiveFen
     purpose: str = Field(min_length=10, max_length=2000)
-    planned_categories: list[str] = Field(default_factory=list, max_length=20)
-    declares_no_double_funding: bool = True
+    planned_categories: list[CategoryCode] = Field(default_factory=list, max_length=20)
+    declares_no_double_funding: Flag = True
 
 
 class ApplicationOut(BaseModel):
     id: int
     firm_id: int
     programme_id: int
-    status: str
+    status: one_of(ApplicationStatus)
     requested_fen: int
     approved_fen: int | None
     rules_version: int
@@ -73,7 +72,7 @@ class ApplicationList(BaseModel):
 
 class ApplicationQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    status: Literal["submitted", "returned", "approved", "rejected", "withdrawn"] | None = None
+    status: one_of(ApplicationStatus) | None = None
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1, le=100)
 
@@ -81,7 +80,7 @@ class ApplicationQuery(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["approve", "reject", "return"]
-    amount_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
+    amount_fen: PositiveFen | None = None
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -93,7 +92,7 @@ class DecisionOut(BaseModel):
 class VoucherOut(BaseModel):
     id: int
     programme_id: int
-    status: str
+    status: one_of(VoucherStatus)
     face_value_fen: int
     available_fen: int
     reserved_fen: int
@@ -153,9 +152,7 @@ def programme_budget(programme_id):
            responses={201: ApplicationOut}, rule=perms.can_apply_for_voucher,
            errors=(404, 409))
 def create_application(body):
-    programme = db.session.get(Programme, body.programme_id)
-    if programme is None:
-        raise NotFound(details={"field": "programme_id"})
+    programme = named_in_body(Programme, body.programme_id, field="programme_id")
     application = services.apply_for_voucher(
         firm=g.api_user.organisation, applicant=g.api_user, programme=programme,
         requested_fen=body.requested_fen, purpose=body.purpose.strip(),

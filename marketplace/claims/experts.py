@@ -3,7 +3,12 @@ anyone tied to either party; experts accept or decline within the response windo
 they count as a no-show and another is drawn), then score. When the panel has scored,
 the mean and any outlier go with the claim to the supervisor. Three no-shows within a
 year suspend an expert from draws (the bureau's entry and exit rule); a reinstatement starts
-the count afresh."""
+the count afresh.
+
+Every answer, score and no-show takes the claim's row lock, then the invitation's (the
+claim's lock order: claim, then what hangs on it), and reads the invitation's state under
+it: two declines at once draw one replacement, a second score does not overwrite the
+first, and a no-show is not recorded over an answer that came in meanwhile."""
 from datetime import timedelta
 
 from flask import current_app
@@ -17,6 +22,7 @@ from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
+from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import now_utc
@@ -91,20 +97,31 @@ def _own(invitation, expert_user):
         raise NotYourInvitation()
 
 
+def _locked(invitation):
+    """The claim and the invitation under their row locks, in that order, the invitation
+    re-read (its state may have changed since it was loaded)."""
+    from marketplace.claims.services import lock_claim
+
+    claim = lock_claim(invitation.claim_id)
+    invitation = db.session.execute(for_update(
+        select(ExpertInvitation).where(ExpertInvitation.id == invitation.id)
+        .execution_options(populate_existing=True), of=ExpertInvitation)).unique().scalar_one()
+    return claim, invitation
+
+
 def respond(invitation, expert_user, accept):
     _own(invitation, expert_user)
+    claim, invitation = _locked(invitation)
     transition(invitation, "accept" if accept else "decline", actor=expert_user)
     invitation.responded_dt = now_utc()
     if not accept:
-        draw(db.session.get(Claim, invitation.claim_id), 1)
+        draw(claim, 1)
     db.session.flush()
     return invitation
 
 
 def score(invitation, expert_user, *, necessity, price_reasonableness, delivery_quality,
           comment):
-    from marketplace.claims.services import lock_claim
-
     _own(invitation, expert_user)
     values = (necessity, price_reasonableness, delivery_quality)
     if not all(isinstance(v, int) and 1 <= v <= 5 for v in values):
@@ -113,7 +130,7 @@ def score(invitation, expert_user, *, necessity, price_reasonableness, delivery_
     if not (comment or "").strip():
         raise ValidationFailed(_l("Please give a reason."), code="reason_required",
                                details={"field": "comment"})
-    claim = lock_claim(invitation.claim_id)
+    claim, invitation = _locked(invitation)
     if claim.status != ClaimStatus.EXPERT_REVIEW:
         raise Conflict(_l("The claim is no longer with the experts."), code="stage_over")
     transition(invitation, "score", actor=expert_user,
@@ -177,17 +194,15 @@ def no_shows_toward_suspension(expert, at):
 def expire_silent_experts(at=None):
     """Invitations not answered in time, and accepted ones not scored by the stage's
     deadline, become no-shows; another expert is drawn; repeat offenders are suspended."""
-    from marketplace.claims.services import lock_claim
-
     at = at or now_utc()
-    overdue = db.session.execute(
-        select(ExpertInvitation).join(Claim, Claim.id == ExpertInvitation.claim_id).where(
-            Claim.status == ClaimStatus.EXPERT_REVIEW,
-            ((ExpertInvitation.status == InvitationState.INVITED)
-             & (ExpertInvitation.respond_by_dt <= at))
-            | ((ExpertInvitation.status == InvitationState.ACCEPTED)
-               & (Claim.stage_due_on < at.date())))).scalars().all()
-    for invitation in overdue:
+    overdue = db.session.execute(select(ExpertInvitation.id).join(
+        Claim, Claim.id == ExpertInvitation.claim_id).where(_overdue(at))).scalars().all()
+    expired = []
+    for invitation_id in overdue:
+        claim, invitation = _locked(db.session.get(ExpertInvitation, invitation_id))
+        if not _overdue_now(claim, invitation, at):
+            continue   # answered or scored while the list was read
+        expired.append(invitation.id)
         transition(invitation, "expire")
         expert = invitation.expert
         if not expert.is_suspended and no_shows_toward_suspension(expert, at) >= 3:
@@ -195,10 +210,28 @@ def expire_silent_experts(at=None):
                        data={"reason": "three no-shows within a year"})
             expert.suspended_dt = at
             expert.suspension_reason = "three no-shows within a year"
-        claim = lock_claim(invitation.claim_id)
         if not draw(claim, 1):
             _finish_if_scored(claim)
-    return [i.id for i in overdue]
+    return expired
+
+
+def _overdue(at):
+    """Invitations not answered in time, or accepted and not scored by the stage's
+    deadline, of a claim still with the experts (over the joined claim)."""
+    return (Claim.status == ClaimStatus.EXPERT_REVIEW) & (
+        ((ExpertInvitation.status == InvitationState.INVITED)
+         & (ExpertInvitation.respond_by_dt <= at))
+        | ((ExpertInvitation.status == InvitationState.ACCEPTED)
+           & (Claim.stage_due_on < at.date())))
+
+
+def _overdue_now(claim, invitation, at):
+    """:func:`_overdue` again, on the rows as read under their locks."""
+    if claim.status != ClaimStatus.EXPERT_REVIEW:
+        return False
+    if invitation.status == InvitationState.INVITED:
+        return invitation.respond_by_dt <= at
+    return invitation.status == InvitationState.ACCEPTED and claim.stage_due_on < at.date()
 
 
 def expert_record(expert_id):

@@ -4,17 +4,27 @@ Services call :func:`record` while they work; the entries wait on the session an
 written just before the transaction commits, so an aborted change leaves no trace and
 the chain is extended by one writer at a time (a transaction-scoped advisory lock on
 PostgreSQL; SQLite serialises writers anyway). Each row's hash covers its content and the
-previous row's hash, so editing or deleting any row breaks every link after it.
+previous row's hash, so editing or deleting any row breaks every link after it, and each
+row takes the next number of a gapless ``sequence``, so a hole is named as one.
+
+Deleting the newest records breaks no link, though: the shorter chain is still a chain.
+So its end is anchored: a checkpoint (sequence, head hash, time) is written at least
+daily (:func:`write_checkpoint`, by the nightly job) and published outside the table, on
+the public transparency page and by mail to the supervisors; :func:`check_chain` finds
+the latest checkpoint's record (or one given from such a copy) with the hash it had, and
+names a chain that now ends before it.
 """
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import timezone
 
 from flask import g, has_request_context
 from sqlalchemy import BigInteger, Integer, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from marketplace.core import outbox
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
@@ -40,6 +50,9 @@ class AuditRecord(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # 1, 2, 3... in chain order, without gaps (taken under the chain's lock)
+    sequence: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          nullable=False, unique=True)
 
     __table_args__ = (db.Index("ix_audit_records_object", "object_type", "object_id"),)
 
@@ -105,11 +118,11 @@ def _lock_chain(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
 
 
-def _last_hash(session):
-    last = session.execute(
-        select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    return last or GENESIS_HASH
+def _chain_head(session):
+    """(sequence, hash) of the newest record; (0, GENESIS_HASH) for an empty chain."""
+    head = session.execute(select(AuditRecord.sequence, AuditRecord.hash)
+                           .order_by(AuditRecord.sequence.desc()).limit(1)).first()
+    return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
 
 
 @event.listens_for(Session, "before_commit")
@@ -119,14 +132,16 @@ def _write_pending_entries(session):
         return
     session.flush()  # new objects get their ids before we name them in the log
     _lock_chain(session)
-    prev_hash = _last_hash(session)
+    sequence, prev_hash = _chain_head(session)
     for entry in pending:
+        sequence += 1
         object_id = entry.object_id or getattr(entry.target, "id", None)
         row = AuditRecord(
             created_dt=entry.created_dt, actor_id=entry.actor_id,
             object_type=entry.object_type, object_id=str(object_id),
             action=entry.action, before_state=entry.before, after_state=entry.after,
             data=entry.data, request_id=entry.request_id, prev_hash=prev_hash,
+            sequence=sequence,
         )
         row.hash = row.content_digest()
         prev_hash = row.hash
@@ -139,36 +154,116 @@ def _drop_pending_entries(session):
     session.info.pop(_PENDING_KEY, None)
 
 
+class AuditCheckpoint(db.Model):
+    """The chain's head at a moment: its sequence and hash, published outside the table
+    (the transparency page, the supervisors' mail) so a shortened chain is found."""
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          nullable=False)
+    head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc,
+                                               index=True)
+
+    def describe(self):
+        return f"checkpoint {self.id} of {self.created_dt.isoformat(timespec='seconds')}"
+
+
+def write_checkpoint(session=None):
+    """Record the chain's head as it stands (None while the chain is empty) and have it
+    published (outbox ``audit.checkpoint_written``: the supervisors' mail). Reads only
+    committed records, so it needs no lock: a writer committing after it extends a chain
+    whose record at the checkpoint's sequence is the one seen. The nightly job calls it;
+    whatever seals the chain later may call it too."""
+    session = session or db.session
+    sequence, head_hash = _chain_head(session)
+    if sequence == 0:
+        return None
+    checkpoint = AuditCheckpoint(sequence=sequence, head_hash=head_hash, created_dt=now_utc())
+    session.add(checkpoint)
+    session.flush()
+    outbox.emit("audit.checkpoint_written", checkpoint_id=checkpoint.id)
+    return checkpoint
+
+
+def latest_checkpoints(limit=1, session=None):
+    session = session or db.session
+    return session.execute(select(AuditCheckpoint).order_by(
+        AuditCheckpoint.sequence.desc(), AuditCheckpoint.id.desc()).limit(limit)
+    ).scalars().all()
+
+
 class ChainBroken(Exception):
+    """The first thing found wrong: ``record_id`` names the record where it shows (None
+    when what is wrong is that records are missing at the end)."""
+
     def __init__(self, record_id, reason):
         self.record_id = record_id
         self.reason = reason
-        super().__init__(f"audit record {record_id}: {reason}")
+        where = f"audit record {record_id}" if record_id is not None else "audit chain"
+        super().__init__(f"{where}: {reason}")
 
 
-def verify_chain(session=None, batch_size=5000):
-    """Walk the chain in order; return the number of records, or raise :class:`ChainBroken`
-    naming the first record whose link or content does not match."""
+@dataclass(frozen=True)
+class Anchor:
+    """A checkpoint's content, from the table or from a published copy of one."""
+    sequence: int
+    head_hash: str
+    described: str
+
+
+@dataclass(frozen=True)
+class ChainState:
+    count: int              # records walked
+    head_sequence: int      # 0 for an empty chain
+    anchors: tuple          # the Anchors the chain was checked against
+
+
+def check_chain(session=None, *, anchors=(), batch_size=5000):
+    """Walk the chain in sequence order and check every link, every hash, that the
+    sequence has no hole, and that the chain reaches the latest checkpoint (and any
+    ``anchors`` given, e.g. from a mailed checkpoint) with the hash it had then. Returns
+    a :class:`ChainState`, or raises :class:`ChainBroken` naming the first fault."""
     session = session or db.session
-    prev_hash = GENESIS_HASH
-    count = 0
-    last_id = 0
+    anchors = tuple(anchors) + tuple(
+        Anchor(c.sequence, c.head_hash, c.describe()) for c in latest_checkpoints(1, session))
+    expected = {anchor.sequence: anchor for anchor in anchors}
+    prev_hash, sequence, count = GENESIS_HASH, 0, 0
     while True:
         rows = session.execute(
-            select(AuditRecord.__table__).where(AuditRecord.id > last_id)
-            .order_by(AuditRecord.id).limit(batch_size)
-        ).all()
+            select(AuditRecord.__table__).where(AuditRecord.sequence > sequence)
+            .order_by(AuditRecord.sequence).limit(batch_size)).all()
         if not rows:
-            return count
+            break
         for row in rows:
+            if row.sequence != sequence + 1:
+                missing = (f"record {sequence + 1} is" if row.sequence == sequence + 2 else
+                           f"records {sequence + 1} to {row.sequence - 1} are")
+                raise ChainBroken(row.id, f"{missing} missing: the sequence goes from "
+                                          f"{sequence} to {row.sequence}")
             if row.prev_hash != prev_hash:
                 raise ChainBroken(row.id, "link to the previous record does not match "
                                           "(a record before it was removed or altered)")
             if chain_digest(row) != row.hash:
                 raise ChainBroken(row.id, "content does not match its hash (record altered)")
-            prev_hash = row.hash
-            count += 1
-            last_id = row.id
+            anchor = expected.get(row.sequence)
+            if anchor is not None and anchor.head_hash != row.hash:
+                raise ChainBroken(row.id, f"record {row.sequence} is not the one "
+                                          f"{anchor.described} saw (the chain was rewritten "
+                                          f"up to it)")
+            prev_hash, sequence, count = row.hash, row.sequence, count + 1
+    for anchor in sorted(anchors, key=lambda a: a.sequence, reverse=True):
+        if anchor.sequence > sequence:
+            raise ChainBroken(None, f"records after sequence {sequence} are missing: the "
+                                    f"chain ends at {sequence} but {anchor.described} saw "
+                                    f"{anchor.sequence}")
+    return ChainState(count=count, head_sequence=sequence, anchors=anchors)
+
+
+def verify_chain(session=None, batch_size=5000):
+    """:func:`check_chain`; the number of records, or raise :class:`ChainBroken`."""
+    return check_chain(session, batch_size=batch_size).count
 
 
 def new_request_id():

@@ -13,18 +13,24 @@ API operations declared with ``operation(..., idempotency_key=True)`` take an
   ``idempotency_key_in_progress``, which a retry a little later resolves.
 
 How exactly one request wins: the key row is inserted (``INSERT … ON CONFLICT DO
-NOTHING``) in the request's own transaction before the operation runs, so it commits
-together with the operation's effect. On PostgreSQL a duplicate's insert waits until
-that transaction ends: committed, the duplicate reads (and if need be waits for) the
-stored response; rolled back, it takes the key itself. Answers below 500 (but 429) are
-stored and replayed, errors such as 422 ``insufficient_voucher_balance`` too; a 5xx
-answer or a crash releases the key, so a retry runs the operation again. A key whose
-request died between its commit and storing the answer is run again after
-``IDEMPOTENCY_ABANDONED_SECONDS``; the operation's own state checks (an order cannot be
-contracted twice) are the second line of defence there.
+NOTHING``) and committed on its own, with no answer yet (the key is *running*), before the
+operation runs; the operation then commits or rolls back its own work as it pleases, and
+the answer is stored on the row afterwards. From the claim to the answer the row is always
+there, so a duplicate never finds the key free while the first request is at work: it
+waits for the stored answer and replays it. (The key used to be inserted in the
+operation's own transaction: an operation refused with a 4xx rolled it back with its
+work, and a duplicate waiting on the insert took the key and ran the operation again
+before the answer was written back.) Answers below 500 (but 429) are stored and replayed,
+errors such as 409 ``insufficient_voucher_balance`` too; a 5xx answer or an exception
+deletes the row (releases the key), so a retry runs the operation again. A key whose
+request died without either (the process killed, the database gone before the release)
+stays running and is taken over after ``IDEMPOTENCY_ABANDONED_SECONDS``; the operation's
+own state checks (an order cannot be contracted twice) are the second line of defence
+there.
 """
 import hashlib
 import json
+import logging
 import secrets
 import time
 from functools import wraps
@@ -44,6 +50,8 @@ from marketplace.core.rows import insert_unless_present
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
+
+log = logging.getLogger(__name__)
 
 TOKEN_FIELD = "idempotency_token"
 MAX_KEY_LENGTH = 200
@@ -116,11 +124,9 @@ def run_once(*, user_id, key, scope, request_hash, call):
     abandoned_after = float(config.get("IDEMPOTENCY_ABANDONED_SECONDS", 300))
     pause = 0.05
     while True:
-        if insert_unless_present(IdempotencyKey.__table__, ["user_id", "key"],
-                                 user_id=user_id, key=key, scope=scope[:300],
-                                 request_hash=request_hash, created_dt=now_utc(),
-                                 claimed_dt=now_utc()):
-            return _run_claimed(user_id, key, scope, request_hash, call)
+        claimed_dt = _claim(user_id, key, scope, request_hash)
+        if claimed_dt is not None:
+            return _run_claimed(user_id, key, claimed_dt, call)
         row = db.session.execute(select(IdempotencyKey.__table__).where(
             IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)).first()
         # End this read: SQLite's writer cannot commit under a reader, and the next
@@ -132,16 +138,39 @@ def run_once(*, user_id, key, scope, request_hash, call):
             raise IdempotencyKeyReused(details={"scope": row.scope})
         if row.response_status is not None:
             return _replay(row)
-        if (now_utc() - row.claimed_dt).total_seconds() > abandoned_after \
-                and _take_over(row):
-            return _run_claimed(user_id, key, scope, request_hash, call)
+        if (now_utc() - row.claimed_dt).total_seconds() > abandoned_after:
+            claimed_dt = _take_over(row)
+            if claimed_dt is not None:
+                return _run_claimed(user_id, key, claimed_dt, call)
         if time.monotonic() >= deadline:
             raise IdempotencyKeyInProgress()
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
 
 
-def _run_claimed(user_id, key, scope, request_hash, call):
+def _claim(user_id, key, scope, request_hash):
+    """Insert the running key and commit it at once; its ``claimed_dt`` (which names this
+    claim: a takeover changes it) when this request took the key, else None. Whatever the
+    request changed before (the token's last use) is committed with it."""
+    claimed_dt = now_utc()
+    if not insert_unless_present(IdempotencyKey.__table__, ["user_id", "key"],
+                                 user_id=user_id, key=key, scope=scope[:300],
+                                 request_hash=request_hash, created_dt=claimed_dt,
+                                 claimed_dt=claimed_dt):
+        return None
+    session = db.session()
+    # The objects the request loaded before (the token's user) stay loaded, as they
+    # would within one transaction: they were read moments ago, and expiring them cost a
+    # statement per request to read them again.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
+    return claimed_dt
+
+
+def _run_claimed(user_id, key, claimed_dt, call):
     try:
         response = current_app.make_response(call())
     except (DomainError, HTTPException) as error:
@@ -150,44 +179,59 @@ def _run_claimed(user_id, key, scope, request_hash, call):
         response = current_app.make_response(current_app.handle_user_exception(error))
     except BaseException:
         db.session.rollback()
-        _release(user_id, key)
+        _release_after_failure(user_id, key, claimed_dt)
         raise
     status = response.status_code
     if status >= 500 or status == 429 or response.is_streamed:
         db.session.rollback()
-        _release(user_id, key)
+        _release(user_id, key, claimed_dt)
         return response
-    values = {"response_status": status, "response_body": response.get_data(as_text=True),
-              "response_headers": json.dumps({name: response.headers[name]
-                                              for name in STORED_HEADERS
-                                              if name in response.headers}),
-              "completed_dt": now_utc()}
     table = IdempotencyKey.__table__
-    stored = db.session.execute(update(table).where(
-        table.c.user_id == user_id, table.c.key == key, table.c.request_hash == request_hash,
-        table.c.response_status.is_(None)).values(**values)).rowcount
-    if not stored:  # the claim went with a rollback (an error answer): write it whole
-        insert_unless_present(table, ["user_id", "key"], user_id=user_id, key=key,
-                              scope=scope[:300], request_hash=request_hash,
-                              created_dt=now_utc(), claimed_dt=now_utc(), **values)
+    db.session.execute(update(table).where(*_this_claim(user_id, key, claimed_dt)).values(
+        response_status=status, response_body=response.get_data(as_text=True),
+        response_headers=json.dumps({name: response.headers[name]
+                                     for name in STORED_HEADERS if name in response.headers}),
+        completed_dt=now_utc()))
+    # Stored nothing only if another request took the key over as abandoned: that one
+    # answers for the key from now on.
     db.session.commit()
     return response
 
 
-def _release(user_id, key):
+def _this_claim(user_id, key, claimed_dt):
     table = IdempotencyKey.__table__
-    db.session.execute(delete(table).where(table.c.user_id == user_id, table.c.key == key,
-                                           table.c.response_status.is_(None)))
+    return (table.c.user_id == user_id, table.c.key == key,
+            table.c.response_status.is_(None), table.c.claimed_dt == claimed_dt)
+
+
+def _release(user_id, key, claimed_dt):
+    db.session.execute(delete(IdempotencyKey.__table__).where(
+        *_this_claim(user_id, key, claimed_dt)))
     db.session.commit()
+
+
+def _release_after_failure(user_id, key, claimed_dt):
+    """Release the key after the operation raised; if the database is what failed and
+    the release fails too, the key stays running until it counts as abandoned, and the
+    operation's own error is the one reported."""
+    try:
+        _release(user_id, key, claimed_dt)
+    except Exception:
+        db.session.rollback()
+        log.warning("idempotency key %r of user %s could not be released; it is taken "
+                    "over after IDEMPOTENCY_ABANDONED_SECONDS", key, user_id, exc_info=True)
 
 
 def _take_over(row):
+    """Claim a key whose request died; the new ``claimed_dt``, or None if another
+    duplicate took it first."""
+    claimed_dt = now_utc()
     table = IdempotencyKey.__table__
     taken = db.session.execute(update(table).where(
         table.c.id == row.id, table.c.response_status.is_(None),
-        table.c.claimed_dt == row.claimed_dt).values(claimed_dt=now_utc())).rowcount
+        table.c.claimed_dt == row.claimed_dt).values(claimed_dt=claimed_dt)).rowcount
     db.session.commit()
-    return taken == 1
+    return claimed_dt if taken == 1 else None
 
 
 def _replay(row):
@@ -198,10 +242,13 @@ def _replay(row):
 
 
 def purge(older_than):
-    """Forget answered keys completed before ``older_than`` (a datetime); returns how many.
+    """Forget keys answered before ``older_than`` (a datetime), and keys still running
+    that were claimed before it (their requests died long ago); returns how many.
     Stripe keeps keys for 24 hours; we keep them as long as the caller decides."""
     table = IdempotencyKey.__table__
-    return db.session.execute(delete(table).where(table.c.completed_dt < older_than)).rowcount
+    return db.session.execute(delete(table).where(
+        (table.c.completed_dt < older_than)
+        | (table.c.response_status.is_(None) & (table.c.claimed_dt < older_than)))).rowcount
 
 
 # --- the JSON API ------------------------------------------------------------------------

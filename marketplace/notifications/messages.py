@@ -34,6 +34,15 @@ MAIL_TEMPLATES = {
            "once):\n\n%(link)s\n\nIf it was not you, someone knows your password: change "
            "it after you sign in."),
     ),
+    "audit_checkpoint": (
+        _l("Audit log checkpoint %(checkpoint)s: %(sequence)s records"),
+        _l("The platform's audit log had %(sequence)s records at %(time)s (UTC). The hash "
+           "of record %(sequence)s was:\n\n%(head_hash)s\n\nKeep this message. Anyone "
+           "who deletes or rewrites audit records up to that one cannot make the log match "
+           "this hash again: the command\n\n    flask audit verify --checkpoint "
+           "%(sequence)s:%(head_hash)s\n\nchecks the log against it. The same figures "
+           "are on the public transparency page."),
+    ),
     "invitation": (
         _l("You are invited to join %(organisation)s"),
         _l("%(inviter)s invites you to join %(organisation)s on the Hongcheng innovation "

@@ -258,6 +258,23 @@ def _send_templated_mail(to, template, locale, params, **_ignored):
     _send_once(f"outbox:{outbox.current_message_id()}", to, subject, body)
 
 
+@outbox.handler("audit.checkpoint_written")
+def _mail_audit_checkpoint(checkpoint_id):
+    """Each supervisor keeps a copy of the audit chain's checkpoint outside the database,
+    whatever their notification settings: it is what shows a shortened chain."""
+    from marketplace.accounts.models import Role
+    from marketplace.core.audit import AuditCheckpoint
+
+    checkpoint = db.session.get(AuditCheckpoint, checkpoint_id)
+    if checkpoint is None:
+        return
+    for supervisor in active_staff(Role.SUPERVISOR):
+        send_mail(to=supervisor.email, template="audit_checkpoint", locale=supervisor.locale,
+                  checkpoint=checkpoint.id, sequence=checkpoint.sequence,
+                  head_hash=checkpoint.head_hash,
+                  time=checkpoint.created_dt.isoformat(timespec="seconds"))
+
+
 @nightly_job
 def send_daily_digests(at=None):
     """One mail a day to each digest reader, listing the notifications not yet e-mailed

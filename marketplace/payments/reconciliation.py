@@ -72,6 +72,7 @@ def _reconcile_intent(intent, actor):
         note(_difference(intent.payment_intent_id, payment.id, "unrecorded_payment",
                          "the gateway knew a payment the app had not recorded: recorded "
                          "now"))
+    services.lock_payment(payment)   # what it said before, as of now
     status_before, refunded_before = payment.status, payment.refunded_fen
     services.apply_intent(payment, intent, actor=actor)
     if intent.amount_refunded_fen:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from marketplace import funds
 from marketplace.core import outbox
 from marketplace.core.errors import DomainError
-from marketplace.core.rows import insert_unless_present
+from marketplace.core.rows import for_update, insert_unless_present
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -103,7 +103,6 @@ def charge(payment, *, payment_method, actor=None):
         idempotency_key=f"charge:{payment.idempotency_key}",
         metadata={"subject_type": payment.subject_type, "subject_id": payment.subject_id,
                   "payment_key": payment.idempotency_key})
-    payment = lock_payment(payment)
     apply_intent(payment, result, actor=actor)
     return PaymentAttempt(payment, client_secret=result.client_secret,
                           next_action=result.next_action)
@@ -116,7 +115,6 @@ def cancel(payment, *, actor=None):
     if payment.payment_intent_id is None:
         return payment
     result = gateway.cancel(payment.payment_intent_id)
-    payment = lock_payment(payment)
     apply_intent(payment, result, actor=actor)
     return payment
 
@@ -133,14 +131,6 @@ def abandon(payment, reason, *, actor=None):
     payment.last_error_message = reason[:300]
     _move(payment, "fail", actor=actor)
     return payment
-
-
-def lock_payment(payment):
-    """The Payment re-read under its row lock, before a read-check-write of its status
-    (the gateway's answer, a webhook and a refresh may bring news at once)."""
-    from marketplace.core.rows import for_update
-    return db.session.execute(for_update(select(Payment).where(Payment.id == payment.id))
-                              .execution_options(populate_existing=True)).scalar_one()
 
 
 def _replay(payment, subject_type, subject_id, amount_fen, actor):
@@ -163,7 +153,6 @@ def refresh(payment, *, actor=None):
     if not payment.payment_intent_id:
         return None
     result = gateway.retrieve(payment.payment_intent_id)
-    payment = lock_payment(payment)
     apply_intent(payment, result, actor=actor)
     if result.amount_refunded_fen:
         record_refunded_total(payment, result.amount_refunded_fen, actor=actor)
@@ -176,7 +165,6 @@ def refresh_all(found, *, actor=None):
     answers = [(payment, gateway.retrieve(payment.payment_intent_id))
                for payment in found if payment.payment_intent_id]
     for payment, result in answers:
-        payment = lock_payment(payment)
         apply_intent(payment, result, actor=actor)
         if result.amount_refunded_fen:
             record_refunded_total(payment, result.amount_refunded_fen, actor=actor)
@@ -197,7 +185,7 @@ def refund(payment, amount_fen=None, *, idempotency_key, actor=None):
     if result.status in ("succeeded", "pending"):
         current = gateway.retrieve(payment.payment_intent_id)
         total = current.amount_refunded_fen or (payment.refunded_fen + result.amount_fen)
-        record_refunded_total(lock_payment(payment), total, actor=actor)
+        record_refunded_total(payment, total, actor=actor)
     return result
 
 
@@ -210,8 +198,19 @@ _EVENT_FOR_ACTION = {"succeed": events.SUCCEEDED, "fail": events.FAILED,
                      "refund_part": events.REFUNDED}
 
 
+def lock_payment(payment):
+    """Re-read ``payment`` under its row lock (the same object, refreshed). Every
+    read-check-write of a payment's status starts here, so two pieces of news at once
+    (the gateway's answer and a webhook, two refund events) apply one after the other,
+    the second seeing the first. Lock order: the payment, then what its subscribers lock
+    (the order); never a gateway call while holding it."""
+    return db.session.execute(for_update(select(Payment).where(Payment.id == payment.id))
+                              .execution_options(populate_existing=True)).scalar_one()
+
+
 def apply_intent(payment, result, *, actor=None, stripe_event_id=None):
     """Record a PaymentIntent's state (an IntentResult) on its Payment; True if changed."""
+    lock_payment(payment)
     _check_matches(payment, result.amount_fen, result.currency)
     if result.payment_intent_id and not payment.payment_intent_id:
         payment.payment_intent_id = result.payment_intent_id
@@ -228,6 +227,7 @@ def apply_intent(payment, result, *, actor=None, stripe_event_id=None):
 def record_refunded_total(payment, total_fen, *, actor=None, stripe_event_id=None):
     """The gateway says ``total_fen`` has been refunded so far. Totals only grow, so an
     older event arriving late changes nothing."""
+    lock_payment(payment)
     total = min(int(total_fen), payment.amount_fen)
     if total <= payment.refunded_fen:
         return False
@@ -381,8 +381,7 @@ def payment_for_confirmed(result):
         payment = payment_for_key(key) or _record_unknown_intent(result)
     if payment is None:
         log.warning("a PaymentIntent %s the app does not know", result.payment_intent_id)
-        return None
-    return lock_payment(payment)
+    return payment
 
 
 def _record_unknown_intent(result):

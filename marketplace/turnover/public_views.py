@@ -1,6 +1,7 @@
 """The public transparency page (no login): the agencies admitted to the registry with
 their admission dates, the redemptions published once disbursed (firm, agency, category,
-voucher amount), the budget meters and the year's turnover against its target.
+voucher amount), the budget meters, the year's turnover against its target, and the audit
+log's latest checkpoints (a copy outside the database of where the log ended).
 
 Visitors hit it often and nothing on it is personal for them, so a visitor's copy may be
 cached for a short while (``Cache-Control: public``) and is kept as long by the page cache
@@ -22,6 +23,7 @@ from marketplace.accounts.models import Organisation
 from marketplace.agencies.models import AgencyProfile, AgencyStatus, ServiceCategory
 from marketplace.catalogue.models import Offering
 from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
+from marketplace.core.audit import latest_checkpoints
 from marketplace.core.page_cache import cached_for_visitors
 from marketplace.core.permissions import access, anyone
 from marketplace.core.web import page_argument
@@ -35,6 +37,7 @@ bp = Blueprint("transparency", __name__)
 
 PER_PAGE = 20
 PUBLIC_MAX_AGE = 60     # seconds
+CHECKPOINTS_SHOWN = 7   # a week of the nightly ones
 
 
 class RowPagination(Pagination):
@@ -101,7 +104,8 @@ def transparency():
         "turnover/public.html", year=year, total=total, target=target,
         share=stats.share_bp(total.technical_fen, target), meters=meters,
         absorbed=stats.absorbed(stats.Filters.of(year)),
-        redemptions=redemptions, agencies=agencies, locale=str(get_locale() or "zh")))
+        redemptions=redemptions, agencies=agencies,
+        checkpoints=latest_checkpoints(CHECKPOINTS_SHOWN), locale=str(get_locale() or "zh")))
     if current_user.is_authenticated:
         response.headers["Cache-Control"] = "private, no-cache"
     else:

@@ -90,7 +90,7 @@ def test_a_request_whose_connection_is_terminated_leaves_nothing_and_the_retry_s
         while not (victims := _waiting_backends()):
             assert time.monotonic() < deadline, "the request never reached the voucher"
             time.sleep(0.05)
-        # the request holds its order row lock and its idempotency key, in a transaction
+        # the request holds its order row lock in a transaction, its key claimed (running)
         [victim] = victims
         assert db.session.execute(text(
             "SELECT datname = current_database() FROM pg_stat_activity WHERE pid = :pid"),

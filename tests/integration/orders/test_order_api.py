@@ -42,14 +42,14 @@ def token_for(user, key=None):
 
 def test_a_boolean_where_the_document_says_integer_is_refused_not_read_as_1(
         client, offering, firm_member):
-    """pydantic would read ``true`` as offering 1; the API refuses it, every time (the
-    numeric fields are worked out once per model)."""
+    """pydantic's lax mode would read ``true`` as offering 1; the body's integers are
+    strict (every field of every operation: tests/integration/test_api_edge.py)."""
     for _attempt in range(2):
         response = client.post(f"{PREFIX}/orders", headers=token_for(firm_member),
                                json={"offering_id": True, "message": "Please quote"})
         assert response.status_code == 422
         assert response.get_json()["error"]["details"]["fields"] == [
-            {"loc": ["offering_id"], "msg": "Input should be a valid number",
+            {"loc": ["offering_id"], "msg": "Input should be a valid integer",
              "type": "int_type"}]
     assert db.session.execute(select(Order)).first() is None
 

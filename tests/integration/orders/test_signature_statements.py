@@ -17,23 +17,25 @@ from tests.integration.orders.order_world import (agency_member, committed,  # n
 from tests.integration.orders.test_order_api import token_for
 from tests.integration.test_api_base import PREFIX
 
-# The 19 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
+# The 20 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
 #  1 the API token with its user (auth)            2 INSERT the idempotency key (claim)
-#  3 UPDATE the token's last_used_dt (auth)
+#  3 UPDATE the token's last_used_dt (auth)        -- COMMIT (the claim stands alone)
 #  4 the order with firm, agency, offering and quotes, FOR UPDATE OF orders
-#  5 the voucher with programme and rules, FOR UPDATE OF vouchers
-#  6 both voucher ledger accounts (available balance for the split; kept for reserve)
-#  7 INSERT the contract                           8 the ledger idempotency key look-up
-#  9 UPDATE available (conditional: no overspend) 10 UPDATE reserved
-# 11 INSERT the ledger transaction                12 INSERT its two postings
-# 13 UPDATE the order (status and updated_dt)
-# 14 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
+#  5 the voucher named in the body, for the token's user (404 when missing or another
+#    firm's: issue 18, item 8)
+#  6 the voucher with programme and rules, FOR UPDATE OF vouchers
+#  7 both voucher ledger accounts (available balance for the split; kept for reserve)
+#  8 INSERT the contract                           9 the ledger idempotency key look-up
+# 10 UPDATE available (conditional: no overspend) 11 UPDATE reserved
+# 12 INSERT the ledger transaction                13 INSERT its two postings
+# 14 UPDATE the order (status and updated_dt)
+# 15 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
 #    original of the number already there: refused)
-# 15 INSERT the outbox message
-# 16 the audit chain's advisory lock              17 the chain's last hash
-# 18 INSERT the audit records (one statement)     -- COMMIT
-# 19 UPDATE the idempotency key with the answer   -- COMMIT
-MAX_STATEMENTS = 19
+# 16 INSERT the outbox message
+# 17 the audit chain's advisory lock              18 the chain's last hash
+# 19 INSERT the audit records (one statement)     -- COMMIT
+# 20 UPDATE the idempotency key with the answer   -- COMMIT
+MAX_STATEMENTS = 20
 
 
 def _statements(client, order_id, headers, body):

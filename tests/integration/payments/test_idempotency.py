@@ -33,6 +33,7 @@ from tests.support.live_server import LiveServer
 from tests.support.stripe import VISA
 
 effects = []               # what the probes did, in this process
+runs = []                  # every time a probe ran, refused or not
 effects_lock = threading.Lock()
 
 
@@ -52,6 +53,8 @@ def _probe_blueprint():
     @spec.operation(bp, "/notes", "POST", summary="probe", tag="probe", body=NoteIn,
                     responses={201: None}, idempotency_key=True)
     def add_note(body):
+        with effects_lock:
+            runs.append(body.note)
         if body.refuse:
             raise Conflict("refused", code="probe_refused")
         with effects_lock:
@@ -98,6 +101,7 @@ def token():
     _, plaintext = issue_api_token(user)
     db.session.commit()
     effects.clear()
+    runs.clear()
     return plaintext
 
 
@@ -201,6 +205,29 @@ def test_ten_identical_requests_at_once_act_once(probe_app, token):
     assert {body["effect"] for _, body, _ in answers} == {1}
     assert sorted(str(replayed) for _, _, replayed in answers) == ["None"] + ["true"] * 9
     assert effects == ["once"]
+
+
+ROUNDS = 20
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("refuse", [True, False], ids=["answer-409", "answer-201"])
+def test_ten_identical_requests_at_once_run_once_whatever_the_answer(probe_app, token,
+                                                                     refuse):
+    """Issue 18, found item 5: an answer refused with a 4xx rolled the claimed key back
+    with the operation's work, and a waiting duplicate took the key and ran the
+    operation again before the answer was stored (1 to 3 runs of 10). Raced ROUNDS
+    times: one run per round, every copy answered alike, nine of them replays."""
+    with LiveServer(probe_app) as live:
+        for round_ in range(ROUNDS):
+            runs.clear()
+            answers = _fire(live.url, token, "notes", {"note": f"n{round_}", "refuse": refuse},
+                            f"key-race-{refuse}-{round_}", 10)
+            assert runs == [f"n{round_}"], f"round {round_}: ran {len(runs)} times"
+            assert len({(status, str(body)) for status, body, _ in answers}) == 1, answers
+            assert answers[0][0] == (409 if refuse else 201)
+            assert sorted(str(r) for _, _, r in answers) == ["None"] + ["true"] * 9
+    assert {row.response_status for row in _keys()} == {409 if refuse else 201}
 
 
 @pytest.mark.postgres
