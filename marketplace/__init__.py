@@ -169,6 +169,14 @@ def register_blueprints(app):
     app.register_blueprint(transparency_bp)
     from marketplace.site.job_views import bp as jobs_bp
     app.register_blueprint(jobs_bp)
+    from marketplace.commissioners.review_views import bp as commissioner_review_bp
+    from marketplace.commissioners.views import bp as commissioners_bp
+    app.register_blueprint(commissioners_bp)
+    app.register_blueprint(commissioner_review_bp)
+    from marketplace.experts.views import bp as experts_bp
+    app.register_blueprint(experts_bp)
+    from marketplace.incentives.views import bp as incentives_bp
+    app.register_blueprint(incentives_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 

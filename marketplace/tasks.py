@@ -19,3 +19,7 @@ from marketplace.turnover import fields as turnover_fields  # noqa: F401  (label
 from marketplace.core import jobs as core_jobs  # noqa: F401  (the jobs.run handler)
 from marketplace.claims import disbursement as claim_disbursement  # noqa: F401  (job runner)
 from marketplace.turnover import exports as turnover_exports  # noqa: F401  (job runner)
+from marketplace.commissioners import tasks as commissioner_tasks  # noqa: F401
+from marketplace.commissioners import monitoring as commissioner_monitoring  # noqa: F401
+from marketplace.experts import tasks as expert_pool_tasks  # noqa: F401
+from marketplace.incentives import tasks as incentive_tasks  # noqa: F401

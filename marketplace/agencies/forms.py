@@ -10,7 +10,7 @@ from wtforms.validators import (DataRequired, Length, NumberRange, Optional, Sto
                                 ValidationError)
 
 from marketplace.agencies.models import AgencyType, DocumentKind
-from marketplace.core.forms import MultiCheckboxField
+from marketplace.core.forms import MultiCheckboxField, ReasonedChoiceForm
 
 AGENCY_TYPE_CHOICES = [
     (AgencyType.LOCAL_INTERMEDIARY.value, _l("local intermediary")),
@@ -149,27 +149,7 @@ class ObjectionForm(FlaskForm):
     submit = SubmitField(_l("File the objection"))
 
 
-class _ReasonedForm(FlaskForm):
-    """A choice with a reason; ``REASON_NEEDED`` and ``CONFIRM_NEEDED`` name the choices
-    that need a reason and an explicit confirmation."""
-    REASON_NEEDED = ()
-    CONFIRM_NEEDED = ()
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        choice = self.choice_field.data
-        if choice in self.REASON_NEEDED and not (self.reason_field.data or "").strip():
-            self.reason_field.errors = list(self.reason_field.errors) + [
-                str(_l("Please give a reason."))]
-            valid = False
-        if choice in self.CONFIRM_NEEDED and not self.confirm.data:
-            self.confirm.errors = list(self.confirm.errors) + [
-                str(_l("Tick the box to confirm this step."))]
-            valid = False
-        return valid
-
-
-class DecisionForm(_ReasonedForm):
+class DecisionForm(ReasonedChoiceForm):
     REASON_NEEDED = ("reject", "return")
     CONFIRM_NEEDED = ("reject",)
     decision = RadioField(_l("Decision"), choices=[
@@ -191,7 +171,7 @@ class DecisionForm(_ReasonedForm):
         return self.reason
 
 
-class StatusForm(_ReasonedForm):
+class StatusForm(ReasonedChoiceForm):
     REASON_NEEDED = ("suspend", "remove")
     CONFIRM_NEEDED = ("remove",)
     action = RadioField(_l("Action"), choices=[
@@ -217,7 +197,7 @@ class StatusForm(_ReasonedForm):
         self.action.choices = [c for c in self.action.choices if c[0] in actions]
 
 
-class ResolveObjectionForm(_ReasonedForm):
+class ResolveObjectionForm(ReasonedChoiceForm):
     REASON_NEEDED = ("uphold", "dismiss")
     CONFIRM_NEEDED = ("uphold",)
     decision = RadioField(_l("Resolution"), choices=[

@@ -16,6 +16,7 @@ from marketplace.agencies.models import (AgencyProfile, AgencyStatus, DocumentKi
                                          ServiceCategory)
 from marketplace.core import audit, notices, outbox
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
+from marketplace.core.notices import NoticeStillRunning
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
@@ -40,11 +41,6 @@ class ApplicationIncomplete(ValidationFailed):
 class ReasonRequired(ValidationFailed):
     code = "reason_required"
     default_message = _l("Please give a reason.")
-
-
-class NoticeStillRunning(Conflict):
-    code = "notice_running"
-    default_message = _l("The public notice has not ended yet.")
 
 
 class ObjectionsOpen(Conflict):

@@ -16,13 +16,18 @@ from sqlalchemy import ForeignKey, Integer, Text, func, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.core import audit
-from marketplace.core.errors import ValidationFailed
+from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.states import TransitionTable, transition
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 
 MIN_OBJECTION_LENGTH = 10
+
+
+class NoticeStillRunning(Conflict):
+    code = "notice_running"
+    default_message = _l("The public notice has not ended yet.")
 
 
 class ObjectionStatus(str, enum.Enum):
