@@ -149,6 +149,8 @@ def register_blueprints(app):
     import marketplace.api.exchange  # noqa: F401
     import marketplace.api.contracts  # noqa: F401
     import marketplace.api.stats  # noqa: F401
+    import marketplace.api.commissioners  # noqa: F401
+    import marketplace.api.pool_and_rewards  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
