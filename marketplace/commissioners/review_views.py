@@ -49,7 +49,7 @@ def queue():
 
 
 def _commissioner(commissioner_id):
-    found = db.session.get(Commissioner, commissioner_id)
+    found = db.session.get(Commissioner, commissioner_id) if commissioner_id else None
     require_visible(perms.can_view_commissioner_queue, found)
     return found
 
