@@ -143,7 +143,8 @@ class ServiceForm(FlaskForm):
     participants = TextAreaField(_l("Who took part"),
                                  validators=[_required(), Length(max=2000)])
     work_done = TextAreaField(_l("What was done"), validators=[_required(), Length(max=4000)])
-    outcome = TextAreaField(_l("Outcome"), validators=[_required(), Length(max=4000)])
+    outcome = TextAreaField(_l("Service outcome"), validators=[_required(),
+                                                               Length(max=4000)])
     attachments = MultipleFileField(_l("Attachments (PDF, PNG or JPEG; at most 3)"))
     submit = SubmitField(_l("Log the service"))
 
