@@ -54,6 +54,7 @@ EXPECTED = {
     ("commissioners.directory", "GET"):         {OTHERS: 200},
     ("commissioners.profile", "GET"): by_object(
         recognised=                             {OTHERS: 200},
+        notice=                                 {OTHERS: 200},
         submitted=                              {REVIEWERS: 200, ADMIN: 200, OTHERS: 404},
         missing=                                {OTHERS: 404}),
     ("commissioners.file_objection", "POST"): by_object(
@@ -97,6 +98,8 @@ EXPECTED = {
     ("commissioner_review.queue", "GET"):       BUREAU,
     ("commissioner_review.review", "GET"): by_object(
         submitted=                              BUREAU,
+        notice=                                 BUREAU,
+        recognised=                             BUREAU,
         missing=                                BUREAU_MISSING),
     ("commissioner_review.decide", "POST"): by_object(
         submitted=                              AUDITOR_FORM,
