@@ -197,26 +197,5 @@ class StatusForm(ReasonedChoiceForm):
         self.action.choices = [c for c in self.action.choices if c[0] in actions]
 
 
-class ResolveObjectionForm(ReasonedChoiceForm):
-    REASON_NEEDED = ("uphold", "dismiss")
-    CONFIRM_NEEDED = ("uphold",)
-    decision = RadioField(_l("Resolution"), choices=[
-        ("dismiss", _l("Dismiss the objection")),
-        ("uphold", _l("Uphold the objection (rejects the application)")),
-    ], validators=[DataRequired(message=_l("Choose a resolution."))])
-    resolution = TextAreaField(_l("Findings (sent to the person who objected)"),
-                               validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("I confirm that upholding rejects the application."))
-    submit = SubmitField(_l("Resolve"))
-
-    @property
-    def choice_field(self):
-        return self.decision
-
-    @property
-    def reason_field(self):
-        return self.resolution
-
-
 class ConcludeNoticeForm(FlaskForm):
     submit = SubmitField(_l("Conclude the notice and admit"))

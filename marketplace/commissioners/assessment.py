@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from marketplace.commissioners.models import Grade
+from marketplace.core.assessments import Grade
 
 
 @dataclass(frozen=True)

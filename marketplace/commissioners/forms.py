@@ -65,22 +65,6 @@ class ObjectionForm(FlaskForm):
     submit = SubmitField(_l("File the objection"))
 
 
-class ResolveObjectionForm(ReasonedChoiceForm):
-    REASON_NEEDED = ("uphold", "dismiss")
-    CONFIRM_NEEDED = ("uphold",)
-    decision = RadioField(_l("Resolution"), choices=[
-        ("dismiss", _l("Dismiss the objection")),
-        ("uphold", _l("Uphold the objection (rejects the application)")),
-    ], validators=[DataRequired(message=_l("Choose a resolution."))])
-    resolution = TextAreaField(_l("Findings (sent to the person who objected)"),
-                               validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("I confirm that upholding rejects the application."))
-    submit = SubmitField(_l("Resolve"))
-
-    choice_field = property(lambda self: self.decision)
-    reason_field = property(lambda self: self.resolution)
-
-
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown to the commissioner)"),
                            validators=[_required(), Length(max=2000)])

@@ -3,12 +3,12 @@ recognised, their entry in the public directory; the firms, villages and parks t
 paired with; each service they log and the served party's answer; the yearly minimums
 (versioned rules) and the yearly assessment that ends in renewal or withdrawal."""
 import enum
-import json
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.core.assessments import AssessmentRecord
 from marketplace.core.notices import ObjectionRecord
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
@@ -264,48 +264,19 @@ class CommissionerRules(YearlyRuleVersion, db.Model):
     )
 
 
-class Grade(str, enum.Enum):
-    EXCELLENT = "excellent"
-    COMPETENT = "competent"
-    NOT_COMPETENT = "not_competent"
-
-
-class AssessmentStatus(str, enum.Enum):
-    PROPOSED = "proposed"      # computed; may be computed again
-    CONFIRMED = "confirmed"    # confirmed by a supervisor: renewed or withdrawn
-
-
-class CommissionerAssessment(db.Model):
+class CommissionerAssessment(AssessmentRecord, db.Model):
     """A commissioner's year: the figures, the grade they give under the year's rules,
     and once confirmed the outcome (renewal or withdrawal)."""
     __tablename__ = "commissioner_assessments"
 
-    TRANSITIONS = TransitionTable({
-        AssessmentStatus.PROPOSED: {"confirm": AssessmentStatus.CONFIRMED},
-    })
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commissioner_id: Mapped[int] = mapped_column(ForeignKey("commissioners.id"),
                                                  nullable=False)
-    year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     rules_id: Mapped[int | None] = mapped_column(ForeignKey("commissioner_rules.id"))
-    status: Mapped[AssessmentStatus] = mapped_column(
-        enum_column(AssessmentStatus, name="commissioner_assessment_status"),
-        nullable=False, default=AssessmentStatus.PROPOSED)
-    grade: Mapped[Grade] = mapped_column(enum_column(Grade, name="commissioner_grade"),
-                                         nullable=False)
     logged: Mapped[int] = mapped_column(Integer, nullable=False)
     confirmed: Mapped[int] = mapped_column(Integer, nullable=False)
     disputed: Mapped[int] = mapped_column(Integer, nullable=False)
     served: Mapped[int] = mapped_column(Integer, nullable=False)
     confirmed_rate_bp: Mapped[int | None] = mapped_column(Integer)
-    # the reasons the grade gives, as message keys (a JSON list)
-    reasons: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
-    computed_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    computed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    confirmed_dt: Mapped[object | None] = mapped_column(UTCDateTime)
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str | None] = mapped_column(Text)
 
     commissioner = relationship(Commissioner, lazy="joined", innerjoin=True)
 
@@ -314,7 +285,3 @@ class CommissionerAssessment(db.Model):
         CheckConstraint("logged >= confirmed + disputed AND confirmed >= 0 "
                         "AND disputed >= 0 AND served >= 0", name="figures_sensible"),
     )
-
-    @property
-    def reason_codes(self):
-        return json.loads(self.reasons or "[]")

@@ -4,7 +4,6 @@ year's rules, the nightly reminder to those falling behind, and the yearly asses
 
 The figures of a page of commissioners take two grouped queries, whatever the number of
 services; the rules themselves are pure functions (commissioners.assessment)."""
-import json
 from datetime import date, datetime, timezone
 
 from flask import current_app
@@ -12,11 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from marketplace.commissioners import assessment, services
-from marketplace.commissioners.models import (AssessmentStatus, Commissioner,
-                                              CommissionerAssessment, CommissionerRules,
-                                              CommissionerService, CommissionerStatus, Grade,
-                                              Pairing, ServiceStatus)
+from marketplace.commissioners.models import (Commissioner, CommissionerAssessment,
+                                              CommissionerRules, CommissionerService,
+                                              CommissionerStatus, Pairing, ServiceStatus)
 from marketplace.core import audit, outbox, yearly_rules
+from marketplace.core.assessments import AssessmentStatus, Grade
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
@@ -171,10 +170,9 @@ def compute_assessments(year, actor, today=None):
             row = CommissionerAssessment(commissioner_id=commissioner.id, year=year)
             db.session.add(row)
         row.rules_id = rules.id
-        row.grade, row.reasons = grade, json.dumps(reasons)
+        row.propose(grade, reasons, actor)
         row.logged, row.confirmed, row.disputed = found.logged, found.confirmed, found.disputed
         row.served, row.confirmed_rate_bp = found.served, found.confirmed_rate_bp
-        row.computed_dt, row.computed_by_id = now_utc(), getattr(actor, "id", None)
         db.session.flush()
         audit.record(row, "compute", actor=actor, after=row.status,
                      data={"grade": grade.value, "confirmed": found.confirmed,
@@ -190,8 +188,7 @@ def confirm_assessment(row, actor, comment=None):
         raise InvalidTransition(details={"state": row.status.value, "action": "confirm"})
     commissioner = row.commissioner
     transition(row, "confirm", actor=actor, data={"grade": row.grade.value})
-    row.confirmed_dt, row.confirmed_by_id = now_utc(), actor.id
-    row.comment = (comment or "").strip() or None
+    row.confirmed_by(actor, comment)
     if commissioner.status == CommissionerStatus.RECOGNISED:
         if row.grade == Grade.NOT_COMPETENT:
             services.withdraw(commissioner, actor, str(_l(

@@ -11,15 +11,16 @@ from marketplace.accounts.services import active_districts
 from marketplace.commissioners import activity, monitoring, services
 from marketplace.commissioners import permissions as perms
 from marketplace.commissioners.forms import (AnswerServiceForm, BureauPairingForm,
-                                             DecisionForm, EndPairingForm, ResolveObjectionForm,
-                                             RulesForm, WithdrawForm)
+                                             DecisionForm, EndPairingForm, RulesForm,
+                                             WithdrawForm)
 from marketplace.commissioners.models import (Commissioner, CommissionerAssessment,
                                               CommissionerObjection, CommissionerRules,
                                               CommissionerStatus)
 from marketplace.commissioners.views import PER_PAGE, locale
-from marketplace.core.forms import ComputeAssessmentsForm, ConfirmAssessmentForm
+from marketplace.core.forms import (ComputeAssessmentsForm, ConfirmAssessmentForm,
+                                    ResolveObjectionForm)
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import attempt, page_argument
+from marketplace.core.web import attempt, page_argument, render_assessments
 from marketplace.extensions import db
 from marketplace.notifications.services import mark_queue_seen
 
@@ -193,22 +194,12 @@ def monitoring_page():
                            current_year=date.today().year)
 
 
-def _render_assessments(year, compute_form=None, confirm_forms=None, status=200):
-    pagination = db.paginate(monitoring.assessments_query(year), page=page_argument(),
-                             per_page=PER_PAGE, error_out=False)
-    confirm_forms = dict(confirm_forms or {})
-    for row in pagination.items:
-        confirm_forms.setdefault(row.id, ConfirmAssessmentForm(prefix=f"assessment-{row.id}",
-                                                               formdata=None))
-    if compute_form is None:
-        compute_form = ComputeAssessmentsForm(formdata=None)
-        compute_form.year.data = year
-    return render_template(
-        "commissioners/assessments.html", year=year, pagination=pagination,
-        rules=monitoring.rules_for(year), compute_form=compute_form,
-        confirm_forms=confirm_forms,
+def _render_assessments(year, status=200, **forms):
+    return render_assessments(
+        "commissioners/assessments.html", year, monitoring.assessments_query(year),
         can_compute=perms.can_compute_commissioner_assessments(current_user),
-        can_confirm=perms.can_confirm_commissioner_assessment(current_user)), status
+        can_confirm=perms.can_confirm_commissioner_assessment(current_user), status=status,
+        per_page=PER_PAGE, rules=monitoring.rules_for(year), **forms)
 
 
 @bp.route("/commissioners/assessments")

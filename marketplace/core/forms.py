@@ -1,8 +1,8 @@
 """Form fields shared by every domain."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, IntegerField, SelectMultipleField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (BooleanField, IntegerField, RadioField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -94,3 +94,25 @@ class ConfirmAssessmentForm(FlaskForm):
                            validators=[DataRequired(
                                message=_l("Tick the box to confirm this step."))])
     submit = SubmitField(_l("Confirm the assessment"))
+
+
+class ResolveObjectionForm(ReasonedChoiceForm):
+    """An objection filed during a public notice (core.notices), dismissed or upheld."""
+    REASON_NEEDED = ("uphold", "dismiss")
+    CONFIRM_NEEDED = ("uphold",)
+    decision = RadioField(_l("Resolution"), choices=[
+        ("dismiss", _l("Dismiss the objection")),
+        ("uphold", _l("Uphold the objection (rejects the application)")),
+    ], validators=[DataRequired(message=_l("Choose a resolution."))])
+    resolution = TextAreaField(_l("Findings (sent to the person who objected)"),
+                               validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("I confirm that upholding rejects the application."))
+    submit = SubmitField(_l("Resolve"))
+
+    @property
+    def choice_field(self):
+        return self.decision
+
+    @property
+    def reason_field(self):
+        return self.resolution

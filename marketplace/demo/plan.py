@@ -13,7 +13,6 @@ from marketplace.agencies.reference import active_categories
 from marketplace.claims.expert_models import ExpertProfile
 from marketplace.commissioners import activity
 from marketplace.commissioners import services as commissioners
-from marketplace.commissioners.models import Commissioner
 from marketplace.core.timeutil import now_utc
 from marketplace.experts import services as expert_pool
 from marketplace.extensions import db

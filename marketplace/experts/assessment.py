@@ -7,7 +7,6 @@ the reason, and the expert is told.
 The thresholds come from the configuration (EXPERT_*): a rule's count of no-shows, the
 share of invitations answered in time, the mean distance from the panel; each share or
 distance counts only over enough cases (ASSESSMENT_MIN_CASES) to mean something."""
-import json
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -17,11 +16,11 @@ from sqlalchemy import select
 from marketplace.claims import experts as claim_experts
 from marketplace.claims.expert_models import ExpertProfile
 from marketplace.core import audit, outbox
+from marketplace.core.assessments import AssessmentStatus, Grade
 from marketplace.core.errors import InvalidTransition
 from marketplace.core.states import transition
-from marketplace.core.timeutil import now_utc
 from marketplace.experts import services
-from marketplace.experts.models import AssessmentStatus, ExpertAssessment, ExpertGrade
+from marketplace.experts.models import ExpertAssessment
 from marketplace.extensions import db
 
 ASSESSMENT_MIN_CASES = 3
@@ -64,7 +63,7 @@ class Figures:
 
 
 def grade(figures, rules):
-    """``(ExpertGrade, reasons)`` of a year's figures."""
+    """``(Grade, reasons)`` of a year's figures."""
     shortfalls = []
     if figures.no_shows >= rules.no_show_limit:
         shortfalls.append("too_many_no_shows")
@@ -77,14 +76,14 @@ def grade(figures, rules):
             figures.mean_distance_x100 > rules.max_distance_x100:
         shortfalls.append("scores_far_from_panel")
     if shortfalls:
-        return ExpertGrade.NOT_COMPETENT, shortfalls
+        return Grade.NOT_COMPETENT, shortfalls
     if (figures.no_shows == 0 and figures.invitations >= ASSESSMENT_MIN_CASES
             and figures.in_time_bp >= rules.excellent_in_time_bp
             and figures.scored >= rules.excellent_min_scored
             and figures.mean_distance_x100 is not None
             and figures.mean_distance_x100 <= rules.excellent_distance_x100):
-        return ExpertGrade.EXCELLENT, ["above_excellent"]
-    return ExpertGrade.COMPETENT, ["meets_minimum"]
+        return Grade.EXCELLENT, ["above_excellent"]
+    return Grade.COMPETENT, ["meets_minimum"]
 
 
 def assessments_query(year):
@@ -111,12 +110,11 @@ def compute(year, actor):
         if row is None:
             row = ExpertAssessment(expert_id=expert_id, year=year)
             db.session.add(row)
-        row.grade, row.reasons = found, json.dumps(reasons)
+        row.propose(found, reasons, actor)
         row.invitations, row.answered_in_time = figures.invitations, figures.answered_in_time
         row.no_shows, row.scored = figures.no_shows, figures.scored
         row.mean_distance_x100 = figures.mean_distance_x100
         row.late_conflicts = figures.late_conflicts
-        row.computed_dt, row.computed_by_id = now_utc(), actor.id
         db.session.flush()
         audit.record(row, "compute", actor=actor, after=row.status,
                      data={"grade": found.value, "reasons": reasons})
@@ -129,10 +127,9 @@ def confirm(row, actor, comment=None):
     if row.status != AssessmentStatus.PROPOSED:
         raise InvalidTransition(details={"state": row.status.value, "action": "confirm"})
     transition(row, "confirm", actor=actor, data={"grade": row.grade.value})
-    row.confirmed_dt, row.confirmed_by_id = now_utc(), actor.id
-    row.comment = (comment or "").strip() or None
+    row.confirmed_by(actor, comment)
     profile = row.expert
-    if row.grade == ExpertGrade.NOT_COMPETENT and profile.removed_dt is None:
+    if row.grade == Grade.NOT_COMPETENT and profile.removed_dt is None:
         services.remove_from_pool(profile, actor, str(_l(
             "Not competent in the %(year)s assessment: %(no_shows)s no-shows, %(in_time)s of "
             "%(invitations)s invitations answered in time, %(late)s ties found after a draw.",

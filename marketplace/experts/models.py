@@ -3,12 +3,12 @@ experts from outside the province (with the rule that large claims draw one of t
 each expert's yearly assessment. The pool itself (profiles, ties, invitations) lives with
 the claims the experts review (marketplace/claims/expert_models.py)."""
 import enum
-import json
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Integer, SmallInteger,
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.core.assessments import AssessmentRecord
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime, enum_column
@@ -86,35 +86,13 @@ class PoolSetting(db.Model):
     )
 
 
-class ExpertGrade(str, enum.Enum):
-    EXCELLENT = "excellent"
-    COMPETENT = "competent"
-    NOT_COMPETENT = "not_competent"
-
-
-class AssessmentStatus(str, enum.Enum):
-    PROPOSED = "proposed"
-    CONFIRMED = "confirmed"
-
-
-class ExpertAssessment(db.Model):
+class ExpertAssessment(AssessmentRecord, db.Model):
     """An expert's year from the platform's figures; confirmed by a supervisor. A "not
     competent" one removes the expert from the pool (退库) when confirmed."""
     __tablename__ = "expert_assessments"
 
-    TRANSITIONS = TransitionTable({
-        AssessmentStatus.PROPOSED: {"confirm": AssessmentStatus.CONFIRMED},
-    })
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profiles.user_id"),
                                            nullable=False)
-    year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    status: Mapped[AssessmentStatus] = mapped_column(
-        enum_column(AssessmentStatus, name="expert_assessment_status"), nullable=False,
-        default=AssessmentStatus.PROPOSED)
-    grade: Mapped[ExpertGrade] = mapped_column(enum_column(ExpertGrade, name="expert_grade"),
-                                               nullable=False)
     invitations: Mapped[int] = mapped_column(Integer, nullable=False)
     answered_in_time: Mapped[int] = mapped_column(Integer, nullable=False)
     no_shows: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -122,12 +100,6 @@ class ExpertAssessment(db.Model):
     # the mean distance of the expert's mean score from the panel's, in hundredths
     mean_distance_x100: Mapped[int | None] = mapped_column(Integer)
     late_conflicts: Mapped[int] = mapped_column(Integer, nullable=False)
-    reasons: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
-    computed_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    computed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    confirmed_dt: Mapped[object | None] = mapped_column(UTCDateTime)
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    comment: Mapped[str | None] = mapped_column(Text)
 
     expert = relationship("ExpertProfile", lazy="joined", innerjoin=True)
 
@@ -137,7 +109,3 @@ class ExpertAssessment(db.Model):
                         "AND answered_in_time >= 0 AND no_shows >= 0 AND scored >= 0 "
                         "AND late_conflicts >= 0", name="figures_sensible"),
     )
-
-    @property
-    def reason_codes(self):
-        return json.loads(self.reasons or "[]")

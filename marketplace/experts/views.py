@@ -11,7 +11,7 @@ from flask_login import current_user
 from marketplace.claims.expert_pool import categories
 from marketplace.core.forms import ComputeAssessmentsForm, ConfirmAssessmentForm
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import attempt, page_argument
+from marketplace.core.web import attempt, page_argument, render_assessments
 from marketplace.experts import assessment, pool, services
 from marketplace.experts import permissions as perms
 from marketplace.experts.forms import (ApplicationDecisionForm, ExpertApplicationForm,
@@ -146,22 +146,12 @@ def settings():
         422 if request.method == "POST" else 200
 
 
-def _render_assessments(year, compute_form=None, confirm_forms=None, status=200):
-    pagination = db.paginate(assessment.assessments_query(year), page=page_argument(),
-                             per_page=PER_PAGE, error_out=False)
-    confirm_forms = dict(confirm_forms or {})
-    for row in pagination.items:
-        confirm_forms.setdefault(row.id, ConfirmAssessmentForm(prefix=f"assessment-{row.id}",
-                                                               formdata=None))
-    if compute_form is None:
-        compute_form = ComputeAssessmentsForm(formdata=None)
-        compute_form.year.data = year
-    return render_template(
-        "experts/assessments.html", year=year, pagination=pagination,
-        rules=assessment.Rules.from_config(), compute_form=compute_form,
-        confirm_forms=confirm_forms,
+def _render_assessments(year, status=200, **forms):
+    return render_assessments(
+        "experts/assessments.html", year, assessment.assessments_query(year),
         can_compute=perms.can_compute_expert_assessments(current_user),
-        can_confirm=perms.can_confirm_expert_assessment(current_user)), status
+        can_confirm=perms.can_confirm_expert_assessment(current_user), status=status,
+        per_page=PER_PAGE, rules=assessment.Rules.from_config(), **forms)
 
 
 @bp.route("/experts/assessments")

@@ -8,7 +8,7 @@ contracts (yearly rules, reward lists, their lines and exclusions).
 
 Revision ID: dbcedd87d526
 Revises: 0f51d9fa0837
-Create Date: 2026-12-07 05:03:42.351945
+Create Date: 2026-12-07 05:48:34.728661
 
 """
 from alembic import op
@@ -145,17 +145,17 @@ def upgrade():
     sa.UniqueConstraint('year', 'version', name='uq_incentive_rules_year_version')
     )
     op.create_table('commissioner_assessments',
-    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('commissioner_id', sa.Integer(), nullable=False),
-    sa.Column('year', sa.SmallInteger(), nullable=False),
     sa.Column('rules_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.Enum('proposed', 'confirmed', name='commissioner_assessment_status', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('grade', sa.Enum('excellent', 'competent', 'not_competent', name='commissioner_grade', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('logged', sa.Integer(), nullable=False),
     sa.Column('confirmed', sa.Integer(), nullable=False),
     sa.Column('disputed', sa.Integer(), nullable=False),
     sa.Column('served', sa.Integer(), nullable=False),
     sa.Column('confirmed_rate_bp', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.SmallInteger(), nullable=False),
+    sa.Column('status', sa.Enum('proposed', 'confirmed', name='assessment_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('grade', sa.Enum('excellent', 'competent', 'not_competent', name='assessment_grade', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('reasons', sa.Text(), nullable=False),
     sa.Column('computed_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('computed_by_id', sa.Integer(), nullable=True),
@@ -224,17 +224,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('application_id', 'category_id', name=op.f('pk_expert_application_fields'))
     )
     op.create_table('expert_assessments',
-    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('expert_id', sa.Integer(), nullable=False),
-    sa.Column('year', sa.SmallInteger(), nullable=False),
-    sa.Column('status', sa.Enum('proposed', 'confirmed', name='expert_assessment_status', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('grade', sa.Enum('excellent', 'competent', 'not_competent', name='expert_grade', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('invitations', sa.Integer(), nullable=False),
     sa.Column('answered_in_time', sa.Integer(), nullable=False),
     sa.Column('no_shows', sa.Integer(), nullable=False),
     sa.Column('scored', sa.Integer(), nullable=False),
     sa.Column('mean_distance_x100', sa.Integer(), nullable=True),
     sa.Column('late_conflicts', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.SmallInteger(), nullable=False),
+    sa.Column('status', sa.Enum('proposed', 'confirmed', name='assessment_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('grade', sa.Enum('excellent', 'competent', 'not_competent', name='assessment_grade', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('reasons', sa.Text(), nullable=False),
     sa.Column('computed_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('computed_by_id', sa.Integer(), nullable=True),

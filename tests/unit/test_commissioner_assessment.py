@@ -5,7 +5,8 @@ from datetime import date
 import marketplace.models  # noqa: F401  (the whole schema, so the rules' row can be built)
 from marketplace.commissioners import assessment
 from marketplace.commissioners.assessment import Figures, Standing
-from marketplace.commissioners.models import CommissionerRules, Grade
+from marketplace.commissioners.models import CommissionerRules
+from marketplace.core.assessments import Grade
 
 RULES = CommissionerRules(year=2026, version=0, **CommissionerRules.DEFAULTS)
 

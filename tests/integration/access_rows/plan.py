@@ -19,11 +19,12 @@ from datetime import date
 
 from marketplace.commissioners import activity, services
 from marketplace.commissioners import permissions as commissioner_perms
-from marketplace.commissioners.models import CommissionerAssessment, Grade
+from marketplace.commissioners.models import CommissionerAssessment
+from marketplace.core.assessments import Grade
 from marketplace.core import outbox
 from marketplace.experts import permissions as expert_perms
 from marketplace.experts import services as expert_services
-from marketplace.experts.models import ExpertAssessment, ExpertGrade
+from marketplace.experts.models import ExpertAssessment
 from marketplace.extensions import db
 from marketplace.incentives import permissions as reward_perms
 from marketplace.incentives import services as rewards
@@ -31,7 +32,6 @@ from marketplace.incentives.models import RewardRole
 from marketplace.orders.models import ContractType
 from marketplace.turnover import registration
 from marketplace.turnover.models import RegistrationSource
-from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.access_rows.claims import _expert_profile
 from tests.integration.commissioners.builders import application_fields, applied, log
 from tests.support.access import (ADMIN, ADMIN_ONLY, AGENCY_OWNER, AUDITOR, EXPERT,
@@ -242,7 +242,7 @@ def _make_expert_application(world):
 
 def _make_expert_assessment(world):
     row = ExpertAssessment(expert_id=_expert_profile(world).user_id, year=YEAR,
-                           grade=ExpertGrade.COMPETENT, invitations=2, answered_in_time=2,
+                           grade=Grade.COMPETENT, invitations=2, answered_in_time=2,
                            no_shows=0, scored=2, late_conflicts=0)
     db.session.add(row)
     _quiet()

@@ -6,8 +6,8 @@ import pytest
 
 from marketplace.commissioners import activity, monitoring
 from marketplace.commissioners.assessment import Standing
-from marketplace.commissioners.models import (AssessmentStatus, CommissionerRules,
-                                              CommissionerStatus, Grade)
+from marketplace.commissioners.models import CommissionerRules, CommissionerStatus
+from marketplace.core.assessments import AssessmentStatus, Grade
 from marketplace.core import yearly_rules
 from marketplace.core.errors import ValidationFailed
 from marketplace.extensions import db

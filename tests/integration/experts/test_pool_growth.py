@@ -14,7 +14,8 @@ from marketplace.claims.expert_models import ExpertConflict, ExpertProfile, Expe
 from marketplace.core.audit import AuditRecord
 from marketplace.core.errors import ValidationFailed
 from marketplace.experts import assessment, pool, services
-from marketplace.experts.models import ApplicationStatus, ExpertGrade
+from marketplace.core.assessments import Grade
+from marketplace.experts.models import ApplicationStatus
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification, SentMail
 from tests.factories import FirmFactory, FirmMemberFactory, staff
@@ -136,8 +137,8 @@ def test_a_tie_found_after_the_draw_removes_the_expert_once_confirmed(auditor):
                                         "no_shows": 0, "scored": 0, "distances_x100": [],
                                         "late_conflicts": 0}
     rows = {row.expert_id: row for row in assessment.compute(year, auditor)}
-    assert rows[late.user_id].grade == ExpertGrade.NOT_COMPETENT
-    assert rows[panel[1].user_id].grade == ExpertGrade.COMPETENT
+    assert rows[late.user_id].grade == Grade.NOT_COMPETENT
+    assert rows[panel[1].user_id].grade == Grade.COMPETENT
     assessment.confirm(rows[late.user_id], staff("supervisor"))
     assert late.pool_status == ExpertStatus.REMOVED and "1" in late.removal_reason
     settle(claim)
