@@ -10,7 +10,8 @@ from wtforms.validators import (DataRequired, Length, NumberRange, Optional, Sto
                                 ValidationError)
 
 from marketplace.agencies.models import AgencyType, DocumentKind
-from marketplace.core.forms import MultiCheckboxField, ReasonedChoiceForm
+from marketplace.core.forms import (MultiCheckboxField, NoticeDecisionForm,
+                                    ReasonedChoiceForm)
 
 AGENCY_TYPE_CHOICES = [
     (AgencyType.LOCAL_INTERMEDIARY.value, _l("local intermediary")),
@@ -149,26 +150,9 @@ class ObjectionForm(FlaskForm):
     submit = SubmitField(_l("File the objection"))
 
 
-class DecisionForm(ReasonedChoiceForm):
-    REASON_NEEDED = ("reject", "return")
-    CONFIRM_NEEDED = ("reject",)
-    decision = RadioField(_l("Decision"), choices=[
-        ("approve", _l("Approve and open the public notice")),
-        ("return", _l("Return for correction")),
-        ("reject", _l("Reject")),
-    ], validators=[DataRequired(message=_l("Choose a decision."))])
+class DecisionForm(NoticeDecisionForm):
     reason = TextAreaField(_l("Reason (required to return or reject; shown to the agency)"),
                            validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("I confirm the rejection."))
-    submit = SubmitField(_l("Record the decision"))
-
-    @property
-    def choice_field(self):
-        return self.decision
-
-    @property
-    def reason_field(self):
-        return self.reason
 
 
 class StatusForm(ReasonedChoiceForm):

@@ -42,23 +42,6 @@ class ApplicationForm(FlaskForm):
             (d.id, d.display_name(locale)) for d in districts]
 
 
-class DecisionForm(ReasonedChoiceForm):
-    REASON_NEEDED = ("reject", "return")
-    CONFIRM_NEEDED = ("reject",)
-    decision = RadioField(_l("Decision"), choices=[
-        ("approve", _l("Approve and open the public notice")),
-        ("return", _l("Return for correction")),
-        ("reject", _l("Reject")),
-    ], validators=[DataRequired(message=_l("Choose a decision."))])
-    reason = TextAreaField(_l("Reason (required to return or reject; shown to the applicant)"),
-                           validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("I confirm the rejection."))
-    submit = SubmitField(_l("Record the decision"))
-
-    choice_field = property(lambda self: self.decision)
-    reason_field = property(lambda self: self.reason)
-
-
 class ObjectionForm(FlaskForm):
     text = TextAreaField(_l("Your objection (what the bureau should know)"),
                          validators=[_required(), Length(min=10, max=4000)])

@@ -11,14 +11,13 @@ from marketplace.accounts.services import active_districts
 from marketplace.commissioners import activity, monitoring, services
 from marketplace.commissioners import permissions as perms
 from marketplace.commissioners.forms import (AnswerServiceForm, BureauPairingForm,
-                                             DecisionForm, EndPairingForm, RulesForm,
-                                             WithdrawForm)
+                                             EndPairingForm, RulesForm, WithdrawForm)
 from marketplace.commissioners.models import (Commissioner, CommissionerAssessment,
                                               CommissionerObjection, CommissionerRules,
                                               CommissionerStatus)
 from marketplace.commissioners.views import PER_PAGE, locale
 from marketplace.core.forms import (ComputeAssessmentsForm, ConfirmAssessmentForm,
-                                    ResolveObjectionForm)
+                                    NoticeDecisionForm as DecisionForm, ResolveObjectionForm)
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument, render_assessments
 from marketplace.extensions import db

@@ -116,3 +116,27 @@ class ResolveObjectionForm(ReasonedChoiceForm):
     @property
     def reason_field(self):
         return self.resolution
+
+
+class NoticeDecisionForm(ReasonedChoiceForm):
+    """An application decided before its public notice (core.notices): approve (opens the
+    notice), return for correction or reject (both with a reason)."""
+    REASON_NEEDED = ("reject", "return")
+    CONFIRM_NEEDED = ("reject",)
+    decision = RadioField(_l("Decision"), choices=[
+        ("approve", _l("Approve and open the public notice")),
+        ("return", _l("Return for correction")),
+        ("reject", _l("Reject")),
+    ], validators=[DataRequired(message=_l("Choose a decision."))])
+    reason = TextAreaField(_l("Reason (required to return or reject; shown to the applicant)"),
+                           validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("I confirm the rejection."))
+    submit = SubmitField(_l("Record the decision"))
+
+    @property
+    def choice_field(self):
+        return self.decision
+
+    @property
+    def reason_field(self):
+        return self.reason
