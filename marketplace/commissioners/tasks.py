@@ -101,7 +101,7 @@ def tell_about_service(service_id):
         people, link = active_members(pairing.firm_id), "/commissioners/firm"
     else:
         people = active_staff(Role.AUDITOR)
-        link = f"/commissioners/monitoring/{pairing.commissioner_id}"
+        link = f"/commissioners/review/{pairing.commissioner_id}"
     for person in people:
         notify(person, "commissioner_service_logged", link=link,
                commissioner=pairing.commissioner.name, date=service.service_on.isoformat(),
