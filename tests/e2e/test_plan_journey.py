@@ -165,6 +165,8 @@ def auditor_computes_and_exports_rewards(page, t, screenshot, lang):
     page.get_by_role("link", name=t("Registration rewards")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         t("Rewards for registering contracts %(year)s", year=LAST_YEAR))
+    # the question before computing is asked by app.js: the page must have loaded it
+    page.wait_for_load_state("load")
     page.get_by_role("button", name=t("Compute the reward list")).click()
     expect(page.get_by_test_id("list-status")).to_have_text(t("computed, to be reviewed"))
     total = page.get_by_test_id("reward-total")
