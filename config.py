@@ -121,6 +121,24 @@ class Config:
     AGENCY_NOTICE_DAYS = 7
     DOCUMENT_WARNING_DAYS = 30
     SUSPEND_ON_EXPIRED_DOCUMENT = True
+    # science and technology commissioners: the recognition's public notice, and how often
+    # one who falls behind the year's minimum is reminded (silence: once per silence)
+    COMMISSIONER_NOTICE_DAYS = 7
+    COMMISSIONER_REMINDER_DAYS = 30
+    # the expert pool: the province "outside the province" is counted from (GB/T 2260 code;
+    # 36 is Jiangxi), and the defaults of a year the admin has not set
+    HOME_PROVINCE = "36"
+    EXPERT_OUT_OF_PROVINCE_TARGET_BP = 3000
+    EXPERT_REQUIRE_OUT_OF_PROVINCE = False
+    # an expert's yearly assessment: "not competent" at this many no-shows, below this share
+    # of invitations answered in time, or scoring this far (hundredths of a point) from the
+    # panel on average; "excellent" needs the second set
+    EXPERT_NO_SHOW_LIMIT = 3
+    EXPERT_MIN_IN_TIME_BP = 7000
+    EXPERT_MAX_DISTANCE_X100 = 150
+    EXPERT_EXCELLENT_IN_TIME_BP = 9500
+    EXPERT_EXCELLENT_DISTANCE_X100 = 50
+    EXPERT_EXCELLENT_MIN_SCORED = 3
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     OUTBOX_SWEEP_SECONDS = 30
     LOG_LEVEL = "INFO"
@@ -152,10 +170,13 @@ class Config:
                      "STRIPE_WEBHOOK_SECRET", "STRIPE_JS_URL", "MAIL_SERVER",
                      "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "UPLOAD_DIR",
                      "PUBLIC_BASE_URL", "LOG_LEVEL", "CELERY_QUEUE", "LOGIN_RATE_LIMIT",
-                     "LOGIN_PAIR_FAILURES", "LOGIN_ACCOUNT_FAILURES", "REGISTER_RATE_LIMIT"):
+                     "LOGIN_PAIR_FAILURES", "LOGIN_ACCOUNT_FAILURES", "REGISTER_RATE_LIMIT",
+                     "HOME_PROVINCE"):
             settings[name] = _env(name, settings[name])
         settings["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)
         for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES",
+                     "COMMISSIONER_NOTICE_DAYS", "COMMISSIONER_REMINDER_DAYS",
+                     "EXPERT_OUT_OF_PROVINCE_TARGET_BP",
                      "STRIPE_CONNECT_TIMEOUT_SECONDS", "STRIPE_READ_TIMEOUT_SECONDS",
                      "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
                      "IDEMPOTENCY_ABANDONED_SECONDS", "COPAY_ATTEMPT_STALE_SECONDS",
@@ -164,6 +185,8 @@ class Config:
             settings[name] = _env_int(name, settings[name])
         settings["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("HSTS_INCLUDE_SUBDOMAINS",
                                                         cls.HSTS_INCLUDE_SUBDOMAINS)
+        settings["EXPERT_REQUIRE_OUT_OF_PROVINCE"] = _env_bool(
+            "EXPERT_REQUIRE_OUT_OF_PROVINCE", cls.EXPERT_REQUIRE_OUT_OF_PROVINCE)
         settings["SUSPEND_ON_EXPIRED_DOCUMENT"] = _env_bool(
             "SUSPEND_ON_EXPIRED_DOCUMENT", cls.SUSPEND_ON_EXPIRED_DOCUMENT)
         settings["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", cls.MAIL_USE_TLS)

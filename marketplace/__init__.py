@@ -165,6 +165,8 @@ def register_blueprints(app):
     import marketplace.api.exchange  # noqa: F401
     import marketplace.api.contracts  # noqa: F401
     import marketplace.api.stats  # noqa: F401
+    import marketplace.api.commissioners  # noqa: F401
+    import marketplace.api.pool_and_rewards  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
@@ -187,6 +189,14 @@ def register_blueprints(app):
     app.register_blueprint(transparency_bp)
     from marketplace.site.job_views import bp as jobs_bp
     app.register_blueprint(jobs_bp)
+    from marketplace.commissioners.review_views import bp as commissioner_review_bp
+    from marketplace.commissioners.views import bp as commissioners_bp
+    app.register_blueprint(commissioners_bp)
+    app.register_blueprint(commissioner_review_bp)
+    from marketplace.experts.views import bp as experts_bp
+    app.register_blueprint(experts_bp)
+    from marketplace.incentives.views import bp as incentives_bp
+    app.register_blueprint(incentives_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 

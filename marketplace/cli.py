@@ -176,6 +176,11 @@ def seed_demo(contracts):
     db.session.commit()
     relay_pending()
     click.echo(f"demo exchange: {results} results, {demands} demands, {brokers} brokers added")
+    from marketplace.demo.plan import seed_demo_plan
+    report = seed_demo_plan()
+    db.session.commit()
+    relay_pending()
+    click.echo(report)
 
 
 def register(app):

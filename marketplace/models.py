@@ -28,3 +28,11 @@ from marketplace.exchange.models import (BrokeredMatch, BrokerProfile,  # noqa: 
                                          ExchangeMessage, MatchDocument, MatchTerm,
                                          TechDemand, TechResult)
 from marketplace.core.job_models import BackgroundJob  # noqa: F401
+from marketplace.commissioners.models import (Commissioner, CommissionerAssessment,  # noqa: F401
+                                              CommissionerObjection, CommissionerRules,
+                                              CommissionerService, Pairing,
+                                              ServiceAttachment)
+from marketplace.experts.models import (ExpertApplication, ExpertAssessment,  # noqa: F401
+                                        PoolSetting)
+from marketplace.incentives.models import (IncentiveRules, RewardExclusion,  # noqa: F401
+                                           RewardLine, RewardList)

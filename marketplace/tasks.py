@@ -23,3 +23,7 @@ from marketplace.funds import invariants as funds_invariants  # noqa: F401  (led
 from marketplace.payments import tasks as payment_tasks  # noqa: F401
 from marketplace.payments import reconciliation as payment_reconciliation  # noqa: F401
 from marketplace.payments import labels as payment_labels  # noqa: F401
+from marketplace.commissioners import tasks as commissioner_tasks  # noqa: F401
+from marketplace.commissioners import monitoring as commissioner_monitoring  # noqa: F401
+from marketplace.experts import tasks as expert_pool_tasks  # noqa: F401
+from marketplace.incentives import tasks as incentive_tasks  # noqa: F401

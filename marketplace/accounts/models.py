@@ -3,21 +3,14 @@ import hashlib
 import re
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
-from marketplace.core.types import UTCDateTime
+from marketplace.core.types import UTCDateTime, enum_column  # noqa: F401  (re-exported)
 from marketplace.extensions import db
-
-
-def enum_column(enum_class, **kwargs):
-    """Enum stored by value, as a CHECK-constrained string (portable, readable in SQL)."""
-    return Enum(enum_class, native_enum=False, length=32, validate_strings=True,
-                values_callable=lambda members: [member.value for member in members],
-                create_constraint=True, **kwargs)
 
 
 class Role(str, enum.Enum):

@@ -10,7 +10,8 @@ from wtforms.validators import (DataRequired, Length, NumberRange, Optional, Sto
                                 ValidationError)
 
 from marketplace.agencies.models import AgencyType, DocumentKind
-from marketplace.core.forms import MultiCheckboxField
+from marketplace.core.forms import (MultiCheckboxField, NoticeDecisionForm,
+                                    ReasonedChoiceForm)
 
 AGENCY_TYPE_CHOICES = [
     (AgencyType.LOCAL_INTERMEDIARY.value, _l("local intermediary")),
@@ -149,49 +150,12 @@ class ObjectionForm(FlaskForm):
     submit = SubmitField(_l("File the objection"))
 
 
-class _ReasonedForm(FlaskForm):
-    """A choice with a reason; ``REASON_NEEDED`` and ``CONFIRM_NEEDED`` name the choices
-    that need a reason and an explicit confirmation."""
-    REASON_NEEDED = ()
-    CONFIRM_NEEDED = ()
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        choice = self.choice_field.data
-        if choice in self.REASON_NEEDED and not (self.reason_field.data or "").strip():
-            self.reason_field.errors = list(self.reason_field.errors) + [
-                str(_l("Please give a reason."))]
-            valid = False
-        if choice in self.CONFIRM_NEEDED and not self.confirm.data:
-            self.confirm.errors = list(self.confirm.errors) + [
-                str(_l("Tick the box to confirm this step."))]
-            valid = False
-        return valid
-
-
-class DecisionForm(_ReasonedForm):
-    REASON_NEEDED = ("reject", "return")
-    CONFIRM_NEEDED = ("reject",)
-    decision = RadioField(_l("Decision"), choices=[
-        ("approve", _l("Approve and open the public notice")),
-        ("return", _l("Return for correction")),
-        ("reject", _l("Reject")),
-    ], validators=[DataRequired(message=_l("Choose a decision."))])
+class DecisionForm(NoticeDecisionForm):
     reason = TextAreaField(_l("Reason (required to return or reject; shown to the agency)"),
                            validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("I confirm the rejection."))
-    submit = SubmitField(_l("Record the decision"))
-
-    @property
-    def choice_field(self):
-        return self.decision
-
-    @property
-    def reason_field(self):
-        return self.reason
 
 
-class StatusForm(_ReasonedForm):
+class StatusForm(ReasonedChoiceForm):
     REASON_NEEDED = ("suspend", "remove")
     CONFIRM_NEEDED = ("remove",)
     action = RadioField(_l("Action"), choices=[
@@ -215,27 +179,6 @@ class StatusForm(_ReasonedForm):
 
     def limit_to(self, actions):
         self.action.choices = [c for c in self.action.choices if c[0] in actions]
-
-
-class ResolveObjectionForm(_ReasonedForm):
-    REASON_NEEDED = ("uphold", "dismiss")
-    CONFIRM_NEEDED = ("uphold",)
-    decision = RadioField(_l("Resolution"), choices=[
-        ("dismiss", _l("Dismiss the objection")),
-        ("uphold", _l("Uphold the objection (rejects the application)")),
-    ], validators=[DataRequired(message=_l("Choose a resolution."))])
-    resolution = TextAreaField(_l("Findings (sent to the person who objected)"),
-                               validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("I confirm that upholding rejects the application."))
-    submit = SubmitField(_l("Resolve"))
-
-    @property
-    def choice_field(self):
-        return self.decision
-
-    @property
-    def reason_field(self):
-        return self.resolution
 
 
 class ConcludeNoticeForm(FlaskForm):

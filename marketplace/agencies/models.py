@@ -8,6 +8,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inte
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organisation, enum_column
+from marketplace.core.notices import ObjectionRecord, ObjectionStatus  # noqa: F401
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
@@ -180,34 +181,11 @@ class QualificationDocument(db.Model):
     agency = relationship(AgencyProfile, back_populates="documents")
 
 
-class ObjectionStatus(str, enum.Enum):
-    OPEN = "open"
-    UPHELD = "upheld"
-    DISMISSED = "dismissed"
-
-
-class Objection(db.Model):
+class Objection(ObjectionRecord, db.Model):
     """An objection (异议) filed against an agency during its public notice."""
     __tablename__ = "agency_objections"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency_profiles.organisation_id"),
                                            nullable=False, index=True)
-    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    status: Mapped[ObjectionStatus] = mapped_column(
-        enum_column(ObjectionStatus, name="objection_status"), nullable=False,
-        default=ObjectionStatus.OPEN, index=True)
-    filed_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    resolution: Mapped[str | None] = mapped_column(Text)
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolved_dt: Mapped[object | None] = mapped_column(UTCDateTime)
 
     agency = relationship(AgencyProfile)
-    filed_by = relationship("User", foreign_keys=[filed_by_id], lazy="joined")
-
-
-Objection.TRANSITIONS = TransitionTable({
-    ObjectionStatus.OPEN: {"uphold": ObjectionStatus.UPHELD,
-                           "dismiss": ObjectionStatus.DISMISSED},
-})

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from marketplace.accounts.models import Organisation
 from marketplace.agencies import permissions as perms
 from marketplace.agencies import services
-from marketplace.agencies.forms import (ConcludeNoticeForm, DecisionForm,
-                                        ResolveObjectionForm, StatusForm)
+from marketplace.agencies.forms import ConcludeNoticeForm, DecisionForm, StatusForm
 from marketplace.agencies.models import AgencyProfile, AgencyStatus, Objection
+from marketplace.core.forms import ResolveObjectionForm
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db

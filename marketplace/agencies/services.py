@@ -4,7 +4,7 @@ notice with its objections, admission, suspension, reinstatement and removal.
 Services flush and never commit; the request or task commits once. Each step goes
 through ``AgencyProfile.TRANSITIONS`` (which writes the audit record) and emits an outbox
 message the notification handlers turn into in-app messages and e-mails."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -14,8 +14,9 @@ from marketplace.agencies import documents
 from marketplace.agencies.models import (AgencyProfile, AgencyStatus, DocumentKind,
                                          Objection, ObjectionStatus, QualificationDocument,
                                          ServiceCategory)
-from marketplace.core import audit, outbox
+from marketplace.core import audit, notices, outbox
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
+from marketplace.core.notices import NoticeStillRunning
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
@@ -40,11 +41,6 @@ class ApplicationIncomplete(ValidationFailed):
 class ReasonRequired(ValidationFailed):
     code = "reason_required"
     default_message = _l("Please give a reason.")
-
-
-class NoticeStillRunning(Conflict):
-    code = "notice_running"
-    default_message = _l("The public notice has not ended yet.")
 
 
 class ObjectionsOpen(Conflict):
@@ -237,8 +233,7 @@ def decide(profile, actor, decision, reason=None):
         raise InvalidTransition(details={"state": profile.status.value, "action": decision})
     if decision == "approve":
         days = current_app.config["AGENCY_NOTICE_DAYS"]
-        profile.notice_opened_dt = now_utc()
-        profile.notice_ends_dt = profile.notice_opened_dt + timedelta(days=days)
+        notices.open_notice(profile, days)
         return _change_status(profile, "approve", actor, (reason or "").strip() or None,
                               data={"notice_days": days})
     if decision in ("reject", "return"):
@@ -258,43 +253,29 @@ def objections_of(profile):
 
 
 def notice_is_running(profile, at=None):
-    return (profile.status == AgencyStatus.PUBLIC_NOTICE and profile.notice_ends_dt is not None
-            and (at or now_utc()) < profile.notice_ends_dt)
+    return notices.notice_is_running(profile, profile.status == AgencyStatus.PUBLIC_NOTICE, at)
 
 
 def file_objection(profile, actor, text):
-    text = (text or "").strip()
-    if len(text) < 10:
-        raise ValidationFailed(_l("Explain the objection in at least 10 characters."),
-                               details={"field": "text"})
+    text = notices.objection_text(text)
     if not notice_is_running(profile) or actor.organisation_id == profile.organisation_id:
         raise ObjectionNotAllowed()
-    objection = Objection(agency_id=profile.organisation_id, filed_by_id=actor.id,
-                          text=text)
-    db.session.add(objection)
-    db.session.flush()
-    audit.record(objection, "file", actor=actor, after=ObjectionStatus.OPEN,
-                 data={"agency_id": profile.organisation_id})
+    objection = notices.file_objection(Objection, actor, text,
+                                       agency_id=profile.organisation_id)
     outbox.emit("agencies.objection_filed", objection_id=objection.id)
     return objection
 
 
 def resolve_objection(objection, actor, decision, resolution):
     """Dismiss the objection, or uphold it, which rejects the application."""
-    resolution = _required(resolution)
+    _required(resolution)
     profile = _locked(objection.agency)
     # re-read under the profile's lock: another auditor may have resolved it meanwhile
     db.session.refresh(objection)
-    action = {"uphold": "uphold", "dismiss": "dismiss"}.get(decision)
-    if action is None:
-        raise ValidationFailed(details={"field": "decision"})
-    transition(objection, action, actor=actor, data={"resolution": resolution})
-    objection.resolution = resolution
-    objection.resolved_by_id = actor.id
-    objection.resolved_dt = now_utc()
+    action = notices.settle_objection(objection, actor, decision, resolution)
     outbox.emit("agencies.objection_resolved", objection_id=objection.id)
     if action == "uphold" and profile.status == AgencyStatus.PUBLIC_NOTICE:
-        _change_status(profile, "reject", actor, resolution,
+        _change_status(profile, "reject", actor, objection.resolution,
                        data={"objection_id": objection.id})
     db.session.flush()
     return objection

@@ -35,6 +35,11 @@ class ExpertProfile(db.Model):
     # its claims
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
                                                         index=True)
+    # the province the expert works in (GB/T 2260 code); NULL: not stated, counted as home
+    province: Mapped[str | None] = mapped_column(String(2), index=True)
+    # removal from the pool (退库): out of the draws for good, unless admitted again
+    removed_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    removal_reason: Mapped[str | None] = mapped_column(Text)
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
     user = relationship("User", lazy="joined", innerjoin=True)
@@ -48,23 +53,35 @@ class ExpertProfile(db.Model):
 
     @property
     def pool_status(self):
-        """active or suspended, as a state of the pool's transition table."""
+        """active, suspended or removed, as a state of the pool's transition table."""
+        if self.removed_dt is not None:
+            return ExpertStatus.REMOVED
         return ExpertStatus.SUSPENDED if self.is_suspended else ExpertStatus.ACTIVE
 
     @pool_status.setter
     def pool_status(self, value):
-        self.is_suspended = ExpertStatus(value) == ExpertStatus.SUSPENDED
+        value = ExpertStatus(value)
+        # a removed expert is out of the draws as a suspended one is
+        self.is_suspended = value != ExpertStatus.ACTIVE
+        if value == ExpertStatus.REMOVED:
+            self.removed_dt = self.removed_dt or now_utc()
+        else:
+            self.removed_dt = self.removal_reason = None
 
 
 class ExpertStatus(str, enum.Enum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    REMOVED = "removed_from_pool"
 
 
-# suspended by the bureau or by the no-show rule; reinstated only by an explicit step
+# suspended by the bureau or by the no-show rule; reinstated only by an explicit step;
+# removed (退库) after a "not competent" assessment, and back only by a new admission
 ExpertProfile.TRANSITIONS = TransitionTable({
-    ExpertStatus.ACTIVE: {"suspend": ExpertStatus.SUSPENDED},
-    ExpertStatus.SUSPENDED: {"reinstate": ExpertStatus.ACTIVE},
+    ExpertStatus.ACTIVE: {"suspend": ExpertStatus.SUSPENDED, "remove": ExpertStatus.REMOVED},
+    ExpertStatus.SUSPENDED: {"reinstate": ExpertStatus.ACTIVE,
+                             "remove": ExpertStatus.REMOVED},
+    ExpertStatus.REMOVED: {"readmit": ExpertStatus.ACTIVE},
 })
 
 

@@ -32,8 +32,11 @@ def pool_query(field_id=None, status=None):
     if field_id:
         query = query.where(ExpertProfile.user_id.in_(select(expert_fields.c.expert_id).where(
             expert_fields.c.category_id == field_id)))
-    if status in STATUSES:
-        query = query.where(ExpertProfile.is_suspended.is_(status == "suspended"))
+    if status == ExpertStatus.REMOVED.value:
+        query = query.where(ExpertProfile.removed_dt.is_not(None))
+    elif status in STATUSES:
+        query = query.where(ExpertProfile.is_suspended.is_(status == "suspended"),
+                            ExpertProfile.removed_dt.is_(None))
     return query.order_by(User.name, User.id)
 
 
@@ -135,7 +138,7 @@ def _fields(category_ids):
 
 
 def create_profile(actor, *, email, name, password, title, category_ids,
-                   organisation_code=None):
+                   organisation_code=None, province=None):
     """A new expert: an existing expert account without a profile, or a new account."""
     fields = _fields(category_ids)
     organisation = organisation_by_code(organisation_code, "organisation_code")
@@ -153,7 +156,8 @@ def create_profile(actor, *, email, name, password, title, category_ids,
         raise Conflict(_l("This expert is already in the pool."), code="already_in_pool",
                        details={"field": "email"})
     profile = ExpertProfile(user_id=user.id, title=(title or "").strip(), fields=fields,
-                            organisation_id=organisation.id if organisation else None)
+                            organisation_id=organisation.id if organisation else None,
+                            province=_province(province))
     db.session.add(profile)
     db.session.flush()
     audit.record(profile, "create", actor=actor, after=ExpertStatus.ACTIVE,
@@ -161,13 +165,15 @@ def create_profile(actor, *, email, name, password, title, category_ids,
     return profile
 
 
-def update_profile(actor, profile, *, title, category_ids, organisation_code=None):
+def update_profile(actor, profile, *, title, category_ids, organisation_code=None,
+                   province=None):
     fields = _fields(category_ids)
     organisation = organisation_by_code(organisation_code, "organisation_code")
     before = _profile_data(profile)
     profile.title = (title or "").strip()
     profile.fields = fields
     profile.organisation_id = organisation.id if organisation else None
+    profile.province = _province(province)
     db.session.flush()
     audit.record(profile, "update", actor=actor,
                  data={"before": before, "after": _profile_data(profile)})
@@ -176,7 +182,16 @@ def update_profile(actor, profile, *, title, category_ids, organisation_code=Non
 
 def _profile_data(profile):
     return {"title": profile.title, "fields": sorted(c.code for c in profile.fields),
-            "organisation_id": profile.organisation_id}
+            "organisation_id": profile.organisation_id, "province": profile.province}
+
+
+def _province(code):
+    from marketplace.experts.provinces import CODES
+
+    if code and code not in CODES:
+        raise ValidationFailed(_l("Choose a province from the list."),
+                               details={"field": "province"})
+    return code or None
 
 
 # --- conflicts -----------------------------------------------------------------------------

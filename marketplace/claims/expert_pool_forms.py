@@ -1,8 +1,8 @@
 """Forms of the expert-pool pages (they validate, never save)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, PasswordField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField)
+from wtforms import (BooleanField, EmailField, PasswordField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 CODE_HELP = _l("The unified social credit code of an organisation on the platform.")
@@ -21,6 +21,7 @@ class ExpertProfileForm(FlaskForm):
     organisation_code = StringField(_l("Organisation the expert works for (optional)"),
                                     description=CODE_HELP,
                                     validators=[Optional(), Length(max=18)])
+    province = SelectField(_l("Province where the expert works"), validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, new=False, **kwargs):
@@ -30,7 +31,10 @@ class ExpertProfileForm(FlaskForm):
                 delattr(self, name)
 
     def set_categories(self, found, locale):
+        from marketplace.experts.provinces import province_choices
+
         self.field_ids.choices = [(c.id, c.display_name(locale)) for c in found]
+        self.province.choices = [("", _l("Not stated"))] + province_choices(locale)
 
 
 class ConflictForm(FlaskForm):

@@ -12,6 +12,8 @@ from marketplace.claims.expert_pool_forms import (ConflictForm, ExpertProfileFor
 from marketplace.claims.views import bp
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument
+from marketplace.experts.permissions import can_view_expert_applications
+from marketplace.experts.pool import pool_share
 from marketplace.extensions import db
 
 PER_PAGE = 20
@@ -51,7 +53,8 @@ def expert_pool_list():
         categories=expert_pool.categories(), locale=_locale(),
         records=expert_pool.records_of([p.user_id for p in found]),
         organisations=expert_pool.organisations_by_id({p.organisation_id for p in found}),
-        can_manage=perms.can_manage_expert_pool(current_user))
+        can_manage=perms.can_manage_expert_pool(current_user), share=pool_share(),
+        can_review_applications=can_view_expert_applications(current_user))
 
 
 def render_expert(profile, status=200, **forms):
@@ -83,6 +86,7 @@ def _profile_form(profile=None, new=False):
         form.field_ids.data = [c.id for c in profile.fields]
         form.organisation_code.data = profile.organisation.uscc if profile.organisation \
             else ""
+        form.province.data = profile.province or ""
     return form
 
 
@@ -102,7 +106,7 @@ def expert_pool_new():
         current_user, email=form.email.data, name=form.name.data,
         password=form.password.data, title=form.title.data,
         category_ids=form.field_ids.data, organisation_code=form.organisation_code.data,
-        form=form)
+        province=form.province.data or None, form=form)
     if refused:
         return _render_form(form, None, refused.status)
     db.session.commit()
@@ -119,7 +123,8 @@ def expert_pool_edit(user_id):
         return _render_form(form, profile, 422 if request.method == "POST" else 200)
     _result, refused = attempt(expert_pool.update_profile, current_user, profile,
                                title=form.title.data, category_ids=form.field_ids.data,
-                               organisation_code=form.organisation_code.data, form=form)
+                               organisation_code=form.organisation_code.data,
+                               province=form.province.data or None, form=form)
     if refused:
         return _render_form(form, _profile(user_id), refused.status)
     db.session.commit()

@@ -48,22 +48,55 @@ def _field_ids(code):
     return [category.id] + ([category.parent_id] if category.parent_id else [])
 
 
-def draw(claim, count):
-    """Invite up to ``count`` more experts, at random, from those eligible."""
+def _eligible(claim):
+    """The experts who may be drawn for the claim: active, of its field, not drawn for it
+    yet, tied to neither party."""
     already = select(ExpertInvitation.expert_id).where(ExpertInvitation.claim_id == claim.id)
     tied = select(ExpertConflict.expert_id).where(
         ExpertConflict.organisation_id.in_((claim.firm_id, claim.agency_id)))
     in_field = select(expert_fields.c.expert_id).where(
         expert_fields.c.category_id.in_(_field_ids(claim.contract.field_code)))
-    experts = db.session.execute(
-        select(ExpertProfile).join(User, User.id == ExpertProfile.user_id).where(
-            ExpertProfile.is_suspended.is_(False), User.is_active_account.is_(True),
-            ExpertProfile.user_id.in_(in_field), ExpertProfile.user_id.not_in(already),
-            ExpertProfile.user_id.not_in(tied),
-            func.coalesce(User.organisation_id, 0).not_in((claim.firm_id, claim.agency_id)),
-            func.coalesce(ExpertProfile.organisation_id, 0).not_in(
-                (claim.firm_id, claim.agency_id)))
-        .order_by(func.random()).limit(count)).scalars().all()
+    return select(ExpertProfile).join(User, User.id == ExpertProfile.user_id).where(
+        ExpertProfile.is_suspended.is_(False), User.is_active_account.is_(True),
+        ExpertProfile.user_id.in_(in_field), ExpertProfile.user_id.not_in(already),
+        ExpertProfile.user_id.not_in(tied),
+        func.coalesce(User.organisation_id, 0).not_in((claim.firm_id, claim.agency_id)),
+        func.coalesce(ExpertProfile.organisation_id, 0).not_in(
+            (claim.firm_id, claim.agency_id)))
+
+
+def _outside():
+    home = current_app.config["HOME_PROVINCE"]
+    return (ExpertProfile.province.is_not(None)) & (ExpertProfile.province != home)
+
+
+def _wants_an_outside_expert(claim):
+    """The year's pool setting asks a large claim's panel (every claim the experts review
+    is one) for an expert from outside the province, and the live panel has none yet."""
+    from marketplace.experts.pool import requires_out_of_province
+
+    if not requires_out_of_province(now_utc().year):
+        return False
+    return db.session.execute(
+        select(ExpertInvitation.id).join(ExpertProfile).where(
+            ExpertInvitation.claim_id == claim.id, ExpertInvitation.status.in_(LIVE_STATES),
+            _outside())).first() is None
+
+
+def draw(claim, count):
+    """Invite up to ``count`` more experts, at random, from those eligible; the first from
+    outside the province when the year's setting asks for one."""
+    experts = []
+    if count > 0 and _wants_an_outside_expert(claim):
+        experts = db.session.execute(_eligible(claim).where(_outside())
+                                     .order_by(func.random()).limit(1)).scalars().all()
+        if not experts:
+            audit.record(claim, "panel_without_outside_expert",
+                         data={"reason": "no eligible expert from outside the province"})
+    if count > len(experts):
+        experts += db.session.execute(
+            _eligible(claim).where(ExpertProfile.user_id.not_in([e.user_id for e in experts]))
+            .order_by(func.random()).limit(count - len(experts))).scalars().all()
     hours = current_app.config.get("EXPERT_RESPONSE_HOURS", 48)
     invited = []
     for expert in experts:
@@ -245,3 +278,62 @@ def expert_record(expert_id):
             "no_shows": sum(i.status == InvitationState.NO_SHOW for i in rows),
             "scored": sum(i.status == InvitationState.SCORED for i in rows),
             "median_response_hours": (sorted(hours)[len(hours) // 2] if hours else None)}
+
+
+def assessment_inputs(year):
+    """What an expert's yearly assessment reads from the invitations sent in ``year``:
+    ``{expert id: {invitations, answered_in_time, no_shows, scored, distances_x100,
+    late_conflicts}}``. An invitation still open within its time does not count yet;
+    a distance is how far the expert's mean score lies from the mean of the claim's whole
+    scored panel (panels of two or more); a late conflict is a claim drawn for the expert
+    whose firm or agency is now known to be tied to them (a recorded tie or their
+    employer), which the draw would have avoided."""
+    from datetime import datetime, timezone
+
+    start = datetime(year, 1, 1, tzinfo=timezone.utc)
+    end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    now = now_utc()
+    sent = db.session.execute(select(ExpertInvitation).where(
+        ExpertInvitation.invited_dt >= start, ExpertInvitation.invited_dt < end)
+    ).scalars().all()
+    settled = [i for i in sent if not (i.status == InvitationState.INVITED
+                                       and i.respond_by_dt > now)]
+    claim_ids = {i.claim_id for i in settled}
+    panels = {}
+    for row in db.session.execute(select(ExpertInvitation).where(
+            ExpertInvitation.claim_id.in_(claim_ids),
+            ExpertInvitation.status == InvitationState.SCORED)).scalars():
+        panels.setdefault(row.claim_id, []).append(row.mean_score_x100)
+    parties = {row.id: (row.firm_id, row.agency_id) for row in db.session.execute(
+        select(Claim.id, Claim.firm_id, Claim.agency_id).where(Claim.id.in_(claim_ids)))}
+    expert_ids = {i.expert_id for i in settled}
+    ties = {}
+    for expert_id, organisation_id in db.session.execute(
+            select(ExpertConflict.expert_id, ExpertConflict.organisation_id)
+            .where(ExpertConflict.expert_id.in_(expert_ids))):
+        ties.setdefault(expert_id, set()).add(organisation_id)
+    for expert_id, organisation_id in db.session.execute(
+            select(ExpertProfile.user_id, ExpertProfile.organisation_id)
+            .where(ExpertProfile.user_id.in_(expert_ids))):
+        if organisation_id:
+            ties.setdefault(expert_id, set()).add(organisation_id)
+    found = {}
+    for invitation in settled:
+        figures = found.setdefault(invitation.expert_id, {
+            "invitations": 0, "answered_in_time": 0, "no_shows": 0, "scored": 0,
+            "distances_x100": [], "late_conflicts": 0})
+        figures["invitations"] += 1
+        if invitation.responded_dt is not None \
+                and invitation.responded_dt <= invitation.respond_by_dt:
+            figures["answered_in_time"] += 1
+        if invitation.status == InvitationState.NO_SHOW:
+            figures["no_shows"] += 1
+        if invitation.status == InvitationState.SCORED:
+            figures["scored"] += 1
+            panel = panels.get(invitation.claim_id, [])
+            if len(panel) >= 2:
+                figures["distances_x100"].append(
+                    abs(invitation.mean_score_x100 - sum(panel) // len(panel)))
+        if set(parties.get(invitation.claim_id, ())) & ties.get(invitation.expert_id, set()):
+            figures["late_conflicts"] += 1
+    return found

@@ -164,8 +164,8 @@ def can_view_overdue(user, obj=None):
 @predicate
 def can_view_expert_pool(user, obj=None):
     """The expert pool with each expert's record: the admin keeps it, supervisors read it
-    (they weigh the panels' scores)."""
-    return is_admin(user) or is_supervisor(user)
+    (they weigh the panels' scores), auditors read it (they admit experts to it)."""
+    return is_admin(user) or is_reviewer(user)
 
 
 @predicate

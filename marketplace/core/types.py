@@ -1,7 +1,7 @@
 """Column types shared by every domain."""
 from datetime import timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -28,3 +28,10 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_column(enum_class, **kwargs):
+    """Enum stored by value, as a CHECK-constrained string (portable, readable in SQL)."""
+    return Enum(enum_class, native_enum=False, length=32, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members],
+                create_constraint=True, **kwargs)

@@ -1,6 +1,6 @@
 """Helpers shared by the HTML views: refused service calls and domain errors into forms,
 pagination arguments."""
-from flask import flash, request
+from flask import flash, render_template, request
 
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
@@ -41,3 +41,23 @@ def page_argument(default=1):
     except (TypeError, ValueError):
         return default
 
+
+
+def render_assessments(template, year, query, *, can_compute, can_confirm, compute_form=None,
+                       confirm_forms=None, status=200, per_page=20, **context):
+    """A year's assessments (commissioners', experts'): a page of them, each proposal with
+    its confirmation form for a supervisor, and the year's computation form for an
+    auditor; a refused form is shown as it was typed."""
+    from marketplace.core.forms import ComputeAssessmentsForm, ConfirmAssessmentForm
+
+    pagination = db.paginate(query, page=page_argument(), per_page=per_page, error_out=False)
+    confirm_forms = dict(confirm_forms or {})
+    for row in pagination.items:
+        confirm_forms.setdefault(row.id, ConfirmAssessmentForm(prefix=f"assessment-{row.id}",
+                                                               formdata=None))
+    if compute_form is None:
+        compute_form = ComputeAssessmentsForm(formdata=None)
+        compute_form.year.data = year
+    return render_template(template, year=year, pagination=pagination,
+                           compute_form=compute_form, confirm_forms=confirm_forms,
+                           can_compute=can_compute, can_confirm=can_confirm, **context), status

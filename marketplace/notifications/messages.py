@@ -362,8 +362,19 @@ NOTIFICATION_TEMPLATES = {
 # Kinds about a staff queue that notify_coalesced() keeps to one unread notice per user
 # and link, counting the items in ``params["count"]``. Their names are the ones the
 # per-item notices had, so the e-mail preferences people stored for them still apply.
-COALESCED_KINDS = frozenset({"application_to_review", "agency_to_review",
-                             "registration_to_review"})
+COALESCED_KINDS = {"application_to_review", "agency_to_review", "registration_to_review"}
+
+
+def register_templates(notifications=None, mails=None, coalesced=()):
+    """A domain adds its own kinds from its own module (imported at start-up by
+    marketplace/tasks.py), so this file does not grow with every domain."""
+    notifications, mails = dict(notifications or {}), dict(mails or {})
+    taken = (set(notifications) & set(NOTIFICATION_TEMPLATES)) | (set(mails) & set(MAIL_TEMPLATES))
+    if taken:
+        raise RuntimeError(f"notification kinds registered twice: {sorted(taken)}")
+    NOTIFICATION_TEMPLATES.update(notifications)
+    MAIL_TEMPLATES.update(mails)
+    COALESCED_KINDS.update(coalesced)
 
 
 def render(templates, kind, params):
@@ -384,6 +395,8 @@ KIND_GROUPS = {
     "contracts": _l("Technology-contract registration"),
     "exchange": _l("The technology exchange"),
     "money": _l("Payments, payouts and recoveries"),
+    "commissioners": _l("Science and technology commissioners"),
+    "rewards": _l("Rewards for registering contracts"),
 }
 
 
@@ -402,6 +415,10 @@ def group_of(kind):
         return "exchange"
     if kind.startswith(("payment_", "payout_")):
         return "money"
+    if kind.startswith("commissioner_"):
+        return "commissioners"
+    if kind.startswith("reward_"):
+        return "rewards"
     return "registry"
 
 

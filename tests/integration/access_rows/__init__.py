@@ -9,8 +9,8 @@
   ``PREDICATE_OBJECTS``: ``{object name: fn(world, role) -> object}``.
 """
 from tests.integration.access_rows import (catalogue, claims, exchange, jobs, orders,
-                                          payments, registry, turnover_dashboard,
+                                          payments, plan, registry, turnover_dashboard,
                                           turnover_registry)
 
 ROW_MODULES = (registry, catalogue, payments, orders, claims, turnover_registry,
-               turnover_dashboard, exchange, jobs)
+               turnover_dashboard, exchange, jobs, plan)

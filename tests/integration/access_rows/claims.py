@@ -45,7 +45,8 @@ MISSING_CLAIM = {VISITOR: LOGIN, OTHERS: 404}
 # the pages that resubmit refuse experts before looking at the claim
 MISSING_CLAIM_PARTIES = {VISITOR: LOGIN, EXPERT: 403, OTHERS: 404}
 EXPERT_ONLY = {VISITOR: LOGIN, EXPERT: 200, OTHERS: 403}
-POOL_READERS = {VISITOR: LOGIN, SUPERVISOR: 200, ADMIN: 200, OTHERS: 403}
+# the admin keeps the pool; reviewers read it (auditors admit experts to it)
+POOL_READERS = {VISITOR: LOGIN, REVIEWERS: 200, ADMIN: 200, OTHERS: 403}
 POOL_FORM = {VISITOR: LOGIN, ADMIN: 422, OTHERS: 403}
 POOL_MISSING = {VISITOR: LOGIN, ADMIN: 404, OTHERS: 403}
 
@@ -94,11 +95,11 @@ EXPECTED = {
     ("claims.recoveries", "GET"):               SUPERVISOR_ONLY,
     ("claims.record_repayment", "POST"): by_object(
         missing=                                {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
-    # the expert pool: the admin keeps it, supervisors read it (empty forms: 422)
+    # the expert pool: the admin keeps it, reviewers read it (empty forms: 422)
     ("claims.expert_pool_list", "GET"):         POOL_READERS,
     ("claims.expert_pool_expert", "GET"): by_object(
         existing=                               POOL_READERS,
-        missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, ADMIN: 404,
+        missing=                                {VISITOR: LOGIN, REVIEWERS: 404, ADMIN: 404,
                                                  OTHERS: 403}),
     ("claims.expert_pool_new", "GET"):          ADMIN_ONLY,
     ("claims.expert_pool_new", "POST"):         {VISITOR: LOGIN, ADMIN: 422, OTHERS: 403},
@@ -362,7 +363,7 @@ PREDICATE_TABLE = {
     ("can_reassign_claims", None):                 {SUPERVISOR},
     ("can_manage_disbursements", None):            {SUPERVISOR},
     ("can_view_overdue", None):                    BUREAU,
-    ("can_view_expert_pool", None):                {SUPERVISOR, ADMIN},
+    ("can_view_expert_pool", None):                {AUDITOR, SUPERVISOR, ADMIN},
     ("can_manage_expert_pool", None):              {ADMIN},
     ("can_override_block", "claims_blocked"):      {SUPERVISOR},   # not its auditor
     ("can_override_block", "claims_firm"):         set(),          # nothing blocks it

@@ -1,0 +1,148 @@
+"""API of the science and technology commissioners: the public directory, an application,
+and the commissioner's own log of services. Ids and dates are strict (a string, a float or
+a boolean for an id is refused, 422)."""
+from datetime import date
+from typing import Literal
+
+from flask import current_app, g, jsonify
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+from marketplace.api.spec import MAX_ID, operation
+from marketplace.api.views import bp
+from marketplace.commissioners import activity, services
+from marketplace.commissioners import permissions as perms
+from marketplace.commissioners.models import Commissioner
+from marketplace.commissioners.views import directory_query
+from marketplace.core.permissions import require, require_visible
+from marketplace.extensions import db
+from marketplace.turnover.fields import FIELD_CODES
+
+FieldCode = Literal[FIELD_CODES]
+
+
+class DirectoryQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    field: FieldCode | None = None
+    district: int | None = Field(default=None, ge=1, le=MAX_ID, description="A district id")
+    q: str | None = Field(default=None, max_length=100,
+                          description="Words in the name, organisation or expertise")
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=20, ge=1)
+
+    @field_validator("per_page")
+    @classmethod
+    def _page_size(cls, value):
+        limit = current_app.config["API_PAGE_SIZE_MAX"]
+        if value > limit:
+            raise ValueError(f"per_page is at most {limit}")
+        return value
+
+
+class CommissionerOut(BaseModel):
+    id: int
+    name: str
+    field_code: str
+    organisation_name: str
+    title: str
+    expertise: str
+    service_areas: str
+    district_id: int
+    district_zh: str
+    district_en: str
+    status: str
+    recognised_until: date | None
+
+
+class CommissionerList(BaseModel):
+    items: list[CommissionerOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    field_code: FieldCode
+    organisation_name: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200)
+    qualifications: str = Field(min_length=1, max_length=4000)
+    expertise: str = Field(min_length=1, max_length=4000)
+    service_areas: str = Field(min_length=1, max_length=4000)
+    district_id: StrictInt = Field(ge=1, le=MAX_ID)
+
+
+class ServiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    pairing_id: StrictInt = Field(ge=1, le=MAX_ID,
+                                  description="One of the commissioner's active pairings")
+    service_on: date
+    place: str = Field(min_length=1, max_length=200)
+    participants: str = Field(min_length=1, max_length=2000)
+    work_done: str = Field(min_length=1, max_length=4000)
+    outcome: str = Field(min_length=1, max_length=4000)
+
+
+class ServiceOut(BaseModel):
+    id: int
+    commissioner_id: int
+    pairing_id: int
+    served: str
+    service_on: date
+    place: str
+    participants: str
+    work_done: str
+    outcome: str
+    status: Literal["logged", "confirmed", "disputed"]
+
+
+def _commissioner_json(commissioner):
+    return {"id": commissioner.id, "name": commissioner.name,
+            "field_code": commissioner.field_code,
+            "organisation_name": commissioner.organisation_name, "title": commissioner.title,
+            "expertise": commissioner.expertise, "service_areas": commissioner.service_areas,
+            "district_id": commissioner.district_id,
+            "district_zh": commissioner.district.name_zh,
+            "district_en": commissioner.district.name_en,
+            "status": commissioner.status.value,
+            "recognised_until": (commissioner.recognised_until.isoformat()
+                                 if commissioner.recognised_until else None)}
+
+
+@operation(bp, "/commissioners", "GET", tag="commissioners", auth=False,
+           summary="Recognised science and technology commissioners (public; paged; by "
+                   "field, district and words)",
+           query=DirectoryQuery, responses={200: CommissionerList})
+def list_commissioners(query):
+    page = db.paginate(directory_query(query.field, query.district, (query.q or "").strip()),
+                       page=query.page, per_page=query.per_page, error_out=False)
+    return jsonify(items=[_commissioner_json(c) for c in page.items], total=page.total,
+                   page=query.page, per_page=query.per_page)
+
+
+@operation(bp, "/commissioner-applications", "POST", tag="commissioners",
+           summary="Apply to be a commissioner (or submit a returned, rejected or withdrawn "
+                   "application again)",
+           body=ApplicationIn, responses={201: CommissionerOut},
+           rule=perms.can_apply_as_commissioner, errors=(409,))
+def apply_as_commissioner(body):
+    commissioner = services.apply(g.api_user, **body.model_dump())
+    db.session.commit()
+    return jsonify(_commissioner_json(db.session.get(Commissioner, commissioner.id))), 201
+
+
+@operation(bp, "/commissioners/<int:commissioner_id>/services", "POST", tag="commissioners",
+           summary="Log a service (the recognised commissioner themself); the served party "
+                   "is asked to confirm it",
+           body=ServiceIn, responses={201: ServiceOut}, rule=perms.can_work_as_commissioner,
+           errors=(409,))
+def log_commissioner_service(commissioner_id, body):
+    commissioner = db.session.get(Commissioner, commissioner_id)
+    require_visible(perms.can_view_commissioner, commissioner, user=g.api_user)
+    require(perms.can_log_service, commissioner, user=g.api_user)
+    service = activity.log_service(commissioner, g.api_user, **body.model_dump())
+    db.session.commit()
+    return jsonify(id=service.id, commissioner_id=commissioner.id,
+                   pairing_id=service.pairing_id, served=service.pairing.served_name,
+                   service_on=service.service_on.isoformat(), place=service.place,
+                   participants=service.participants, work_done=service.work_done,
+                   outcome=service.outcome, status=service.status.value), 201

@@ -1,0 +1,1 @@
+"""Science and technology commissioners (科技特派员)."""

@@ -1,0 +1,1 @@
+"""Rewards for registering technology contracts (技术合同登记奖补)."""

@@ -1,0 +1,177 @@
+"""The year's reward list from the contract registry: the rules applied per role, the
+exclusions (related parties, cancellations, amendments to zero), the review by a second
+person, the payment's record, the export, and each organisation's own line."""
+import io
+from datetime import date
+
+import pytest
+from flask_babel import force_locale
+from openpyxl import load_workbook
+
+from marketplace.core.errors import InvalidTransition, ValidationFailed
+from marketplace.incentives import exports, services
+from marketplace.incentives import permissions as perms
+from marketplace.incentives.models import ExclusionReason, ListStatus, RewardRole
+from marketplace.orders.models import ContractType
+from marketplace.turnover import registration
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from marketplace.turnover.models import RegistrationKind, RegistrationSource
+from tests.factories import AgencyMemberFactory, FirmFactory, FirmMemberFactory, staff
+from tests.integration.claims.test_claim_workflow import settle
+
+YEAR = date.today().year - 1
+
+
+@pytest.fixture
+def auditor():
+    return staff("auditor")
+
+
+def register(number, seller, buyer, technical_fen, *, broker=None, year=YEAR,
+             seller_in_city=True, source=RegistrationSource.IMPORT):
+    return registration.register_original(
+        contract_number=number, contract_type=ContractType.DEVELOPMENT,
+        contract_amount_fen=technical_fen, technical_amount_fen=technical_fen,
+        buyer_name=buyer.name, buyer_org_id=buyer.id, seller_name=seller.name,
+        seller_org_id=seller.id, seller_district_id=seller.district_id,
+        seller_in_city=seller_in_city, field_code="new_materials",
+        signed_on=date(year, 3, 1), registered_on=date(year, 3, 10), source=source,
+        broker_user_id=broker.id if broker else None)
+
+
+@pytest.fixture
+def parties():
+    seller = AgencyMemberFactory()
+    return {"seller": seller.organisation, "seller_member": seller,
+            "buyer": FirmFactory(), "broker": AgencyMemberFactory()}
+
+
+def lines_by_role(reward_list):
+    return {(line.role, line.organisation_id or line.district_id): line
+            for line in db.session.execute(services.lines_query(reward_list.id)).scalars()}
+
+
+def test_the_list_rewards_seller_broker_and_office_by_the_years_rules(auditor, parties):
+    seller, buyer = parties["seller"], parties["buyer"]
+    register("C-1", seller, buyer, 1_000_000_00, broker=parties["broker"])
+    register("C-2", seller, buyer, 500_000_00)
+    registration.register_adjustment("C-2", kind=RegistrationKind.AMENDMENT,
+                                     contract_delta_fen=100_000_00,
+                                     technical_delta_fen=100_000_00,
+                                     source=RegistrationSource.IMPORT,
+                                     registered_on=date(YEAR, 6, 1))
+    register("C-OUT", seller, buyer, 900_000_00, seller_in_city=False)   # not the city's
+    register("C-NEXT", seller, buyer, 900_000_00, year=YEAR + 1)         # another year
+    reward_list = services.compute_list(YEAR, auditor)
+    found = lines_by_role(reward_list)
+    seller_line = found[(RewardRole.SELLER, seller.id)]
+    assert (seller_line.contracts, seller_line.basis_fen) == (2, 1_600_000_00)
+    assert seller_line.amount_fen == 16_000_00                         # 1%
+    assert found[(RewardRole.BROKER, parties["broker"].organisation_id)].amount_fen == 2_000_00
+    office = found[(RewardRole.REGISTRATION_OFFICE, seller.district_id)]
+    assert (office.registrations, office.amount_fen) == (3, 300_00)    # 2 originals + 1
+    assert reward_list.total_fen == 16_000_00 + 2_000_00 + 300_00
+    assert (reward_list.contracts_counted, reward_list.contracts_excluded) == (2, 0)
+
+
+def test_related_cancelled_and_zeroed_contracts_are_excluded(auditor, parties):
+    seller, buyer = parties["seller"], parties["buyer"]
+    related = FirmFactory(contact_phone=seller.contact_phone)
+    register("C-REL", seller, related, 300_000_00)
+    register("C-CAN", seller, buyer, 200_000_00)
+    registration.register_adjustment("C-CAN", kind=RegistrationKind.CANCELLATION,
+                                     contract_delta_fen=0, technical_delta_fen=0,
+                                     source=RegistrationSource.IMPORT,
+                                     registered_on=date(YEAR, 8, 1))
+    register("C-ZERO", seller, buyer, 100_000_00)
+    registration.register_adjustment("C-ZERO", kind=RegistrationKind.AMENDMENT,
+                                     contract_delta_fen=0, technical_delta_fen=-100_000_00,
+                                     source=RegistrationSource.IMPORT,
+                                     registered_on=date(YEAR, 8, 1))
+    register("C-OK", seller, buyer, 100_000_00)
+    reward_list = services.compute_list(YEAR, auditor)
+    excluded = {x.contract_number: x for x in db.session.execute(
+        services.exclusions_query(reward_list.id)).scalars()}
+    assert {n: x.reason for n, x in excluded.items()} == {
+        "C-REL": ExclusionReason.RELATED_PARTY, "C-CAN": ExclusionReason.CANCELLED,
+        "C-ZERO": ExclusionReason.AMENDED_TO_ZERO}
+    assert excluded["C-REL"].detail_dict == {"shared": ["contact_phone"]}
+    [seller_line] = [line for line in lines_by_role(reward_list).values()
+                     if line.role == RewardRole.SELLER]
+    assert seller_line.items == [["C-OK", 100_000_00, 1_000_00]]
+
+
+def test_the_rules_may_let_related_parties_earn(auditor, parties):
+    seller = parties["seller"]
+    register("C-REL", seller, FirmFactory(bank_account=seller.bank_account), 300_000_00)
+    rules = services.rules_for(YEAR)
+    services.set_rules(YEAR, staff("admin"), {**rules.values(),
+                                              "excludes_related_parties": 0})
+    reward_list = services.compute_list(YEAR, auditor)
+    assert reward_list.contracts_excluded == 0 and reward_list.rules_version == 1
+
+
+def test_a_second_person_approves_and_the_payment_is_recorded_with_its_reference(
+        auditor, parties):
+    register("C-1", parties["seller"], parties["buyer"], 1_000_000_00)
+    first = services.compute_list(YEAR, auditor)
+    again = services.compute_list(YEAR, auditor)            # replaces the computed one
+    assert first.status == ListStatus.DISCARDED and again.status == ListStatus.COMPUTED
+    assert not perms.can_approve_rewards(auditor, again)
+    supervisor = staff("supervisor")
+    with pytest.raises(InvalidTransition):
+        services.record_paid(again, supervisor, "HC-1")       # not approved yet
+    services.approve(again, supervisor)
+    with pytest.raises(services.RewardsAlreadyDecided):
+        services.compute_list(YEAR, auditor)
+    with pytest.raises(ValidationFailed):
+        services.record_paid(again, supervisor, " ")
+    services.record_paid(again, supervisor, "HC-JL-001")
+    assert (again.status, again.payment_reference) == (ListStatus.PAID, "HC-JL-001")
+    settle(again)
+    kinds = [n.kind for n in db.session.query(Notification).filter_by(
+        user_id=parties["seller_member"].id)]
+    assert kinds == ["reward_published", "reward_paid"]
+
+
+def test_the_computer_cannot_approve_their_own_list(parties):
+    register("C-1", parties["seller"], parties["buyer"], 1_000_000_00)
+    supervisor = staff("supervisor")
+    reward_list = services.compute_list(YEAR, supervisor)
+    with pytest.raises(services.SameReviewer):
+        services.approve(reward_list, supervisor)
+
+
+def test_an_organisation_sees_its_own_line_once_the_list_is_approved(auditor, parties):
+    register("C-1", parties["seller"], parties["buyer"], 1_000_000_00)
+    reward_list = services.compute_list(YEAR, auditor)
+    [line] = [line for line in lines_by_role(reward_list).values()
+              if line.role == RewardRole.SELLER]
+    member = parties["seller_member"]
+    assert not perms.can_view_reward_line(member, line)
+    services.approve(reward_list, staff("supervisor"))
+    assert perms.can_view_reward_line(member, line)
+    assert not perms.can_view_reward_line(FirmMemberFactory(), line)
+    assert db.session.execute(services.lines_of_organisation(
+        member.organisation_id)).scalars().all() == [line]
+
+
+def test_the_export_lists_every_line_and_exclusion(auditor, parties):
+    seller = parties["seller"]
+    register("C-1", seller, parties["buyer"], 1_000_000_00)
+    register("C-REL", seller, FirmFactory(contact_phone=seller.contact_phone), 10_000_00)
+    reward_list = services.compute_list(YEAR, auditor)
+    with force_locale("en"):
+        workbook = load_workbook(io.BytesIO(exports.reward_list_xlsx(reward_list, "en")))
+    lines, excluded = workbook.worksheets
+    rows = list(lines.values)
+    assert rows[0][:2] == ("Role", "Beneficiary")
+    assert ("seller", seller.name) in {row[:2] for row in rows[1:]}
+    assert rows[-1][0] == "Total" and float(rows[-1][-1]) == reward_list.total_fen / 100
+    assert [row[:2] for row in list(excluded.values)[1:]] == [("C-REL", "related parties")]
+
+
+def test_a_year_not_begun_has_no_list(auditor):
+    with pytest.raises(ValidationFailed):
+        services.compute_list(date.today().year + 1, auditor)
