@@ -52,7 +52,9 @@ class ContractIn(BaseModel):
 
 class PaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    payment_method: str = Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_]+$")
+    payment_method: str = Field(min_length=4, max_length=255,
+                                pattern=r"^(pm|card|src)_[A-Za-z0-9_]+$",
+                                description="A PaymentMethod id from Stripe.js (pm_…).")
 
 
 class DeliveryIn(BaseModel):

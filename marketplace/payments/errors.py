@@ -53,6 +53,15 @@ class PaymentInProgress(Conflict):
                          "and look again.")
 
 
+class EarlierAttemptUnsettled(Conflict):
+    """An attempt the gateway never answered was sent again with another card: the
+    gateway keeps the first card for that attempt until it is settled."""
+    code = "earlier_attempt_unsettled"
+    default_message = _l("An earlier payment attempt with another card is not confirmed by "
+                         "the payment service yet. Please pay with the same card, or try "
+                         "again in a few minutes.")
+
+
 class PaymentMethodInvalid(DomainError):
     code = "payment_method_invalid"
     status = 422

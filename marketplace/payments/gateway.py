@@ -20,7 +20,7 @@ from flask import current_app
 
 from marketplace.payments.errors import (AuthenticationRequired, CardDeclined, GatewayError,
                                          GatewayUnavailable, PaymentInProgress,
-                                         PaymentMethodInvalid,
+                                         PaymentMethodInvalid, EarlierAttemptUnsettled,
                                          WebhookSignatureInvalid)
 
 log = logging.getLogger(__name__)
@@ -268,12 +268,13 @@ def _domain_error(exc, what):
     elif isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or (
             isinstance(exc, stripe.APIError) and (exc.http_status or 500) >= 500):
         error = GatewayUnavailable()
-    elif exc.http_status == 409 or isinstance(exc, stripe.IdempotencyError):
-        # the same key in flight elsewhere (a double submission), or an earlier attempt
-        # sent with another card and not settled yet: the next try resolves it
+    elif exc.http_status == 409:
+        # the same key in flight elsewhere: a double submission
         error = PaymentInProgress()
-    elif what == "charge" and exc.http_status in (400, 404) and (
-            exc.param in (None, "payment_method") or exc.http_status == 404):
+    elif isinstance(exc, stripe.IdempotencyError):
+        # an attempt the gateway never answered, sent again with another card
+        error = EarlierAttemptUnsettled()
+    elif what == "charge" and (exc.http_status == 404 or exc.param == "payment_method"):
         # the card (PaymentMethod) named is unknown or unusable: the user's input
         error = PaymentMethodInvalid()
     else:

@@ -224,10 +224,10 @@ def test_claims_are_returned_corrected_blocked_scored_approved_and_paid(
         lines = exported.read().splitlines()
     assert lines[0] == ",".join(EXPORT_COLUMNS)
     assert len(lines) == 2
-    assert lines[1].startswith(f"CLAIM-{claim_id},{AGENCY_NAME},")
+    assert lines[1].startswith(f"CLAIM-{claim_id},voucher_part,{AGENCY_NAME},")
     assert ",100000.00,10000000," in lines[1]
     page.get_by_label(t("Treasury payment reference")).fill(TREASURY_REFERENCE)
-    page.get_by_label(t("I confirm that the treasury has paid every claim of this batch.")
+    page.get_by_label(t("I confirm that the treasury has paid every line of this batch.")
                       ).check()
     screenshot(f"claim-batch-{t}")
     page.get_by_role("button", name=t("Record as paid")).click()

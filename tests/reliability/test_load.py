@@ -248,7 +248,7 @@ def _assert_contracts_reserved_once(world):
         assert quoted == world_module.TO_SIGN - len(contracted)
         reservations = db.session.execute(
             select(LedgerTransaction.idempotency_key).where(
-                LedgerTransaction.kind == vouchers.RESERVE,
+                LedgerTransaction.kind == funds.kinds.RESERVE,
                 LedgerTransaction.idempotency_key.in_(
                     [f"contract-reserve:{i}" for i in firm.to_sign]))).scalars().all()
         assert sorted(reservations) == sorted(f"contract-reserve:{i}" for i in contracted)

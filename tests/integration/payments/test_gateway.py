@@ -5,7 +5,8 @@ import time
 import pytest
 
 from marketplace.payments import gateway
-from marketplace.payments.errors import (AuthenticationRequired, CardDeclined, GatewayError,
+from marketplace.payments.errors import (AuthenticationRequired, CardDeclined,
+                                         EarlierAttemptUnsettled, GatewayError,
                                          GatewayUnavailable)
 from tests.support.live_server import free_port
 from tests.support.stripe import DECLINED, THREE_D_SECURE_CARD, VISA
@@ -93,7 +94,7 @@ def test_the_same_idempotency_key_gives_the_same_payment_intent(stripe_server):
     assert gateway.refund(first.payment_intent_id, 1_000,
                           idempotency_key="refund-twice").refund_id == refund.refund_id
     assert gateway.retrieve(first.payment_intent_id).amount_refunded_fen == 1_000
-    with pytest.raises(GatewayError):  # Stripe's idempotency_error: other parameters
+    with pytest.raises(EarlierAttemptUnsettled):  # Stripe's idempotency_error: other
         gateway.charge(3_100, payment_method=VISA, idempotency_key="charge-twice")
 
 
