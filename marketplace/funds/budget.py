@@ -25,17 +25,22 @@ def _forget_locks(session, *_args):
     session.info.pop(_LOCKED, None)   # row locks end with the transaction
 
 
-def lock_voucher(voucher_id):
+def lock_voucher(voucher_id, *, missing_ok=False):
     """The voucher re-read under its row lock (populate_existing refreshes a copy already
     in the session in the same statement). Locked once per transaction: a second call
-    returns the row read under the lock, which nobody else can have changed since."""
+    returns the row read under the lock, which nobody else can have changed since. With
+    ``missing_ok`` an unknown id gives None rather than an error."""
     locked = db.session.info.setdefault(_LOCKED, {})
     found = locked.get(voucher_id)
     if found is not None and found in db.session:
         return found
     query = for_update(select(Voucher).where(Voucher.id == voucher_id), of=Voucher)
     found = db.session.execute(
-        query.execution_options(populate_existing=True)).unique().scalar_one()
+        query.execution_options(populate_existing=True)).unique().scalar_one_or_none()
+    if found is None:
+        if missing_ok:
+            return None
+        raise LookupError(f"no voucher {voucher_id}")
     locked[voucher_id] = found
     return found
 

@@ -13,7 +13,7 @@ from marketplace.agencies.models import AgencyStatus
 from marketplace.catalogue.services import AgencyNotActive, is_visible
 from marketplace import funds
 from marketplace.core import audit, outbox
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
@@ -167,9 +167,10 @@ def usable_vouchers(firm_id, today=None):
 
 def _voucher_split(order, quote, voucher_id, signed_on):
     """Lock the voucher, check it may pay for this contract, and split the amount."""
-    voucher = voucher_lifecycle.lock_voucher(voucher_id)
-    if voucher.firm_id != order.firm_id:
-        raise VoucherNotUsable(details={"reason": "not_the_firms"})
+    voucher = voucher_lifecycle.lock_voucher(voucher_id, missing_ok=True)
+    if voucher is None or voucher.firm_id != order.firm_id:
+        # another firm's voucher answers as a missing one: the answer tells no ids
+        raise NotFound(details={"field": "voucher_id"})
     if voucher.status != VoucherStatus.ACTIVE or voucher.expires_on < signed_on:
         raise voucher_lifecycle.VoucherNotActive()
     if signed_on < voucher.issued_dt.date():

@@ -27,9 +27,9 @@ class VoucherNotActive(Conflict):
     default_message = _l("The voucher is expired or revoked.")
 
 
-def lock_voucher(voucher_id):
+def lock_voucher(voucher_id, *, missing_ok=False):
     """The voucher re-read under its row lock (the first lock a money verb takes)."""
-    return funds.budget.lock_voucher(voucher_id)
+    return funds.budget.lock_voucher(voucher_id, missing_ok=missing_ok)
 
 
 def reserve(voucher, amount_fen, *, ref, actor=None, idempotency_key=None):
