@@ -149,6 +149,8 @@ def register_blueprints(app):
     import marketplace.api.exchange  # noqa: F401
     import marketplace.api.contracts  # noqa: F401
     import marketplace.api.stats  # noqa: F401
+    import marketplace.api.documents  # noqa: F401
+    import marketplace.api.calendar  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
@@ -324,6 +326,8 @@ def register_template_helpers(app):
         return {"current_locale": str(get_locale() or "zh"), "unread_notifications": unread}
 
     app.jinja_env.filters["fen"] = format_fen
+    from marketplace.core.numerals import fen_to_capital
+    app.jinja_env.filters["capital"] = fen_to_capital
     from marketplace.core.labels import label
     app.jinja_env.globals["label"] = label
     from marketplace.core.idempotency import idempotency_token_field

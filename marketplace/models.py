@@ -13,7 +13,8 @@ from marketplace.vouchers.models import (Programme, ProgrammeRuleVersion,  # noq
 from marketplace.agencies.models import (AgencyProfile, Objection,  # noqa: F401
                                          QualificationDocument)
 from marketplace.catalogue.models import AgencyScorecard, Offering  # noqa: F401
-from marketplace.orders.models import (Delivery, Order, OrderDocument, Quote,  # noqa: F401
+from marketplace.orders.models import (ContractDocument, Delivery, Order,  # noqa: F401
+                                       OrderDocument, Quote,
                                        Rating, TechContract)
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,  # noqa: F401
                                               ExpertProfile)
@@ -27,3 +28,5 @@ from marketplace.exchange.models import (BrokeredMatch, BrokerProfile,  # noqa: 
                                          ExchangeMessage, MatchDocument, MatchTerm,
                                          TechDemand, TechResult)
 from marketplace.core.job_models import BackgroundJob  # noqa: F401
+from marketplace.workdays.models import CalendarDay  # noqa: F401
+from marketplace.turnover.models import TechnologyField  # noqa: F401

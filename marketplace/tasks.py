@@ -19,3 +19,4 @@ from marketplace.turnover import fields as turnover_fields  # noqa: F401  (label
 from marketplace.core import jobs as core_jobs  # noqa: F401  (the jobs.run handler)
 from marketplace.claims import disbursement as claim_disbursement  # noqa: F401  (job runner)
 from marketplace.turnover import exports as turnover_exports  # noqa: F401  (job runner)
+from marketplace.workdays import services as workday_services  # noqa: F401  (seeder)

@@ -14,8 +14,8 @@ from marketplace.core.forms import MAX_AMOUNT_FEN
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import queries, review
-from marketplace.turnover.fields import FIELD_CODES, resolve_field
+from marketplace.turnover import fields, queries, review
+from marketplace.turnover.fields import TECH_FIELDS, resolve_field
 from marketplace.turnover.import_format import OUTSIDE_CITY, TYPE_NAMES, district_lookup
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
                                          RegistrationStatus)
@@ -56,6 +56,9 @@ class ContractOut(BaseModel):
     seller_district_id: int | None
     seller_in_city: bool
     field: str
+    field_unconfirmed: bool = Field(description="A platform contract signed before fields "
+                                                "were chosen at quote time: its category's "
+                                                "suggested field, until an auditor confirms")
     signed_on: date
     registered_on: date
     voucher_funded: bool
@@ -86,7 +89,9 @@ class ContractIn(BaseModel):
     seller_district: str = Field(min_length=1, max_length=64, description=(
         "The seller's district: its code, Chinese or English name, or 市外 / outside."))
     field: str = Field(min_length=1, max_length=64, description=(
-        "A technology field: " + ", ".join(FIELD_CODES) + " (or its Chinese name)."))
+        "A technology field of the registration system (GET /api/v1/technology-fields "
+        "lists them): its code, e.g. " + ", ".join(code for code, *_ in TECH_FIELDS[:3])
+        + ", or its Chinese or English name."))
     signed_on: date
     registered_on: date | None = Field(default=None, description="Today when omitted.")
     voucher_funded: bool = False
@@ -109,6 +114,7 @@ def contract_json(row):
             "technical_amount_fen": row.technical_amount_fen, "buyer": row.buyer_name,
             "seller": row.seller_name, "seller_district_id": row.seller_district_id,
             "seller_in_city": row.seller_in_city, "field": row.field_code,
+            "field_unconfirmed": row.field_unconfirmed,
             "signed_on": row.signed_on.isoformat(),
             "registered_on": row.registered_on.isoformat(),
             "voucher_funded": row.voucher_funded, "original_id": row.original_id}
@@ -177,3 +183,23 @@ def register_contract(body):
         registered_on=registered_on, voucher_funded=body.voucher_funded, note=body.note)
     db.session.commit()
     return jsonify(contract_json(row)), 201
+
+
+class TechnologyFieldOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    is_active: bool
+
+
+class TechnologyFieldList(BaseModel):
+    items: list[TechnologyFieldOut]
+
+
+@operation(bp, "/technology-fields", "GET", tag="contracts", auth=False,
+           summary="The technology fields (技术领域) of the registration system, in order",
+           responses={200: TechnologyFieldList})
+def list_technology_fields():
+    return jsonify(items=[{"code": f.code, "name_zh": f.name_zh, "name_en": f.name_en,
+                           "is_active": f.is_active} for f in fields.all_fields()])
+
