@@ -171,6 +171,10 @@ def register_blueprints(app):
     app.register_blueprint(transparency_bp)
     from marketplace.site.job_views import bp as jobs_bp
     app.register_blueprint(jobs_bp)
+    from marketplace.turnover.field_views import bp as technology_fields_bp
+    from marketplace.workdays.views import bp as work_calendar_bp
+    app.register_blueprint(technology_fields_bp)
+    app.register_blueprint(work_calendar_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 

@@ -31,3 +31,4 @@ class CalendarDay(db.Model):
 
     def display_name(self, locale="zh"):
         return self.name_en if locale == "en" else self.name_zh
+
