@@ -131,8 +131,12 @@ def _qr_code(pdf, url, code, size=32):
     pdf.cell(0, LINE, "合同核验", new_x="LEFT", new_y="NEXT")
     pdf.set_font("cjk", "", 9)
     pdf.cell(0, 5, f"验证码：{code}", new_x="LEFT", new_y="NEXT")
-    pdf.multi_cell(0, 5, f"核验地址：{url}", wrapmode=WrapMode.CHAR, new_x="LEFT",
-                   new_y="NEXT")
+    # the address on one line (smaller if need be): copied or read back whole
+    line, points = f"核验地址：{url}", 9.0
+    while points > 5 and pdf.get_string_width(line) > pdf.w - pdf.r_margin - pdf.get_x():
+        points -= 0.5
+        pdf.set_font("cjk", "", points)
+    pdf.cell(0, 5, line, new_x="LEFT", new_y="NEXT")
     pdf.set_y(max(pdf.get_y(), top + size))
 
 
