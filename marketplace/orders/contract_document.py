@@ -26,6 +26,7 @@ from marketplace.orders.parties import contract_parties
 from marketplace.orders.verification import verification_code, verification_url
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
+NO_LINE_START = "，。、；：？！）」』》〉”’%"
 MARGIN, LINE = 20, 6.5
 PLATFORM = "洪城科创券平台"
 
@@ -60,8 +61,25 @@ class _Document(FPDF):
 
     def paragraph(self, text, size=10.5, style="", height=LINE, indent=False):
         self.set_font("cjk", style, size)
-        self.multi_cell(0, height, ("\u3000\u3000" if indent else "") + text,
+        text = ("\u3000\u3000" if indent else "") + text
+        self.multi_cell(0, height, "\n".join(self.lines(text, self.epw - 2 * self.c_margin)),
                         wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+
+    def lines(self, text, width):
+        """Break ``text`` into lines of ``width``, keeping Chinese typesetting's rule
+        (禁则): no line starts with closing punctuation; the character before it moves
+        down with it."""
+        lines, line = [], ""
+        for char in text:
+            if line and self.get_string_width(line + char) > width:
+                if char in NO_LINE_START and len(line) > 1:
+                    lines.append(line[:-1])
+                    line = line[-1]
+                else:
+                    lines.append(line)
+                    line = ""
+            line += char
+        return lines + [line]
 
     def article(self, number, heading, *paragraphs):
         self.ln(1.5)

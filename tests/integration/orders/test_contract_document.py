@@ -60,6 +60,12 @@ def test_the_pdf_names_the_number_the_parties_and_the_amounts_in_capitals(contra
     assert f"{contract.signed_on.year}年{contract.signed_on.month}月" in text
 
 
+def test_no_line_starts_with_closing_punctuation(contract):
+    lines = _poppler("pdftotext", contract_document.render(contract)).decode().splitlines()
+    assert len(lines) > 40
+    assert not [line for line in lines if line and line[0] in contract_document.NO_LINE_START]
+
+
 def test_each_contract_type_has_its_model_contracts_title_and_roles(contract):
     from marketplace.orders.models import ContractType
 
