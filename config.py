@@ -98,6 +98,9 @@ class Config:
     DOCUMENT_WARNING_DAYS = 30
     SUSPEND_ON_EXPIRED_DOCUMENT = True
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # how long a process keeps the working-day calendar before reading it again
+    # (marketplace/workdays/calendar.py); a change in the same process clears it at once
+    CALENDAR_CACHE_SECONDS = 300
     OUTBOX_SWEEP_SECONDS = 30
     LOG_LEVEL = "INFO"
     # The visitor page cache (marketplace/core/page_cache.py): public pages as visitors see
@@ -133,7 +136,7 @@ class Config:
         for name in ("AGENCY_NOTICE_DAYS", "DOCUMENT_WARNING_DAYS", "UPLOAD_MAX_BYTES",
                      "STRIPE_CONNECT_TIMEOUT_SECONDS", "STRIPE_READ_TIMEOUT_SECONDS",
                      "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
-                     "IDEMPOTENCY_ABANDONED_SECONDS"):
+                     "IDEMPOTENCY_ABANDONED_SECONDS", "CALENDAR_CACHE_SECONDS"):
             settings[name] = _env_int(name, settings[name])
         settings["SUSPEND_ON_EXPIRED_DOCUMENT"] = _env_bool(
             "SUSPEND_ON_EXPIRED_DOCUMENT", cls.SUSPEND_ON_EXPIRED_DOCUMENT)
