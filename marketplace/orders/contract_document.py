@@ -8,15 +8,18 @@ once contracts pin them). Its QR code carries the public verification page's add
 the contract's verification code.
 """
 import hashlib
+import logging
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.core.fonts import find_cjk_font
+from marketplace.core.errors import DomainError
+from marketplace.core.fonts import FontMissing, find_cjk_font
 from marketplace.core.money import format_fen
 from marketplace.core.numerals import fen_to_capital
 from marketplace.extensions import db
@@ -25,10 +28,18 @@ from marketplace.orders.models import ContractDocument
 from marketplace.orders.parties import contract_parties
 from marketplace.orders.verification import verification_code, verification_url
 
+log = logging.getLogger(__name__)
 CHINESE_NUMBERS = "一二三四五六七八九十"
 NO_LINE_START = "，。、；：？！）」』》〉”’%"
 MARGIN, LINE = 20, 6.5
 PLATFORM = "洪城科创券平台"
+
+
+class DocumentUnavailable(DomainError):
+    code = "contract_document_unavailable"
+    status = 503
+    default_message = _l("The contract document cannot be made on this server at the "
+                         "moment (its Chinese font is missing). Please try again later.")
 
 
 def chinese_date(day):
@@ -214,7 +225,11 @@ def document_of(contract):
         ContractDocument.contract_id == contract.id)).scalar_one_or_none()
     if found is not None:
         return found
-    pdf = render(contract)
+    try:
+        pdf = render(contract)
+    except FontMissing as missing:
+        log.error("contract %s: %s", contract.number, missing)
+        raise DocumentUnavailable()
     document = ContractDocument(contract_id=contract.id, pdf=pdf, size_bytes=len(pdf),
                                 sha256=hashlib.sha256(pdf).hexdigest())
     try:

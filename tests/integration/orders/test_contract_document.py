@@ -181,3 +181,12 @@ def test_the_page_asks_for_the_code_when_none_is_given(client, contract):
     response = client.get(f"/contracts/verify/{contract.number}")
     assert response.status_code == 200
     assert 'name="code"' in page_text(response)
+
+
+def test_without_its_font_the_download_says_so_and_keeps_nothing(client, contract,
+                                                                 firm_member, monkeypatch):
+    monkeypatch.setenv("CONTRACT_FONT_DIR", "/nonexistent")
+    login(client, firm_member.email)
+    response = client.get(f"/orders/{contract.order_id}/contract.pdf")
+    assert response.status_code == 503
+    assert db.session.scalar(select(func.count(ContractDocument.id))) == 0
