@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 FIRM_EMAIL, AGENCY_EMAIL = "firm1@demo.local", "agency3@demo.local"
 FIRM_NAME, AGENCY_NAME = "南昌赣新材料科技有限公司", "江西省材料科学研究所"
+RENDER_MS = 60_000
 
 
 @pytest.fixture
@@ -59,8 +60,10 @@ def pdf_text(path):
 
 def download_contract(page, order_url, tmp_path, who):
     page.goto(order_url)
-    with page.expect_download() as download:
-        page.get_by_test_id("contract-pdf").click()
+    # the first download renders the document (about a second of CPU; far more on a
+    # loaded machine): the click waits for it
+    with page.expect_download(timeout=RENDER_MS) as download:
+        page.get_by_test_id("contract-pdf").click(timeout=RENDER_MS)
     path = tmp_path / f"{who}.pdf"
     download.value.save_as(path)
     assert download.value.suggested_filename.endswith(".pdf")
