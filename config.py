@@ -140,6 +140,9 @@ class Config:
     EXPERT_EXCELLENT_DISTANCE_X100 = 50
     EXPERT_EXCELLENT_MIN_SCORED = 3
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # how long a process keeps the working-day calendar before reading it again
+    # (marketplace/workdays/calendar.py); a change in the same process clears it at once
+    CALENDAR_CACHE_SECONDS = 300
     OUTBOX_SWEEP_SECONDS = 30
     LOG_LEVEL = "INFO"
     # The visitor page cache (marketplace/core/page_cache.py): public pages as visitors see
@@ -181,7 +184,7 @@ class Config:
                      "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
                      "IDEMPOTENCY_ABANDONED_SECONDS", "COPAY_ATTEMPT_STALE_SECONDS",
                      "RECONCILIATION_DAYS", "OVERRIDE_REASON_MIN_CHARS", "PROXY_HOPS",
-                     "HSTS_MAX_AGE", "SIGNIN_LINK_MAX_AGE"):
+                     "HSTS_MAX_AGE", "SIGNIN_LINK_MAX_AGE", "CALENDAR_CACHE_SECONDS"):
             settings[name] = _env_int(name, settings[name])
         settings["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("HSTS_INCLUDE_SUBDOMAINS",
                                                         cls.HSTS_INCLUDE_SUBDOMAINS)

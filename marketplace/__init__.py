@@ -167,6 +167,8 @@ def register_blueprints(app):
     import marketplace.api.stats  # noqa: F401
     import marketplace.api.commissioners  # noqa: F401
     import marketplace.api.pool_and_rewards  # noqa: F401
+    import marketplace.api.documents  # noqa: F401
+    import marketplace.api.calendar  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
@@ -197,6 +199,10 @@ def register_blueprints(app):
     app.register_blueprint(experts_bp)
     from marketplace.incentives.views import bp as incentives_bp
     app.register_blueprint(incentives_bp)
+    from marketplace.turnover.field_views import bp as technology_fields_bp
+    from marketplace.workdays.views import bp as work_calendar_bp
+    app.register_blueprint(technology_fields_bp)
+    app.register_blueprint(work_calendar_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 
@@ -367,6 +373,8 @@ def register_template_helpers(app):
         return {"current_locale": str(get_locale() or "zh"), "unread_notifications": unread}
 
     app.jinja_env.filters["fen"] = format_fen
+    from marketplace.core.numerals import fen_to_capital
+    app.jinja_env.filters["capital"] = fen_to_capital
     from marketplace.core.labels import label
     app.jinja_env.globals["label"] = label
     from marketplace.core.idempotency import idempotency_token_field

@@ -13,7 +13,8 @@ from marketplace.vouchers.models import (Programme, ProgrammeRuleVersion,  # noq
 from marketplace.agencies.models import (AgencyProfile, Objection,  # noqa: F401
                                          QualificationDocument)
 from marketplace.catalogue.models import AgencyScorecard, Offering  # noqa: F401
-from marketplace.orders.models import (Delivery, Order, OrderDocument, Quote,  # noqa: F401
+from marketplace.orders.models import (ContractDocument, Delivery, Order,  # noqa: F401
+                                       OrderDocument, Quote,
                                        Rating, TechContract)
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,  # noqa: F401
                                               ExpertProfile)
@@ -36,3 +37,5 @@ from marketplace.experts.models import (ExpertApplication, ExpertAssessment,  # 
                                         PoolSetting)
 from marketplace.incentives.models import (IncentiveRules, RewardExclusion,  # noqa: F401
                                            RewardLine, RewardList)
+from marketplace.workdays.models import CalendarDay  # noqa: F401
+from marketplace.turnover.models import TechnologyField  # noqa: F401

@@ -27,3 +27,4 @@ from marketplace.commissioners import tasks as commissioner_tasks  # noqa: F401
 from marketplace.commissioners import monitoring as commissioner_monitoring  # noqa: F401
 from marketplace.experts import tasks as expert_pool_tasks  # noqa: F401
 from marketplace.incentives import tasks as incentive_tasks  # noqa: F401
+from marketplace.workdays import services as workday_services  # noqa: F401  (seeder)

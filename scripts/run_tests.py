@@ -15,7 +15,8 @@ a throwaway cluster (initdb/pg_ctl). Redis: REDIS_URL, else 127.0.0.1:$HC_TEST_R
 127.0.0.1 port with its state in memory (scripts/localstripe_server.py), exported as
 TEST_STRIPE_API_BASE; if it cannot start, the run goes on and the payment tests skip.
 Database hc_test_<hex> is always dropped; throwaway servers are always stopped and deleted.
-Exits with pytest's code (5, no tests, becomes 1), or 2 when PostgreSQL/Redis is missing.
+Exits with pytest's code (5, no tests, becomes 1), or 2 when PostgreSQL/Redis, the CJK font
+(fonts-noto-cjk) or poppler-utils is missing.
 free_port, find_postgres, find_redis, throwaway_database, throwaway_localstripe are
 importable (e.g. by bench/).
 """
@@ -49,7 +50,8 @@ HOST = "127.0.0.1"
 
 
 class SetupError(RuntimeError):
-    """PostgreSQL or Redis is unavailable; the message says what to install."""
+    """PostgreSQL, Redis or a system package is unavailable; the message says what to
+    install."""
 
 
 @dataclass
@@ -393,6 +395,26 @@ def worker_count(argv):
     return count
 
 
+def check_pdf_tools():
+    """The contract PDF is set in a CJK font from a Debian package, and its tests read it
+    back with poppler's tools: say what to install rather than fail test by test."""
+    sys.path.insert(0, str(ROOT))
+    from marketplace.core.fonts import FONT_PACKAGE, FontMissing, find_cjk_font
+    missing = []
+    try:
+        find_cjk_font()
+    except FontMissing as exc:
+        missing.append((FONT_PACKAGE, str(exc)))
+    if not (shutil.which("pdftotext") and shutil.which("pdffonts")):
+        missing.append(("poppler-utils", "The contract PDF's tests read it with pdftotext "
+                                          "and pdffonts (poppler-utils)."))
+    if missing:
+        raise SetupError("missing system packages: " + " ".join(p for p, _ in missing)
+                         + "\n" + "\n".join(why for _, why in missing)
+                         + "\nInstall them: apt-get install "
+                         + " ".join(p for p, _ in missing) + " (.ci/run does).")
+
+
 def main(argv):
     # SIGTERM/SIGHUP during setup unwind the context managers, like Ctrl-C does.
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -400,6 +422,7 @@ def main(argv):
     args = argv or [os.path.relpath(ROOT / "tests"), "-q"]
     token = secrets.token_hex(4)
     try:
+        check_pdf_tools()
         with contextlib.ExitStack() as stack:
             pg = stack.enter_context(find_postgres())
             rd = stack.enter_context(find_redis())

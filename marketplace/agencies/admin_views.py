@@ -11,6 +11,7 @@ from marketplace.catalogue.permissions import can_manage_categories
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt
 from marketplace.extensions import db
+from marketplace.turnover.fields import field_choices
 
 bp = Blueprint("category_admin", __name__, url_prefix="/admin")
 
@@ -42,12 +43,14 @@ def edit_category(category_id=None):
     excluded = set() if category is None else \
         {category.id} | categories.descendant_ids(category.id)
     form.set_parents(categories.category_tree(), _locale(), excluded=excluded)
+    form.set_fields(field_choices())
     if form.validate_on_submit():
         _result, refused = attempt(
             categories.save_category, current_user, category=category,
             code=form.code.data if category is None else None,
             name_zh=form.name_zh.data, name_en=form.name_en.data,
             parent_id=form.parent_id.data or None, is_active=form.is_active.data,
+            technology_field_code=form.technology_field_code.data or None,
             sort_order=form.sort_order.data, form=form)
         if not refused:
             db.session.commit()

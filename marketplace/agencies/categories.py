@@ -65,9 +65,14 @@ def descendant_ids(category_id):
 
 
 def save_category(actor, *, category=None, code=None, name_zh, name_en, parent_id,
-                  is_active, sort_order):
-    """Create a category (``code`` needed) or change an existing one (its code stays)."""
+                  is_active, sort_order, technology_field_code=None):
+    """Create a category (``code`` needed) or change an existing one (its code stays).
+    ``technology_field_code``: the technology field suggested for its contracts."""
+    from marketplace.turnover.fields import require_field
+
     creating = category is None
+    if technology_field_code is not None:
+        require_field(technology_field_code)
     if creating:
         clash = db.session.execute(select(ServiceCategory.id).where(
             ServiceCategory.code == code)).first()
@@ -88,10 +93,12 @@ def save_category(actor, *, category=None, code=None, name_zh, name_en, parent_i
     category.name_zh, category.name_en = name_zh, name_en
     category.parent_id, category.is_active, category.sort_order = (parent_id, is_active,
                                                                    sort_order)
+    category.technology_field_code = technology_field_code
     db.session.flush()
     audit.record(category, "create" if creating else "update", actor=actor,
                  data={"code": category.code, "name_zh": name_zh, "name_en": name_en,
-                       "parent_id": parent_id, "is_active": is_active})
+                       "parent_id": parent_id, "is_active": is_active,
+                       "technology_field_code": technology_field_code})
     if renamed:
         _reindex_offerings(category.id)
     return category

@@ -16,10 +16,30 @@ DEFAULT_CATEGORIES = (
     ("data_software", "数据与软件服务", "Data and software services"),
 )
 
+# the technology field (turnover.fields) each default category suggests at quote time
+DEFAULT_FIELD_SUGGESTIONS = {
+    "testing": "advanced_manufacturing",
+    "rnd_design": "advanced_manufacturing",
+    "consulting": "urban_social",
+    "transfer": "advanced_manufacturing",
+    "ip": "urban_social",
+    "finance": "urban_social",
+    "incubation": "urban_social",
+    "standards": "advanced_manufacturing",
+    "data_software": "electronic_information",
+}
+
 
 @reference_seeder
 def ensure_categories():
-    return ensure_coded_rows(ServiceCategory, DEFAULT_CATEGORIES)
+    added = ensure_coded_rows(ServiceCategory, DEFAULT_CATEGORIES)
+    if added:   # the new rows (an admin's later choice of suggestion stays)
+        for category in db.session.execute(select(ServiceCategory).where(
+                ServiceCategory.code.in_(DEFAULT_FIELD_SUGGESTIONS),
+                ServiceCategory.technology_field_code.is_(None))).scalars():
+            category.technology_field_code = DEFAULT_FIELD_SUGGESTIONS[category.code]
+        db.session.flush()
+    return added
 
 
 def active_categories():

@@ -15,15 +15,25 @@ from marketplace.api.views import bp
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import queries, review
-from marketplace.turnover.fields import TECH_FIELDS, resolve_field
+from marketplace.turnover import fields, queries, review
+from marketplace.turnover.fields import resolve_field
 from marketplace.turnover.import_format import OUTSIDE_CITY, TYPE_NAMES, district_lookup
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
-                                         RegistrationStatus)
+                                         RegistrationStatus, TechnologyField)
 
 # what the registration system's exports write, as the import reads it
 TYPE_SPELLINGS = Literal[tuple(TYPE_NAMES)]
-FIELD_SPELLINGS = Literal[tuple(name for spellings in TECH_FIELDS for name in spellings)]
+def _field_spellings():
+    found = db.session.execute(select(TechnologyField.code, TechnologyField.name_zh,
+                                      TechnologyField.name_en)
+                               .where(TechnologyField.is_active.is_(True)))
+    return [name for row in found for name in row]
+
+
+# the technology fields are a table the admin keeps: checked on each request, listed as
+# they stand (GET /api/v1/technology-fields lists them with their names)
+TechField = values_of("technology field codes and names", _field_spellings, description=(
+    "A technology field of the registration system: its code, Chinese or English name."))
 
 
 def _district_spellings():
@@ -69,6 +79,9 @@ class ContractOut(BaseModel):
     seller_district_id: int | None
     seller_in_city: bool
     field: str
+    field_unconfirmed: bool = Field(description="A platform contract signed before fields "
+                                                "were chosen at quote time: its category's "
+                                                "suggested field, until an auditor confirms")
     signed_on: date
     registered_on: date
     voucher_funded: bool
@@ -97,8 +110,7 @@ class ContractIn(BaseModel):
     seller: str | None = Field(default=None, max_length=200,
                                description="The seller's name when the buyer registers.")
     seller_district: SellerDistrict
-    field: FIELD_SPELLINGS = Field(description=(
-        "A technology field: its code, Chinese or English name."))
+    field: TechField
     signed_on: date
     registered_on: date | None = Field(default=None, description="Today when omitted.")
     voucher_funded: Flag = False
@@ -120,6 +132,7 @@ def contract_json(row):
             "technical_amount_fen": row.technical_amount_fen, "buyer": row.buyer_name,
             "seller": row.seller_name, "seller_district_id": row.seller_district_id,
             "seller_in_city": row.seller_in_city, "field": row.field_code,
+            "field_unconfirmed": row.field_unconfirmed,
             "signed_on": row.signed_on.isoformat(),
             "registered_on": row.registered_on.isoformat(),
             "voucher_funded": row.voucher_funded, "original_id": row.original_id}
@@ -184,3 +197,23 @@ def register_contract(body):
         registered_on=registered_on, voucher_funded=body.voucher_funded, note=body.note)
     db.session.commit()
     return jsonify(contract_json(row)), 201
+
+
+class TechnologyFieldOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    is_active: bool
+
+
+class TechnologyFieldList(BaseModel):
+    items: list[TechnologyFieldOut]
+
+
+@operation(bp, "/technology-fields", "GET", tag="contracts", auth=False,
+           summary="The technology fields (技术领域) of the registration system, in order",
+           responses={200: TechnologyFieldList})
+def list_technology_fields():
+    return jsonify(items=[{"code": f.code, "name_zh": f.name_zh, "name_en": f.name_en,
+                           "is_active": f.is_active} for f in fields.all_fields()])
+

@@ -43,6 +43,9 @@ class QuoteIn(BaseModel):
     technical_amount_fen: Fen
     deliverables: str = Field(min_length=1, max_length=TEXT)
     due_date: date
+    field_code: str | None = Field(default=None, min_length=1, max_length=40, description=(
+        "The technology field (GET /api/v1/technology-fields); the offering's category "
+        "suggests one when omitted."))
 
 
 class ContractIn(BaseModel):
@@ -94,12 +97,14 @@ class QuoteOut(BaseModel):
     technical_amount_fen: int
     deliverables: str
     due_date: date
+    field_code: str
 
 
 class ContractOut(BaseModel):
     id: int
     number: str
     contract_type: one_of(ContractType)
+    field_code: str
     contract_amount_fen: int
     technical_amount_fen: int
     voucher_id: int | None
@@ -172,13 +177,14 @@ def _quote_json(quote):
         "id": quote.id, "contract_type": quote.contract_type.value,
         "contract_amount_fen": quote.contract_amount_fen,
         "technical_amount_fen": quote.technical_amount_fen,
-        "deliverables": quote.deliverables, "due_date": quote.due_date.isoformat()}
+        "deliverables": quote.deliverables, "due_date": quote.due_date.isoformat(),
+        "field_code": quote.field_code}
 
 
 def _contract_json(contract):
     return None if contract is None else {
         "id": contract.id, "number": contract.number,
-        "contract_type": contract.contract_type.value,
+        "contract_type": contract.contract_type.value, "field_code": contract.field_code,
         "contract_amount_fen": contract.contract_amount_fen,
         "technical_amount_fen": contract.technical_amount_fen,
         "voucher_id": contract.voucher_id, "voucher_part_fen": contract.voucher_part_fen,
@@ -260,7 +266,8 @@ def quote_order(order_id, body):
     quote = services.submit_quote(order, g.api_user, contract_type=body.contract_type,
                                   contract_amount_fen=body.contract_amount_fen,
                                   technical_amount_fen=body.technical_amount_fen,
-                                  deliverables=body.deliverables, due_date=body.due_date)
+                                  deliverables=body.deliverables, due_date=body.due_date,
+                                  field_code=body.field_code)
     db.session.commit()
     return _status(order, quote_id=quote.id)
 

@@ -130,6 +130,12 @@ def _refuse_nul(value, where):
                        status=422, details={"fields": []})
 
 
+@dataclass(frozen=True)
+class FileResponse:
+    """A response that is a file, not JSON: its media type in the document."""
+    media_type: str
+
+
 @dataclass
 class Operation:
     path: str
@@ -289,7 +295,8 @@ def build_openapi(prefix, title, version):
     # All models in one pass: two domains' models of the same name (orders' and turnover's
     # ContractOut) get distinct component names instead of the last overwriting the first.
     models = [ErrorBody] + [model for op in OPERATIONS
-                            for model in (op.body, *op.responses.values()) if model is not None]
+                            for model in (op.body, *op.responses.values())
+                            if model is not None and not isinstance(model, FileResponse)]
     refs, definitions = models_json_schema(
         [(model, "validation") for model in dict.fromkeys(models)],
         ref_template="#/components/schemas/{model}")
@@ -323,7 +330,10 @@ def build_openapi(prefix, title, version):
                 "application/json": {"schema": ref(op.body)}}}
         for status, model in op.responses.items():
             response = {"description": _describe(status)}
-            if model is not None:
+            if isinstance(model, FileResponse):
+                response["content"] = {model.media_type: {
+                    "schema": {"type": "string", "format": "binary"}}}
+            elif model is not None:
                 response["content"] = {"application/json": {"schema": ref(model)}}
             item["responses"][str(status)] = response
         error_statuses = set(op.errors) | {500}

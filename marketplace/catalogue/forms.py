@@ -111,10 +111,17 @@ class CategoryForm(FlaskForm):
                           validators=[DataRequired(), Length(max=128)])
     parent_id = SelectField(_l("Parent category"), coerce=int, default=NO_PARENT,
                             validators=[InputRequired()])
+    technology_field_code = SelectField(
+        _l("Suggested technology field"), default="",
+        description=_l("Suggested to agencies quoting an offering of this category (a "
+                       "sub-category without one takes its parent's)."))
     sort_order = IntegerField(_l("Sort order"), default=0,
                               validators=[InputRequired(), NumberRange(min=0, max=100000)])
     is_active = BooleanField(_l("In use"), default=True)
     submit = SubmitField(_l("Save"))
+
+    def set_fields(self, choices):
+        self.technology_field_code.choices = [("", _l("(none)"))] + list(choices)
 
     def set_parents(self, tree, locale, excluded=()):
         self.parent_id.choices = [(NO_PARENT, _l("(none: a top-level category)"))] + [

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.agencies.models import ServiceCategory
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,
                                               ExpertProfile, InvitationState, expert_fields)
 from marketplace.claims.models import Claim, ClaimStatus
@@ -40,11 +39,8 @@ def panel_size():
     return current_app.config.get("CLAIM_EXPERT_PANEL", 3)
 
 
-def _field_ids(code):
-    category = db.session.execute(select(ServiceCategory).where(
-        ServiceCategory.code == code)).scalar_one_or_none()
-    if category is None:
-        return []
+def _field_ids(category):
+    """The experts' fields are service categories: the offering's, and its parent."""
     return [category.id] + ([category.parent_id] if category.parent_id else [])
 
 
@@ -55,7 +51,7 @@ def _eligible(claim):
     tied = select(ExpertConflict.expert_id).where(
         ExpertConflict.organisation_id.in_((claim.firm_id, claim.agency_id)))
     in_field = select(expert_fields.c.expert_id).where(
-        expert_fields.c.category_id.in_(_field_ids(claim.contract.field_code)))
+        expert_fields.c.category_id.in_(_field_ids(claim.contract.order.offering.category)))
     return select(ExpertProfile).join(User, User.id == ExpertProfile.user_id).where(
         ExpertProfile.is_suspended.is_(False), User.is_active_account.is_(True),
         ExpertProfile.user_id.in_(in_field), ExpertProfile.user_id.not_in(already),

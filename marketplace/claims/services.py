@@ -3,7 +3,7 @@ each run exactly once by whichever worker takes it; the last one to finish moves
 claim on), assignment to the least-loaded auditor, review stages with the four-eyes
 rule, and the ledger postings of approval and rejection."""
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
+from marketplace.workdays import calendar as workdays
 
 REVIEW_STAGES = (ClaimStatus.FIRST_REVIEW, ClaimStatus.EXPERT_REVIEW,
                  ClaimStatus.FINAL_APPROVAL)
@@ -68,13 +69,9 @@ def lock_claim(claim_id):
 
 
 def working_days_after(start, days):
-    """``days`` working days (Monday to Friday) after ``start``."""
-    current, left = start, days
-    while left:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
+    """``days`` working days after ``start``, by the calendar of holidays and make-up
+    working days (调休)."""
+    return workdays.working_days_after(start, days)
 
 
 def _enter_stage(claim):

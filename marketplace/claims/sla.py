@@ -1,4 +1,5 @@
-"""The review SLA: each stage has ``CLAIM_STAGE_DAYS`` working days (default 10); the
+"""The review SLA: each stage has ``CLAIM_STAGE_DAYS`` working days (default 10, counted by
+the calendar of holidays and make-up working days, marketplace/workdays); the
 reviewer is reminded at day ``CLAIM_REMIND_DAY`` (7) and the supervisors are told at the
 deadline. Each happens once per stage, however often the job runs."""
 from datetime import date
@@ -7,20 +8,17 @@ from flask import current_app
 from sqlalchemy import select
 
 from marketplace.claims.models import Claim
-from marketplace.claims.services import REVIEW_STAGES, working_days_after
+from marketplace.claims.services import REVIEW_STAGES
 from marketplace.core import audit, outbox
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
+from marketplace.workdays import calendar as workdays
 
 
 def working_days_between(start, end):
-    days, current = 0, start
-    while current < end:
-        current = working_days_after(current, 1)
-        if current <= end:
-            days += 1
-    return days
+    """Working days after ``start`` up to and including ``end``, by the calendar."""
+    return workdays.working_days_between(start, end)
 
 
 @nightly_job

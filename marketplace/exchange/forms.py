@@ -9,7 +9,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 from marketplace.core.forms import MultiCheckboxField, YuanField
 from marketplace.core.labels import label
 from marketplace.exchange.models import IpType, TransferMode
-from marketplace.turnover.fields import FIELD_CODES
+from marketplace.turnover.fields import field_choices as technology_fields
 
 
 def _strip(value):
@@ -17,7 +17,7 @@ def _strip(value):
 
 
 def field_choices(locale=None):
-    return [(code, label(code)) for code in FIELD_CODES]
+    return technology_fields()
 
 
 class _ListingForm(FlaskForm):

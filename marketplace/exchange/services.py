@@ -14,7 +14,7 @@ from marketplace.core.timeutil import now_utc
 from marketplace.exchange.models import (IpType, ListingStatus, TechDemand, TechResult,
                                          TransferMode)
 from marketplace.extensions import db
-from marketplace.turnover.fields import FIELD_CODES
+from marketplace.turnover.fields import field_codes
 
 MAX_FEN = 10**14
 RESULT_FIELDS = ("title", "field_code", "summary", "ip_type", "ip_numbers", "trl",
@@ -42,7 +42,7 @@ def _text(value, field, minimum, maximum):
 
 
 def _field_code(code):
-    if code not in FIELD_CODES:
+    if code not in field_codes():
         raise _invalid(_l("Choose a technology field from the list."), "field_code")
     return code
 

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
 from marketplace.agencies.models import AgencyProfile
-from marketplace.core.labels import label
 from marketplace.core.permissions import access, anyone, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.exchange import labels, stats, tasks  # noqa: F401  (labels, sources, handlers)
@@ -16,7 +15,7 @@ from marketplace.exchange import services, suggestions
 from marketplace.exchange.forms import DemandForm, ProposeForm, ResultForm, StatusForm
 from marketplace.exchange.models import TechDemand, TechResult
 from marketplace.extensions import db
-from marketplace.turnover.fields import FIELD_CODES
+from marketplace.turnover.fields import field_codes, field_label
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange", cli_group="exchange")
 PER_PAGE = 20
@@ -28,7 +27,7 @@ def locale():
 
 @bp.app_template_global("exchange_field_label")
 def _field_label(code):
-    return label(code)
+    return field_label(code)
 
 
 @bp.app_template_global("exchange_broker_card")
@@ -54,7 +53,7 @@ def reindex():
 
 def _field_filter():
     code = request.args.get("field")
-    return code if code in FIELD_CODES else None
+    return code if code in field_codes() else None
 
 
 def _render_form(template, form, obj):
@@ -74,7 +73,7 @@ def results():
     pagination = db.paginate(statement, page=page_argument(), per_page=PER_PAGE,
                              error_out=False)
     return render_template("exchange/results.html", pagination=pagination, mine=mine,
-                           field_code=field_code, fields=FIELD_CODES,
+                           field_code=field_code, fields=field_codes(),
                            can_add=perms.can_manage_results(current_user))
 
 
@@ -156,7 +155,7 @@ def demands():
     pagination = db.paginate(statement, page=page_argument(), per_page=PER_PAGE,
                              error_out=False)
     return render_template("exchange/demands.html", pagination=pagination,
-                           field_code=field_code, fields=FIELD_CODES,
+                           field_code=field_code, fields=field_codes(),
                            can_add=perms.can_post_demands(current_user),
                            see_firm=perms.can_see_demand_firm)
 

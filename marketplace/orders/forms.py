@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from marketplace.core.forms import YuanField
 from marketplace.orders.models import ContractType
+from marketplace.turnover.fields import field_choices
 from marketplace.vouchers.forms import AmountRequired
 
 NO_VOUCHER = "none"
@@ -60,11 +61,20 @@ class QuoteForm(StepForm):
         validators=[AmountRequired()],
         description=_l("The contract amount less equipment, materials and other "
                        "non-technical costs."))
+    field_code = SelectField(
+        _l("Technology field"), validators=[Optional()],
+        description=_l("The field of the technology-contract registration system; the "
+                       "offering's category suggests one (taken when none is chosen)."))
     deliverables = TextAreaField(_l("Deliverables"), filters=[_strip],
                                  validators=[DataRequired(), Length(max=5000)])
     due_date = DateField(_l("Due date"), validators=[DataRequired()])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.field_code.choices = field_choices()
+
     def fill_from(self, quote):
+        self.field_code.data = quote.field_code
         self.contract_type.data = quote.contract_type.value
         self.contract_amount.data = quote.contract_amount_fen
         self.technical_amount.data = quote.technical_amount_fen

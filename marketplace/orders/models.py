@@ -4,7 +4,7 @@ acceptance (验收). Cancellation and disputes are side paths."""
 import enum
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
-                        Integer, SmallInteger, String, Text)
+                        Integer, LargeBinary, SmallInteger, String, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organisation, enum_column
@@ -112,6 +112,8 @@ class Quote(db.Model):
     technical_amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     deliverables: Mapped[str] = mapped_column(Text, nullable=False)
     due_date: Mapped[object] = mapped_column(Date, nullable=False)
+    # the technology field (技术领域) of the registration system, chosen by the agency
+    field_code: Mapped[str] = mapped_column(String(40), nullable=False)
     quoted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
@@ -152,6 +154,7 @@ class TechContract(db.Model):
     # the seller's location decides which city's turnover the contract counts toward
     seller_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     seller_in_city: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # the technology field (技术领域) of the quote signed
     field_code: Mapped[str] = mapped_column(String(40), nullable=False)
     due_date: Mapped[object] = mapped_column(Date, nullable=False)
     signed_on: Mapped[object] = mapped_column(Date, nullable=False, index=True)
@@ -174,6 +177,20 @@ class TechContract(db.Model):
                         name="voucher_part_needs_voucher"),
         Index("ix_tech_contracts_pair_signed", "buyer_id", "seller_id", "signed_on"),
     )
+
+
+class ContractDocument(db.Model):
+    """The contract's PDF as first rendered (orders.contract_document), kept so every
+    download is the same document, byte for byte, on every web machine."""
+    __tablename__ = "contract_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("tech_contracts.id"), nullable=False,
+                                             unique=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    rendered_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
 
 class Delivery(db.Model):

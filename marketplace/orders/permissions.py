@@ -38,3 +38,10 @@ def can_list_orders(user, obj=None):
 @predicate
 def can_mediate_orders(user, obj=None):
     return is_auditor(user)
+
+
+@predicate
+def can_download_contract(user, order):
+    """The contract's PDF: its two parties and the bureau (404 for everyone else, and for
+    an order not signed yet)."""
+    return order is not None and order.contract is not None and can_view_order(user, order)

@@ -21,7 +21,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
 from marketplace.orders.pricing import split_contract
 from marketplace.vouchers import lifecycle as voucher_lifecycle
-from marketplace.turnover import registration
+from marketplace.turnover import fields, registration
 from marketplace.vouchers.models import VoucherStatus
 
 
@@ -121,7 +121,9 @@ def request_order(*, firm_member, offering, message):
 
 
 def submit_quote(order, actor, *, contract_type, contract_amount_fen, technical_amount_fen,
-                 deliverables, due_date, today=None):
+                 deliverables, due_date, field_code=None, today=None):
+    """``field_code``: the contract's technology field; the offering's category suggests
+    one when it is not given."""
     today = today or date.today()
     order = lock_order(order)
     if order.agency.status != AgencyStatus.ADMITTED:
@@ -139,7 +141,10 @@ def submit_quote(order, actor, *, contract_type, contract_amount_fen, technical_
     deliverables = (deliverables or "").strip()
     if not deliverables:
         raise ValidationFailed(_l("List the deliverables."), details={"field": "deliverables"})
+    field_code = (fields.require_field(field_code) if field_code
+                  else fields.suggested_field(order.offering.category))
     quote = Quote(order_id=order.id, contract_type=ContractType(contract_type),
+                  field_code=field_code,
                   contract_amount_fen=contract_amount_fen,
                   technical_amount_fen=technical_amount_fen, deliverables=deliverables,
                   due_date=due_date, quoted_by_id=actor.id)
@@ -148,7 +153,7 @@ def submit_quote(order, actor, *, contract_type, contract_amount_fen, technical_
     transition(order, "quote", actor=actor,
                data={"quote_id": quote.id, "contract_amount_fen": contract_amount_fen,
                      "technical_amount_fen": technical_amount_fen,
-                     "contract_type": quote.contract_type.value})
+                     "contract_type": quote.contract_type.value, "field_code": field_code})
     _touch(order)
     db.session.expire(order, ["quotes"])
     outbox.emit("orders.quoted", order_id=order.id)
@@ -226,7 +231,7 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
         voucher_part_fen=voucher_part, copay_fen=quote.contract_amount_fen - voucher_part,
         buyer_id=order.firm_id, seller_id=order.agency_id,
         seller_district_id=agency_org.district_id, seller_in_city=order.agency.in_city,
-        field_code=order.offering.category.code, due_date=quote.due_date, signed_on=signed_on,
+        field_code=quote.field_code, due_date=quote.due_date, signed_on=signed_on,
         signed_by_id=actor.id)
     db.session.add(contract)
     db.session.flush()

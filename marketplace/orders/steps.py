@@ -45,7 +45,7 @@ def submit_quote(order_id):
                               contract_amount_fen=form.contract_amount.data,
                               technical_amount_fen=form.technical_amount.data,
                               deliverables=form.deliverables.data,
-                              due_date=form.due_date.data)
+                              due_date=form.due_date.data, field_code=form.field_code.data)
     except DomainError as error:
         return refused(order, "quote_form", form, error)
     return _done(order, _("Your quote is sent to the firm."))

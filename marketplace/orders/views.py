@@ -29,6 +29,7 @@ from marketplace.orders.forms import (NO_VOUCHER, AcceptanceForm, CancellationAn
 from marketplace.orders.fulfilment import party_of
 from marketplace.orders.models import (CANCELLABLE_STATUSES, Order, OrderDocument,
                                        OrderStatus)
+from marketplace.turnover.fields import field_label, suggested_field
 from marketplace.vouchers.permissions import can_view_voucher
 
 bp = Blueprint("orders", __name__)
@@ -130,10 +131,13 @@ def render_order(order, status=200, **forms):
         quote_form = _blank(QuoteForm)
         if quote is not None:
             quote_form.fill_from(quote)
+        else:
+            quote_form.field_code.data = suggested_field(order.offering.category)
     payment, copay_fen, held_fen = queries.payment_state(order)
     claim = queries.claim_of(order)
     context = {
         "order": order, "side": side, "quote": quote, "contract": contract,
+        "field_label": field_label,
         "delivery": order.delivery, "next_step": NEXT_STEPS.get((side, order.status.value)),
         "timeline": queries.timeline(order), "documents": documents.documents_of(order),
         "claim": claim, "claim_link": can_view_claim(current_user, claim),
@@ -242,3 +246,4 @@ def download_document(order_id, document_id):
 
 
 from marketplace.orders import steps  # noqa: E402,F401  (the steps' endpoints on bp)
+from marketplace.orders import document_views  # noqa: E402,F401  (the contract document's)

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
-                     StringField, TextAreaField)
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+                                Regexp, ValidationError)
 
 from marketplace.core.forms import YuanField
 from marketplace.orders.forms import CONTRACT_TYPE_CHOICES
@@ -157,3 +157,28 @@ class TargetForm(FlaskForm):
 
     def district_id(self):
         return int(self.district.data) if self.district.data else None
+
+
+class TechnologyFieldForm(FlaskForm):
+    code = StringField(_l("Code"), filters=[_strip], validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and _."))])
+    name_zh = StringField(_l("Name (Chinese)"), filters=[_strip],
+                          validators=[DataRequired(), Length(max=64)],
+                          description=_l("As the registration system's exports write it: "
+                                         "imports find the field by this name."))
+    name_en = StringField(_l("Name (English)"), filters=[_strip],
+                          validators=[DataRequired(), Length(max=128)])
+    sort_order = IntegerField(_l("Sort order"), default=0,
+                              validators=[InputRequired(), NumberRange(min=0, max=100000)])
+    is_active = BooleanField(_l("In use"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class FieldConfirmationForm(FlaskForm):
+    field_code = SelectField(_l("Technology field"),
+                             validators=[InputRequired(message=_l("Choose a field."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.field_code.choices = field_choices()

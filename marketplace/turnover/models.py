@@ -7,6 +7,7 @@ year is therefore one SUM over confirmed rows registered in that year, with no e
 """
 import enum
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
                         Integer, SmallInteger, String, Text, UniqueConstraint, literal_column)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -89,6 +90,10 @@ class ContractRegistration(db.Model):
     seller_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     seller_in_city: Mapped[bool] = mapped_column(Boolean, nullable=False)
     field_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    # a platform contract registered before technology fields were chosen at quote time
+    # carries the field suggested by its service category until an auditor confirms it
+    field_unconfirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                    server_default=sa_false())
 
     signed_on: Mapped[object] = mapped_column(Date, nullable=False)
     registered_on: Mapped[object] = mapped_column(Date, nullable=False)
@@ -238,3 +243,21 @@ class TurnoverTarget(db.Model):
               postgresql_where=db.text("district_id IS NOT NULL"),
               sqlite_where=db.text("district_id IS NOT NULL")),
     )
+
+
+class TechnologyField(db.Model):
+    """A technology field (技术领域) of the national technology-contract registration
+    system. Kept by the admin; codes are fixed at creation (registrations, contracts,
+    quotes, imports and the exchange's listings refer to them), a field no longer used is
+    switched off rather than deleted."""
+    __tablename__ = "technology_fields"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    name_zh: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    name_en: Mapped[str] = mapped_column(String(128), nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def display_name(self, locale="zh"):
+        return self.name_en if locale == "en" else self.name_zh

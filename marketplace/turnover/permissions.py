@@ -73,3 +73,16 @@ def can_import_registrations(user, obj=None):
 def can_manage_targets(user, obj=None):
     """The yearly turnover targets are set by the admin."""
     return is_admin(user)
+
+
+@predicate
+def can_manage_technology_fields(user, obj=None):
+    """The technology-field table is kept by the admin."""
+    return is_admin(user)
+
+
+@predicate
+def can_confirm_fields(user, obj=None):
+    """Auditors confirm the field of a platform contract registered before fields were
+    chosen at quote time."""
+    return is_auditor(user)

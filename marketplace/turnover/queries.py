@@ -1,4 +1,5 @@
 """Reading the registry: the filtered list (pages, the API), a contract's history."""
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -9,6 +10,10 @@ from marketplace.turnover.models import (ContractRegistration, RegistrationSourc
                                          RegistrationStatus)
 
 
+UNCONFIRMED = "unconfirmed"
+FIELD_ARGUMENT = re.compile(r"[a-z0-9_]{1,40}")
+
+
 @dataclass
 class RegistryFilter:
     year: int | None = None
@@ -17,6 +22,7 @@ class RegistryFilter:
     source: str = ""
     status: str = ""
     q: str = ""
+    field: str = ""             # a technology field's code, or "unconfirmed"
 
     @classmethod
     def from_args(cls, args):
@@ -35,11 +41,13 @@ class RegistryFilter:
             district=district if district.isdigit() or district == "outside" else "",
             source=choice("source", {s.value for s in RegistrationSource}),
             status=choice("status", {s.value for s in RegistrationStatus}),
-            q=text("q")[:100])
+            q=text("q")[:100],
+            field=text("field") if FIELD_ARGUMENT.fullmatch(text("field")) else "")
 
     def as_args(self):
         found = {"year": self.year, "type": self.contract_type, "district": self.district,
-                 "source": self.source, "status": self.status, "q": self.q}
+                 "source": self.source, "status": self.status, "q": self.q,
+                 "field": self.field}
         return {key: value for key, value in found.items() if value}
 
 
@@ -62,6 +70,10 @@ def registry_query(user, flt):
         query = query.where(row.source == RegistrationSource(flt.source))
     if flt.status:
         query = query.where(row.status == RegistrationStatus(flt.status))
+    if flt.field == UNCONFIRMED:
+        query = query.where(row.field_unconfirmed.is_(True))
+    elif flt.field:
+        query = query.where(row.field_code == flt.field)
     if flt.q:
         pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") \
             + "%"

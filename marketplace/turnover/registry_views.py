@@ -12,11 +12,12 @@ from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 from marketplace.notifications.services import mark_queue_seen
 from marketplace.orders.models import ContractType
-from marketplace.turnover import fields  # noqa: F401  (registers the names of the values)
+from marketplace.turnover import fields
 from marketplace.turnover import permissions as perms
 from marketplace.turnover import queries, registration, review
 from marketplace.turnover.fields import field_label
-from marketplace.turnover.forms import AdjustmentForm, DecisionForm, RegistrationForm
+from marketplace.turnover.forms import (AdjustmentForm, DecisionForm, FieldConfirmationForm,
+                                        RegistrationForm)
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
                                          RegistrationStatus)
 
@@ -46,6 +47,7 @@ def registry():
                            districts=districts(), types=list(ContractType),
                            sources=list(RegistrationSource),
                            statuses=list(RegistrationStatus), field_label=field_label,
+                           field_options=fields.field_choices(),
                            is_bureau=perms.is_bureau(current_user),
                            can_register=perms.can_register_contracts(current_user),
                            can_import=perms.can_import_registrations(current_user))
@@ -60,9 +62,12 @@ def visible_registration(registration_id):
 
 
 def render_contract(row, status=200, adjustment_form=None, decision_form=None,
-                    decided_id=None):
+                    decided_id=None, field_form=None):
     original = row.original or row
     user = current_user
+    if field_form is None and original.field_unconfirmed:
+        field_form = FieldConfirmationForm(formdata=None)
+        field_form.field_code.data = original.field_code
     # other originals of the number (a rejected attempt, a corrected one) may name other
     # parties: each row is shown to whoever may see its own original
     history = queries.history_view([
@@ -89,6 +94,9 @@ def render_contract(row, status=200, adjustment_form=None, decision_form=None,
                     if r.status == RegistrationStatus.PENDING},
         adjustment_form=adjustment_form or AdjustmentForm(formdata=None),
         decision_form=decision_form, decided_id=decided_id,
+        field_form=field_form,
+        can_confirm_field=original.field_unconfirmed and perms.can_confirm_fields(user),
+        contract_pdf_order=_platform_order_id(original),
         blank_decision=DecisionForm(formdata=None)), status
 
 
@@ -163,6 +171,16 @@ def decide(registration_id):
     flash(_("Registration confirmed.") if form.decision.data == "confirm"
           else _("Registration rejected."), "success")
     return redirect(url_for(".contract", registration_id=row.id))
+
+
+def _platform_order_id(original):
+    """The order of a contract signed on the platform, whose PDF the registry links to
+    (its viewers, the parties and the bureau, may all download it)."""
+    if original.tech_contract_id is None:
+        return None
+    from marketplace.orders.models import TechContract
+    contract = db.session.get(TechContract, original.tech_contract_id)
+    return contract.order_id if contract is not None else None
 
 
 def _label(value):

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Organisation
-from marketplace.core import outbox
+from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
@@ -147,3 +147,36 @@ def history_of(original):
         .where(ContractRegistration.id.in_(
             registration.rows_of_number(original.contract_number)))
         .order_by(ContractRegistration.sequence, ContractRegistration.id)).scalars().all()
+
+
+class FieldAlreadyConfirmed(Conflict):
+    code = "field_already_confirmed"
+    default_message = _l("This contract's technology field is already confirmed.")
+
+
+def confirm_field(original, auditor, field_code):
+    """An auditor confirms (or corrects) the technology field a platform contract was given
+    by the migration from its service category: on every registration of the number and
+    on the contract itself, so the breakdowns by field agree."""
+    from marketplace.orders.models import TechContract
+    from marketplace.turnover.fields import require_field
+
+    row = lock_registration(original.id)
+    if not perms.can_confirm_fields(auditor):
+        raise PermissionDenied(details={"rule": perms.can_confirm_fields.name})
+    if not row.field_unconfirmed:
+        raise FieldAlreadyConfirmed()
+    require_field(field_code)
+    before = row.field_code
+    for each in db.session.execute(select(ContractRegistration).where(
+            ContractRegistration.contract_number == row.contract_number,
+            ContractRegistration.field_unconfirmed.is_(True))).scalars():
+        each.field_code, each.field_unconfirmed = field_code, False
+    contract = db.session.execute(select(TechContract).where(
+        TechContract.number == row.contract_number)).scalar_one_or_none()
+    if contract is not None:
+        contract.field_code = field_code
+    db.session.flush()
+    audit.record(row, "confirm_field", actor=auditor, data={
+        "contract_number": row.contract_number, "suggested": before, "confirmed": field_code})
+    return row

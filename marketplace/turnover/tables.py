@@ -11,16 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import literal, select, union_all
 
 from marketplace.accounts.models import District
-from marketplace.agencies.models import ServiceCategory
 from marketplace.core.labels import label
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
+from marketplace.turnover.models import TechnologyField
 from marketplace.turnover.stats import Figures, share_bp
-
-try:    # the registry's technology fields register their names as labels
-    import marketplace.turnover.fields  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
 
 
 @dataclass
@@ -54,18 +49,18 @@ class Names:
         return self.districts.get(district_id, (None, str(district_id)))[1]
 
     def field_name(self, code):
-        """A service category (platform contracts) or a registration-system field."""
+        """A technology field of the registration system (the table's name)."""
         return self.fields.get(code) or label(code)
 
 
 def load_names(locale):
     name = District.name_en if locale == "en" else District.name_zh
-    category_name = ServiceCategory.name_en if locale == "en" else ServiceCategory.name_zh
+    field_name = TechnologyField.name_en if locale == "en" else TechnologyField.name_zh
     statement = union_all(
         select(literal("district").label("kind"), District.id, District.code,
                name.label("name"), District.sort_order),
-        select(literal("field"), ServiceCategory.id, ServiceCategory.code, category_name,
-               ServiceCategory.sort_order))
+        select(literal("field"), TechnologyField.id, TechnologyField.code, field_name,
+               TechnologyField.sort_order))
     names = Names(locale=locale)
     for row in db.session.execute(statement.order_by("kind", "sort_order", "id")):
         if row.kind == "district":

@@ -100,9 +100,11 @@ def test_an_order_reads_with_its_quote_contract_delivery_and_claim(client, quote
         "quote": {"id": quote.id, "contract_type": "service",
                   "contract_amount_fen": 100_000_00, "technical_amount_fen": 80_000_00,
                   "deliverables": quote.deliverables,
-                  "due_date": quote.due_date.isoformat()},
+                  "due_date": quote.due_date.isoformat(),
+                  "field_code": "advanced_manufacturing"},   # suggested by "testing"
         "contract": {"id": contract.id, "number": contract.number,
-                     "contract_type": "service", "contract_amount_fen": 100_000_00,
+                     "contract_type": "service", "field_code": "advanced_manufacturing",
+                     "contract_amount_fen": 100_000_00,
                      "technical_amount_fen": 80_000_00, "voucher_id": voucher.id,
                      "voucher_part_fen": 50_000_00, "copay_fen": 50_000_00,
                      "rule_version_id": voucher.programme.current_rules_id,

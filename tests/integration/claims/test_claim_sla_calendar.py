@@ -1,0 +1,46 @@
+"""The review SLA counts working days by the calendar: a stage entered on the Friday
+before National Day 2025 has ten working days that skip 1–8 October and count the Sunday
+and the Saturday worked instead (调休)."""
+from datetime import date, datetime, timezone
+
+from marketplace.claims import services, sla
+from marketplace.claims.queries import clock_of
+from marketplace.extensions import db
+from tests.integration.claims.test_claim_workflow import (accepted_claim, auditor,  # noqa: F401
+                                                          settle)
+
+
+class FridayBeforeNationalDay(date):
+    @classmethod
+    def today(cls):
+        return cls(2025, 9, 26)
+
+
+def test_a_stage_entered_before_national_day_is_due_after_it(auditor, monkeypatch):
+    monkeypatch.setattr(services, "date", FridayBeforeNationalDay)
+    claim = settle(accepted_claim())
+    # Sun 28 Sep (调休), Mon 29, Tue 30, Thu 9 Oct, Fri 10, Sat 11 (调休), Mon 13 … Thu 16
+    assert claim.stage_due_on == date(2025, 10, 16)
+    claim.stage_started_dt = datetime(2025, 9, 26, 2, 0, tzinfo=timezone.utc)
+    db.session.commit()
+    # six working days by the make-up Saturday: no reminder yet (day 7)
+    assert sla.watch_review_deadlines(today=date(2025, 10, 11)) == {"reminded": [],
+                                                                    "escalated": []}
+    # the holiday week itself adds nothing
+    assert sla.working_days_between(date(2025, 9, 30), date(2025, 10, 8)) == 0
+    # the queue's clock says the same: four working days left on the make-up Saturday
+    assert clock_of(claim, today=date(2025, 10, 11)).days_left == 4
+    assert sla.watch_review_deadlines(today=date(2025, 10, 13))["reminded"] == [claim.id]
+    assert sla.watch_review_deadlines(today=date(2025, 10, 15))["escalated"] == []
+    assert sla.watch_review_deadlines(today=date(2025, 10, 16))["escalated"] == [claim.id]
+    db.session.commit()
+
+
+def test_counted_monday_to_friday_the_same_stage_would_be_due_a_week_early(auditor):
+    # what the calendar changes: weekdays alone give Friday 10 October
+    weekdays, current = 0, date(2025, 9, 26)
+    while weekdays < 10:
+        current = date.fromordinal(current.toordinal() + 1)
+        weekdays += current.weekday() < 5
+    assert current == date(2025, 10, 10)
+    assert services.working_days_after(date(2025, 9, 26), 10) == date(2025, 10, 16)
