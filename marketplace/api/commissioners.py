@@ -15,9 +15,8 @@ from marketplace.commissioners.models import Commissioner
 from marketplace.commissioners.views import directory_query
 from marketplace.core.permissions import require, require_visible
 from marketplace.extensions import db
-from marketplace.turnover.fields import FIELD_CODES
+from marketplace.api.reference_types import FieldCode
 
-FieldCode = Literal[FIELD_CODES]
 
 
 class DirectoryQuery(BaseModel):

@@ -15,11 +15,10 @@ from marketplace.exchange import permissions as perms
 from marketplace.exchange import services, suggestions
 from marketplace.exchange.models import (IpType, ListingStatus, TechDemand, TechResult,
                                          TransferMode)
-from marketplace.turnover.fields import FIELD_CODES
+from marketplace.api.reference_types import FieldCode
 from marketplace.extensions import db
 
 Mode = one_of(TransferMode)
-FieldCode = Literal[FIELD_CODES]
 
 
 class ExchangePageQuery(BaseModel):

@@ -20,7 +20,7 @@ from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.turnover.fields import FIELD_CODES
+from marketplace.turnover.fields import field_codes
 
 APPLICATION_FIELDS = ("field_code", "organisation_name", "title", "qualifications",
                       "expertise", "service_areas", "district_id")
@@ -72,7 +72,7 @@ def _checked(fields):
     unknown = set(fields) - set(APPLICATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown application fields {sorted(unknown)}")
-    if fields["field_code"] not in FIELD_CODES:
+    if fields["field_code"] not in field_codes():
         raise ValidationFailed(_l("Choose a technology field from the list."),
                                details={"field": "field_code"})
     district = db.session.get(District, fields["district_id"])

@@ -22,7 +22,7 @@ from marketplace.commissioners.models import (Commissioner, CommissionerService,
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
-from marketplace.turnover.fields import FIELD_CODES, field_choices
+from marketplace.turnover.fields import field_choices, field_codes
 
 bp = Blueprint("commissioners", __name__)
 PER_PAGE = 20
@@ -58,7 +58,7 @@ def _int_argument(name):
 @access(anyone)
 def directory():
     field = request.args.get("field", "")
-    field = field if field in FIELD_CODES else ""
+    field = field if field in field_codes() else ""
     district_id = _int_argument("district")
     q = (request.args.get("q") or "").strip()[:100]
     pagination = db.paginate(directory_query(field, district_id, q), page=page_argument(),
