@@ -149,6 +149,7 @@ def register_blueprints(app):
     import marketplace.api.exchange  # noqa: F401
     import marketplace.api.contracts  # noqa: F401
     import marketplace.api.stats  # noqa: F401
+    import marketplace.api.identity  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
@@ -169,6 +170,10 @@ def register_blueprints(app):
     app.register_blueprint(transparency_bp)
     from marketplace.site.job_views import bp as jobs_bp
     app.register_blueprint(jobs_bp)
+    from marketplace.accounts.identity_views import bp as identity_bp
+    from marketplace.integrity.views import bp as integrity_bp
+    app.register_blueprint(identity_bp)
+    app.register_blueprint(integrity_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 

@@ -65,3 +65,18 @@ def tell_expert_invited(invitation_id):
     notify(invitation.expert.user, "expert_invited", link=f"/claims/{invitation.claim_id}",
            claim=invitation.claim_id,
            respond_by=invitation.respond_by_dt.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def tell_recheck_found(claim_id):
+    """A recheck during review found a block or a flag the claim did not have: its
+    auditor (or, at final approval, the supervisors who may decide it) should look."""
+    claim = db.session.get(Claim, claim_id)
+    if claim.status == ClaimStatus.FINAL_APPROVAL:
+        readers = [u for u in active_staff(Role.SUPERVISOR) if u.id != claim.first_reviewer_id]
+    elif claim.assigned_auditor_id:
+        readers = [db.session.get(User, claim.assigned_auditor_id)]
+    else:
+        readers = active_staff(Role.AUDITOR)
+    for reader in readers:
+        notify(reader, "claim_recheck_found", link=f"/claims/{claim.id}", claim=claim.id,
+               firm=claim.order.firm.name, amount=format_fen(claim.amount_fen))

@@ -198,9 +198,10 @@ def test_a_csrf_token_from_another_session_is_refused(csrf_app, firm_user):
 @pytest.fixture
 def production_env(monkeypatch):
     for name in ("SECRET_KEY", "DATABASE_URL", "SESSION_COOKIE_SECURE", "DEFAULT_LOCALE",
-                 "RATELIMIT_ENABLED"):
+                 "RATELIMIT_ENABLED", "IDENTITY_HASH_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", "postgresql://hc@db.internal:5432/hongcheng")
+    monkeypatch.setenv("IDENTITY_HASH_KEY", secrets.token_hex(32))
     return monkeypatch
 
 
@@ -217,6 +218,17 @@ def test_production_refuses_to_start_without_a_database(production_env):
     production_env.setenv("SECRET_KEY", secrets.token_hex(32))
     production_env.delenv("DATABASE_URL")
     with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        config.load_config("production")
+
+
+@pytest.mark.parametrize("key", [None, "", config.DEFAULT_IDENTITY_HASH_KEY, "short-key"],
+                         ids=["unset", "empty", "dev-default", "short"])
+def test_production_refuses_a_missing_or_weak_identity_hash_key(production_env, key):
+    production_env.setenv("SECRET_KEY", secrets.token_hex(32))
+    production_env.delenv("IDENTITY_HASH_KEY")
+    if key is not None:
+        production_env.setenv("IDENTITY_HASH_KEY", key)
+    with pytest.raises(RuntimeError, match="IDENTITY_HASH_KEY"):
         config.load_config("production")
 
 

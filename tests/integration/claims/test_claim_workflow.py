@@ -19,6 +19,8 @@ from tests.factories import (FirmMemberFactory, make_offering, make_programme,
 def accepted_claim(firm_member=None, amount_fen=100_000_00, invoice="FP-1", offering=None):
     firm_member = firm_member or FirmMemberFactory()
     voucher = make_voucher(make_programme(), amount_fen=200_000_00, firm_member=firm_member)
+    # listed at the contract's price, so the price check has nothing to say
+    offering = offering or make_offering(price_fen=amount_fen)
     order = make_quoted_order(offering, firm_member, contract_amount_fen=amount_fen)
     contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
     fulfilment.record_copay_received(order, amount_fen=contract.copay_fen, payment_ref="pi")
@@ -53,8 +55,8 @@ def test_the_checks_run_once_each_and_the_claim_reaches_its_auditor(auditor):
     assert claim.assigned_auditor_id == auditor.id
     results = {c.name: c.result for c in services.checks_of(claim)}
     assert results == {name: CheckResult.PASS for name in (
-        "related_party", "split_order", "duplicate_invoice", "agency_status",
-        "voucher_and_reservation", "copay_received")}
+        "related_party", "split_order", "duplicate_invoice", "price", "integrity_list",
+        "agency_status", "voucher_and_reservation", "copay_received")}
     assert not claim.is_blocked and claim.stage_due_on > date.today()
 
 

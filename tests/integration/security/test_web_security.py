@@ -94,6 +94,7 @@ def test_the_production_session_cookie_is_secure_httponly_and_lax(app, monkeypat
     for name in ("SESSION_COOKIE_SECURE", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("IDENTITY_HASH_KEY", "y" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgresql://hc@db.internal/hc")
     production = config.load_config("production")
     names = [key for key in production if key.startswith(("SESSION_COOKIE_",
