@@ -26,7 +26,7 @@ class PersonForm(Form):
     id_kind = SelectField(_l("Document"), choices=list(ID_KIND_NAMES.items()),
                           default="resident_id", validators=[Optional()])
     id_number = StringField(_l("Document number"), validators=[Optional(), Length(max=30)])
-    share_percent = StringField(_l("Share (%)"), validators=[Optional(), Length(max=8)])
+    share_percent = StringField(_l("Share (per cent)"), validators=[Optional(), Length(max=8)])
     kept = HiddenField()
 
     def validate_share_percent(self, field):

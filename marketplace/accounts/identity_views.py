@@ -211,8 +211,10 @@ def organisation_history(organisation_id):
                                       for d in active_districts()})
 
 
-@bp.app_context_processor
+@bp.app_template_global("identity_names")
 def _identity_names():
+    """The names of facts, roles, tiers… in the reader's language (a global, so imported
+    macros such as the claim evidence see it too)."""
     from marketplace.accounts import identity_labels
 
-    return {"identity_names": identity_labels.names}
+    return identity_labels.names()

@@ -35,6 +35,10 @@ KNOWN_DISTRICTS = (
     "小蓝经济技术开发区", "小蓝经开区", "南昌高新区", "高新区", "南昌经开区", "经开区",
     "红谷滩新区", "赣江新区", "湾里管理局", "湾里区",
 )
+# the districts of the default city, which name it when an address leaves it out
+DEFAULT_CITY = "南昌"
+DEFAULT_CITY_DISTRICTS = ("东湖区", "西湖区", "青云谱区", "青山湖区", "新建区", "红谷滩区",
+                          "南昌县", "安义县", "进贤县", "湾里区")
 _ZONE = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:经济技术开发区|高新技术产业开发区|开发区|"
                    r"经开区|高新区|新区|管理局)")
 _DISTRICT = re.compile(r"^[\u4e00-\u9fff]{2,4}?(?<![园校社小景厂矿林营])(?:区|县|旗)"
@@ -105,6 +109,28 @@ def address_key(value):
             text = _DISTRICT.sub("", text)
     text = _NUMBER_SIGN.sub(r"\1", text)
     return text or None
+
+
+def address_city(value):
+    """The city an address names (南昌 for 江西省南昌市东湖区…, and for an address that
+    starts with one of the default city's districts or zones), or None when it names none.
+    Two addresses whose keys are equal are one place unless they name different cities."""
+    text = _PROVINCE.sub("", compact(value))
+    city = _CITY.match(text)
+    if city:
+        return city.group(0)[:-1]
+    if text.startswith(DEFAULT_CITY_DISTRICTS + KNOWN_DISTRICTS):
+        return DEFAULT_CITY
+    return None
+
+
+def same_place(first, second):
+    """Whether two addresses are one place: equal keys, and no two different cities."""
+    key = address_key(first)
+    if not key or key != address_key(second):
+        return False
+    cities = {address_city(first), address_city(second)} - {None}
+    return len(cities) <= 1
 
 
 def digits_key(value):

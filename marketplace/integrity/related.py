@@ -9,6 +9,8 @@ are equal. Two people of the same name whose numbers differ are two people; when
 has no number, a shared name is only a lead for the auditor (``name_only``)."""
 from dataclasses import dataclass, field
 
+from marketplace.integrity import normalise
+
 # strength of a match: "strong" blocks the claim, "name_only" flags it
 STRONG, NAME_ONLY = "strong", "name_only"
 
@@ -85,6 +87,9 @@ def compare(firm, agency):
                              ("contact_phone", "phone", "phone_key"),
                              ("bank_account", "bank_account", "bank_key")):
         firm_key, agency_key = getattr(firm, key), getattr(agency, key)
+        if kind == "registered_address" and not normalise.same_place(firm.address,
+                                                                     agency.address):
+            continue        # one street and number in two cities are two places
         if firm_key and firm_key == agency_key:
             found.append({"kind": kind, "strength": STRONG,
                           "firm": {"value": getattr(firm, value)},

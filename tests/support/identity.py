@@ -40,9 +40,11 @@ def give_first_version(organisation, id_number=None):
     representative = people.person(
         "legal_representative", organisation.legal_representative, id_kind="resident_id",
         id_number=id_number or resident_id(organisation.id))
+    bank = {"bank_name": "中国工商银行南昌分行", "bank_cnaps_code": "102421000011"} \
+        if organisation.bank_account else {}
     return versions.first_version(organisation, people=[representative], actor=None,
                                   source=VersionSource.REGISTRATION,
-                                  tier_certificate=certificate)
+                                  tier_certificate=certificate, **bank)
 
 
 def person(role, name, serial=None, *, title=None, share_bp=None, id_number=None):

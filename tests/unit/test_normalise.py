@@ -90,3 +90,12 @@ def test_a_fifteen_digit_identity_number_is_its_eighteen_digit_form():
 def test_digits_of_bank_accounts():
     assert normalise.digits_key("6222 0202 0000 0000 011") == "6222020200000000011"
     assert normalise.digits_key("６２２２-0202") == "62220202"
+
+
+def test_one_street_and_number_in_two_cities_are_two_places():
+    assert normalise.address_key("江西省赣州市章贡区红旗大道1号") == \
+        normalise.address_key("南昌市东湖区红旗大道1号")
+    assert not normalise.same_place("江西省赣州市章贡区红旗大道1号", "南昌市东湖区红旗大道1号")
+    assert not normalise.same_place("赣州市红旗大道1号", "东湖区红旗大道1号")   # 东湖区 is 南昌's
+    assert normalise.same_place("江西省南昌市东湖区八一大道333号", "八一大道 333 号")
+    assert normalise.same_place("南昌县小蓝工业园富山大道9号", "江西省南昌市南昌县小蓝工业园富山大道9号")
