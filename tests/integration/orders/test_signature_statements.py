@@ -17,23 +17,26 @@ from tests.integration.orders.order_world import (agency_member, committed,  # n
 from tests.integration.orders.test_order_api import token_for
 from tests.integration.test_api_base import PREFIX
 
-# The 19 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
+# The 21 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
 #  1 the API token with its user (auth)            2 INSERT the idempotency key (claim)
 #  3 UPDATE the token's last_used_dt (auth)
 #  4 the order with firm, agency, offering and quotes, FOR UPDATE OF orders
-#  5 the voucher with programme and rules, FOR UPDATE OF vouchers
-#  6 both voucher ledger accounts (available balance for the split; kept for reserve)
-#  7 INSERT the contract                           8 the ledger idempotency key look-up
-#  9 UPDATE available (conditional: no overspend) 10 UPDATE reserved
-# 11 INSERT the ledger transaction                12 INSERT its two postings
-# 13 UPDATE the order (status and updated_dt)
-# 14 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
+#  5 the integrity list: both parties and the people of the versions the contract pins
+#  6 the voucher with programme and rules, FOR UPDATE OF vouchers
+#  7 both voucher ledger accounts (available balance for the split; kept for reserve)
+#  8 the firm's certificates valid on the signing day (its tier decides the share)
+#  9 INSERT the contract                          10 the ledger idempotency key look-up
+# 11 UPDATE available (conditional: no overspend) 12 UPDATE reserved
+# 13 INSERT the ledger transaction                14 INSERT its two postings
+# 15 UPDATE the order (status and updated_dt)
+# 16 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
 #    original of the number already there: refused)
-# 15 INSERT the outbox message
-# 16 the audit chain's advisory lock              17 the chain's last hash
-# 18 INSERT the audit records (one statement)     -- COMMIT
-# 19 UPDATE the idempotency key with the answer   -- COMMIT
-MAX_STATEMENTS = 19
+# 17 INSERT the outbox message
+# 18 the audit chain's advisory lock              19 the chain's last hash
+# 20 INSERT the audit records (one statement)     -- COMMIT
+# 21 UPDATE the idempotency key with the answer   -- COMMIT
+# (19 before issue 19: the integrity list and the certified tier are one look-up each)
+MAX_STATEMENTS = 21
 
 
 def _statements(client, order_id, headers, body):
