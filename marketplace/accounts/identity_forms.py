@@ -48,6 +48,7 @@ class PersonForm(Form):
 class ChangeRequestForm(OrganisationFieldsMixin, FlaskForm):
     credit_code = StringField(_l("Unified social credit code"),
                               validators=[DataRequired(), CreditCode()])
+    legal_representative = None         # a person of the list below
     people = FieldList(FormField(PersonForm), min_entries=1, max_entries=60)
     reason = TextAreaField(_l("What changed and why (for the auditor)"),
                            validators=[DataRequired(), Length(max=2000)])

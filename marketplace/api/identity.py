@@ -17,7 +17,7 @@ from marketplace.api.views import bp
 from marketplace.core.errors import NotFound, PermissionDenied
 from marketplace.core.permissions import require_visible
 from marketplace.extensions import db
-from marketplace.integrity import barred, certification
+from marketplace.integrity import barred, certification, normalise
 from marketplace.integrity import permissions as integrity_perms
 
 ROLES = Literal["legal_representative", "officer", "shareholder"]
@@ -51,6 +51,8 @@ class OrganisationOut(BaseModel):
     bank_name: str | None
     bank_cnaps_code: str | None
     bank_account: str | None
+    firm_tier: Literal["tech_sme", "high_tech", "benchmark_high_tech"] | None = Field(
+        description="The tier the current version records (firms).")
     people: list[PersonOut]
     certified_tier: TierOut | None = Field(description="The tier the certification lists "
                                                        "give today (firms), with the "
@@ -78,6 +80,8 @@ class CertificateIn(BaseModel):
 
 
 class ChangeRequestIn(BaseModel):
+    """The whole proposed state of the facts and people (a field left out is empty, not
+    unchanged: send back what ``GET /organisation`` gave, changed where it changes)."""
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     uscc: str = Field(min_length=1, max_length=30)
@@ -188,7 +192,7 @@ def organisation_json(organisation):
     return {"id": organisation.id, "kind": organisation.kind.value, "version": version.number,
             **{name: version.fact(name) for name in (
                 "name", "uscc", "registered_address", "district_id", "contact_phone",
-                "bank_name", "bank_cnaps_code", "bank_account")},
+                "bank_name", "bank_cnaps_code", "bank_account", "firm_tier")},
             "people": [_person_json(p.as_dict()) for p in version.people],
             "certified_tier": {k: v for k, v in listed.citation().items()
                                if k in ("tier", "certificate", "source", "valid_from",
@@ -248,7 +252,7 @@ def _people(body, organisation):
     found = []
     for index, person in enumerate(body.people):
         kept = next((p for p in on_file if p.role.value == person.role
-                     and p.name_key == people_rules.normalise.name_key(person.name)
+                     and p.name_key == normalise.name_key(person.name)
                      and p.id_number_hash), None) if not person.id_number else None
         found.append(people_rules.person(
             person.role, person.name, title=person.title, id_kind=person.id_kind,
