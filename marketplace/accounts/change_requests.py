@@ -50,7 +50,7 @@ class CertificateRequired(ValidationFailed):
 
 
 def _text(value, field, limit, message):
-    value = normalise.nfkc(value)
+    value = (value or "").strip()      # kept as written; comparisons use the keys
     if not value or len(value) > limit:
         raise ValidationFailed(message, details={"field": field})
     return value

@@ -39,7 +39,7 @@ def person(role, name, *, title=None, id_kind=None, id_number=None, share_bp=Non
         role = PersonRole(role).value
     except ValueError:
         raise PeopleInvalid(_l("Choose the person's role."), details={"field": field})
-    name = (normalise.nfkc(name) or "").strip()
+    name = (name or "").strip()       # as written; name_key is what compares
     if not name or len(name) > 100:
         raise PeopleInvalid(_l("Give the person's name (at most 100 characters)."),
                             details={"field": field})

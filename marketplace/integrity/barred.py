@@ -112,7 +112,7 @@ def entry_values(*, subject, name, uscc=None, id_kind=None, id_number=None, reas
     except ValueError:
         raise EntryInvalid(_l("Choose an organisation or a person."),
                            details={"field": "subject"})
-    name = normalise.nfkc(name)
+    name = (name or "").strip()       # kept as written; the keys are normalised
     if not name or len(name) > 200:
         raise EntryInvalid(_l("Give the name (at most 200 characters)."),
                            details={"field": "name"})
@@ -130,7 +130,7 @@ def entry_values(*, subject, name, uscc=None, id_kind=None, id_number=None, reas
             raise EntryInvalid(identity.REASONS[error.reason], details={"field": "id_number"})
         values["id_number_hash"] = identity.number_hash(id_number)
         values["id_number_masked"] = identity.masked(id_number)
-    reason, source = normalise.nfkc(reason), normalise.nfkc(source)
+    reason, source = (reason or "").strip(), (source or "").strip()
     if not reason:
         raise EntryInvalid(_l("Give the reason of the listing."), details={"field": "reason"})
     if not source or len(source) > 200:
@@ -160,7 +160,7 @@ def add_entry(actor, **typed):
 
 def lift_entry(entry, actor, reason):
     """End a listing early (kept, with who and why)."""
-    reason = normalise.nfkc(reason)
+    reason = (reason or "").strip()
     if not reason:
         raise EntryInvalid(_l("Give the reason the listing ends."),
                            details={"field": "reason"})

@@ -100,7 +100,7 @@ def column_title(key):
 
 
 def _text(cell, key, errors, limit, required=True):
-    value = normalise.nfkc(cell if isinstance(cell, str) else cell_text(cell))
+    value = (cell if isinstance(cell, str) else cell_text(cell)).strip()
     if not value:
         if required:
             errors.append((key, "missing"))
