@@ -70,7 +70,7 @@ def compare(firm, agency):
                 if f.id_hash == a.id_hash:
                     found.append({"kind": "person", "strength": STRONG,
                                   "firm": _person(f), "agency": _person(a),
-                                  "normalised": {"identity_number": "=" + f.masked}})
+                                  "normalised": {"identity_number": f.masked}})
             elif f.name_key and f.name_key == a.name_key:
                 found.append({"kind": "person", "strength": NAME_ONLY,
                               "firm": _person(f), "agency": _person(a),

@@ -75,7 +75,7 @@ def test_a_tier_change_is_reviewed_and_a_person_based_related_party_is_read(
     masked = related_claim["number"][:4] + "*" * 10 + related_claim["number"][-4:]
     expect(page.get_by_test_id("people")).to_contain_text(masked)
     page.get_by_test_id("request-change").click()
-    page.get_by_label(t("Firm tier")).select_option(value="high_tech")
+    page.get_by_label(t("Firm tier"), exact=True).select_option(value="high_tech")
     page.get_by_label(t("Certificate number of the tier")).fill(CERTIFICATE)
     page.get_by_label(t("Certificate valid from")).fill("2025-12-01")
     page.get_by_label(t("Certificate valid until")).fill("2028-11-30")

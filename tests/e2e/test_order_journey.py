@@ -73,7 +73,7 @@ def register_firm(page, live_server, t):
     page.get_by_label(t("District")).select_option(index=1)
     page.get_by_label(t("Registered address")).fill("南昌高新区火炬大街 201 号")
     page.get_by_label(t("Contact phone")).fill("0791-86661234")
-    page.get_by_label(t("Firm tier")).select_option(value="tech_sme")
+    page.get_by_label(t("Firm tier"), exact=True).select_option(value="tech_sme")
     page.get_by_label(t("Your name")).fill("赵明")
     page.get_by_label(t("Your e-mail")).fill(FIRM_EMAIL)
     page.get_by_label(t("Password"), exact=True).fill(TEST_PASSWORD)
