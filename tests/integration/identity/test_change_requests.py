@@ -16,9 +16,8 @@ from marketplace.core.audit import AuditRecord
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.integrity import certification
-from tests.conftest import login
 from tests.factories import AgencyMemberFactory, FirmMemberFactory, staff
-from tests.integration.claims.builders import quiet
+from tests.integration.claims.builders import quiet, signed_in
 from tests.integration.security.forms_walker import parse_forms
 from tests.integration.test_api_base import PREFIX
 from tests.support.identity import resident_id
@@ -39,12 +38,6 @@ def auditor():
     user.locale = "en"
     db.session.commit()
     return user
-
-
-def browser(app, user):
-    client = app.test_client()
-    login(client, user.email)
-    return client
 
 
 def errors_of(response):
@@ -85,7 +78,7 @@ def _form(client):
 
 
 def test_the_page_shows_the_current_facts_and_sends_a_request_instead_of_saving(app, owner):
-    client = browser(app, owner)
+    client = signed_in(owner)
     organisation = owner.organisation
     page = client.get("/organisation").get_data(as_text=True)
     assert 'data-testid="version">version 1' in page
@@ -113,7 +106,7 @@ def test_the_page_shows_the_current_facts_and_sends_a_request_instead_of_saving(
 
 def test_the_auditor_approves_and_the_facts_become_version_2_with_old_and_new(app, owner,
                                                                              auditor):
-    client = browser(app, owner)
+    client = signed_in(owner)
     data = _form(client)
     data.update({"contact_phone": "0791-86660001", "people-0-name": "赵新",
                  "people-0-id_number": NEW_REPRESENTATIVE_ID, "reason": "法定代表人变更"})
@@ -121,7 +114,7 @@ def test_the_auditor_approves_and_the_facts_become_version_2_with_old_and_new(ap
     request = change_requests.pending_request(owner.organisation)
     quiet()
 
-    reviewer = browser(app, auditor)
+    reviewer = signed_in(auditor)
     queue = reviewer.get("/identity/changes").get_data(as_text=True)
     assert f"Request #{request.id}" in queue
     review = reviewer.get(f"/identity/changes/{request.id}").get_data(as_text=True)
@@ -153,7 +146,7 @@ def test_the_auditor_approves_and_the_facts_become_version_2_with_old_and_new(ap
 
 def test_a_rejection_needs_a_reason_and_keeps_the_facts(app, owner, auditor):
     request = _phone_request(owner, "0791-86660009")
-    reviewer = browser(app, auditor)
+    reviewer = signed_in(auditor)
     assert reviewer.post(f"/identity/changes/{request.id}",
                          data={"decision": "reject"}).status_code == 422
     assert reviewer.post(f"/identity/changes/{request.id}",

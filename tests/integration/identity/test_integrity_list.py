@@ -15,11 +15,10 @@ from marketplace.integrity import barred
 from marketplace.integrity.models import IntegrityListEntry
 from marketplace.orders import services as orders
 from marketplace.vouchers import services as vouchers
-from tests.conftest import login
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, make_agency_profile,
                              make_application, make_offering, make_programme,
                              make_quoted_order, make_voucher, staff)
-from tests.integration.claims.builders import quiet
+from tests.integration.claims.builders import quiet, signed_in
 from tests.integration.claims.test_claim_workflow import accepted_claim, settle
 from tests.integration.orders.test_order_api import token_for
 from tests.integration.test_api_base import PREFIX
@@ -49,8 +48,7 @@ def bar_person(auditor, name, number):
 
 
 def test_an_auditor_lists_and_lifts_on_the_pages(app, auditor):
-    client = app.test_client()
-    login(client, auditor.email)
+    client = signed_in(auditor)
     number = resident_id(9001)
     added = client.post("/integrity/list/new", data={
         "subject": "person", "name": "失信人甲", "id_kind": "resident_id", "id_number": number,
@@ -160,8 +158,7 @@ def test_the_review_page_of_a_change_shows_a_listed_new_person(app, auditor):
                                      people=proposal["people"] + [new], reason="新股东")
     bar_person(auditor, "失信股东", resident_id(9200))
     db.session.commit()
-    client = app.test_client()
-    login(client, auditor.email)
+    client = signed_in(auditor)
     page = client.get(f"/identity/changes/{request.id}").get_data(as_text=True)
     assert 'data-testid="integrity-hits"' in page and REASON in page
     with pytest.raises(DomainError):
