@@ -72,6 +72,7 @@ def _first_versions(ids, rows, now):
             uscc=row["uscc"], legal_representative=row["legal_representative"],
             registered_address=row["registered_address"], district_id=row["district_id"],
             contact_phone=row["contact_phone"], bank_account=row["bank_account"],
+            bank_name="中国工商银行南昌分行", bank_cnaps_code="102421000011",
             firm_tier=row["firm_tier"], name_key=normalise.name_key(row["name"]),
             address_key=row["registered_address_key"], phone_key=row["contact_phone_key"],
             bank_account_key=row["bank_account_key"], created_dt=now)
