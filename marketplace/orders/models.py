@@ -167,6 +167,10 @@ class TechContract(db.Model):
 
     order = relationship(Order, back_populates="contract")
     voucher = relationship("Voucher", lazy="select")
+    buyer_version = relationship("OrganisationVersion", foreign_keys=[buyer_version_id],
+                                 lazy="select")
+    seller_version = relationship("OrganisationVersion", foreign_keys=[seller_version_id],
+                                  lazy="select")
 
     __table_args__ = (
         CheckConstraint("contract_amount_fen > 0", name="contract_amount_positive"),

@@ -79,3 +79,20 @@ def test_without_a_valid_certificate_the_voucher_cannot_pay():
     assert refused.value.code == "tier_not_certified"
     contract = orders.sign_contract(order, member)          # without the voucher it may
     assert contract.voucher_part_fen == 0
+
+
+def test_the_contract_names_the_parties_as_they_were_signed():
+    from tests.integration.claims.builders import signed_in
+    from tests.support.identity import change_facts
+
+    member = FirmMemberFactory(organisation__firm_tier=FirmTier.TECH_SME)
+    voucher = vouchers.decide_application(make_application(make_programme(), member),
+                                          actor=staff("auditor"), decision="approve")
+    order = make_quoted_order(make_offering(price_fen=100_000_00), member)
+    orders.sign_contract(order, member, voucher_id=voucher.id)
+    signed_name = member.organisation.name
+    change_facts(member.organisation, name="改名后的科技有限公司")
+    db.session.commit()
+    page = signed_in(member).get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f"{signed_name} · {member.organisation.uscc} · 第 1 版" in page
+    assert "改名后的科技有限公司 ·" not in page
