@@ -10,10 +10,11 @@ from sqlalchemy import or_, select
 from marketplace.accounts import uscc as uscc_rules
 from marketplace.core import audit
 from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.integrity import identity, normalise
-from marketplace.integrity.models import BarredSubject, IntegrityListEntry
+from marketplace.integrity.models import BarredSubject, EntryStatus, IntegrityListEntry
 
 
 class IntegrityListHit(Conflict):
@@ -23,7 +24,7 @@ class IntegrityListHit(Conflict):
 
 
 def active_on(day):
-    return ((IntegrityListEntry.lifted_dt.is_(None))
+    return ((IntegrityListEntry.status == EntryStatus.LISTED)
             & (IntegrityListEntry.listed_from <= day)
             & (IntegrityListEntry.listed_to.is_(None) | (IntegrityListEntry.listed_to >= day)))
 
@@ -150,7 +151,7 @@ def add_entry(actor, **typed):
     entry = IntegrityListEntry(**entry_values(**typed), created_by_id=actor.id)
     db.session.add(entry)
     db.session.flush()
-    audit.record(entry, "list", actor=actor, after="listed",
+    audit.record(entry, "list", actor=actor, after=EntryStatus.LISTED,
                  data={"subject": entry.subject.value, "name": entry.name,
                        "uscc": entry.uscc, "id_number": entry.id_number_masked,
                        "source": entry.source, "listed_from": entry.listed_from.isoformat(),
@@ -164,11 +165,10 @@ def lift_entry(entry, actor, reason):
     if not reason:
         raise EntryInvalid(_l("Give the reason the listing ends."),
                            details={"field": "reason"})
-    if entry.lifted_dt is not None:
+    if entry.status == EntryStatus.LIFTED:
         raise Conflict(_l("This listing has already ended."), code="already_lifted")
     entry.lifted_dt, entry.lifted_by_id, entry.lift_reason = now_utc(), actor.id, reason
-    audit.record(entry, "lift", actor=actor, before="listed", after="lifted",
-                 data={"reason": reason})
+    transition(entry, "lift", actor=actor, data={"reason": reason})
     return entry
 
 

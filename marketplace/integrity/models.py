@@ -9,6 +9,7 @@ from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import FirmTier, enum_column
+from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
@@ -53,6 +54,11 @@ class BarredSubject(str, enum.Enum):
     PERSON = "person"
 
 
+class EntryStatus(str, enum.Enum):
+    LISTED = "listed"
+    LIFTED = "lifted"     # ended early (a court lifted the listing); kept, with who and why
+
+
 class IntegrityListEntry(db.Model):
     """An organisation (by its USCC) or a person (by the keyed hash of their identity
     number) barred from the programme from one day, until another or for good."""
@@ -69,11 +75,13 @@ class IntegrityListEntry(db.Model):
     source: Mapped[str] = mapped_column(String(200), nullable=False)
     listed_from: Mapped[object] = mapped_column(Date, nullable=False)
     listed_to: Mapped[object | None] = mapped_column(Date)
+    status: Mapped[EntryStatus] = mapped_column(
+        enum_column(EntryStatus, name="integrity_entry_status"), nullable=False,
+        default=EntryStatus.LISTED)
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("identity_import_batches.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    # an entry ended early (a court lifted the listing): kept, with who and why
     lifted_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     lift_reason: Mapped[str | None] = mapped_column(Text)
@@ -89,12 +97,13 @@ class IntegrityListEntry(db.Model):
                         name="hash_and_mask_together"),
         CheckConstraint("listed_to IS NULL OR listed_to >= listed_from",
                         name="listing_dates_in_order"),
-        CheckConstraint("(lifted_dt IS NULL) = (lifted_by_id IS NULL)",
+        CheckConstraint("(status = 'lifted') = (lifted_dt IS NOT NULL AND "
+                        "lifted_by_id IS NOT NULL AND lift_reason IS NOT NULL)",
                         name="lifted_by_someone"),
     )
 
     def is_active_on(self, day):
-        return (self.lifted_dt is None and self.listed_from <= day
+        return (self.status == EntryStatus.LISTED and self.listed_from <= day
                 and (self.listed_to is None or self.listed_to >= day))
 
 
@@ -125,3 +134,8 @@ class IdentityImportBatch(db.Model):
         CheckConstraint("rows_added >= 0 AND rows_in_file >= 0",
                         name="identity_import_counts_non_negative"),
     )
+
+
+IntegrityListEntry.TRANSITIONS = TransitionTable({
+    EntryStatus.LISTED: {"lift": EntryStatus.LIFTED},
+})
