@@ -290,3 +290,10 @@ def test_the_api_asks_and_the_auditor_decides(client, owner, auditor):
                         headers=token_for(auditor, "a2"))
     assert again.status_code == 409
     assert db.session.query(ChangeRequest).count() == 1
+
+
+def test_the_auditors_home_page_lists_the_waiting_requests(owner, auditor):
+    request = _phone_request(owner, "0791-86660123")
+    page = signed_in(auditor).get("/").get_data(as_text=True)
+    assert f'href="/identity/changes/{request.id}"' in page
+    assert owner.organisation.name in page
