@@ -11,6 +11,7 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
+DEFAULT_IDENTITY_HASH_KEY = "dev-only-identity-hash-key-change-me"
 
 
 def _env(name, default=None):
@@ -43,6 +44,9 @@ def normalise_database_url(url):
 class Config:
     ENV_NAME = "base"
     SECRET_KEY = DEFAULT_SECRET_KEY
+    # the key of the HMAC that identity-document numbers are stored as (never the numbers):
+    # changing it makes every stored hash unmatchable, so it is set once per installation
+    IDENTITY_HASH_KEY = DEFAULT_IDENTITY_HASH_KEY
     SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = None
@@ -166,6 +170,7 @@ class Config:
         """Return a dict of this class's settings with environment overrides applied."""
         settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
         settings["SECRET_KEY"] = _env("SECRET_KEY", cls.SECRET_KEY)
+        settings["IDENTITY_HASH_KEY"] = _env("IDENTITY_HASH_KEY", cls.IDENTITY_HASH_KEY)
         database_url = _env("DATABASE_URL", cls.SQLALCHEMY_DATABASE_URI)
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
         settings["REDIS_URL"] = _env("REDIS_URL", cls.REDIS_URL)
@@ -249,6 +254,7 @@ class ProductionConfig(Config):
     # no development default here: each must be set (validate says which is missing)
     STRIPE_API_BASE = STRIPE_JS_URL = None
     STRIPE_SECRET_KEY = STRIPE_PUBLISHABLE_KEY = STRIPE_WEBHOOK_SECRET = None
+    IDENTITY_HASH_KEY = None
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -305,6 +311,10 @@ def production_problems(settings):
                                 "with credentials")
     if settings.get("PROXY_HOPS", 0) < 0:
         problems.append("PROXY_HOPS cannot be negative")
+    hash_key = settings.get("IDENTITY_HASH_KEY")
+    if not hash_key or hash_key == DEFAULT_IDENTITY_HASH_KEY or len(hash_key) < 16:
+        problems.append("set IDENTITY_HASH_KEY to a long random value, kept for the life of "
+                        "the installation (identity numbers are stored only as its HMAC)")
     return problems
 
 

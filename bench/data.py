@@ -4,12 +4,15 @@ Runs inside an app context of the benchmark's own database."""
 import itertools
 import secrets
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts import uscc
 from marketplace.accounts.models import (ApiToken, District, FirmTier, Organisation,
-                                         OrganisationKind, Role, User, normalised_key)
+                                         OrganisationKind, Role, User)
+from marketplace.accounts.version_models import OrganisationVersion, VersionPerson
+from marketplace.integrity import identity, normalise
+from marketplace.integrity.models import CertificationEntry, CertificationSource
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 
@@ -47,12 +50,55 @@ def organisations(n, kind, *, tier=FirmTier.TECH_SME, batch=5000):
                 legal_representative=rep, registered_address=address, contact_phone=phone,
                 bank_account=bank, district_id=districts[i % len(districts)],
                 firm_tier=tier if kind == OrganisationKind.FIRM else None, created_dt=now,
-                legal_representative_key=normalised_key(rep),
-                registered_address_key=normalised_key(address),
-                contact_phone_key=normalised_key(phone), bank_account_key=normalised_key(bank)))
-        ids += db.session.execute(insert(Organisation).returning(Organisation.id),
+                legal_representative_key=normalise.name_key(rep),
+                registered_address_key=normalise.address_key(address),
+                contact_phone_key=normalise.phone_key(phone),
+                bank_account_key=normalise.digits_key(bank)))
+        made = db.session.execute(insert(Organisation).returning(Organisation.id),
                                   rows).scalars().all()
+        _first_versions(made, rows, now)
+        ids += made
     return ids
+
+
+def _first_versions(ids, rows, now):
+    """Version 1 of each organisation (its legal representative with an identity number)
+    and, for a firm, its certificate on the lists: what registration would have made."""
+    from datetime import date, timedelta
+
+    version_ids = db.session.execute(insert(OrganisationVersion).returning(
+        OrganisationVersion.id), [dict(
+            organisation_id=org_id, number=1, source="registration", name=row["name"],
+            uscc=row["uscc"], legal_representative=row["legal_representative"],
+            registered_address=row["registered_address"], district_id=row["district_id"],
+            contact_phone=row["contact_phone"], bank_account=row["bank_account"],
+            bank_name="中国工商银行南昌分行", bank_cnaps_code="102421000011",
+            firm_tier=row["firm_tier"], name_key=normalise.name_key(row["name"]),
+            address_key=row["registered_address_key"], phone_key=row["contact_phone_key"],
+            bank_account_key=row["bank_account_key"], created_dt=now)
+            for org_id, row in zip(ids, rows)]).scalars().all()
+    people = []
+    for org_id, version_id, row in zip(ids, version_ids, rows):
+        first17 = f"360102{1950 + org_id % 50}0101{org_id % 1000:03d}"
+        number = first17 + normalise.resident_id_check(first17)
+        people.append(dict(version_id=version_id, position=0, role="legal_representative",
+                           name=row["legal_representative"],
+                           name_key=row["legal_representative_key"], id_kind="resident_id",
+                           id_number_hash=identity.number_hash(f"{number}{org_id}"),
+                           id_number_masked=identity.masked(number)))
+    db.session.execute(insert(VersionPerson), people)
+    db.session.execute(
+        Organisation.__table__.update().where(
+            Organisation.__table__.c.id == bindparam("org_id"))
+        .values(current_version_id=bindparam("version_id")),
+        [{"org_id": o, "version_id": v} for o, v in zip(ids, version_ids)])
+    firms = [(org_id, row) for org_id, row in zip(ids, rows) if row["firm_tier"]]
+    if firms:
+        db.session.execute(insert(CertificationEntry), [dict(
+            tier=row["firm_tier"], uscc=row["uscc"], organisation_name=row["name"],
+            certificate_number=f"BENCH{org_id}", valid_from=date.today() - timedelta(days=365),
+            valid_to=date.today() + timedelta(days=3 * 365), source=CertificationSource.LIST,
+            created_dt=now) for org_id, row in firms])
 
 
 def members(organisation_ids, role, *, tokens=True, batch=5000):

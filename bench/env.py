@@ -96,6 +96,7 @@ class BenchEnv:
     def product_env(self, db_url, **extra):
         """Production settings, as `make serve`/`make worker` would run them."""
         env = dict(os.environ, MARKETPLACE_CONFIG="production", SECRET_KEY=self.secret,
+                   IDENTITY_HASH_KEY=self.secret,
                    DATABASE_URL=db_url, REDIS_URL=self.rd.url, CELERY_QUEUE=self.queue,
                    FLASK_APP="marketplace:create_app", LOG_LEVEL="WARNING",
                    # plain HTTP on loopback: the load driver would drop Secure cookies
@@ -120,8 +121,8 @@ class BenchEnv:
         from config import normalise_database_url
         from marketplace import create_app
 
-        os.environ.update(SECRET_KEY=self.secret, SESSION_COOKIE_SECURE="0", DATABASE_URL=db_url,
-                          **self.gateway)
+        os.environ.update(SECRET_KEY=self.secret, IDENTITY_HASH_KEY=self.secret,
+                          SESSION_COOKIE_SECURE="0", DATABASE_URL=db_url, **self.gateway)
         os.environ.pop("MAIL_SERVER", None)
         app = create_app({"CONFIG_NAME": "production",
                           "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),

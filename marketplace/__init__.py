@@ -169,6 +169,7 @@ def register_blueprints(app):
     import marketplace.api.pool_and_rewards  # noqa: F401
     import marketplace.api.documents  # noqa: F401
     import marketplace.api.calendar  # noqa: F401
+    import marketplace.api.identity  # noqa: F401
 
     for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
                       programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
@@ -203,6 +204,10 @@ def register_blueprints(app):
     from marketplace.workdays.views import bp as work_calendar_bp
     app.register_blueprint(technology_fields_bp)
     app.register_blueprint(work_calendar_bp)
+    from marketplace.accounts.identity_views import bp as identity_bp
+    from marketplace.integrity.views import bp as integrity_bp
+    app.register_blueprint(identity_bp)
+    app.register_blueprint(integrity_bp)
     app.register_blueprint(swagger_ui_blueprint())
 
 

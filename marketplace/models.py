@@ -1,6 +1,10 @@
 """Imports every model so Alembic and the app see the whole schema."""
 from marketplace.accounts.models import (ApiToken, District, Invitation,  # noqa: F401
                                          Organisation, User)
+from marketplace.accounts.version_models import (ChangeRequest,  # noqa: F401
+                                                 OrganisationVersion, VersionPerson)
+from marketplace.integrity.models import (CertificationEntry,  # noqa: F401
+                                          IdentityImportBatch, IntegrityListEntry)
 from marketplace.core.audit import AuditRecord  # noqa: F401
 from marketplace.core.outbox import OutboxMessage  # noqa: F401
 from marketplace.notifications.models import (Notification,  # noqa: F401

@@ -13,6 +13,7 @@ from marketplace.agencies import labels as agency_labels  # noqa: F401
 from marketplace.orders import tasks as order_tasks  # noqa: F401
 from marketplace.orders import scorecard as order_scorecard  # noqa: F401  (scorecard source)
 from marketplace.claims import tasks as claim_tasks  # noqa: F401
+from marketplace.accounts import tasks as account_tasks  # noqa: F401
 from marketplace.orders import payment as order_payment  # noqa: F401  (payment events)
 from marketplace.turnover import tasks as turnover_tasks  # noqa: F401
 from marketplace.turnover import fields as turnover_fields  # noqa: F401  (labels)

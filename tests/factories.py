@@ -56,6 +56,11 @@ class OrganisationFactory(BaseFactory):
     @factory.post_generation
     def keys(obj, create, extracted, **kwargs):
         obj.refresh_keys()
+        if create:
+            from tests.support.identity import give_first_version
+
+            db.session.flush()
+            give_first_version(obj)
 
 
 class FirmFactory(OrganisationFactory):

@@ -2,8 +2,8 @@
 import email_validator
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField,
-                     SelectField, StringField, SubmitField)
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField,
+                     RadioField, SelectField, StringField, SubmitField)
 from wtforms.validators import (DataRequired, Email, EqualTo, InputRequired, Length,
                                 NumberRange, Optional, Regexp, ValidationError)
 
@@ -84,9 +84,13 @@ class LoginForm(FlaskForm):
 
 class SignInLinkForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
+ID_KIND_CHOICES = [("resident_id", _l("Resident identity card")),
+                   ("other", _l("Passport or other document"))]
+CNAPS_RULE = Regexp(r"^[0-9\s\-]*$", message=_l("Digits only."))
 
 
 class OrganisationFieldsMixin:
+    """The regulated facts, as registration and a change request ask for them."""
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     credit_code = StringField(_l("Unified social credit code"),
                               validators=[DataRequired(), CreditCode()],
@@ -98,13 +102,28 @@ class OrganisationFieldsMixin:
     contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), PHONE_RULE])
     district_id = SelectField(_l("District"), coerce=int,
                               validators=[InputRequired(message=_l("Choose a district."))])
+    bank_name = StringField(_l("Bank and branch of the account (开户行)"),
+                            validators=[Optional(), Length(max=100)])
+    bank_cnaps_code = StringField(_l("CNAPS code of the branch (联行号, 12 digits)"),
+                                  validators=[Optional(), Length(max=20), CNAPS_RULE])
     bank_account = StringField(_l("Bank account"), validators=[Optional(), Length(max=64),
                                Regexp(r"^[0-9\s\-]+$", message=_l("Digits only."))])
     firm_tier = SelectField(_l("Firm tier"), validators=[Optional()])
+    certificate_number = StringField(
+        _l("Certificate number of the tier"), validators=[Optional(), Length(max=60)],
+        description=_l("Needed when the bureau's certification lists do not list the firm "
+                       "in this tier yet: an auditor checks the certificate."))
+    certificate_valid_from = DateField(_l("Certificate valid from"), validators=[Optional()])
+    certificate_valid_to = DateField(_l("Certificate valid until"), validators=[Optional()])
 
     def validate_district_id(self, field):
         if not field.data:
             raise ValidationError(_l("Choose a district."))
+
+    def certificate(self):
+        return {"number": self.certificate_number.data,
+                "valid_from": self.certificate_valid_from.data,
+                "valid_to": self.certificate_valid_to.data}
 
 
 class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
@@ -112,6 +131,13 @@ class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
         (OrganisationKind.FIRM.value, _l("a firm that buys technology services")),
         (OrganisationKind.AGENCY.value, _l("a service agency that offers them")),
     ], default=OrganisationKind.FIRM.value, validators=[DataRequired()])
+    legal_representative_id_kind = SelectField(_l("Identity document of the legal "
+                                                  "representative"),
+                                               choices=ID_KIND_CHOICES, default="resident_id")
+    legal_representative_id_number = StringField(
+        _l("Identity-document number of the legal representative"),
+        validators=[DataRequired(), Length(max=30)],
+        description=_l("Stored only as a keyed hash and shown masked (3601**********1234)."))
     owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Register"))
@@ -124,10 +150,6 @@ class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
                 str(_l("Choose the tier of the firm."))]
             valid = False
         return valid
-
-
-class OrganisationForm(OrganisationFieldsMixin, FlaskForm):
-    submit = SubmitField(_l("Save"))
 
 
 class PasswordResetRequestForm(FlaskForm):

@@ -1,6 +1,5 @@
 import enum
 import hashlib
-import re
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
@@ -52,15 +51,11 @@ class District(db.Model):
         return self.name_en if locale == "en" else self.name_zh
 
 
-def normalised_key(value):
-    """Comparison key for related-party checks: case, spaces and punctuation removed."""
-    if not value:
-        return None
-    return re.sub(r"[\s\-_,.，。、()（）#·]", "", value).lower() or None
-
-
 class Organisation(db.Model):
-    """A firm or a service agency; members of one organisation see its private data."""
+    """A firm or a service agency; members of one organisation see its private data.
+
+    Its regulated facts are versions (``accounts.version_models``): the columns here are a
+    copy of the current version's, written only when a version is made."""
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -76,6 +71,9 @@ class Organisation(db.Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     firm_tier: Mapped[FirmTier | None] = mapped_column(enum_column(FirmTier, name="firm_tier"))
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation_versions.id", use_alter=True,
+                   name="fk_organisations_current_version_id"))
 
     # Normalised copies, indexed, so related-party checks are lookups rather than scans.
     legal_representative_key: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -85,16 +83,20 @@ class Organisation(db.Model):
 
     district = relationship(District, lazy="joined")
     members = relationship("User", back_populates="organisation", lazy="select")
+    current_version = relationship("OrganisationVersion", foreign_keys=[current_version_id],
+                                   post_update=True, lazy="select")
 
     __table_args__ = (
         db.CheckConstraint("kind = 'firm' OR firm_tier IS NULL", name="tier_only_for_firms"),
     )
 
     def refresh_keys(self):
-        self.legal_representative_key = normalised_key(self.legal_representative)
-        self.registered_address_key = normalised_key(self.registered_address)
-        self.contact_phone_key = normalised_key(self.contact_phone)
-        self.bank_account_key = normalised_key(self.bank_account)
+        from marketplace.integrity import normalise
+
+        self.legal_representative_key = normalise.name_key(self.legal_representative)
+        self.registered_address_key = normalise.address_key(self.registered_address)
+        self.contact_phone_key = normalise.phone_key(self.contact_phone)
+        self.bank_account_key = normalise.digits_key(self.bank_account)
 
     @property
     def is_firm(self):
@@ -215,3 +217,7 @@ Invitation.TRANSITIONS = TransitionTable({
 def lower_email(email):
     return (email or "").strip().lower()
 
+
+
+# the versions an organisation's relationships name, mapped wherever organisations are
+from marketplace.accounts import version_models  # noqa: E402,F401

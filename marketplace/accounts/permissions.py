@@ -94,3 +94,37 @@ def can_manage_districts(user, obj=None):
 @predicate
 def owns_api_token(user, token):
     return user is not None and token is not None and token.user_id == user.id
+
+
+# --- regulated facts: change requests and their review ---------------------------------
+
+@predicate
+def can_request_identity_change(user, organisation):
+    """The owner asks for the organisation's regulated facts to change."""
+    return belongs_to_organisation(user, organisation) and user.is_owner
+
+
+@predicate
+def can_view_change_request(user, request):
+    """A change request: its organisation's members, the bureau's reviewers, the admin."""
+    return request is not None and (
+        (user is not None and user.organisation_id == request.organisation_id)
+        or is_reviewer(user) or is_admin(user))
+
+
+@predicate
+def can_withdraw_change_request(user, request):
+    return request is not None and user is not None and \
+        user.organisation_id == request.organisation_id
+
+
+@predicate
+def can_review_identity_changes(user, obj=None):
+    """The queue of change requests and organisations' version histories."""
+    return is_reviewer(user) or is_admin(user)
+
+
+@predicate
+def can_decide_identity_change(user, obj=None):
+    """Only an auditor approves or rejects a change of regulated facts."""
+    return is_auditor(user)

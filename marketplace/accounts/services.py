@@ -51,19 +51,40 @@ def _ensure_email_free(email):
 
 def register_organisation(*, kind, name, credit_code, legal_representative,
                           registered_address, contact_phone, district_id, bank_account,
-                          firm_tier, owner_email, owner_name, password=None, locale=None):
-    """Self-registration: a new organisation and its owner. Without ``password`` the owner
-    has none that anyone knows until they choose one through :func:`send_registration_link`
-    (which proves they hold the address)."""
+                          firm_tier, owner_email, owner_name, password=None, locale=None,
+                          legal_representative_id_number=None,
+                          legal_representative_id_kind="resident_id", bank_name=None,
+                          bank_cnaps_code=None, certificate=None):
+    """Self-registration: a new organisation, its first version and its owner. Without
+    ``password`` the owner has none that anyone knows until they choose one through
+    :func:`send_registration_link` (which proves they hold the address).
+
+    A firm's tier is the one the certification lists give its credit code; a tier the
+    lists do not give is a change request for an auditor to check against the
+    certificate named (``certificate``: number, valid_from, valid_to)."""
+    from marketplace.accounts import bank, people, versions
+    from marketplace.accounts.version_models import VersionSource
+    from marketplace.integrity import barred, certification
+
     code = ensure_credit_code_free(credit_code)
     _ensure_email_free(owner_email)
     kind = OrganisationKind(kind)
+    representative = people.person("legal_representative", legal_representative,
+                                   id_kind=legal_representative_id_kind,
+                                   id_number=legal_representative_id_number,
+                                   field="legal_representative_id_number")
+    barred.refuse_if_listed(uscc=code, id_hashes=[representative["id_number_hash"]],
+                            field="credit_code")
+    bank_name, bank_cnaps_code, bank_account = bank.checked_bank(bank_name, bank_cnaps_code,
+                                                                 bank_account)
+    declared = FirmTier(firm_tier) if (firm_tier and kind == OrganisationKind.FIRM) else None
+    listed = certification.tier_on(code) if kind == OrganisationKind.FIRM else None
     organisation = Organisation(
         kind=kind, name=name.strip(), uscc=code,
-        legal_representative=legal_representative.strip(),
+        legal_representative=representative["name"],
         registered_address=registered_address.strip(), contact_phone=contact_phone.strip(),
-        bank_account=(bank_account or "").strip() or None, district_id=district_id,
-        firm_tier=FirmTier(firm_tier) if (firm_tier and kind == OrganisationKind.FIRM) else None,
+        bank_account=bank_account, district_id=district_id,
+        firm_tier=listed.tier if listed is not None else None,
     )
     organisation.refresh_keys()
     db.session.add(organisation)
@@ -76,6 +97,14 @@ def register_organisation(*, kind, name, credit_code, legal_representative,
     audit.record(organisation, "register", actor=owner, after="registered",
                  data={"kind": kind.value, "name": organisation.name})
     audit.record(owner, "create", actor=owner, after="active", data={"role": role.value})
+    version = versions.first_version(organisation, people=[representative], actor=owner,
+                                     source=VersionSource.REGISTRATION,
+                                     tier_certificate=listed.entry if listed else None,
+                                     bank_name=bank_name, bank_cnaps_code=bank_cnaps_code)
+    # a higher tier than the lists give is a request for an auditor; a lower one is moot
+    if declared is not None and (listed is None or certification.TIER_RANK[declared] >
+                                 certification.TIER_RANK[listed.tier]):
+        _request_declared_tier(organisation, owner, version, declared, certificate)
     return owner
 
 
@@ -104,23 +133,16 @@ def tell_owner_of_registration_attempt(user, login_url, forgot_url, locale=None)
     audit.record(user, "registration_attempted", actor=None)
 
 
-def update_organisation(organisation, actor, **fields):
-    if "uscc" in fields:
-        fields["uscc"] = uscc.validate(fields["uscc"])
-        holder = db.session.execute(
-            select(Organisation.id).where(Organisation.uscc == fields["uscc"])).scalar()
-        if holder is not None and holder != organisation.id:
-            raise CreditCodeTaken(details={"field": "credit_code"})
-    changed = {}
-    for name, value in fields.items():
-        if getattr(organisation, name) != value:
-            changed[name] = value
-            setattr(organisation, name, value)
-    organisation.refresh_keys()
-    if changed:
-        audit.record(organisation, "update", actor=actor, data={"fields": sorted(changed)})
-    db.session.flush()
-    return organisation
+def _request_declared_tier(organisation, owner, version, tier, certificate):
+    """The tier a firm declared at registration, which the lists do not give: a change
+    request with the certificate it named, for an auditor to check."""
+    from marketplace.accounts import change_requests, versions
+
+    proposal = versions.proposal_of(version)
+    proposal["facts"]["firm_tier"] = tier.value
+    change_requests.submit(organisation, owner, facts=proposal["facts"],
+                           people=proposal["people"], certificate=certificate,
+                           reason=str(_l("The tier declared at registration.")))
 
 
 def create_staff_user(*, email, name, role, password, actor=None):

@@ -1,5 +1,5 @@
 """Sign-in, registration, password reset, invitations, profile and organisation pages."""
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+from flask import (Blueprint, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -7,11 +7,10 @@ from flask_login import current_user, login_user, logout_user
 from marketplace.accounts import permissions as perms
 from marketplace.accounts import services, signin
 from marketplace.accounts.forms import (AcceptInvitationForm, ApiTokenForm, ChangePasswordForm,
-                                        InviteForm, LoginForm, OrganisationForm,
-                                        PasswordResetForm, PasswordResetRequestForm,
-                                        ProfileForm, RegistrationForm, SignInLinkForm,
-                                        tier_choices)
-from marketplace.accounts.models import ApiToken, FirmTier, Invitation, OrganisationKind
+                                        InviteForm, LoginForm, PasswordResetForm,
+                                        PasswordResetRequestForm, ProfileForm,
+                                        RegistrationForm, SignInLinkForm, tier_choices)
+from marketplace.accounts.models import ApiToken, Invitation, OrganisationKind
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.redirects import local_target
@@ -137,9 +136,13 @@ def register():
                     legal_representative=form.legal_representative.data,
                     registered_address=form.registered_address.data,
                     contact_phone=form.contact_phone.data, district_id=form.district_id.data,
-                    bank_account=form.bank_account.data,
-                    firm_tier=form.firm_tier.data or None, owner_email=form.email.data,
-                    owner_name=form.owner_name.data, locale=_current_locale())
+                    bank_account=form.bank_account.data, bank_name=form.bank_name.data,
+                    bank_cnaps_code=form.bank_cnaps_code.data,
+                    legal_representative_id_kind=form.legal_representative_id_kind.data,
+                    legal_representative_id_number=form.legal_representative_id_number.data,
+                    firm_tier=form.firm_tier.data or None, certificate=form.certificate(),
+                    owner_email=form.email.data, owner_name=form.owner_name.data,
+                    locale=_current_locale())
                 services.send_registration_link(owner, lambda token: url_for(
                     "accounts.reset_password", token=token, _external=True))
                 notifications.notify(owner, "welcome", organisation=owner.organisation.name,
@@ -319,38 +322,29 @@ def revoke_token(token_id):
     return redirect(url_for("accounts.profile"))
 
 
-@bp.route("/organisation", methods=["GET", "POST"])
+def _render_organisation(org, invite_form=None, status=200):
+    from marketplace.accounts import change_requests, versions
+    from marketplace.integrity import certification
+
+    version = versions.current_version(org)
+    db.session.commit()     # a version made for an organisation that had none is kept
+    return render_template(
+        "accounts/organisation.html", org=org, version=version,
+        listed=certification.tier_on(org.uscc) if org.is_firm else None,
+        pending=change_requests.pending_request(org),
+        requests=change_requests.requests_of(org)[:10],
+        invite_form=invite_form or InviteForm(prefix="inv"),
+        invitations=services.pending_invitations(org),
+        can_edit=perms.can_edit_organisation(current_user, org),
+        can_request=perms.can_request_identity_change(current_user, org)), status
+
+
+@bp.route("/organisation")
 @access(perms.is_organisation_member)
 def organisation():
-    org = current_user.organisation
-    form = OrganisationForm(obj=org) if request.method == "GET" else OrganisationForm()
-    if request.method == "GET":
-        form.credit_code.data = org.uscc
-    _district_choices(form)
-    if request.method == "POST":
-        if not perms.can_edit_organisation(current_user, org):
-            abort(403)
-        if form.validate_on_submit():
-            _result, refused = attempt(
-                services.update_organisation,
-                org, current_user, name=form.name.data.strip(),
-                uscc=form.credit_code.data,
-                legal_representative=form.legal_representative.data.strip(),
-                registered_address=form.registered_address.data.strip(),
-                contact_phone=form.contact_phone.data.strip(),
-                district_id=form.district_id.data,
-                bank_account=(form.bank_account.data or "").strip() or None,
-                firm_tier=(FirmTier(form.firm_tier.data) if form.firm_tier.data
-                           else org.firm_tier) if org.is_firm else None,
-                form=form)
-            if not refused:
-                db.session.commit()
-                flash(_("Saved."), "success")
-                return redirect(url_for("accounts.organisation"))
-    return render_template("accounts/organisation.html", org=org, form=form,
-                           invite_form=InviteForm(prefix="inv"),
-                           invitations=services.pending_invitations(org),
-                           can_edit=perms.can_edit_organisation(current_user, org))
+    """The organisation's regulated facts as its current version holds them: they change
+    only through a change request an auditor approves (identity_views)."""
+    return _render_organisation(current_user.organisation)
 
 
 @bp.route("/organisation/invitations", methods=["POST"])
@@ -368,12 +362,7 @@ def invite():
             db.session.commit()
             flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("accounts.organisation"))
-    org_form = OrganisationForm(obj=org)
-    org_form.credit_code.data = org.uscc
-    _district_choices(org_form)
-    return render_template("accounts/organisation.html", org=org, form=org_form,
-                           invite_form=form, invitations=services.pending_invitations(org),
-                           can_edit=True), 422
+    return _render_organisation(org, invite_form=form, status=422)
 
 
 @bp.route("/organisation/invitations/<int:invitation_id>/revoke", methods=["POST"])

@@ -29,9 +29,18 @@ def conclude_due_notices(at=None):
     due = db.session.execute(select(AgencyProfile).where(
         AgencyProfile.status == AgencyStatus.PUBLIC_NOTICE,
         AgencyProfile.notice_ends_dt <= at, ~open_objection)).scalars().all()
+    from marketplace.integrity.barred import IntegrityListHit
+
+    admitted = []
     for profile in due:
-        services.conclude_notice(profile, actor=None, at=at)
-    return [p.organisation_id for p in due]
+        try:
+            services.conclude_notice(profile, actor=None, at=at)
+        except IntegrityListHit:     # nothing changed: it waits for the auditor
+            log.warning("agency %s is on the integrity list: not admitted",
+                        profile.organisation_id)
+            continue
+        admitted.append(profile.organisation_id)
+    return admitted
 
 
 @nightly_job

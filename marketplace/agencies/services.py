@@ -232,6 +232,7 @@ def decide(profile, actor, decision, reason=None):
     if profile.status != AgencyStatus.SUBMITTED:
         raise InvalidTransition(details={"state": profile.status.value, "action": decision})
     if decision == "approve":
+        _refuse_if_barred(profile)
         days = current_app.config["AGENCY_NOTICE_DAYS"]
         notices.open_notice(profile, days)
         return _change_status(profile, "approve", actor, (reason or "").strip() or None,
@@ -239,6 +240,14 @@ def decide(profile, actor, decision, reason=None):
     if decision in ("reject", "return"):
         return _change_status(profile, decision, actor, _required(reason))
     raise ValidationFailed(details={"field": "decision"})
+
+
+def _refuse_if_barred(profile):
+    """Admission refuses an agency on the integrity list, or one whose people are."""
+    from marketplace.accounts.versions import current_version
+    from marketplace.integrity import barred
+
+    barred.refuse_if_barred({"agency": current_version(profile.organisation)})
 
 
 def open_objections(profile):
@@ -290,6 +299,7 @@ def conclude_notice(profile, actor=None, at=None):
         raise NoticeStillRunning(details={"notice_ends_dt": profile.notice_ends_dt})
     if open_objections(profile):
         raise ObjectionsOpen()
+    _refuse_if_barred(profile)
     profile.admitted_dt = profile.admitted_dt or now_utc()
     _change_status(profile, "admit", actor)
     from marketplace.catalogue.scorecards import ensure_scorecard

@@ -20,6 +20,8 @@ CHECK_NAMES = {
     "related_party": _l("Related party"),
     "split_order": _l("Split order"),
     "duplicate_invoice": _l("Duplicate invoice"),
+    "price": _l("Price"),
+    "integrity_list": _l("Integrity list"),
     "agency_status": _l("Agency status"),
     "voucher_and_reservation": _l("Voucher and reservation"),
     "copay_received": _l("Co-pay received"),
@@ -49,6 +51,8 @@ ACTIONS = {
     "disburse": _l("paid to the agency"),
     "void": _l("voided"),
     "panel_short": _l("fewer experts could be drawn than the panel needs"),
+    "recheck": _l("the checks run again"),
+    "rechecks_done": _l("the checks run again are done"),
     "refund_after_close": _l("the co-pay was refunded after the claim was closed: to recover by hand"),
     "override_block": _l("a supervisor overrode the blocking checks"),
 }

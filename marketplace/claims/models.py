@@ -53,6 +53,8 @@ class Claim(db.Model):
     check_round: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     is_blocked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # the last round run again during review (claims.rechecks) whose results are in
+    rechecked_round: Mapped[int | None] = mapped_column(Integer)
     assigned_auditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
                                                             index=True)
     first_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

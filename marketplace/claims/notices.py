@@ -97,3 +97,18 @@ def tell_recovery_owed(recovery_id):
     for supervisor in active_staff(Role.SUPERVISOR):
         notify(supervisor, "payout_recovery_owed", link="/disbursements/recoveries",
                **params)
+
+
+def tell_recheck_found(claim_id):
+    """A recheck during review found a block or a flag the claim did not have: its
+    auditor (or, at final approval, the supervisors who may decide it) should look."""
+    claim = db.session.get(Claim, claim_id)
+    if claim.status == ClaimStatus.FINAL_APPROVAL:
+        readers = [u for u in active_staff(Role.SUPERVISOR) if u.id != claim.first_reviewer_id]
+    elif claim.assigned_auditor_id:
+        readers = [db.session.get(User, claim.assigned_auditor_id)]
+    else:
+        readers = active_staff(Role.AUDITOR)
+    for reader in readers:
+        notify(reader, "claim_recheck_found", link=f"/claims/{claim.id}", claim=claim.id,
+               firm=claim.order.firm.name, amount=format_fen(claim.amount_fen))

@@ -130,8 +130,12 @@ def run_check(claim_id, round_, name):
 
 def finish_checks(claim_id, round_):
     claim = lock_claim(claim_id)   # serialises the last two finishers of a round
-    if claim.status != ClaimStatus.CHECKING or claim.check_round != round_:
+    if claim.check_round != round_:
         return claim
+    if claim.status != ClaimStatus.CHECKING:   # a round run again during review
+        from marketplace.claims import rechecks
+
+        return rechecks.conclude(claim, round_)
     results = db.session.execute(select(ClaimCheck.name, ClaimCheck.result).where(
         ClaimCheck.claim_id == claim_id, ClaimCheck.round == round_)).all()
     if len(results) < len(checks.CHECKS):

@@ -15,6 +15,20 @@ def run_claim_check(claim_id, round, name):
     services.run_check(claim_id, round, name)
 
 
+@outbox.handler("claims.recheck")
+def recheck_claim(claim_id, reason, **context):
+    from marketplace.claims import rechecks
+
+    rechecks.start(claim_id, reason, **context)
+
+
+@outbox.handler("claims.rechecked")
+def tell_reviewer_of_recheck(claim_id):
+    from marketplace.claims.notices import tell_recheck_found
+
+    tell_recheck_found(claim_id)
+
+
 @outbox.handler("claims.stage_entered")
 def tell_reviewer_of_stage(claim_id):
     from marketplace.claims.notices import tell_stage_reviewers

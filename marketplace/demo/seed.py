@@ -6,6 +6,7 @@ from marketplace.accounts.reference import seed_reference_data
 from marketplace.demo.agencies import seed_demo_agencies
 from marketplace.demo.experts import seed_demo_experts
 from marketplace.extensions import db
+from marketplace.integrity.normalise import resident_id_check
 
 DEMO_PASSWORD = "demo12345"
 
@@ -37,6 +38,18 @@ ORGANISATIONS = (
      "12360000491000000", "qingshanhu", "刘洋", "南昌市青山湖区北京东路1166号",
      "0791-88880005", "6222020200000000055", None),
 )
+# the first 17 characters of each legal representative's (made-up) identity number, and
+# the payee's bank of each organisation: (bank and branch, CNAPS code)
+REPRESENTATIVE_IDS = {"firm1@demo.local": "36010219800115101",
+                      "firm2@demo.local": "36012119820321202",
+                      "agency1@demo.local": "36010219750709303",
+                      "agency2@demo.local": "31011019790212404",
+                      "agency3@demo.local": "36011119711130505"}
+BANKS = {"firm1@demo.local": ("中国工商银行南昌高新支行", "102421000102"),
+         "firm2@demo.local": ("中国银行南昌县支行", "104421000206"),
+         "agency1@demo.local": ("中国建设银行南昌八一大道支行", "105421000303"),
+         "agency2@demo.local": ("交通银行南昌红谷滩支行", "301421000407"),
+         "agency3@demo.local": ("中国农业银行南昌青山湖支行", "103421000504")}
 
 
 def seed_demo_data():
@@ -51,10 +64,15 @@ def seed_demo_data():
          phone, bank, tier) in ORGANISATIONS:
         if accounts.find_user_by_email(email) is not None:
             continue
+        if tier is not None:      # the demo firms are on the bureau's certification lists
+            _certify(uscc.make(code_prefix), org_name, tier)
+        first17 = REPRESENTATIVE_IDS[email]
         accounts.register_organisation(
             kind=kind, name=org_name, credit_code=uscc.make(code_prefix),
             legal_representative=legal_rep, registered_address=address, contact_phone=phone,
             district_id=districts[district_code], bank_account=bank,
+            bank_name=BANKS[email][0], bank_cnaps_code=BANKS[email][1],
+            legal_representative_id_number=first17 + resident_id_check(first17),
             firm_tier=tier.value if tier else None, owner_email=email, owner_name=owner_name,
             password=DEMO_PASSWORD, locale="zh")
         added["organisations"] += 1
@@ -67,6 +85,24 @@ def seed_demo_data():
             "{applications} pending applications, {agencies} admitted agencies, "
             "{offerings} offerings, {experts} expert profiles added "
             "(password: demo12345)").format(**added)
+
+
+def _certify(code, name, tier):
+    """The firm's certificate on the list of its tier (as the bureau's import brings it)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from marketplace.integrity.models import CertificationEntry, CertificationSource
+
+    number = f"GR{date.today().year - 1}36{code[-8:]}"
+    if db.session.execute(select(CertificationEntry.id).where(
+            CertificationEntry.certificate_number == number)).first() is None:
+        db.session.add(CertificationEntry(
+            tier=tier, uscc=code, organisation_name=name, certificate_number=number,
+            valid_from=date(date.today().year - 1, 1, 1),
+            valid_to=date(date.today().year + 2, 12, 31), source=CertificationSource.LIST))
+        db.session.flush()
 
 
 DEMO_PROGRAMME_NAME = "2026年度洪城科创券"

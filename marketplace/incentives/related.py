@@ -1,15 +1,21 @@
 """Whether a contract's two parties are related, for the rewards: the one place this domain
-asks. Today it compares the organisations' normalised keys as the claims' related-party
-check does (legal representative, registered address, contact phone, bank account); the
-rebuilt detection (people, better normalisation) can take over here without the rewards
-changing."""
-from marketplace.claims.checks import RELATED_PARTY_KEYS
+asks. It compares the organisations' current facts as the claims' related-party check
+does (``integrity.related``: a shared person by identity number, a holding, a shared
+registered address, contact phone or bank account, each normalised); only strong matches
+exclude a reward, a shared name alone (a lead for an auditor) does not."""
+from marketplace.integrity import facts, related
 
 
 def related_party_fields(buyer, seller):
-    """The facts the two organisations share (field names), [] when they share none or
-    either is not on the platform."""
-    if buyer is None or seller is None or buyer.id == seller.id:
-        return [] if buyer is None or seller is None else ["same_organisation"]
-    return [key[:-len("_key")] for key in RELATED_PARTY_KEYS
-            if getattr(buyer, key) and getattr(buyer, key) == getattr(seller, key)]
+    """What the two organisations share (the kinds of match), [] when nothing or either is
+    not on the platform."""
+    if buyer is None or seller is None:
+        return []
+    if buyer.id == seller.id:
+        return ["same_organisation"]
+    mine = facts.party_facts(facts.current_version_of(buyer.id))
+    theirs = facts.party_facts(facts.current_version_of(seller.id))
+    if mine is None or theirs is None:
+        return []
+    found = related.compare(mine, theirs)
+    return sorted({match["kind"] for match in found if match["strength"] == related.STRONG})

@@ -52,6 +52,20 @@ MAIL_TEMPLATES = {
 }
 
 NOTIFICATION_TEMPLATES = {
+    "identity_change_approved": (
+        _l("The change of %(organisation)s's facts is approved"),
+        _l("The auditor approved change request #%(request)s: its facts are version "
+           "%(version)s from now on. %(comment)s"),
+    ),
+    "identity_change_rejected": (
+        _l("The change of %(organisation)s's facts is rejected"),
+        _l("The auditor rejected change request #%(request)s: %(comment)s"),
+    ),
+    "identity_change_to_review": (
+        _l("Changes of organisations' facts to review: %(count)s new"),
+        _l("Organisations asked to change their regulated facts since you last read this "
+           "notice: %(count)s. The latest is from %(organisation)s."),
+    ),
     "welcome": (
         _l("Welcome to the Hongcheng innovation voucher platform"),
         _l("Your organisation %(organisation)s is registered. Your home page shows what to "
@@ -242,6 +256,12 @@ NOTIFICATION_TEMPLATES = {
         _l("An automatic check blocked the claim of %(firm)s for %(amount)s; see the "
            "evidence on the claim page."),
     ),
+    "claim_recheck_found": (
+        _l("Claim #%(claim)s: a new check result"),
+        _l("The checks of the claim of %(firm)s for %(amount)s ran again after a party's "
+           "facts changed or a related contract was found, and found something new; see "
+           "the evidence on the claim page."),
+    ),
     "claim_to_approve": (
         _l("Claim #%(claim)s waits for final approval"),
         _l("The claim of %(firm)s for %(amount)s passed the first review."),
@@ -362,7 +382,8 @@ NOTIFICATION_TEMPLATES = {
 # Kinds about a staff queue that notify_coalesced() keeps to one unread notice per user
 # and link, counting the items in ``params["count"]``. Their names are the ones the
 # per-item notices had, so the e-mail preferences people stored for them still apply.
-COALESCED_KINDS = {"application_to_review", "agency_to_review", "registration_to_review"}
+COALESCED_KINDS = {"application_to_review", "agency_to_review", "identity_change_to_review",
+                   "registration_to_review"}
 
 
 def register_templates(notifications=None, mails=None, coalesced=()):
@@ -401,7 +422,7 @@ KIND_GROUPS = {
 
 
 def group_of(kind):
-    if kind in ("welcome", "member_joined"):
+    if kind in ("welcome", "member_joined") or kind.startswith("identity_"):
         return "account"
     if kind.startswith(("application_", "voucher_")):
         return "vouchers"

@@ -1,7 +1,6 @@
 """After the contract: the co-pay, delivery with its invoice, acceptance (which creates
 the redemption claim and settles the held co-pay to the agency's co-pay payable),
 disputes, cancellation and the firm's rating."""
-import re
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +13,8 @@ from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, Order, OrderStatus,
+from marketplace.integrity import invoices
+from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, OrderStatus,
                                        Rating)
 from marketplace.orders.services import NotYourTurn, lock_order
 from marketplace.turnover import registration
@@ -37,8 +37,9 @@ class AlreadyRated(Conflict):
 
 
 def invoice_key(number):
-    """Invoice numbers compare without spaces, dashes or case."""
-    return re.sub(r"[\s\-_/]", "", number or "").upper()
+    """Invoice numbers compare by the investigator's key: Unicode-normalised, decorations
+    and separators stripped (integrity.normalise.invoice_key)."""
+    return invoices.invoice_key(number) or ""
 
 
 def _required(text, field="reason"):
@@ -91,8 +92,7 @@ def deliver(order, actor, *, summary, invoice_number, invoice_amount_fen, invoic
             invoice_date < order.contract.signed_on:
         raise ValidationFailed(_l("The invoice date must lie between the signing of the "
                                   "contract and today."), details={"field": "invoice_date"})
-    if db.session.execute(select(Delivery.id).where(
-            Delivery.invoice_number_key == key)).first():
+    if invoices.seen(key):      # by any delivery or imported registration
         raise DuplicateInvoice(details={"field": "invoice_number"})
     transition(order, "deliver", actor=actor, data={"invoice_number": invoice_number.strip(),
                                                     "invoice_amount_fen": invoice_amount_fen})

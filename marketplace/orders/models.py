@@ -161,9 +161,19 @@ class TechContract(db.Model):
     signed_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     is_cancelled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # the regulated facts of both parties as they stood at signing (their versions): the
+    # share, the integrity checks and the contract document read these
+    buyer_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation_versions.id"))
+    seller_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation_versions.id"))
 
     order = relationship(Order, back_populates="contract")
     voucher = relationship("Voucher", lazy="select")
+    buyer_version = relationship("OrganisationVersion", foreign_keys=[buyer_version_id],
+                                 lazy="select")
+    seller_version = relationship("OrganisationVersion", foreign_keys=[seller_version_id],
+                                  lazy="select")
 
     __table_args__ = (
         CheckConstraint("contract_amount_fen > 0", name="contract_amount_positive"),
@@ -176,6 +186,8 @@ class TechContract(db.Model):
         CheckConstraint("voucher_id IS NOT NULL OR voucher_part_fen = 0",
                         name="voucher_part_needs_voucher"),
         Index("ix_tech_contracts_pair_signed", "buyer_id", "seller_id", "signed_on"),
+        # the price check's usual range of a category on the platform
+        Index("ix_tech_contracts_field_signed", "field_code", "signed_on"),
     )
 
 
@@ -194,8 +206,10 @@ class ContractDocument(db.Model):
 
 
 class Delivery(db.Model):
-    """The agency's delivery with its invoice (发票). Invoice numbers are unique across the
-    whole system, compared without spaces, dashes or case."""
+    """The agency's delivery with its invoice (发票). An invoice number is used once across
+    the whole system, compared by its key (``integrity.normalise.invoice_key``): delivery
+    refuses a number seen before, and the claim's check finds any that got past it (two
+    deliveries at once, a registration imported later)."""
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -203,7 +217,7 @@ class Delivery(db.Model):
                                           unique=True)
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     invoice_number: Mapped[str] = mapped_column(String(40), nullable=False)
-    invoice_number_key: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    invoice_number_key: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     invoice_amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     invoice_date: Mapped[object] = mapped_column(Date, nullable=False)
     delivered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)

@@ -13,6 +13,7 @@ from marketplace.core.audit import AuditRecord
 from marketplace.core.labels import label
 from marketplace.core.money import format_fen
 from marketplace.extensions import db
+from marketplace.integrity import certification
 from marketplace.orders import fulfilment
 from marketplace.orders.models import Order, OrderStatus, Rating
 from marketplace.orders.pricing import split_contract
@@ -125,7 +126,10 @@ class VoucherOption:
     refusal: str | None    # why it cannot
 
 
-def _refusal(order, quote, rules, available):
+def _refusal(order, quote, rules, available, certified):
+    if certified is None:
+        return str(_l("The firm has no valid certificate of its tier: the certification "
+                      "lists decide the voucher's share."))
     if not order.offering.accepts_vouchers:
         return str(_l("This offering does not accept vouchers."))
     if quote.contract_amount_fen < rules.min_order_fen:
@@ -147,12 +151,14 @@ def voucher_options(order):
     if quote is None:
         return []
     options = []
-    for voucher in usable_vouchers(order.firm_id):
+    vouchers = usable_vouchers(order.firm_id)
+    certified = certification.tier_on(order.firm.uscc) if vouchers else None
+    for voucher in vouchers:
         rules = voucher.programme.current_rules
         available = funds.figures.voucher_available_fen(voucher.id)
-        refusal = _refusal(order, quote, rules, available)
+        refusal = _refusal(order, quote, rules, available, certified)
         split = None if refusal else split_contract(
-            quote.contract_amount_fen, share_bp=rules.share_bp_for(order.firm.firm_tier),
+            quote.contract_amount_fen, share_bp=rules.share_bp_for(certified.tier),
             available_fen=available, single_order_max_fen=rules.single_order_max_fen)
         options.append(VoucherOption(voucher, available, split, refusal))
     return options

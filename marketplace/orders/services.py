@@ -18,6 +18,7 @@ from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
+from marketplace.integrity import barred, certification
 from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
 from marketplace.orders.pricing import split_contract
 from marketplace.vouchers import lifecycle as voucher_lifecycle
@@ -199,11 +200,17 @@ def _voucher_split(order, quote, voucher_id, signed_on):
     if available <= 0:
         raise voucher_lifecycle.InsufficientVoucherBalance(
             details={"voucher_id": voucher.id, "available_fen": available})
+    # the tier the certification lists give on the signing day, not the firm's word
+    certified = certification.tier_on(order.firm.uscc, signed_on)
+    if certified is None:
+        raise VoucherNotUsable(_l("The firm has no valid certificate of its tier on the "
+                                  "signing day: the certification lists decide the "
+                                  "voucher's share."), code="tier_not_certified")
     split = split_contract(quote.contract_amount_fen,
-                           share_bp=rules.share_bp_for(order.firm.firm_tier),
+                           share_bp=rules.share_bp_for(certified.tier),
                            available_fen=available,
                            single_order_max_fen=rules.single_order_max_fen)
-    return voucher, rules, split
+    return voucher, rules, split, certified
 
 
 def sign_contract(order, actor, *, voucher_id=None, today=None):
@@ -216,12 +223,17 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
     if order.agency.status != AgencyStatus.ADMITTED:
         raise AgencyNotActive()
     quote = order.current_quote
-    voucher = rules = None
+    voucher = rules = certified = None
     voucher_part = share_bp = 0
-    if voucher_id is not None:
-        voucher, rules, split = _voucher_split(order, quote, voucher_id, signed_on)
-        voucher_part, share_bp = split.voucher_part_fen, split.share_bp
     agency_org = order.agency.organisation
+    # both parties' regulated facts are pinned as they stand now; neither may be barred
+    barred.refuse_if_versions_barred(
+        [order.firm.current_version_id, agency_org.current_version_id],
+        [order.firm.uscc, agency_org.uscc], signed_on)
+    if voucher_id is not None:
+        voucher, rules, split, certified = _voucher_split(order, quote, voucher_id,
+                                                          signed_on)
+        voucher_part, share_bp = split.voucher_part_fen, split.share_bp
     contract = TechContract(
         number=f"HC-{signed_on.year}-{order.id:07d}", order_id=order.id, quote_id=quote.id,
         contract_type=quote.contract_type, contract_amount_fen=quote.contract_amount_fen,
@@ -232,7 +244,8 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
         buyer_id=order.firm_id, seller_id=order.agency_id,
         seller_district_id=agency_org.district_id, seller_in_city=order.agency.in_city,
         field_code=quote.field_code, due_date=quote.due_date, signed_on=signed_on,
-        signed_by_id=actor.id)
+        signed_by_id=actor.id, buyer_version_id=order.firm.current_version_id,
+        seller_version_id=agency_org.current_version_id)
     db.session.add(contract)
     db.session.flush()
     if voucher_part:
@@ -242,7 +255,9 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
     transition(order, "sign", actor=actor,
                data={"contract_id": contract.id, "voucher_id": contract.voucher_id,
                      "voucher_part_fen": voucher_part, "copay_fen": contract.copay_fen,
-                     "rule_version_id": contract.rule_version_id})
+                     "rule_version_id": contract.rule_version_id,
+                     "versions": [contract.buyer_version_id, contract.seller_version_id],
+                     "tier": certified.citation() if certified else None})
     registration.register_platform_contract(contract, actor=actor)
     if contract.copay_fen == 0:
         transition(order, "pay", actor=actor, data={"copay_fen": 0})

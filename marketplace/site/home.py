@@ -70,6 +70,8 @@ def review_queue(user, limit=10):
     items = []
     if user.role in (Role.AUDITOR, Role.SUPERVISOR):
         items += _claims(user) + _voucher_applications() + _admissions()
+    if user.role == Role.AUDITOR:
+        items += _changes_of_facts()
     elif user.role == Role.EXPERT:
         items += _invitations(user)
     items.sort(key=lambda item: item.since)
@@ -100,6 +102,14 @@ def _admissions():
                       url_for("registry_review.review", agency_id=profile.organisation_id),
                       profile.status_changed_dt)
             for profile, _objections in db.session.execute(admissions()).all()]
+
+
+def _changes_of_facts():
+    from marketplace.accounts.change_requests import review_queue as changes
+
+    return [QueueItem(_("Change of facts"), r.organisation.name,
+                      url_for("identity.review", request_id=r.id), r.requested_dt)
+            for r in db.session.execute(changes()).scalars()]
 
 
 def _invitations(user):

@@ -50,16 +50,19 @@ class CopySpool:
 
     def add(self, values):
         (number, kind, contract, technical, buyer, buyer_org, seller, seller_org, district,
-         in_city, field, signed, registered, funded) = values
-        if _COPY_SPECIAL.search(number + buyer + seller):
+         in_city, field, signed, registered, funded, invoice, invoice_key) = values
+        if _COPY_SPECIAL.search(number + buyer + seller + (invoice or "")):
             number, buyer, seller = _copy_text(number), _copy_text(buyer), _copy_text(seller)
+            invoice = _copy_text(invoice) if invoice else invoice
         self.lines.append(
             f"{number}\t{kind}\t{contract}\t{technical}\t{buyer}\t"
             f"{_NULL if buyer_org is None else buyer_org}\t{seller}\t"
             f"{_NULL if seller_org is None else seller_org}\t"
             f"{_NULL if district is None else district}\t{'t' if in_city else 'f'}\t"
             f"{field}\t{signed.isoformat()}\t{registered.isoformat()}\t"
-            f"{'t' if funded else 'f'}\t{registered.year}\t{registered.month}\n")
+            f"{'t' if funded else 'f'}\t{_NULL if invoice is None else invoice}\t"
+            f"{_NULL if invoice_key is None else invoice_key}\t"
+            f"{registered.year}\t{registered.month}\n")
         self.rows += 1
         if len(self.lines) >= LINES_PER_WRITE:
             self._flush()

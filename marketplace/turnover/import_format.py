@@ -18,6 +18,7 @@ from marketplace.accounts.models import District, Organisation
 from marketplace.core.forms import MAX_AMOUNT_FEN
 from marketplace.core.money import MoneyError, yuan_to_fen
 from marketplace.extensions import db
+from marketplace.integrity.normalise import invoice_key
 from marketplace.orders.models import ContractType
 from marketplace.turnover.fields import TECH_FIELDS, resolve_field
 
@@ -34,6 +35,7 @@ COLUMNS = (
     ("signed_on", "签订日期", "signed_on", True),
     ("registered_on", "登记日期", "registered_on", True),
     ("voucher_funded", "是否使用科创券", "voucher_funded", False),
+    ("invoice_number", "发票号码", "invoice_number", False),
 )
 COLUMN_KEYS = tuple(key for key, _zh, _en, _req in COLUMNS)
 COLUMN_TITLES = {key: zh for key, zh, _en, _req in COLUMNS}
@@ -113,11 +115,13 @@ def sniff_encoding(stream, size=65536):
         return "gb18030"
 
 
-def header_map(header):
-    """{column key: position} and the keys of required columns the header lacks."""
+def header_map(header, columns=COLUMNS):
+    """{column key: position} and the keys of required columns the header lacks (of
+    ``columns``: (key, Chinese header, English header, required), this file's by default;
+    the identity imports pass theirs)."""
     positions = {}
     names = {}
-    for key, zh, en, _req in COLUMNS:
+    for key, zh, en, _req in columns:
         for name in (key, zh, en, en.replace("_", " ")):
             names[name.lower()] = key
     for index, cell in enumerate(header or ()):
@@ -125,7 +129,7 @@ def header_map(header):
         key = names.get(name)
         if key and key not in positions:
             positions[key] = index
-    missing = [key for key, _zh, _en, req in COLUMNS if req and key not in positions]
+    missing = [key for key, _zh, _en, req in columns if req and key not in positions]
     return positions, missing
 
 
@@ -143,7 +147,8 @@ def district_lookup():
 ROW_VALUES = ("contract_number", "contract_type", "contract_amount_fen",
               "technical_amount_fen", "buyer_name", "buyer_org_id", "seller_name",
               "seller_org_id", "seller_district_id", "seller_in_city", "field_code",
-              "signed_on", "registered_on", "voucher_funded")
+              "signed_on", "registered_on", "voucher_funded", "invoice_number",
+              "invoice_number_key")
 # a plain amount ("1200000", "1200000.5", "1200000.50"): read as integers, exactly; any
 # other spelling ("1,200,000", "¥5", "1e3", a float cell) goes through yuan_to_fen
 _PLAIN_AMOUNT = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?")
@@ -181,7 +186,7 @@ class RowChecker:
         """(values in ROW_VALUES order, []) or (None, [(column, reason)])."""
         errors = []
         (number, kind, contract, technical, buyer, seller, district, field, signed,
-         registered, flag) = [row[i] for i in self.positions]
+         registered, flag, invoice) = [row[i] for i in self.positions]
         number = number.strip() if type(number) is str else cell_text(number)
         if not number:
             errors.append(("contract_number", "missing"))
@@ -221,12 +226,17 @@ class RowChecker:
         flag = flag.strip().lower() if type(flag) is str else cell_text(flag).lower()
         if flag not in YES and flag not in NO:
             errors.append(("voucher_funded", "flag"))
+        # the invoice, when the export names one: a claim's invoice registered here is a
+        # duplicate (integrity.invoices)
+        invoice = (invoice.strip() if type(invoice) is str else cell_text(invoice)) or None
+        if invoice is not None and len(invoice) > 60:
+            errors.append(("invoice_number", "too_long"))
         if errors:
             return None, errors
         organisations = self.organisations
         return (number, kind, contract, technical, buyer, organisations.get(buyer), seller,
                 organisations.get(seller), place[0], place[1], field, signed, registered,
-                flag in YES), errors
+                flag in YES, invoice, invoice_key(invoice) if invoice else None), errors
 
     def _remember(self, cache, key, value):
         if len(cache) < _CACHED:
@@ -296,27 +306,32 @@ class RowChecker:
         return found
 
     def _read_date(self, cell):
-        """(date, None) or (None, reason)."""
-        if isinstance(cell, datetime):
-            found = cell.date()
-        elif isinstance(cell, date):
-            found = cell
-        else:
-            value = cell_text(cell)
-            if not value:
-                return None, "missing"
-            match = _DATE.match(value)
-            if not match and len(value) == 8 and value.isdigit():
-                match = re.match(r"(\d{4})(\d{2})(\d{2})", value)
-            try:
-                found = date(*(int(part) for part in match.groups())) if match else None
-            except ValueError:
-                found = None
-            if found is None:
-                return None, "date"
-        if found > self.today:
-            return None, "future"
-        return found, None
+        return read_date(cell, self.today)
+
+
+def read_date(cell, today=None):
+    """(date, None) or (None, reason) of a date cell (a date, 2026-03-02, 2026/3/2,
+    2026年3月2日, 20260302); ``today`` given, a later date is refused as "future"."""
+    if isinstance(cell, datetime):
+        found = cell.date()
+    elif isinstance(cell, date):
+        found = cell
+    else:
+        value = cell_text(cell)
+        if not value:
+            return None, "missing"
+        match = _DATE.match(value)
+        if not match and len(value) == 8 and value.isdigit():
+            match = re.match(r"(\d{4})(\d{2})(\d{2})", value)
+        try:
+            found = date(*(int(part) for part in match.groups())) if match else None
+        except ValueError:
+            found = None
+        if found is None:
+            return None, "date"
+    if today is not None and found > today:
+        return None, "future"
+    return found, None
 
 
 def cell_text(cell):
@@ -345,4 +360,4 @@ def template_rows():
     return [[zh for _key, zh, _en, _req in COLUMNS],
             ["2026360100000123", "技术开发", "1200000.00", "950000.00", "江西某某科技有限公司",
              "南昌某某研究院", "南昌高新技术产业开发区", TECH_FIELDS[0][1], "2026-03-02",
-             "2026-03-15", "否"]]
+             "2026-03-15", "否", "36001234"]]

@@ -54,12 +54,15 @@ CHUNK = 5000                 # rows per bulk insert and per progress step
 
 @dataclass
 class ImportReport:
-    """Why a file was refused: ``problems`` is a list of (row, column key, reason)."""
+    """Why a file was refused: ``problems`` is a list of (row, column key, reason).
+    ``describe``: (column title, reason text) functions of another kind of file (the
+    identity imports), else the registration export's."""
     filename: str
     rows_in_file: int = 0
     bad_rows: int = 0
     problems: list = field(default_factory=list)
     problem_count: int = 0
+    describe: tuple | None = None
 
     def add(self, row, column, reason):
         self.problem_count += 1
@@ -68,8 +71,8 @@ class ImportReport:
 
     def lines(self):
         """[(row, column title, translated reason)] for the page and the CLI."""
-        return [(row, column_title(column), reason_text(reason))
-                for row, column, reason in self.problems]
+        title, text = self.describe or (column_title, reason_text)
+        return [(row, title(column), text(reason)) for row, column, reason in self.problems]
 
     def to_json(self):
         return json.dumps({"rows_in_file": self.rows_in_file, "bad_rows": self.bad_rows,
@@ -86,12 +89,13 @@ class ImportReport:
         return report
 
 
-def _data_rows(reader):
+def _data_rows(reader, columns=None):
     """(row number, cells) of every non-blank row, the header's {column key: position}
-    and the header problems."""
+    and the header problems (of ``columns``, the registration export's by default)."""
     rows = reader.rows()
     header = next(rows, None)
-    positions, missing = header_map(header)
+    positions, missing = header_map(header) if columns is None else header_map(header,
+                                                                               columns)
 
     def generate():
         for number, cells in enumerate(rows, start=2):

@@ -101,6 +101,10 @@ class ContractRegistration(db.Model):
     registered_year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     registered_month: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     voucher_funded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # the invoice (发票号码) of an imported registration, and its comparison key: a claim's
+    # invoice already registered elsewhere is a duplicate
+    invoice_number: Mapped[str | None] = mapped_column(String(60))
+    invoice_number_key: Mapped[str | None] = mapped_column(String(60))
 
     tech_contract_id: Mapped[int | None] = mapped_column(ForeignKey("tech_contracts.id"))
     broker_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -154,6 +158,10 @@ class ContractRegistration(db.Model):
               sqlite_where=db.text("NOT seller_in_city")),
         # the registry list: newest first, one page at a time
         Index("ix_contract_registrations_registered_on_id", "registered_on", "id"),
+        # the duplicate-invoice check: the few rows that carry an invoice
+        Index("ix_contract_registrations_invoice_number_key", "invoice_number_key",
+              postgresql_where=db.text("invoice_number_key IS NOT NULL"),
+              sqlite_where=db.text("invoice_number_key IS NOT NULL")),
     )
 
     @property

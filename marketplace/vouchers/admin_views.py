@@ -76,6 +76,10 @@ def edit_programme(programme_id):
         form.min_order.data = rules.min_order_fen
         form.single_order_max.data = rules.single_order_max_fen
         form.claim_deadline_days.data = rules.claim_deadline_days
+        form.split_window_days.data = rules.split_window_days
+        form.price_ratio_max.data = rules.price_ratio_max_bp // 100
+        form.category_ratio_max.data = rules.category_ratio_max_bp // 100
+        form.category_min_contracts.data = rules.category_min_contracts
         form.eligible_categories.data = rules.category_codes
     elif form.validate():
         _result, refused = attempt(

@@ -53,6 +53,20 @@ class ProgrammeForm(FlaskForm):
     claim_deadline_days = IntegerField(_l("Days to claim after acceptance"), default=90,
                                        validators=[InputRequired(),
                                                    NumberRange(min=1, max=3650)])
+    split_window_days = IntegerField(_l("Split orders: contracts within this many days add "
+                                        "up"), default=90,
+                                     validators=[Optional(), NumberRange(min=1, max=3650)])
+    price_ratio_max = IntegerField(_l("Price check: flag a contract above this share of the "
+                                      "listed price (%)"), default=150,
+                                   validators=[Optional(), NumberRange(min=101, max=10000)])
+    category_ratio_max = IntegerField(_l("Price check: flag a contract above this share of the "
+                                         "category's usual top (90th percentile, %)"),
+                                      default=200, validators=[Optional(),
+                                                               NumberRange(min=101, max=10000)])
+    category_min_contracts = IntegerField(_l("Price check: contracts a category needs before "
+                                             "its usual range counts"), default=10,
+                                          validators=[Optional(),
+                                                      NumberRange(min=1, max=100000)])
     eligible_categories = MultiCheckboxField(_l("Eligible service categories"),
                                              validators=[Optional()])
     note = StringField(_l("What changed (for the rule history)"),
@@ -80,6 +94,11 @@ class ProgrammeForm(FlaskForm):
             "min_order_fen": self.min_order.data,
             "single_order_max_fen": self.single_order_max.data,
             "claim_deadline_days": self.claim_deadline_days.data,
+            # left empty (or posted by an older form): the default of each
+            "split_window_days": self.split_window_days.data or 90,
+            "price_ratio_max_bp": (self.price_ratio_max.data or 150) * 100,
+            "category_ratio_max_bp": (self.category_ratio_max.data or 200) * 100,
+            "category_min_contracts": self.category_min_contracts.data or 10,
             "eligible_category_codes": list(self.eligible_categories.data or []),
         }
 

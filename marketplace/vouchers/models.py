@@ -69,6 +69,19 @@ class ProgrammeRuleVersion(db.Model):
     single_order_max_fen: Mapped[int] = mapped_column(BigInteger, nullable=False,
                                                       server_default="20000000")
     claim_deadline_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    # the integrity checks' thresholds: contracts of one firm with one seller (agencies
+    # sharing a person count as one) within this many days add up against the single-order
+    # maximum; a contract amount above this share of the offering's listed price (or the
+    # top of its guide band), or of the 90th percentile of its category on the platform
+    # (once the category has this many contracts), is flagged
+    split_window_days: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                   server_default="90")
+    price_ratio_max_bp: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                    server_default="15000")
+    category_ratio_max_bp: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                       server_default="20000")
+    category_min_contracts: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                        server_default="10")
     eligible_category_codes: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
     note: Mapped[str | None] = mapped_column(String(300))
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
@@ -84,6 +97,9 @@ class ProgrammeRuleVersion(db.Model):
         CheckConstraint("min_order_fen >= 0 AND claim_deadline_days > 0",
                         name="limits_sensible"),
         CheckConstraint("single_order_max_fen > 0", name="single_order_max_positive"),
+        CheckConstraint("split_window_days BETWEEN 1 AND 3650 AND price_ratio_max_bp > 10000 "
+                        "AND category_ratio_max_bp > 10000 AND category_min_contracts >= 1",
+                        name="integrity_thresholds_sensible"),
     )
 
     def cap_for(self, tier):

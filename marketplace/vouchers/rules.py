@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from marketplace.accounts import uscc
 from marketplace.core.money import format_fen
 from marketplace.extensions import db
+from marketplace.integrity import certification
 
 TIER_NAMES = {
     "tech_sme": _l("tech SMEs"),
@@ -23,7 +24,8 @@ CLAUSES = {
     "window_open": ("1.1", _l("applications are accepted from %(opens)s to %(closes)s")),
     "in_city_district": ("2.1", _l("the firm is registered in a district of the city")),
     "valid_credit_code": ("2.2", _l("the firm has a valid unified social credit code")),
-    "tier_set": ("2.3", _l("the firm's tier (tech SME, high-tech or benchmark) is recorded")),
+    "tier_set": ("2.3", _l("the firm's tier (tech SME, high-tech or benchmark) is given by a "
+                           "certificate valid today on the bureau's certification lists")),
     "one_per_programme": ("3.1", _l("one voucher per firm per programme")),
     "within_tier_cap": ("3.2", _l("per-firm cap for %(tier)s is %(cap)s")),
     "no_double_funding": ("3.3", _l("the firm declares the services receive no other "
@@ -46,6 +48,10 @@ def describe(check):
     if "cap" in params:
         params["cap"] = format_fen(params["cap"])
     text = str(statement) % params if params else str(statement)
+    if check["rule"] == "tier_set" and params.get("certificate"):
+        text += str(_(" — %(list)s, certificate %(certificate)s, valid until %(valid_to)s",
+                      list=certification.list_name(params["list"]),
+                      certificate=params["certificate"], valid_to=params["valid_to"]))
     return _("Rule %(clause)s (v%(version)s): %(text)s", clause=check["clause"],
              version=check["version"], text=text)
 
@@ -64,7 +70,11 @@ def check_eligibility(*, programme, rules, firm, requested_fen, declares_no_doub
     checks.append(result("in_city_district", version,
                          district is not None and district.is_active))
     checks.append(result("valid_credit_code", version, uscc.is_valid(firm.uscc)))
-    checks.append(result("tier_set", version, firm.firm_tier is not None))
+    # the tier the lists give today (an expired certificate lowers it), cited
+    certified = certification.tier_on(firm.uscc, today)
+    citation = certified.citation() if certified is not None else {}
+    checks.append(result("tier_set", version, certified is not None,
+                         **{k: v for k, v in citation.items() if k != "tier"}))
     live = select(VoucherApplication.id).where(
         VoucherApplication.programme_id == programme.id,
         VoucherApplication.firm_id == firm.id,
@@ -76,10 +86,10 @@ def check_eligibility(*, programme, rules, firm, requested_fen, declares_no_doub
     # one statement for both: this runs on every application of an opening rush
     taken = db.session.execute(select(or_(has_voucher.exists(), live.exists()))).scalar()
     checks.append(result("one_per_programme", version, not taken))
-    if firm.firm_tier is not None:
-        cap = rules.cap_for(firm.firm_tier)
+    if certified is not None:
+        cap = rules.cap_for(certified.tier)
         checks.append(result("within_tier_cap", version, 0 < requested_fen <= cap,
-                             tier=firm.firm_tier.value, cap=cap))
+                             tier=certified.tier.value, cap=cap))
     checks.append(result("no_double_funding", version, declares_no_double_funding))
     return checks
 

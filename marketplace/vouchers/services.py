@@ -20,7 +20,8 @@ DEFAULT_RULES = {
     "share_bp_tech_sme": 5000, "share_bp_high_tech": 5000, "share_bp_benchmark": 5000,
     "cap_fen_tech_sme": 200_000_00, "cap_fen_high_tech": 300_000_00,
     "cap_fen_benchmark": 500_000_00, "min_order_fen": 5_000_00, "claim_deadline_days": 90,
-    "single_order_max_fen": 200_000_00,
+    "single_order_max_fen": 200_000_00, "split_window_days": 90,
+    "price_ratio_max_bp": 15000, "category_ratio_max_bp": 20000, "category_min_contracts": 10,
 }
 RULE_FIELDS = tuple(DEFAULT_RULES) + ("eligible_category_codes",)
 
@@ -231,8 +232,14 @@ def decide_application(application, *, actor, decision, amount_fen=None, comment
     locked = lock_application(application.id)
     rules = locked.programme.current_rules
     if decision == "approve":
+        from marketplace.accounts.versions import current_version
+        from marketplace.integrity import barred, certification
+
+        barred.refuse_if_barred({"firm": current_version(locked.firm)}, field="decision")
         amount = int(amount_fen if amount_fen is not None else locked.requested_fen)
-        cap = rules.cap_for(locked.firm.firm_tier) if locked.firm.firm_tier else 0
+        # the tier on the decision day: a certificate expired since the application lowers it
+        certified = certification.tier_on(locked.firm.uscc)
+        cap = rules.cap_for(certified.tier) if certified is not None else 0
         if amount <= 0 or amount > locked.requested_fen or amount > cap:
             raise AmountNotAllowed(details={"field": "amount", "max_fen":
                                             min(locked.requested_fen, cap)})

@@ -13,6 +13,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
+from marketplace.integrity import certification
 from marketplace.notifications.services import mark_queue_seen
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import rules as eligibility
@@ -68,7 +69,8 @@ def apply(programme_id):
                   "success")
             return redirect(url_for("vouchers.application", application_id=application.id))
     rules = programme.current_rules
-    tier = current_user.organisation.firm_tier
+    certified = certification.tier_on(current_user.organisation.uscc)
+    tier = certified.tier if certified is not None else None
     cap = rules.cap_for(tier) if tier else None
     share_pct = (rules.share_bp_for(tier) if tier else rules.share_bp_tech_sme) // 100
     return render_template("vouchers/apply.html", form=form, programme=programme,
@@ -188,8 +190,8 @@ def review(application_id):
                 return redirect(url_for("vouchers.review_queue"))
     found = db.session.get(VoucherApplication, application_id)
     checks = services.current_checks(found)
-    firm = found.firm
-    cap = found.programme.current_rules.cap_for(firm.firm_tier) if firm.firm_tier else None
+    certified = certification.tier_on(found.firm.uscc)
+    cap = found.programme.current_rules.cap_for(certified.tier) if certified else None
     return render_template("vouchers/review.html", application=found, form=form,
                            checks=[(c, eligibility.describe(c)) for c in checks], cap=cap,
                            budget=funds.figures.budget_figures(found.programme),

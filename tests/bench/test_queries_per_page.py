@@ -171,3 +171,35 @@ def test_admin_users(client, rows):
     admin = committed(staff_user("admin"))
     statements, _page = statements_for(client, "/admin/users", admin)
     assert_bounded(statements, "/admin/users", rows)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_change_requests_queue(client, rows):
+    from marketplace.accounts import change_requests, versions
+    for _org, user_id, _token in data.firm_members(rows):
+        member = db.session.get(User, user_id)
+        proposal = versions.proposal_of(versions.current_version(member.organisation))
+        proposal["facts"]["contact_phone"] = f"0791-8{user_id:07d}"
+        change_requests.submit(member.organisation, member, facts=proposal["facts"],
+                               people=proposal["people"], reason="新联系电话")
+    auditor = committed(staff_user("auditor"))
+    statements, page = statements_for(client, "/identity/changes", auditor)
+    assert page.count("data-request=") == 20
+    assert_bounded(statements, "/identity/changes", rows)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_integrity_list(client, rows):
+    from datetime import date
+
+    from marketplace.integrity import barred
+    auditor = staff_user("auditor")
+    for org_id in data.organisations(rows, OrganisationKind.FIRM):
+        organisation = db.session.get(data.Organisation, org_id)
+        barred.add_entry(auditor, subject="organisation", name=organisation.name,
+                         uscc=organisation.uscc, reason="虚报冒领", source="信用中国",
+                         listed_from=date(2025, 1, 1))
+    committed()
+    statements, page = statements_for(client, "/integrity/list", auditor)
+    assert page.count("data-entry=") == min(rows, 30)          # the list's page
+    assert_bounded(statements, "/integrity/list", rows)

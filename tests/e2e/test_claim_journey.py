@@ -31,6 +31,7 @@ from tests.factories import (AgencyMemberFactory, FirmMemberFactory,
                              make_agency_profile, make_offering)
 from tests.integration.claims.test_claim_workflow import accepted_claim, settle
 from tests.integration.claims.test_experts import make_expert
+from tests.support.identity import change_facts
 
 pytestmark = pytest.mark.e2e
 
@@ -74,8 +75,8 @@ def claims_at_first_review(demo_data, panel_of_one, lang):
     claim = settle(accepted_claim(firm_member, amount_fen=200_000_00, offering=offering,
                                   invoice="36007788"))
     related = FirmMemberFactory(organisation__name=RELATED_FIRM_NAME, locale=lang.code)
-    related.organisation.bank_account = agency_member.organisation.bank_account
-    related.organisation.refresh_keys()
+    change_facts(related.organisation, bank_account=agency_member.organisation.bank_account,
+                 bank_name="中国工商银行南昌分行", bank_cnaps_code="102421000011")
     blocked = settle(accepted_claim(related, amount_fen=20_000_00, offering=offering,
                                     invoice="36007799"))
     # the factories' vouchers came with their own auditors: the demo supervisor hands
@@ -127,9 +128,10 @@ def test_claims_are_returned_corrected_blocked_scored_approved_and_paid(
     assert first < second
     queue.get_by_role("link", name=claim_name).click()
     expect(page).to_have_url(claim_url)
-    expect(page.get_by_test_id("checks").locator("li")).to_have_count(6)
-    for name in ("related_party", "split_order", "duplicate_invoice", "agency_status",
-                 "voucher_and_reservation", "copay_received"):
+    expect(page.get_by_test_id("checks").locator("li")).to_have_count(8)
+    for name in ("related_party", "split_order", "duplicate_invoice", "price",
+                 "integrity_list", "agency_status", "voucher_and_reservation",
+                 "copay_received"):
         expect(page.locator(f'[data-check="{name}"]')).to_have_attribute("data-result",
                                                                         "pass")
     decide(page, t, "Return for correction", RETURN_COMMENT)

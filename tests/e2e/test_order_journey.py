@@ -28,10 +28,14 @@ from marketplace.extensions import db
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.vouchers.models import ApplicationStatus, Voucher, VoucherApplication
 from tests.e2e.steps import LANGUAGES, finish_registration, sign_in, sign_out, use_language
+from marketplace.accounts.models import FirmTier
+from tests.factories import TEST_PASSWORD, FirmFactory
+from tests.support.identity import certify, resident_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 FIRM_NAME = "南昌瑞光新能源科技有限公司"
+FIRM_CODE = uscc.make("91360106E2E000021")
 FIRM_EMAIL = "owner@ruiguang-energy.example"
 AGENCY_EMAIL = "agency3@demo.local"          # 江西省材料科学研究所, the demo testing lab
 AGENCY_NAME = "江西省材料科学研究所"
@@ -55,16 +59,21 @@ def stripe_js(app, stripe_server):
 
 
 def register_firm(page, live_server, t):
+    # the bureau's tech-SME list has the firm: its tier comes from there
+    certify(FirmFactory.build(uscc=FIRM_CODE, name=FIRM_NAME), FirmTier.TECH_SME)
+    db.session.commit()
     page.goto(live_server + "/register")
     use_language(page, t)
     page.get_by_label(t("a firm that buys technology services")).check()
     page.get_by_label(t("Organisation name")).fill(FIRM_NAME)
-    page.get_by_label(t("Unified social credit code")).fill(uscc.make("91360106E2E000021"))
-    page.get_by_label(t("Legal representative")).fill("赵明")
+    page.get_by_label(t("Unified social credit code")).fill(FIRM_CODE)
+    page.get_by_label(t("Legal representative"), exact=True).fill("赵明")
+    page.get_by_label(t("Identity-document number of the legal representative")).fill(
+        resident_id(2026))
     page.get_by_label(t("District")).select_option(index=1)
     page.get_by_label(t("Registered address")).fill("南昌高新区火炬大街 201 号")
     page.get_by_label(t("Contact phone")).fill("0791-86661234")
-    page.get_by_label(t("Firm tier")).select_option(value="tech_sme")
+    page.get_by_label(t("Firm tier"), exact=True).select_option(value="tech_sme")
     page.get_by_label(t("Your name")).fill("赵明")
     page.get_by_label(t("Your e-mail")).fill(FIRM_EMAIL)
     page.get_by_role("button", name=t("Register")).click()

@@ -29,7 +29,8 @@ from marketplace.orders import services as orders
 from marketplace.orders.models import Order
 from tests.support.copay import record_paid_copay
 from tests.e2e.steps import LANGUAGES, finish_registration, sign_in, sign_out, use_language
-from tests.factories import PDF_BYTES
+from tests.support.identity import resident_id
+from tests.factories import PDF_BYTES, TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +65,9 @@ def register_agency(page, live_server, t):
     page.get_by_label(t("a service agency that offers them")).check()
     page.get_by_label(t("Organisation name")).fill(AGENCY_NAME)
     page.get_by_label(t("Unified social credit code")).fill(uscc.make("12360100E2E000017"))
-    page.get_by_label(t("Legal representative")).fill("刘志远")
+    page.get_by_label(t("Legal representative"), exact=True).fill("刘志远")
+    page.get_by_label(t("Identity-document number of the legal representative")).fill(
+        resident_id(2027))
     page.get_by_label(t("District")).select_option(index=1)
     page.get_by_label(t("Registered address")).fill("南昌市青山湖区高新大道 88 号")
     page.get_by_label(t("Contact phone")).fill("0791-86660000")

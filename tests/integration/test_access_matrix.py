@@ -79,7 +79,6 @@ EXPECTED = {
         missing=                                {VISITOR: LOGIN, OTHERS: 404}),
     # the organisation
     ("accounts.organisation", "GET"):           {VISITOR: LOGIN, MEMBERS: 200, OTHERS: 403},
-    ("accounts.organisation", "POST"):          {VISITOR: LOGIN, OWNERS: 200, OTHERS: 403},
     ("accounts.invite", "POST"):                {VISITOR: LOGIN, OWNERS: 422, OTHERS: 403},
     ("accounts.revoke_invitation", "POST"): by_object(
         own=                                    {VISITOR: LOGIN, OWNERS: 302, OTHERS: 403},

@@ -1,14 +1,16 @@
 """Registration, sign-in, password reset, invitations: as people use them."""
 import re
+from datetime import date
 
 import pytest
 
-from marketplace.accounts.models import District, Organisation, Role, User
-from marketplace.accounts import uscc
+from marketplace.accounts import change_requests, uscc
+from marketplace.accounts.models import District, FirmTier, Organisation, Role, User
 from marketplace.core.audit import AuditRecord
 from marketplace.extensions import db
 from tests.conftest import login
-from tests.factories import FirmMemberFactory, UserFactory
+from tests.factories import FirmFactory, FirmMemberFactory, UserFactory
+from tests.support.identity import certify, resident_id
 
 
 def _wrong_check_code():
@@ -22,7 +24,12 @@ def _registration(**overrides):
         "kind": "firm", "name": "南昌测试科技有限公司", "credit_code": uscc.make("91360106MA35X0001"),
         "legal_representative": "赵六", "registered_address": "南昌市东湖区测试路1号",
         "contact_phone": "0791-12345678", "district_id": str(district.id),
+        "legal_representative_id_kind": "resident_id",
+        "legal_representative_id_number": resident_id(7),
+        "bank_name": "中国工商银行南昌东湖支行", "bank_cnaps_code": "102421000011",
         "bank_account": "6222 0000 1111", "firm_tier": "tech_sme", "owner_name": "赵六",
+        "certificate_number": "GR202436000777", "certificate_valid_from": "2024-12-01",
+        "certificate_valid_to": f"{date.today().year + 2}-11-30",
         "email": "zhao@example.com",
     }
     data.update(overrides)
@@ -35,8 +42,20 @@ def test_a_firm_registers_chooses_its_password_by_the_mailed_link_and_lands_home
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     user = db.session.query(User).filter_by(email="zhao@example.com").one()
     assert user.role == Role.FIRM_MEMBER and user.is_owner
-    assert user.organisation.firm_tier.value == "tech_sme"
-    assert user.organisation.contact_phone_key == "079112345678"
+    organisation = user.organisation
+    assert organisation.contact_phone_key == "+8679112345678"
+    version = organisation.current_version
+    assert (version.number, version.bank_name, version.bank_cnaps_code) == (
+        1, "中国工商银行南昌东湖支行", "102421000011")
+    (representative,) = version.people
+    assert representative.id_number_masked == resident_id(7)[:4] + "*" * 10 + \
+        resident_id(7)[-4:]
+    assert resident_id(7) not in str(representative.id_number_hash)
+    # the tier the firm declared is not on the lists: an auditor checks its certificate
+    assert organisation.firm_tier is None
+    request = change_requests.pending_request(organisation)
+    assert request.certificate_number == "GR202436000777"
+    assert request.proposal["facts"]["firm_tier"] == "tech_sme"
     actions = {r.action for r in db.session.query(AuditRecord)}
     assert {"register", "create"} <= actions
     [mail] = [m for m in smtp_server.to("zhao@example.com")
@@ -63,6 +82,43 @@ def test_the_credit_code_error_is_in_english_for_english_readers(client):
     page = client.post("/register", data=_registration(credit_code=_wrong_check_code())) \
         .get_data(as_text=True)
     assert "check" in page and "character" in page
+
+
+def test_a_firm_on_the_certification_lists_has_its_tier_at_once(client):
+    organisation = FirmFactory.build(uscc=uscc.make("91360106MA35X0001"), name="南昌测试科技有限公司")
+    certify(organisation, FirmTier.HIGH_TECH, number="GR2024360001")
+    db.session.commit()
+    response = client.post("/register", data=_registration(certificate_number=""))
+    assert response.status_code == 302
+    firm = db.session.query(Organisation).one()
+    assert firm.firm_tier == FirmTier.HIGH_TECH       # the list's, not the declared tier
+    assert firm.current_version.tier_certificate.certificate_number == "GR2024360001"
+    assert change_requests.pending_request(firm) is None
+
+
+def test_a_declared_tier_without_a_certificate_is_refused(client):
+    page = client.post("/register", data=_registration(certificate_number=""))
+    assert page.status_code == 200
+    assert "certificate" in page.get_data(as_text=True) or "证书" in page.get_data(as_text=True)
+    assert db.session.query(Organisation).count() == 0
+
+
+def test_the_legal_representatives_identity_number_is_checked(client):
+    wrong = resident_id(7)[:17] + ("1" if resident_id(7)[17] != "1" else "2")
+    page = client.post("/register", data=_registration(legal_representative_id_number=wrong))
+    assert page.status_code == 200 and db.session.query(Organisation).count() == 0
+
+
+def test_registration_of_a_barred_organisation_is_refused(client, app):
+    from marketplace.integrity import barred
+
+    barred.add_entry(UserFactory(), subject="organisation", name="南昌测试科技有限公司",
+                     uscc=uscc.make("91360106MA35X0001"), reason="虚报冒领补助资金",
+                     source="信用中国（江西）", listed_from=date(2025, 1, 1))
+    db.session.commit()
+    page = client.post("/register", data=_registration())
+    assert page.status_code == 200 and "虚报" not in page.get_data(as_text=True)
+    assert db.session.query(Organisation).count() == 0
 
 
 def test_an_agency_needs_no_tier(client):

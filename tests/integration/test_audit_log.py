@@ -18,12 +18,14 @@ def _write_entries(count):
 
 def test_entries_are_written_at_commit_and_chained():
     user = _write_entries(3)
-    rows = db.session.query(AuditRecord).order_by(AuditRecord.id).all()
-    assert [r.action for r in rows] == ["step0", "step1", "step2"]
-    assert rows[0].prev_hash == audit.GENESIS_HASH
+    every = db.session.query(AuditRecord).order_by(AuditRecord.id).all()
+    # the factory's organisation was given its first version (a record) before the steps
+    assert [r.action for r in every] == ["version", "step0", "step1", "step2"]
+    rows = every[1:]
+    assert every[0].prev_hash == audit.GENESIS_HASH and rows[0].prev_hash == every[0].hash
     assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash
     assert rows[0].object_id == str(user.id) and rows[0].actor_id == user.id
-    assert verify_chain() == 3
+    assert verify_chain() == 4
 
 
 def test_a_rolled_back_change_leaves_no_audit_entry():
@@ -62,7 +64,7 @@ def test_the_cli_reports_an_intact_chain(app):
     _write_entries(2)
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0
-    assert "intact: 2 records" in result.output
+    assert "intact: 3 records" in result.output   # the 2 and the first version's
 
 
 # --- the sequence and the checkpoints (issue 18, item 9 and found item 11) ------------------

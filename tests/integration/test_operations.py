@@ -223,6 +223,17 @@ def test_production_refuses_to_start_without_a_database(production_env):
         config.load_config("production")
 
 
+@pytest.mark.parametrize("key", [None, "", config.DEFAULT_IDENTITY_HASH_KEY, "short-key"],
+                         ids=["unset", "empty", "dev-default", "short"])
+def test_production_refuses_a_missing_or_weak_identity_hash_key(production_env, key):
+    production_env.setenv("SECRET_KEY", secrets.token_hex(32))
+    production_env.delenv("IDENTITY_HASH_KEY")
+    if key is not None:
+        production_env.setenv("IDENTITY_HASH_KEY", key)
+    with pytest.raises(RuntimeError, match="IDENTITY_HASH_KEY"):
+        config.load_config("production")
+
+
 def test_production_starts_with_a_long_secret_and_a_database(production_env):
     secret = secrets.token_hex(32)
     production_env.setenv("SECRET_KEY", secret)

@@ -10,6 +10,7 @@ PRODUCTION_SETTINGS = {
     "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
     "STRIPE_PUBLISHABLE_KEY": "pk_live_" + secrets.token_hex(12),
     "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+    "IDENTITY_HASH_KEY": secrets.token_hex(32),
 }
 SETTINGS_READ = tuple(PRODUCTION_SETTINGS) + (
     "SESSION_COOKIE_SECURE", "DEFAULT_LOCALE", "RATELIMIT_ENABLED", "MAIL_SERVER",

@@ -8,9 +8,9 @@
 - ``PREDICATE_MODULES``, ``PREDICATE_TABLE`` (as in the matrix) and
   ``PREDICATE_OBJECTS``: ``{object name: fn(world, role) -> object}``.
 """
-from tests.integration.access_rows import (catalogue, claims, exchange, jobs, orders, paper,
-                                          payments, plan, registry, turnover_dashboard,
-                                          turnover_registry)
+from tests.integration.access_rows import (catalogue, claims, exchange, identity, jobs,
+                                          orders, paper, payments, plan, registry,
+                                          turnover_dashboard, turnover_registry)
 
 ROW_MODULES = (registry, catalogue, payments, orders, claims, turnover_registry,
-               turnover_dashboard, exchange, jobs, plan, paper)
+               turnover_dashboard, exchange, jobs, plan, paper, identity)

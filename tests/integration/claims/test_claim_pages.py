@@ -12,6 +12,7 @@ from marketplace.claims.models import Claim, ClaimDecision, ClaimStatus
 from marketplace.core import ledger
 from marketplace.extensions import db
 from tests.factories import make_offering
+from tests.support.identity import change_facts
 from tests.integration.claims.builders import (claim_at_final_approval,
                                                claim_at_first_review, page_text, person,
                                                quiet, reload, signed_in)
@@ -155,10 +156,10 @@ def test_the_admin_lists_every_claim(client, auditor):
 # --- the claim page ---------------------------------------------------------------------------
 
 def test_the_auditor_sees_every_check_with_its_evidence(client, auditor, firm_member):
-    offering = make_offering()
+    offering = make_offering(price_fen=100_000_00)
     agency = offering.agency.organisation
-    firm_member.organisation.bank_account = agency.bank_account
-    firm_member.organisation.refresh_keys()
+    change_facts(firm_member.organisation, bank_name="中国工商银行南昌分行",
+                 bank_cnaps_code="102421000011", bank_account=agency.bank_account)
     claim = claim_at_first_review(auditor, firm_member, offering=offering)
     client = signed_in(auditor)
 
@@ -166,13 +167,16 @@ def test_the_auditor_sees_every_check_with_its_evidence(client, auditor, firm_me
     html = response.get_data(as_text=True)
     shown = page_text(response)
     assert "An automatic check blocked this claim." in shown
-    assert html.count("data-check=") == 6
+    assert html.count("data-check=") == 8
     assert 'data-check="related_party" data-result="block"' in html
     assert 'data-shared="bank_account"' in html
-    assert "Shared by the firm and the agency: Bank account" in shown
+    assert "What the firm and the agency share:" in shown
     assert agency.bank_account in shown and agency.registered_address in shown
     assert firm_member.organisation.registered_address in shown
-    assert "Invoice number FP-" in shown and "Not used by any other order." in shown
+    assert "Invoice number FP-" in shown
+    assert "Not used by any other delivery or registration." in shown
+    assert 'data-check="price" data-result="pass"' in html
+    assert 'data-check="integrity_list" data-result="pass"' in html
     assert "Reserved on the voucher" in shown and "¥50,000.00" in shown
     assert "single-order maximum" in shown
     assert "Record the decision" in shown

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from marketplace import funds
-from marketplace.claims import services
+from marketplace.claims import checks, services
 from marketplace.claims.models import CheckResult, ClaimStatus
 from marketplace.core import ledger, outbox
 from marketplace.core.errors import InvalidTransition
@@ -14,6 +14,7 @@ from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.vouchers import services as vouchers
 from tests.support.copay import record_paid_copay
+from tests.support.identity import change_facts
 from tests.factories import (FirmMemberFactory, make_offering, make_programme,
                              make_quoted_order, make_voucher, staff)
 
@@ -21,6 +22,8 @@ from tests.factories import (FirmMemberFactory, make_offering, make_programme,
 def accepted_claim(firm_member=None, amount_fen=100_000_00, invoice="FP-1", offering=None):
     firm_member = firm_member or FirmMemberFactory()
     voucher = make_voucher(make_programme(), amount_fen=200_000_00, firm_member=firm_member)
+    # listed at the contract's price, so the price check has nothing to say
+    offering = offering or make_offering(price_fen=amount_fen)
     order = make_quoted_order(offering, firm_member, contract_amount_fen=amount_fen)
     contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
     record_paid_copay(order)
@@ -55,21 +58,26 @@ def test_the_checks_run_once_each_and_the_claim_reaches_its_auditor(auditor):
     assert claim.assigned_auditor_id == auditor.id
     results = {c.name: c.result for c in services.checks_of(claim)}
     assert results == {name: CheckResult.PASS for name in (
-        "related_party", "split_order", "duplicate_invoice", "agency_status",
-        "voucher_and_reservation", "copay_received")}
+        "related_party", "split_order", "duplicate_invoice", "price", "integrity_list",
+        "agency_status", "voucher_and_reservation", "copay_received")}
     assert not claim.is_blocked and claim.stage_due_on > date.today()
 
 
 def test_a_shared_bank_account_blocks_with_the_evidence(auditor):
     firm_member = FirmMemberFactory()
-    offering = make_offering()
+    offering = make_offering(price_fen=100_000_00)
     agency = offering.agency.organisation
-    firm_member.organisation.bank_account = agency.bank_account
-    firm_member.organisation.refresh_keys()
+    change_facts(firm_member.organisation, bank_name="中国工商银行南昌分行",
+                 bank_cnaps_code="102421000011", bank_account=agency.bank_account)
     claim = settle(accepted_claim(firm_member, offering=offering))
     check = next(c for c in services.checks_of(claim) if c.name == "related_party")
     assert check.result == CheckResult.BLOCK and claim.is_blocked
-    assert json.loads(check.evidence)["shared_fields"] == ["bank_account"]
+    evidence = json.loads(check.evidence)
+    assert evidence["shared_fields"] == ["bank_account"]
+    [match] = evidence["matches"]
+    assert match["firm"]["value"] == match["agency"]["value"] == agency.bank_account
+    assert match["found_on"] == ["pinned", "current", "pinned_firm_current_agency",
+                                 "current_firm_pinned_agency"]
 
 
 def test_contracts_split_between_one_pair_are_flagged(auditor):
@@ -135,7 +143,7 @@ def test_a_returned_claim_is_checked_again_when_resubmitted(auditor):
     services.resubmit(claim, claim.order.firm.members[0], "已补充")
     claim = settle(claim)
     assert claim.status == ClaimStatus.FIRST_REVIEW and claim.check_round == 2
-    assert len(services.checks_of(claim)) == 6
+    assert len(services.checks_of(claim)) == len(checks.CHECKS) == 8
 
 
 def test_large_claims_go_to_the_experts(auditor):

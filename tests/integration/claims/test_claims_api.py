@@ -12,7 +12,8 @@ from tests.integration.claims.builders import (approved_claim, claim_at_final_ap
                                                reload)
 from tests.integration.test_api_base import PREFIX, assert_error, bearer
 
-CHECK_NAMES = {"related_party", "split_order", "duplicate_invoice", "agency_status",
+CHECK_NAMES = {"related_party", "split_order", "duplicate_invoice", "price", "integrity_list",
+               "agency_status",
                "voucher_and_reservation", "copay_received"}
 
 
@@ -102,10 +103,10 @@ def test_a_claim_has_its_checks_with_evidence_and_its_decisions(client, auditor)
     assert all(set(c) == {"name", "result", "evidence"} and c["result"] == "pass"
                for c in body["checks"])
     related = next(c for c in body["checks"] if c["name"] == "related_party")
-    assert related["evidence"]["shared_fields"] == []
-    assert set(related["evidence"]["firm"]) == {"legal_representative",
-                                                "registered_address", "contact_phone",
-                                                "bank_account"}
+    assert related["evidence"]["shared_fields"] == [] and related["evidence"]["matches"] == []
+    assert set(related["evidence"]["firm"]) == {"pinned", "current"}
+    assert set(related["evidence"]["firm"]["pinned"]) == {
+        "version", "name", "registered_address", "contact_phone", "bank_account", "people"}
     [decision] = body["decisions"]
     stored = db.session.query(ClaimDecision).one()
     assert decision == {"id": stored.id, "stage": "first_review", "decision": "approve",

@@ -17,25 +17,27 @@ from tests.integration.orders.order_world import (agency_member, committed,  # n
 from tests.integration.orders.test_order_api import token_for
 from tests.integration.test_api_base import PREFIX
 
-# The 20 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
+# The 22 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
 #  1 the API token with its user (auth)            2 INSERT the idempotency key (claim)
 #  3 UPDATE the token's last_used_dt (auth)        -- COMMIT (the claim stands alone)
 #  4 the order with firm, agency, offering and quotes, FOR UPDATE OF orders
 #  5 the voucher named in the body, for the token's user (404 when missing or another
 #    firm's: issue 18, item 8)
-#  6 the voucher with programme and rules, FOR UPDATE OF vouchers
-#  7 both voucher ledger accounts (available balance for the split; kept for reserve)
-#  8 INSERT the contract                           9 the ledger idempotency key look-up
-# 10 UPDATE available (conditional: no overspend) 11 UPDATE reserved
-# 12 INSERT the ledger transaction                13 INSERT its two postings
-# 14 UPDATE the order (status and updated_dt)
-# 15 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
+#  6 the integrity list: both parties and the people of the versions the contract pins
+#  7 the voucher with programme and rules, FOR UPDATE OF vouchers
+#  8 both voucher ledger accounts (available balance for the split; kept for reserve)
+#  9 the firm's certificates valid on the signing day (its tier decides the share)
+# 10 INSERT the contract                          11 the ledger idempotency key look-up
+# 12 UPDATE available (conditional: no overspend) 13 UPDATE reserved
+# 14 INSERT the ledger transaction                15 INSERT its two postings
+# 16 UPDATE the order (status and updated_dt)
+# 17 INSERT the turnover registration ... ON CONFLICT DO NOTHING RETURNING (a live
 #    original of the number already there: refused)
-# 16 INSERT the outbox message
-# 17 the audit chain's advisory lock              18 the chain's last hash
-# 19 INSERT the audit records (one statement)     -- COMMIT
-# 20 UPDATE the idempotency key with the answer   -- COMMIT
-MAX_STATEMENTS = 20
+# 18 INSERT the outbox message
+# 19 the audit chain's advisory lock              20 the chain's last hash
+# 21 INSERT the audit records (one statement)     -- COMMIT
+# 22 UPDATE the idempotency key with the answer   -- COMMIT
+MAX_STATEMENTS = 22
 
 
 def _statements(client, order_id, headers, body):

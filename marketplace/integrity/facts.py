@@ -1,0 +1,44 @@
+"""The parties' facts as the integrity checks compare them: from the versions a contract
+pinned at signing and from the parties' current versions."""
+from marketplace.accounts.models import Organisation
+from marketplace.accounts.version_models import OrganisationVersion
+from marketplace.extensions import db
+from marketplace.integrity import identity
+from marketplace.integrity.related import PartyFacts, PersonFact
+
+
+def party_facts(version):
+    if version is None:
+        return None
+    return PartyFacts(
+        organisation_id=version.organisation_id, version_id=version.id,
+        version_number=version.number, name=version.name, uscc=version.uscc,
+        uscc_hash=identity.number_hash(version.uscc), address=version.registered_address,
+        address_key=version.address_key, phone=version.contact_phone,
+        phone_key=version.phone_key, bank_account=version.bank_account,
+        bank_key=version.bank_account_key,
+        people=tuple(PersonFact(role=p.role.value, title=p.title.value if p.title else None,
+                                name=p.name, name_key=p.name_key, id_hash=p.id_number_hash,
+                                masked=p.id_number_masked, share_bp=p.share_bp,
+                                id_kind=p.id_kind)
+                     for p in version.people))
+
+
+def current_version_of(organisation_id):
+    from marketplace.accounts.versions import current_version
+
+    return current_version(db.session.get(Organisation, organisation_id))
+
+
+def contract_parties(contract):
+    """{"firm": {"pinned": facts, "current": facts}, "agency": {...}}; a contract signed
+    before versions existed pins none (its pinned facts are then None)."""
+    found = {}
+    for side, organisation_id, pinned_id in (
+            ("firm", contract.buyer_id, contract.buyer_version_id),
+            ("agency", contract.seller_id, contract.seller_version_id)):
+        current = current_version_of(organisation_id)
+        pinned = db.session.get(OrganisationVersion, pinned_id) if pinned_id else None
+        found[side] = {"pinned": party_facts(pinned), "current": party_facts(current),
+                       "pinned_version": pinned, "current_version": current}
+    return found
