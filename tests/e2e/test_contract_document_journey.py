@@ -19,6 +19,7 @@ from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.orders.models import ContractType
 from marketplace.vouchers.models import Voucher
+from tests.support.copay import record_paid_copay
 from tests.e2e.steps import Lang, sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
@@ -45,8 +46,7 @@ def signed_order(demo_data):
     voucher = db.session.execute(select(Voucher).where(
         Voucher.firm_id == firm.organisation_id)).scalar_one()
     contract = orders.sign_contract(order, firm, voucher_id=voucher.id)
-    fulfilment.record_copay_received(order, amount_fen=contract.copay_fen,
-                                     payment_ref="pi_e2e_contract")
+    record_paid_copay(order)
     db.session.commit()
     outbox.relay_pending()
     return order

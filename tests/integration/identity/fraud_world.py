@@ -22,6 +22,7 @@ from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.turnover.imports import import_file
 from marketplace.vouchers import services as vouchers
+from tests.support.copay import record_paid_copay
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, make_application,
                              make_programme, staff)
 from tests.integration.turnover.registry_builders import HEADER_ZH, csv_bytes, good_rows
@@ -132,8 +133,7 @@ class World:
 
     def deliver(self, contract, invoice):
         order = contract.order
-        fulfilment.record_copay_received(order, amount_fen=contract.copay_fen,
-                                         payment_ref="pi")
+        record_paid_copay(order)
         fulfilment.deliver(order, order.offering.agency.organisation.members[0],
                            summary="交付检测报告", invoice_number=invoice,
                            invoice_amount_fen=contract.contract_amount_fen,

@@ -16,6 +16,7 @@ from marketplace.notifications.models import Notification
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.vouchers import services as vouchers
+from tests.support.copay import record_paid_copay
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, make_agency_profile,
                              make_offering, make_programme, make_quoted_order, make_voucher,
                              staff)
@@ -94,7 +95,7 @@ def _contract(firm_member, voucher, offering, amount_fen, signed_on=None):
 
 def _claim_of(contract, invoice):
     order = contract.order
-    fulfilment.record_copay_received(order, amount_fen=contract.copay_fen, payment_ref="pi")
+    record_paid_copay(order)
     fulfilment.deliver(order, order.offering.agency.organisation.members[0], summary="交付",
                        invoice_number=invoice, invoice_amount_fen=contract.contract_amount_fen,
                        invoice_date=date.today())
@@ -149,8 +150,7 @@ def test_an_invoice_seen_before_in_any_spelling_is_refused_at_delivery_and_at_th
     second = FirmMemberFactory()
     voucher = make_voucher(make_programme(), amount_fen=200_000_00, firm_member=second)
     contract = _contract(second, voucher, offering_of(), 100_000_00)
-    fulfilment.record_copay_received(contract.order, amount_fen=contract.copay_fen,
-                                     payment_ref="pi")
+    record_paid_copay(contract.order)
     for spelling in ("No. 3600 7788", "发票号码：３６００７７８８", "FP-36007788"):
         with pytest.raises(fulfilment.DuplicateInvoice):
             fulfilment.deliver(contract.order, contract.order.offering.agency.organisation
