@@ -252,7 +252,7 @@ def register_request_hooks(app):
         if _for_a_signed_in_user() and not request.path.startswith(STATIC_PREFIXES):
             # a personal page must not be kept by the browser, a proxy or the back button
             # of a shared computer
-            response.headers["Cache-Control"] = "no-store"
+            response.headers["Cache-Control"] = "private, no-store"
         if not request.path.startswith(STATIC_PREFIXES):
             elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter()))
             log.info("%s %s %s %.1fms", request.method, request.path, response.status_code,

@@ -5,13 +5,14 @@ from datetime import date
 from typing import Literal
 
 from flask import current_app, g, jsonify
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from marketplace.api.spec import MAX_ID, operation
+from marketplace.api.spec import MAX_ID, Id, named_in_body, operation
 from marketplace.api.views import bp
 from marketplace.commissioners import activity, services
 from marketplace.commissioners import permissions as perms
-from marketplace.commissioners.models import Commissioner
+from marketplace.accounts.models import District
+from marketplace.commissioners.models import Commissioner, Pairing
 from marketplace.commissioners.views import directory_query
 from marketplace.core.permissions import require, require_visible
 from marketplace.extensions import db
@@ -59,7 +60,7 @@ class CommissionerList(BaseModel):
     per_page: int
 
 
-class ApplicationIn(BaseModel):
+class CommissionerApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     field_code: FieldCode
     organisation_name: str = Field(min_length=1, max_length=200)
@@ -67,13 +68,12 @@ class ApplicationIn(BaseModel):
     qualifications: str = Field(min_length=1, max_length=4000)
     expertise: str = Field(min_length=1, max_length=4000)
     service_areas: str = Field(min_length=1, max_length=4000)
-    district_id: StrictInt = Field(ge=1, le=MAX_ID)
+    district_id: Id
 
 
 class ServiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    pairing_id: StrictInt = Field(ge=1, le=MAX_ID,
-                                  description="One of the commissioner's active pairings")
+    pairing_id: Id = Field(description="One of the commissioner's active pairings")
     service_on: date
     place: str = Field(min_length=1, max_length=200)
     participants: str = Field(min_length=1, max_length=2000)
@@ -121,9 +121,10 @@ def list_commissioners(query):
 @operation(bp, "/commissioner-applications", "POST", tag="commissioners",
            summary="Apply to be a commissioner (or submit a returned, rejected or withdrawn "
                    "application again)",
-           body=ApplicationIn, responses={201: CommissionerOut},
-           rule=perms.can_apply_as_commissioner, errors=(409,))
+           body=CommissionerApplicationIn, responses={201: CommissionerOut},
+           rule=perms.can_apply_as_commissioner, errors=(404, 409))
 def apply_as_commissioner(body):
+    named_in_body(District, body.district_id, field="district_id")
     commissioner = services.apply(g.api_user, **body.model_dump())
     db.session.commit()
     return jsonify(_commissioner_json(db.session.get(Commissioner, commissioner.id))), 201
@@ -138,6 +139,8 @@ def log_commissioner_service(commissioner_id, body):
     commissioner = db.session.get(Commissioner, commissioner_id)
     require_visible(perms.can_view_commissioner, commissioner, user=g.api_user)
     require(perms.can_log_service, commissioner, user=g.api_user)
+    named_in_body(Pairing, body.pairing_id, field="pairing_id",
+                  rule=lambda _user, pairing: pairing.commissioner_id == commissioner.id)
     service = activity.log_service(commissioner, g.api_user, **body.model_dump())
     db.session.commit()
     return jsonify(id=service.id, commissioner_id=commissioner.id,

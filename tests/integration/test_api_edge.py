@@ -15,6 +15,7 @@ import re
 
 import pytest
 
+from marketplace import funds
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import issue_api_token
 from marketplace.api.spec import openapi_path
@@ -171,22 +172,51 @@ def _claims_case():
     return UserFactory(role=Role.SUPERVISOR), "/disbursements", {}, "claim_ids", None
 
 
-# endpoint -> (field, setup): setup returns (user, path, other fields, field, an id of
+def _copays_case():
+    return UserFactory(role=Role.SUPERVISOR), "/disbursements", {}, "copay_order_ids", None
+
+
+def _district_case():
+    from tests.integration.commissioners.builders import application_fields
+
+    fields = application_fields(district_id=1)
+    fields.pop("district_id")
+    return AgencyMemberFactory(), "/commissioner-applications", fields, "district_id", None
+
+
+def _pairing_case():
+    from datetime import date
+
+    from tests.integration.commissioners.builders import paired, recognised
+
+    mine = recognised(user=AgencyMemberFactory())
+    paired(mine, FirmMemberFactory())
+    others = paired(recognised(user=AgencyMemberFactory()), FirmMemberFactory())
+    db.session.commit()
+    fields = {"service_on": date.today().isoformat(), "place": "车间", "participants": "三人",
+              "work_done": "诊断", "outcome": "改进"}
+    return mine.user, f"/commissioners/{mine.id}/services", fields, "pairing_id", others.id
+
+
+# (endpoint, field) -> setup: setup returns (user, path, other fields, field, an id of
 # another organisation's object, or None where every signed-in user sees them all)
-BODY_IDS = {"create_order": _offering_case, "sign_order_contract": _voucher_case,
-            "create_application": _programme_case, "create_disbursement": _claims_case}
+BODY_IDS = {("create_order", "offering_id"): _offering_case,
+            ("sign_order_contract", "voucher_id"): _voucher_case,
+            ("create_application", "programme_id"): _programme_case,
+            ("create_disbursement", "claim_ids"): _claims_case,
+            ("create_disbursement", "copay_order_ids"): _copays_case,
+            ("apply_as_commissioner", "district_id"): _district_case,
+            ("log_commissioner_service", "pairing_id"): _pairing_case}
 
 
 def test_every_id_in_a_body_has_its_case(client):
     ids = {(op.endpoint, path[0]) for op, path, kind in BODY_FIELDS
            if kind == "integer" and (path[0].endswith("_id") or path[0].endswith("_ids"))}
-    assert ids == {("create_order", "offering_id"), ("sign_order_contract", "voucher_id"),
-                   ("create_application", "programme_id"),
-                   ("create_disbursement", "claim_ids")}
-    assert {endpoint for endpoint, _field in ids} == set(BODY_IDS)
+    assert ids == set(BODY_IDS)
     document = client.get(f"{PREFIX}/openapi.json").get_json()
+    endpoints = {endpoint for endpoint, _field in BODY_IDS}
     for op in _operations():
-        if op.endpoint in BODY_IDS:
+        if op.endpoint in endpoints:
             assert "404" in document["paths"][PREFIX + openapi_path(op.path)][op.method][
                 "responses"], f"{op.endpoint} does not document its 404"
 
@@ -196,9 +226,9 @@ def _send(client, user, path, fields, field, object_id):
     return client.post(PREFIX + path, headers=_headers(user), json={**fields, field: value})
 
 
-@pytest.mark.parametrize("endpoint", sorted(BODY_IDS))
-def test_a_missing_id_and_another_organisations_id_get_the_same_404(client, endpoint):
-    user, path, fields, field, foreign = BODY_IDS[endpoint]()
+@pytest.mark.parametrize("case", sorted(BODY_IDS), ids="-".join)
+def test_a_missing_id_and_another_organisations_id_get_the_same_404(client, case):
+    user, path, fields, field, foreign = BODY_IDS[case]()
     db.session.commit()
     missing = _send(client, user, path, fields, field, MISSING)
     assert_error(missing, 404, "not_found")
@@ -214,7 +244,7 @@ def test_signing_with_another_firms_voucher_reserves_nothing(client):
     order_id = int(path.split("/")[2])
     db.session.expire_all()
     assert db.session.get(Order, order_id).status == OrderStatus.QUOTED
-    assert vouchers.voucher_balances(db.session.get(Voucher, foreign))["reserved_fen"] == 0
+    assert funds.figures.voucher_balances(db.session.get(Voucher, foreign))["reserved_fen"] == 0
 
 
 def test_one_missing_claim_among_payable_ones_is_the_same_404(client):

@@ -105,7 +105,7 @@ def test_a_signed_in_user_is_never_served_a_stored_page_nor_stores_one(cached_ap
     for _ in range(2):
         page = visit(cached_app, "/catalogue", client)
         assert page.headers["X-Cache"] == "bypass"
-        assert page.headers["Cache-Control"] == "private, no-cache"
+        assert page.headers["Cache-Control"] == "private, no-store"
         assert "柳工程师" in text(page)
     first_visitor = visit(cached_app, "/catalogue")
     assert first_visitor.headers["X-Cache"] == "miss"       # the user stored nothing

@@ -274,7 +274,7 @@ def _assert_paid_once(world, stripe_server):
                       Payment.status == PaymentStatus.SUCCEEDED) == 1
         assert _count(LedgerTransaction, LedgerTransaction.ref_type == "order",
                       LedgerTransaction.ref_id == order_id,
-                      LedgerTransaction.idempotency_key == f"copay-received:{order_id}") == 1
+                      LedgerTransaction.kind == funds.kinds.COPAY_RECEIVED) == 1
     charged = [i for i in stripe_server.payment_intents() if i["status"] == "succeeded"]
     assert len(charged) == len(paid_orders)
 

@@ -213,7 +213,7 @@ def test_only_the_requester_sees_the_job_and_its_file(client, requester):
     download = client.get(f"/jobs/{job_id}/download")
     assert download.status_code == 200 and download.get_data() == b"x\n"
     assert "attachment" in download.headers["Content-Disposition"]
-    assert download.headers["Cache-Control"] == "no-store"
+    assert download.headers["Cache-Control"] == "private, no-store"
     assert json.loads(client.get(f"/jobs/{job_id}.json").get_data()) == {
         "id": job_id, "status": "succeeded", "done": 2, "total": 2, "percent": 100,
         "finished": True, "text": "2 of 2 rows"}

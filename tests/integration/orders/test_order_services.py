@@ -68,11 +68,16 @@ def test_a_contract_below_the_minimum_order_cannot_use_a_voucher(firm_member, vo
         services.sign_contract(order, firm_member, voucher_id=voucher.id)
 
 
-def test_another_firms_voucher_cannot_pay(voucher):
+def test_another_firms_voucher_cannot_pay_and_answers_as_a_missing_one(voucher):
+    from marketplace.core.errors import NotFound
+
     stranger = FirmMemberFactory()
     order = make_quoted_order(firm_member=stranger)
-    with pytest.raises(services.VoucherNotUsable):
+    with pytest.raises(NotFound) as foreign:
         services.sign_contract(order, stranger, voucher_id=voucher.id)
+    with pytest.raises(NotFound) as missing:
+        services.sign_contract(order, stranger, voucher_id=987654)
+    assert foreign.value.details == missing.value.details == {"field": "voucher_id"}
 
 
 def test_a_contract_dated_before_the_voucher_is_refused(firm_member, voucher):

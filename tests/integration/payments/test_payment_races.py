@@ -17,9 +17,16 @@ S = PaymentStatus
 
 
 def _payment(key, status):
+    """A payment of a subject no domain takes; a succeeded one is received as the
+    gateway's answer would have it (booked as unallocated, so refunds have their money)."""
     payment = Payment(subject_type="probe", subject_id=1, amount_fen=500, currency="cny",
-                      idempotency_key=key, status=status, payment_intent_id=f"pi_{key}")
+                      idempotency_key=key, status=S.PENDING, payment_intent_id=f"pi_{key}")
     db.session.add(payment)
+    db.session.flush()
+    if status == S.SUCCEEDED:
+        services.apply_intent(payment, gateway.IntentResult(
+            payment_intent_id=payment.payment_intent_id, status=gateway.SUCCEEDED,
+            amount_fen=500, currency="cny"))
     db.session.commit()
     return payment.id
 

@@ -20,12 +20,12 @@ def test_every_signed_in_page_and_api_answer_is_no_store(app):
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
-        assert response.headers.get("Cache-Control") == "no-store", path
+        assert response.headers.get("Cache-Control") == "private, no-store", path
     api = app.test_client()
     for path in ("/api/v1/me", f"/api/v1/orders/{claim.order_id}"):
         response = api.get(path, headers={"Authorization": f"Bearer {bearer}"})
         assert response.status_code == 200, path
-        assert response.headers.get("Cache-Control") == "no-store", path
+        assert response.headers.get("Cache-Control") == "private, no-store", path
 
 
 def test_a_visitors_public_page_stays_cacheable(client):
