@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from marketplace.accounts import change_requests, versions
 from marketplace.accounts import people as people_rules
 from marketplace.accounts import permissions as perms
-from marketplace.accounts.models import Organisation
+from marketplace.accounts.models import District, Organisation
 from marketplace.accounts.version_models import ChangeRequest, ChangeRequestStatus
-from marketplace.api.spec import MAX_ID, operation
+from marketplace.api.spec import MAX_ID, Id, Int, named_in_body, operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound, PermissionDenied
 from marketplace.core.permissions import require_visible
@@ -69,7 +69,7 @@ class PersonIn(BaseModel):
     id_number: str | None = Field(default=None, max_length=30, description=(
         "Hashed on arrival, never stored. Leave out to keep the number on file for the "
         "same role and name."))
-    share_bp: int | None = Field(default=None, ge=1, le=10000)
+    share_bp: Int | None = Field(default=None, ge=1, le=10000)
 
 
 class CertificateIn(BaseModel):
@@ -86,7 +86,7 @@ class ChangeRequestIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     uscc: str = Field(min_length=1, max_length=30)
     registered_address: str = Field(min_length=1, max_length=300)
-    district_id: int = Field(ge=1, le=MAX_ID)
+    district_id: Id
     contact_phone: str = Field(min_length=1, max_length=40)
     bank_name: str | None = Field(default=None, max_length=100)
     bank_cnaps_code: str | None = Field(default=None, max_length=20)
@@ -266,8 +266,9 @@ def _people(body, organisation):
            summary="Ask for the organisation's regulated facts and people to change (the "
                    "owner); an auditor decides",
            body=ChangeRequestIn, responses={201: ChangeRequestOut},
-           rule=perms.is_organisation_owner, errors=(409,))
+           rule=perms.is_organisation_owner, errors=(404, 409))
 def create_change_request(body):
+    named_in_body(District, body.district_id, field="district_id")
     organisation = g.api_user.organisation
     facts = body.model_dump(include={"name", "uscc", "registered_address", "district_id",
                                      "contact_phone", "bank_name", "bank_cnaps_code",

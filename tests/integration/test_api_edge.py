@@ -198,6 +198,20 @@ def _pairing_case():
     return mine.user, f"/commissioners/{mine.id}/services", fields, "pairing_id", others.id
 
 
+def _change_district_case():
+    from tests.support.identity import resident_id
+
+    owner = FirmMemberFactory(is_owner=True)
+    db.session.commit()
+    organisation = owner.organisation
+    fields = {"name": organisation.name, "uscc": organisation.uscc,
+              "registered_address": "南昌市红谷滩区丰和中大道1号", "contact_phone": "0791-88888888",
+              "people": [{"role": "legal_representative", "name": "王明",
+                          "id_kind": "resident_id", "id_number": resident_id(3)}],
+              "reason": "地址变更"}
+    return owner, "/organisation/change-requests", fields, "district_id", None
+
+
 # (endpoint, field) -> setup: setup returns (user, path, other fields, field, an id of
 # another organisation's object, or None where every signed-in user sees them all)
 BODY_IDS = {("create_order", "offering_id"): _offering_case,
@@ -206,7 +220,8 @@ BODY_IDS = {("create_order", "offering_id"): _offering_case,
             ("create_disbursement", "claim_ids"): _claims_case,
             ("create_disbursement", "copay_order_ids"): _copays_case,
             ("apply_as_commissioner", "district_id"): _district_case,
-            ("log_commissioner_service", "pairing_id"): _pairing_case}
+            ("log_commissioner_service", "pairing_id"): _pairing_case,
+            ("create_change_request", "district_id"): _change_district_case}
 
 
 def test_every_id_in_a_body_has_its_case(client):
