@@ -305,7 +305,7 @@ def _assert_batched_once(world):
         batch_ids = {db.session.get(Claim, i).disbursement_batch_id for i in firm.approved}
         assert len(batch_ids) == 1 and None not in batch_ids
         batch = db.session.get(DisbursementBatch, batch_ids.pop())
-        assert batch.claim_count == len(firm.approved)
+        assert batch.line_count == len(firm.approved)
 
 
 def _assert_budget_kept(world):

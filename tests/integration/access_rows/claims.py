@@ -238,9 +238,11 @@ open_batch = _lazy("batch", _make_batch)
 def _make_blocked(world):
     """Another firm's claim at first review, blocked: the firm and the agency share a
     bank account."""
+    from tests.support.identity import change_facts
+
     offering = make_offering()
-    world.outsider.organisation.bank_account = offering.agency.organisation.bank_account
-    world.outsider.organisation.refresh_keys()
+    change_facts(world.outsider.organisation,
+                 bank_account=offering.agency.organisation.current_version.bank_account)
     return _new_claim(world, world.outsider, offering=offering)
 
 

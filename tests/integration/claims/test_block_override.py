@@ -14,6 +14,7 @@ from tests.integration.claims.builders import (checked, page_text, person, quiet
                                                signed_in)
 from tests.integration.claims.test_claim_workflow import accepted_claim
 from tests.integration.test_api_base import PREFIX, assert_error, bearer
+from tests.support.identity import change_facts
 
 REASON = "法定代表人已于签约前变更，工商登记可证，非关联交易"
 
@@ -37,8 +38,8 @@ def blocked(auditor):
     """A claim at first review whose related-party check blocks (a shared bank account)."""
     firm_member = FirmMemberFactory()
     offering = make_offering()
-    firm_member.organisation.bank_account = offering.agency.organisation.bank_account
-    firm_member.organisation.refresh_keys()
+    change_facts(firm_member.organisation,
+                 bank_account=offering.agency.organisation.current_version.bank_account)
     claim = checked(accepted_claim(firm_member, offering=offering, invoice="OV-1"))
     claim.assigned_auditor_id = auditor.id
     db.session.commit()

@@ -6,6 +6,7 @@ from marketplace.accounts import uscc
 from marketplace.accounts.models import District, Organisation, User
 from marketplace.extensions import db
 from tests.factories import FirmMemberFactory
+from tests.support.identity import resident_id
 
 
 def registration(email, code):
@@ -13,6 +14,8 @@ def registration(email, code):
     return {"kind": "agency", "name": f"测试机构 {code[-4:]}", "credit_code": code,
             "legal_representative": "钱七", "registered_address": "南昌市西湖区测试路2号",
             "contact_phone": "0791-87654321", "district_id": str(district.id),
+            "legal_representative_id_kind": "resident_id",
+            "legal_representative_id_number": resident_id(sum(map(ord, code)) % 900 + 1),
             "owner_name": "钱七", "email": email}
 
 
