@@ -235,19 +235,20 @@ def flow_total(acct, kinds, direction=-1):
 
 def flows_of(ref_type, ref_ids):
     """What the transactions referring to ``(ref_type, id)`` posted, for each id in
-    ``ref_ids``: ``{ref_id: {(kind, account_code): net fen}}`` (one statement)."""
+    ``ref_ids``: ``{ref_id: {(transaction kind, account kind): net fen}}`` (one
+    statement)."""
     found = {ref_id: {} for ref_id in ref_ids}
     if not found:
         return found
-    for ref_id, kind, code, total in db.session.execute(
-            select(LedgerTransaction.ref_id, LedgerTransaction.kind, LedgerAccount.code,
+    for ref_id, kind, account_kind, total in db.session.execute(
+            select(LedgerTransaction.ref_id, LedgerTransaction.kind, LedgerAccount.kind,
                    func.sum(LedgerPosting.amount_fen))
             .join(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
             .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
             .where(LedgerTransaction.ref_type == ref_type,
                    LedgerTransaction.ref_id.in_(list(found)))
-            .group_by(LedgerTransaction.ref_id, LedgerTransaction.kind, LedgerAccount.code)):
-        found[ref_id][(kind, code)] = int(total)
+            .group_by(LedgerTransaction.ref_id, LedgerTransaction.kind, LedgerAccount.kind)):
+        found[ref_id][(kind, account_kind)] = int(total)
     return found
 
 

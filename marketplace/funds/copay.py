@@ -34,30 +34,19 @@ class CopayPosition:
 
 def positions(order_ids):
     """``{order_id: CopayPosition}`` from the order's postings (one statement)."""
-    found = ledger.flows_of("order", order_ids)
     result = {}
-    for order_id, flows in found.items():
-        held_code = accounts.copay_held_code(order_id)
-
-        def posted(kind, code_prefix=None, sign=1):
-            return sum(amount * sign for (k, code), amount in flows.items()
-                       if k == kind and (code_prefix is None or code.startswith(code_prefix))
-                       and amount * sign > 0)
-        held_in = posted(kinds.COPAY_RECEIVED, held_code)
-        refunded_held = posted(kinds.COPAY_REFUND, held_code, -1)
-        settled = posted(kinds.COPAY_SETTLE, held_code, -1)
-        refunded_payable = sum(-amount for (k, code), amount in flows.items()
-                               if k == kinds.COPAY_REFUND and code.endswith(":copay_payable")
-                               and amount < 0)
-        paid_out = sum(-amount for (k, code), amount in flows.items()
-                       if k == kinds.COPAY_PAYOUT and code.endswith(":copay_payable")
-                       and amount < 0)
-        recovery = sum(amount for (k, code), amount in flows.items()
-                       if k == kinds.COPAY_RECOVERY_DUE and code.endswith(":recoveries_owed")
-                       and amount > 0)
+    for order_id, flows in ledger.flows_of("order", order_ids).items():
+        def moved(kind, account_kind):
+            return flows.get((kind, account_kind), 0)
+        received = moved(kinds.COPAY_RECEIVED, accounts.COPAY_HELD)
+        refunded_held = -moved(kinds.COPAY_REFUND, accounts.COPAY_HELD)
+        settled = -moved(kinds.COPAY_SETTLE, accounts.COPAY_HELD)
+        refunded_payable = -moved(kinds.COPAY_REFUND, accounts.AGENCY_COPAY_PAYABLE)
+        recovery = moved(kinds.COPAY_RECOVERY_DUE, accounts.AGENCY_RECOVERIES)
         result[order_id] = CopayPosition(
-            received=held_in, held=held_in - refunded_held - settled, settled=settled,
-            refunded=refunded_held + refunded_payable + recovery, paid_out=paid_out,
+            received=received, held=received - refunded_held - settled, settled=settled,
+            refunded=refunded_held + refunded_payable + recovery,
+            paid_out=-moved(kinds.COPAY_PAYOUT, accounts.AGENCY_COPAY_PAYABLE),
             recovery_due=recovery, refunded_from_payable=refunded_payable)
     return result
 

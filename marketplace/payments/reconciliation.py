@@ -17,7 +17,7 @@ from marketplace.core import audit, outbox
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.payments import gateway, services
+from marketplace.payments import gateway, inbound, services
 from marketplace.payments.models import PAID_STATUSES, Payment, Reconciliation
 
 
@@ -59,7 +59,7 @@ def _difference(intent_id, payment_id, kind, detail):
 def _reconcile_intent(intent, actor):
     before = services.payment_for_intent(intent.payment_intent_id) or (
         services.payment_for_key((intent.metadata or {}).get("payment_key") or ""))
-    payment = services.payment_for_confirmed(intent)
+    payment = inbound.payment_for_confirmed(intent)
     found = {"payment": payment.id if payment else None, "differences": []}
     note = found["differences"].append
     if payment is None:

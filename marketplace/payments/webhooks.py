@@ -14,7 +14,7 @@ from marketplace.api.errors import domain_error_response
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone
 from marketplace.extensions import csrf, db
-from marketplace.payments import gateway, services
+from marketplace.payments import gateway, inbound
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 csrf.exempt(bp)
@@ -31,7 +31,7 @@ def _domain_error(error):
 def webhook():
     event = gateway.verify_webhook(request.get_data(cache=False),
                                    request.headers.get("Stripe-Signature", ""))
-    confirmed = services.confirm_event(event)   # no transaction is open yet
-    record = services.receive_event(event, confirmed)
+    confirmed = inbound.confirm_event(event)   # no transaction is open yet
+    record = inbound.receive_event(event, confirmed)
     db.session.commit()
     return jsonify(received=True, duplicate=record is None), 200

@@ -165,6 +165,7 @@ def test_a_charge_completed_after_the_order_was_cancelled_is_refunded(contracted
 
 
 def test_a_second_charge_of_a_paid_order_is_refunded(contracted, stripe_server):
+    from marketplace.payments import inbound
     from marketplace.payments import services as payments
 
     order, member = contracted
@@ -174,7 +175,7 @@ def test_a_second_charge_of_a_paid_order_is_refunded(contracted, stripe_server):
     # a charge made outside the app's own attempts (a script re-posting an old key…)
     extra = stripe_server.create_intent(10_000_00, metadata={
         "subject_type": "order", "subject_id": str(order.id), "payment_key": "stray"})
-    payments.apply_intent(payments.payment_for_confirmed(
+    payments.apply_intent(inbound.payment_for_confirmed(
         payments.gateway.retrieve(extra["id"])), payments.gateway.retrieve(extra["id"]))
     db.session.commit()
     outbox.relay_pending()
