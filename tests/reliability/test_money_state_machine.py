@@ -59,7 +59,9 @@ class MoneyMachine(RuleBasedStateMachine):
         super().__init__()
         from tests.conftest import _reset_database
 
-        db.session.rollback()
+        # remove(), not rollback(): the previous walk's rows must leave the identity map too,
+        # or the reseeded reference rows (same ids after the reset) collide with them.
+        db.session.remove()
         _reset_database(current_app._get_current_object())
         GATEWAY["server"].reset()
         self.programme = make_programme()
