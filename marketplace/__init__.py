@@ -23,7 +23,7 @@ def create_app(config=None):
 
     configure_logging(app)
     register_extensions(app)
-    register_blueprints(app)
+    register_domains(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -102,7 +102,6 @@ def register_extensions(app):
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.user_loader(load_user)
     celery_init_app(app)
-    from marketplace import tasks  # noqa: F401  (registers every task and outbox handler)
 
 
 def load_user(user_id):
@@ -131,7 +130,7 @@ def select_locale():
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def register_blueprints(app):
+def register_domains(app):
     from werkzeug.routing import IntegerConverter
 
     class DatabaseId(IntegerConverter):
@@ -145,69 +144,8 @@ def register_blueprints(app):
             return number if number <= 2**31 - 1 else 0
 
     app.url_map.converters["int"] = DatabaseId
-    from marketplace.accounts.admin_views import bp as admin_bp
-    from marketplace.accounts.views import bp as accounts_bp
-    from marketplace.api.views import bp as api_bp
-    from marketplace.notifications.views import bp as notifications_bp
-    from marketplace.site.views import bp as site_bp
-    from marketplace.vouchers.admin_views import bp as programme_admin_bp
-    from marketplace.vouchers.views import bp as vouchers_bp
-    from marketplace.agencies.views import bp as registry_bp
-    from marketplace.agencies.review_views import bp as registry_review_bp
-    from marketplace.agencies.admin_views import bp as category_admin_bp
-    from marketplace.catalogue.views import bp as catalogue_bp
-    from marketplace.orders.views import bp as orders_bp
-    from marketplace.claims.views import bp as claims_bp
-    import marketplace.api.vouchers  # noqa: F401  (registers its operations on api_bp)
-    import marketplace.api.orders  # noqa: F401
-    import marketplace.api.catalogue  # noqa: F401
-    import marketplace.api.claims  # noqa: F401
-    import marketplace.api.exchange  # noqa: F401
-    import marketplace.api.contracts  # noqa: F401
-    import marketplace.api.stats  # noqa: F401
-    import marketplace.api.commissioners  # noqa: F401
-    import marketplace.api.pool_and_rewards  # noqa: F401
-    import marketplace.api.documents  # noqa: F401
-    import marketplace.api.calendar  # noqa: F401
-    import marketplace.api.identity  # noqa: F401
-
-    for blueprint in (site_bp, accounts_bp, admin_bp, notifications_bp, vouchers_bp,
-                      programme_admin_bp, registry_bp, registry_review_bp, category_admin_bp,
-                      catalogue_bp, orders_bp, claims_bp, api_bp):
-        app.register_blueprint(blueprint)
-    from marketplace.payments.webhooks import bp as payments_bp
-    app.register_blueprint(payments_bp)
-    from marketplace.payments.reconciliation_views import bp as reconciliation_bp
-    app.register_blueprint(reconciliation_bp)
-    from marketplace.exchange.views import bp as exchange_bp
-    app.register_blueprint(exchange_bp)
-    from marketplace.turnover.import_views import bp as registration_imports_bp
-    from marketplace.turnover.registry_views import bp as contract_registry_bp
-    from marketplace.turnover.target_views import bp as turnover_targets_bp
-    for blueprint in (contract_registry_bp, registration_imports_bp, turnover_targets_bp):
-        app.register_blueprint(blueprint)
-    from marketplace.turnover.dashboard_views import bp as turnover_dashboard_bp
-    from marketplace.turnover.public_views import bp as transparency_bp
-    app.register_blueprint(turnover_dashboard_bp)
-    app.register_blueprint(transparency_bp)
-    from marketplace.site.job_views import bp as jobs_bp
-    app.register_blueprint(jobs_bp)
-    from marketplace.commissioners.review_views import bp as commissioner_review_bp
-    from marketplace.commissioners.views import bp as commissioners_bp
-    app.register_blueprint(commissioners_bp)
-    app.register_blueprint(commissioner_review_bp)
-    from marketplace.experts.views import bp as experts_bp
-    app.register_blueprint(experts_bp)
-    from marketplace.incentives.views import bp as incentives_bp
-    app.register_blueprint(incentives_bp)
-    from marketplace.turnover.field_views import bp as technology_fields_bp
-    from marketplace.workdays.views import bp as work_calendar_bp
-    app.register_blueprint(technology_fields_bp)
-    app.register_blueprint(work_calendar_bp)
-    from marketplace.accounts.identity_views import bp as identity_bp
-    from marketplace.integrity.views import bp as integrity_bp
-    app.register_blueprint(identity_bp)
-    app.register_blueprint(integrity_bp)
+    from marketplace.domains import init_domains
+    init_domains(app)    # every domain's blueprints, handlers, jobs, checks and labels
     app.register_blueprint(swagger_ui_blueprint())
 
 

@@ -2,7 +2,7 @@
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from marketplace.core.outbox import relay_pending
 from marketplace.extensions import db
@@ -183,8 +183,19 @@ def seed_demo(contracts):
     click.echo(report)
 
 
+@click.command("wiring")
+@with_appcontext
+def wiring_command():
+    """Print every domain and what it registers (blueprints, handlers, jobs, checks)."""
+    from flask import current_app
+
+    from marketplace.core.wiring import describe
+    for line in describe(current_app):
+        click.echo(line)
+
+
 def register(app):
     from marketplace.turnover.cli import turnover_cli
     for command in (users_cli, audit_cli, outbox_cli, ledger_cli, payments_cli,
-                    seed_reference, seed_demo, turnover_cli):
+                    seed_reference, seed_demo, turnover_cli, wiring_command):
         app.cli.add_command(command)

@@ -1,7 +1,5 @@
 """Outbox consumers of the claim workflow."""
 from marketplace.claims import services
-from marketplace.claims import experts  # noqa: F401  (registers the no-show job)
-from marketplace.claims import sla  # noqa: F401  (registers the nightly deadline job)
 from marketplace.core import outbox
 
 

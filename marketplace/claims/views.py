@@ -14,7 +14,6 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.accounts.permissions import is_auditor, is_expert, is_supervisor
-from marketplace.claims import labels  # noqa: F401  (registers the names of the values)
 from marketplace.claims import assignment, experts, queries, services
 from marketplace.claims.expert_models import ExpertInvitation, InvitationState
 from marketplace.claims import permissions as perms

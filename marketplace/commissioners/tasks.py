@@ -3,8 +3,6 @@ nightly job (conclude the notices that ran out without objection)."""
 from flask_babel import force_locale
 
 from marketplace.accounts.models import Role
-import marketplace.commissioners.labels  # noqa: F401  (the names of its states)
-import marketplace.commissioners.messages  # noqa: F401  (its notification kinds)
 from marketplace.commissioners import services
 from marketplace.commissioners.assessment import (expected_by, required_served,
                                                    required_services)

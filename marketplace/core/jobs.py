@@ -76,6 +76,10 @@ class JobAlreadyRunning(Conflict):
     default_message = _l("This work is already under way; wait for it to finish.")
 
 
+def registered_kinds():
+    return tuple(_KINDS.values())
+
+
 def job_runner(kind, *, title, unit, back=None):
     """Register the runner of ``kind``: ``runner(job, context)`` does the work in the
     session's transaction (flushes, never commits), reports progress through

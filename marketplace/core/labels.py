@@ -3,8 +3,6 @@
 Templates call ``label(value)``; a value without a registered name is shown as it is,
 which the label test catches.
 """
-from flask_babel import lazy_gettext as _l
-
 LABELS = {}
 
 
@@ -17,15 +15,3 @@ def label(value):
     found = LABELS.get(key)
     return str(found) if found is not None else str(key)
 
-
-# The values of ``marketplace.accounts.models.Role`` (core imports no domain, so the keys
-# are spelled out; a test checks that every role has its name).
-ROLE_LABELS = {
-    "firm_member": _l("Firm member"),
-    "agency_member": _l("Agency member"),
-    "auditor": _l("Auditor"),
-    "supervisor": _l("Supervisor"),
-    "expert": _l("Expert"),
-    "admin": _l("Administrator"),
-}
-register_labels(ROLE_LABELS)

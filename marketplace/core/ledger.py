@@ -270,6 +270,10 @@ def invariant(func):
     return func
 
 
+def registered_invariants():
+    return tuple(_DOMAIN_INVARIANTS)
+
+
 def invariant_names():
     """The first line of each registered invariant's docstring, for `flask ledger verify`."""
     return [(check.__doc__ or check.__name__).strip().splitlines()[0].rstrip(".")

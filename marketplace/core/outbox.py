@@ -82,6 +82,10 @@ def registered_topics():
     return sorted(_HANDLERS)
 
 
+def registered_handlers():
+    return dict(_HANDLERS)
+
+
 def emit(topic, **payload):
     """Write an outbox row in the current transaction. Payloads hold ids, never objects."""
     message = OutboxMessage(topic=topic, payload=json.dumps(payload, sort_keys=True,

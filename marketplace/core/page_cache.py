@@ -17,7 +17,8 @@ only when it is a 200 that sets no cookie and the view flashed nothing.
 
 Key: the path (with host and scheme), the sorted query string, the language and the
 *catalogue generation*, a counter bumped after every commit that changed something those
-pages show (``WATCHED_MODELS``: an SQLAlchemy ``after_flush`` hook notes it,
+pages show (the models the domains name with :func:`watch` from their ``init_app``: an
+SQLAlchemy ``after_flush`` hook notes it,
 ``after_commit`` bumps), so the next visitor request after a change is a miss that
 renders it. The TTL is the backstop for changes no flush sees (bulk SQL, time passing,
 the transparency page's money figures, which change with every voucher and are left to
@@ -57,16 +58,6 @@ VISITOR_SESSION_KEYS = frozenset({
 UNSTORED_HEADERS = frozenset({"set-cookie", "x-request-id", "x-cache", "age", "date",
                               "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining",
                               "x-ratelimit-reset"})
-# What the public pages show: a change to any of these bumps the generation.
-WATCHED_MODELS = (
-    "marketplace.catalogue.models:Offering",
-    "marketplace.catalogue.models:AgencyScorecard",
-    "marketplace.agencies.models:AgencyProfile",
-    "marketplace.agencies.models:ServiceCategory",
-    "marketplace.accounts.models:Organisation",
-    "marketplace.accounts.models:District",
-    "marketplace.orders.models:Rating",
-)
 _CHANGED = "page_cache.changed"
 
 
@@ -237,15 +228,24 @@ def _session_reader(app):
 
 # --- invalidation -------------------------------------------------------------------------
 
-_watched = None
+# What the public pages show: a change to any of these bumps the generation. The domains
+# that own the models add them (core names no domain).
+_watched = ()
+
+
+def watch(*models):
+    """Bump the visitor pages' generation after every commit that changed one of ``models``
+    (called by the owning domain's ``init_app``; a second call with the same model is a
+    no-op, as the factory runs once per app)."""
+    global _watched
+    _watched = tuple(dict.fromkeys((*_watched, *models)))
+
+
+def watched_models():
+    return _watched
 
 
 def _watched_classes():
-    global _watched
-    if _watched is None:
-        from importlib import import_module
-        _watched = tuple(getattr(import_module(module), name) for module, name in
-                         (entry.split(":") for entry in WATCHED_MODELS))
     return _watched
 
 

@@ -9,8 +9,8 @@ from marketplace.accounts.permissions import is_admin, is_firm_member, is_review
 from marketplace.agencies.models import AgencyProfile
 from marketplace.core.permissions import access, anyone, require_visible
 from marketplace.core.web import attempt, page_argument
-from marketplace.exchange import labels, stats, tasks  # noqa: F401  (labels, sources, handlers)
 from marketplace.exchange import permissions as perms
+from marketplace.exchange import stats
 from marketplace.exchange import services, suggestions
 from marketplace.exchange.forms import DemandForm, ProposeForm, ResultForm, StatusForm
 from marketplace.exchange.models import TechDemand, TechResult

@@ -3,8 +3,6 @@ expert what happened."""
 from flask import current_app
 from flask_babel import force_locale
 
-import marketplace.experts.labels  # noqa: F401  (the names of its states)
-import marketplace.experts.messages  # noqa: F401  (its notification kinds)
 from marketplace.accounts.models import Role, User
 from marketplace.core import outbox
 from marketplace.core.labels import label

@@ -14,7 +14,16 @@ Nothing outside this package posts to the ledger or spells an account code (the 
 contract in ``.importlinter`` says so, and ``make test`` checks it). The lock order is the
 voucher row, then its accounts; verbs that move a voucher's money lock it themselves.
 """
+import sys
+
+from marketplace.core import wiring
 from marketplace.core.ledger import InsufficientBalance  # noqa: F401  (for callers)
 from marketplace.core.ledger import invariant_names, violations  # noqa: F401  (ledger verify)
 from marketplace.funds import (budget, copay, figures, kinds, models,  # noqa: F401
                                recoveries, voucher_parts)
+
+
+def init_app(app):
+    """Called by the app factory (marketplace/domains.py)."""
+    from marketplace.funds import invariants
+    wiring.register(app, sys.modules[__name__], modules=[invariants])

@@ -2,8 +2,6 @@
 from flask_babel import force_locale
 from sqlalchemy import select
 
-import marketplace.incentives.labels  # noqa: F401  (the names of its states)
-import marketplace.incentives.messages  # noqa: F401  (its notification kinds)
 from marketplace.core import outbox
 from marketplace.core.labels import label
 from marketplace.core.money import format_fen

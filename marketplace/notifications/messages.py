@@ -387,8 +387,8 @@ COALESCED_KINDS = {"application_to_review", "agency_to_review", "identity_change
 
 
 def register_templates(notifications=None, mails=None, coalesced=()):
-    """A domain adds its own kinds from its own module (imported at start-up by
-    marketplace/tasks.py), so this file does not grow with every domain."""
+    """A domain adds its own kinds from its own module (loaded by the domain's
+    ``init_app``), so this file does not grow with every domain."""
     notifications, mails = dict(notifications or {}), dict(mails or {})
     taken = (set(notifications) & set(NOTIFICATION_TEMPLATES)) | (set(mails) & set(MAIL_TEMPLATES))
     if taken:

@@ -19,7 +19,6 @@ from marketplace.core.permissions import access, is_authenticated, require_visib
 from marketplace.core.web import apply_domain_error, page_argument
 from marketplace.extensions import db
 from marketplace.orders import documents, queries
-from marketplace.orders import labels  # noqa: F401  (registers the names of the values)
 from marketplace.orders import permissions as perms
 from marketplace.orders import services
 from marketplace.orders.forms import (NO_VOUCHER, AcceptanceForm, CancellationAnswerForm,

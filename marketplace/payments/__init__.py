@@ -5,3 +5,14 @@
 - ``events``: ``@on_payment_event(...)`` for the domains that care (orders);
 - ``webhooks``: ``POST /payments/webhook``.
 """
+import sys
+
+from marketplace.core import wiring
+
+
+def init_app(app):
+    """Called by the app factory (marketplace/domains.py)."""
+    from marketplace.payments import labels, reconciliation, reconciliation_views, tasks, webhooks
+    wiring.register(app, sys.modules[__name__],
+                    blueprints=[webhooks.bp, reconciliation_views.bp],
+                    modules=[tasks, reconciliation, labels])

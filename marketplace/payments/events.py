@@ -21,8 +21,8 @@ payments domain books the charge as unallocated and refunds it (and books that r
 itself). A subscriber of ``charge.refunded`` gets the amount newly refunded
 (``refunded_delta_fen``) and books it if it took the charge.
 
-Declare subscribers in a module that marketplace/tasks.py imports: a webhook can arrive in
-a fresh process before any page has imported them.
+Declare subscribers in a module the subscribing domain's ``init_app`` loads: a webhook can
+arrive in a fresh process before any page has imported them.
 """
 from dataclasses import dataclass
 

@@ -1,0 +1,89 @@
+"""The app factory wires every part a domain declares: a handler, nightly job, job runner,
+ledger invariant, claim check, scorecard source, payment-event subscriber, reference
+seeder, notification kind, label or API operation that only exists once some forgotten module is imported would
+silently never run. A fresh interpreter builds the app (as the web server and the Celery
+worker do), notes what is registered, then imports every module of marketplace/ and
+notes again: the two must be the same."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SNAPSHOT = r'''
+import importlib, json, pkgutil, sys
+import marketplace
+
+def registered():
+    from marketplace.accounts import reference
+    from marketplace.api import spec
+    from marketplace.catalogue import scorecards
+    from marketplace.claims import checks
+    from marketplace.core import jobs, labels, ledger, outbox, page_cache, tasks
+    from marketplace.notifications import messages
+    from marketplace.payments import events
+    def where(func):
+        return f"{func.__module__}.{func.__qualname__}"
+    found = {
+        "outbox handlers": {t: where(f) for t, f in outbox._HANDLERS.items()},
+        "nightly jobs": sorted(where(f) for f in tasks.NIGHTLY_JOBS),
+        "job runners": {k: where(v.run) for k, v in jobs._KINDS.items()},
+        "ledger invariants": sorted(where(f) for f in ledger._DOMAIN_INVARIANTS),
+        "claim checks": {name: where(f) for name, f in checks.CHECKS.items()},
+        "payment events": {t: sorted(where(f) for f in fs)
+                           for t, fs in events._subscribers.items()},
+        "reference seeders": sorted(where(f) for f in reference._SEEDERS),
+        "notification kinds": sorted(set(messages.NOTIFICATION_TEMPLATES)
+                                     | set(messages.MAIL_TEMPLATES)),
+        "labels": sorted(labels.LABELS),
+        "api operations": sorted(f"{op.method} {op.path}" for op in spec.OPERATIONS),
+        "scorecard sources": sorted(where(f) for f in scorecards.SOURCES),
+        "page-cache models": sorted(c.__name__ for c in page_cache.watched_models()),
+    }
+    return found
+
+from marketplace import create_app
+create_app("testing")
+wired = registered()
+for info in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
+    importlib.import_module(info.name)
+print(json.dumps({"wired": wired, "everything": registered()}))
+'''
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database():
+    """Overrides the conftest fixture: no database here."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    found = subprocess.run([sys.executable, "-c", SNAPSHOT], cwd=ROOT, capture_output=True,
+                           text=True, timeout=300,
+                           env={"MARKETPLACE_CONFIG": "testing", "PATH": "/usr/bin:/bin"})
+    assert found.returncode == 0, found.stderr[-3000:]
+    return json.loads(found.stdout.splitlines()[-1])
+
+
+def test_every_declared_part_is_wired_by_the_app_factory(snapshot):
+    missing = {}
+    for registry, everything in snapshot["everything"].items():
+        wired = snapshot["wired"][registry]
+        if isinstance(everything, dict):
+            left = {key: value for key, value in everything.items()
+                    if wired.get(key) != value}
+        else:
+            left = sorted(set(everything) - set(wired))
+        if left:
+            missing[registry] = left
+    assert not missing, f"defined but not registered by create_app(): {missing}"
+
+
+def test_the_registries_are_not_empty(snapshot):
+    """A snapshot that sees nothing would pass the test above for the wrong reason."""
+    assert all(snapshot["wired"].values()), \
+        [name for name, found in snapshot["wired"].items() if not found]
