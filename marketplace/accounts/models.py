@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
-from marketplace.core.types import UTCDateTime, enum_column  # noqa: F401  (re-exported)
+from marketplace.core.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 
 

@@ -7,11 +7,11 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inte
                         Table, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import Organisation, enum_column
+from marketplace.accounts.models import Organisation
 from marketplace.core.notices import ObjectionRecord, ObjectionStatus  # noqa: F401
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
-from marketplace.core.types import UTCDateTime
+from marketplace.core.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 
 

@@ -10,11 +10,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.agencies import documents
 from marketplace.agencies.models import (AgencyProfile, AgencyStatus, DocumentKind,
                                          Objection, ObjectionStatus, QualificationDocument,
                                          ServiceCategory)
-from marketplace.core import audit, notices, outbox
+from marketplace.core import audit, notices, outbox, storage
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.notices import NoticeStillRunning
 from marketplace.core.rows import for_update
@@ -120,7 +119,7 @@ def add_document(profile, actor, *, kind, title, expires_on, stream, original_na
     if expires_on <= date.today():
         raise ValidationFailed(_l("The document has already expired."),
                                details={"field": "expires_on"})
-    stored = documents.store(stream, original_name)
+    stored = storage.store(stream, original_name)
     # through the relationship, so profile.documents (if loaded) includes it at once
     document = QualificationDocument(agency=profile, kind=kind,
                                      title=title, expires_on=expires_on,

@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.accounts.permissions import belongs_to_organisation
-from marketplace.agencies import documents
 from marketplace.agencies import permissions as perms
 from marketplace.agencies import services
 from marketplace.agencies.forms import (DocumentForm, ObjectionForm, ProfileForm,
@@ -17,6 +16,7 @@ from marketplace.agencies.forms import (DocumentForm, ObjectionForm, ProfileForm
 from marketplace.agencies.models import (AgencyProfile, AgencyStatus, DocumentKind,
                                          QualificationDocument)
 from marketplace.agencies.reference import active_categories
+from marketplace.core import storage
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
@@ -127,7 +127,7 @@ def withdraw_document(document_id):
 def download_document(document_id):
     document = _document(document_id)
     require_visible(perms.can_view_agency_private, document and document.agency)
-    return documents.send_stored(document.storage_name, document.content_type,
+    return storage.send_stored(document.storage_name, document.content_type,
                                  document.original_name)
 
 

@@ -6,10 +6,9 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, 
                         Integer, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import enum_column
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
-from marketplace.core.types import UTCDateTime
+from marketplace.core.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 
 

@@ -9,11 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import District, Organisation, OrganisationKind
-from marketplace.agencies import documents
 from marketplace.commissioners.models import (CommissionerService, Pairing, PairingKind,
                                               PairingStatus, ServiceAttachment,
                                               ServiceStatus)
-from marketplace.core import audit, outbox
+from marketplace.core import audit, outbox, storage
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
@@ -198,7 +197,7 @@ def log_service(commissioner, actor, *, pairing_id, service_on, place, participa
     db.session.add(service)
     db.session.flush()
     for stream, name in files:
-        stored = documents.store(stream, name, field="attachments")
+        stored = storage.store(stream, name, field="attachments")
         db.session.add(ServiceAttachment(service_id=service.id, **stored))
     db.session.flush()
     audit.record(service, "log", actor=actor, after=ServiceStatus.LOGGED,

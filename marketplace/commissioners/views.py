@@ -10,7 +10,6 @@ from sqlalchemy import or_, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import active_districts
-from marketplace.agencies import documents
 from marketplace.commissioners import activity, services
 from marketplace.commissioners import permissions as perms
 from marketplace.commissioners.forms import (AnswerPairingForm, AnswerServiceForm,
@@ -19,6 +18,7 @@ from marketplace.commissioners.forms import (AnswerPairingForm, AnswerServiceFor
 from marketplace.commissioners.models import (Commissioner, CommissionerService,
                                               CommissionerStatus, Pairing, PairingStatus,
                                               ServiceAttachment)
+from marketplace.core import storage
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
@@ -308,7 +308,7 @@ def attachment(service_id, attachment_id):
     found = db.session.get(ServiceAttachment, attachment_id)
     if found is None or found.service_id != service.id:
         abort(404)
-    path = documents.path_of(found.storage_name)
+    path = storage.path_of(found.storage_name)
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype=found.content_type, as_attachment=True,

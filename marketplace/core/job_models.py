@@ -4,12 +4,12 @@ whom, how far it has got and what it produced. The service is :mod:`marketplace.
 import enum
 import json
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
-from marketplace.core.types import UTCDateTime
+from marketplace.core.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 
 
@@ -34,12 +34,8 @@ class BackgroundJob(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
-    # core imports no domain, so the enum column is spelt out (as accounts' enum_column)
-    status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, name="job_status", native_enum=False, length=32,
-             validate_strings=True, create_constraint=True,
-             values_callable=lambda members: [m.value for m in members]),
-        nullable=False, default=JobStatus.QUEUED)
+    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, name="job_status"),
+                                              nullable=False, default=JobStatus.QUEUED)
     # what the job works on (a disbursement batch...), so a second job on it is refused
     subject_type: Mapped[str | None] = mapped_column(String(64))
     subject_id: Mapped[int | None] = mapped_column(Integer)

@@ -6,13 +6,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
-from marketplace.agencies.documents import store
 from marketplace.agencies.models import AgencyProfile
 from marketplace.catalogue.models import Offering
 from marketplace.catalogue import scorecards
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.core.states import transition
+from marketplace.core.storage import store
 from marketplace.core.timeutil import now_utc
 from marketplace.exchange import permissions as perms
 from marketplace.exchange.models import (BrokeredMatch, BrokerProfile, ExchangeMessage,

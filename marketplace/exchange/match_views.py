@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import is_admin, is_reviewer
-from marketplace.agencies import documents
+from marketplace.core import storage
 from marketplace.core.errors import NotFound
 from marketplace.core.labels import label
 from marketplace.core.permissions import access, require, require_visible
@@ -141,7 +141,7 @@ def attachment(match_id, message_id):
     message = db.session.get(ExchangeMessage, message_id)
     if message is None or message.match_id != found.id or not message.storage_name:
         raise NotFound()
-    return documents.send_stored(message.storage_name, message.content_type,
+    return storage.send_stored(message.storage_name, message.content_type,
                                  message.original_name)
 
 

@@ -8,10 +8,10 @@ from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, Strin
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import FirmTier, enum_column
+from marketplace.accounts.models import FirmTier
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
-from marketplace.core.types import UTCDateTime
+from marketplace.core.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 
 

@@ -5,8 +5,7 @@ order's timeline."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.agencies import documents as storage
-from marketplace.core import audit
+from marketplace.core import audit, storage
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.orders.fulfilment import party_of

@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.accounts.permissions import is_organisation_member
-from marketplace.agencies import documents as storage
 from marketplace.catalogue.models import Offering
 from marketplace.catalogue.permissions import can_view_offering
 from marketplace.claims.permissions import can_view_claim
+from marketplace.core import storage
 from marketplace.core.errors import DomainError
 from marketplace.core.labels import label
 from marketplace.core.permissions import access, is_authenticated, require_visible

@@ -12,10 +12,10 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, 
                         Integer, SmallInteger, String, Text, UniqueConstraint, literal_column)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import District, Organisation, enum_column
+from marketplace.accounts.models import District, Organisation
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
-from marketplace.core.types import UTCDateTime
+from marketplace.core.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 

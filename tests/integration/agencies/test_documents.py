@@ -8,7 +8,8 @@ import pytest
 from flask_babel import force_locale
 
 from marketplace.accounts.models import Role
-from marketplace.agencies import documents, services
+from marketplace.agencies import services
+from marketplace.core import storage
 from marketplace.agencies.models import DocumentKind, QualificationDocument
 from marketplace.extensions import db
 from tests.conftest import login
@@ -47,13 +48,13 @@ def test_pdf_png_and_jpeg_are_accepted_by_their_content(app, draft, data, name,
     assert document.content_type == content_type
     assert document.original_name == name and document.size_bytes == len(data)
     assert document.storage_name.endswith(extension)
-    path = documents.path_of(document.storage_name)
+    path = storage.path_of(document.storage_name)
     assert path.read_bytes() == data
 
 
 def test_a_file_is_stored_under_a_random_name_outside_the_web_root(app, draft):
     document = add(draft, PDF_BYTES, "../../static/营业执照.pdf")
-    path = documents.path_of(document.storage_name).resolve()
+    path = storage.path_of(document.storage_name).resolve()
     upload_root = Path(app.config["UPLOAD_DIR"]).resolve()
     assert upload_root in path.parents
     for public in (Path(app.static_folder).resolve(), Path(app.root_path).resolve()):
@@ -64,7 +65,7 @@ def test_a_file_is_stored_under_a_random_name_outside_the_web_root(app, draft):
     assert other.storage_name != document.storage_name
     assert len(document.sha256) == 64 and document.sha256 == other.sha256
     with pytest.raises(ValueError):
-        documents.path_of("../" + document.storage_name)
+        storage.path_of("../" + document.storage_name)
 
 
 @pytest.mark.parametrize("data, name, reason", [
@@ -75,7 +76,7 @@ def test_a_file_is_stored_under_a_random_name_outside_the_web_root(app, draft):
 def test_other_content_and_empty_files_are_refused_and_nothing_is_stored(app, draft, data,
                                                                         name, reason):
     before = stored_files(app)
-    with force_locale("en"), pytest.raises(documents.UploadRejected) as refused:
+    with force_locale("en"), pytest.raises(storage.UploadRejected) as refused:
         add(draft, data, name)
     assert refused.value.details == {"field": "file", "reason": reason}
     assert stored_files(app) == before
@@ -95,7 +96,7 @@ def test_a_file_above_the_limit_is_refused_and_nothing_is_stored(app, draft, sma
     before = stored_files(app)
     too_big = PDF_BYTES + b"\x00" * small_limit
     with force_locale("en"):
-        with pytest.raises(documents.UploadRejected) as refused:
+        with pytest.raises(storage.UploadRejected) as refused:
             add(draft, too_big, "big.pdf")
         assert str(refused.value.message) == "The file is larger than 1 MiB."
     assert refused.value.details["reason"] == "too_large"

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from marketplace.agencies.documents import served_name
+from marketplace.core.storage import served_name
 from marketplace.agencies.models import QualificationDocument
 from marketplace.extensions import db
 from marketplace.orders.models import OrderDocument

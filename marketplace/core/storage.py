@@ -1,5 +1,6 @@
-"""Qualification files: checked by their content (not their name), at most
-``UPLOAD_MAX_BYTES``, stored outside the web root under random names."""
+"""Uploaded files (an agency's qualifications, an order's documents, a commissioner's
+attachments, a brokered deal's messages): checked by their content (not their name), at
+most ``UPLOAD_MAX_BYTES``, stored outside the web root under random names."""
 import hashlib
 import os
 import secrets
