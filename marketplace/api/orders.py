@@ -18,6 +18,7 @@ from marketplace.catalogue.permissions import can_view_offering
 from marketplace.core.errors import PermissionDenied
 from marketplace.core.permissions import is_authenticated, require_visible
 from marketplace.extensions import db
+from marketplace.claims.order_events import claim_of_order
 from marketplace.orders import fulfilment, queries, services
 from marketplace.orders import permissions as perms
 from marketplace.orders.models import ContractType, Order, OrderStatus
@@ -201,7 +202,7 @@ def _delivery_json(delivery):
 
 
 def order_json(order):
-    claim = queries.claim_of(order)
+    claim = claim_of_order(order)
     return {"id": order.id, "status": order.status.value, "firm_id": order.firm_id,
             "agency_id": order.agency_id, "offering_id": order.offering_id,
             "message": order.message, "is_flagged": order.is_flagged,

@@ -8,7 +8,9 @@ from marketplace.core import wiring
 def init_app(app):
     """Called by the app factory (marketplace/domains.py)."""
     from marketplace.claims import (checks, disbursement, experts, integrity_checks, labels,
-                                    sla, tasks, views)
+                                    order_events, scorecard, sla, tasks, views)
+    from marketplace.orders import signals as order_signals
+    order_events.connect(order_signals)   # the claim at acceptance, voiding on a refund
     wiring.register(app, sys.modules[__name__], blueprints=[views.bp],
                     modules=[tasks, checks, integrity_checks, experts, sla, disbursement,
-                             labels])
+                             order_events, scorecard, labels])

@@ -1,12 +1,11 @@
-"""After the contract: the co-pay, delivery with its invoice, acceptance (which creates
-the redemption claim and settles the held co-pay to the agency's co-pay payable),
-disputes, cancellation and the firm's rating."""
+"""After the contract: the co-pay, delivery with its invoice, acceptance (which settles
+the held co-pay to the agency's co-pay payable and is announced: the claims domain creates
+the redemption claim), disputes, cancellation and the firm's rating."""
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.claims.models import Claim, ClaimStatus
 from marketplace import funds
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
@@ -14,10 +13,10 @@ from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.integrity import invoices
+from marketplace.orders import signals
 from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, OrderStatus,
                                        Rating)
 from marketplace.orders.services import NotYourTurn, lock_order
-from marketplace.turnover import registration
 from marketplace.vouchers import lifecycle as voucher_lifecycle
 
 
@@ -108,29 +107,17 @@ def deliver(order, actor, *, summary, invoice_number, invoice_amount_fen, invoic
 
 
 def accept(order, actor, *, today=None):
-    """验收: the firm accepts delivery. The held co-pay goes to the agency's payable and,
-    when a voucher paid part, the redemption claim is created for that part."""
+    """验收: the firm accepts delivery. The held co-pay goes to the agency's payable, and
+    the acceptance is announced in this transaction: when a voucher paid part, the claims
+    domain creates the redemption claim for it, which is returned (else None)."""
     today = today or date.today()
     order = lock_order(order)
     transition(order, "accept", actor=actor)
     order.accepted_dt = order.updated_dt = now_utc()
     funds.copay.settle(order.id, order.agency_id, actor=actor)
-    contract = order.contract
-    claim = None
-    if contract.voucher_part_fen > 0:
-        rules = contract.voucher.programme.current_rules
-        claim = Claim(order_id=order.id, contract_id=contract.id,
-                      voucher_id=contract.voucher_id, firm_id=order.firm_id,
-                      agency_id=order.agency_id, amount_fen=contract.voucher_part_fen,
-                      status=ClaimStatus.SUBMITTED,
-                      file_by=today + timedelta(days=rules.claim_deadline_days))
-        db.session.add(claim)
-        db.session.flush()
-        audit.record(claim, "create", actor=actor, after=ClaimStatus.SUBMITTED,
-                     data={"order_id": order.id, "amount_fen": claim.amount_fen})
-        outbox.emit("claims.submitted", claim_id=claim.id)
+    made = signals.answers(signals.order_accepted, order, actor=actor, today=today)
     outbox.emit("orders.accepted", order_id=order.id)
-    return claim
+    return made[0] if made else None
 
 
 def dispute(order, actor, reason):
@@ -224,7 +211,7 @@ def _cancel(order, actor, reason):
     order.updated_dt = now_utc()
     if contract is not None:
         contract.is_cancelled = True
-        registration.cancel_platform_contract(contract, actor=actor)
+        signals.contract_cancelled.send(contract, actor=actor)
         if contract.voucher_part_fen:
             voucher_lifecycle.release(contract.voucher, contract.voucher_part_fen,
                                       ref=("contract", contract.id), actor=actor,

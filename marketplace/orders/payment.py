@@ -20,7 +20,7 @@ from flask import current_app
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.orders import fulfilment
+from marketplace.orders import fulfilment, signals
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.orders.services import lock_order
 from marketplace.payments import events
@@ -187,19 +187,18 @@ def _book_refund(event):
     unpaid co-pay (its batch line shrinks) or, once paid out, as a recovery the agency
     owes; and after acceptance the claim is voided (a rebate: domain.md, Rebates)."""
     from marketplace import funds
-    from marketplace.claims import batch_lines, voiding
 
     payment = event.payment
     if payment.subject_type != SUBJECT or not funds.copay.is_allocated(payment.id):
         return   # not a co-pay: the payments domain booked it
     order = lock_order(db.session.get(Order, payment.subject_id))
-    batch_lines.lock_open_batches_of_order(order.id)   # the order, then its batches
+    signals.copay_refund_arriving.send(order)   # the order, then what hangs from it
     outcome = funds.copay.refund(payment.id, order.id, order.agency_id,
                                  event.refunded_delta_fen,
                                  refunded_total=payment.refunded_fen, allocated=True,
                                  actor=event.actor_id)
     if order.status == OrderStatus.ACCEPTED:
-        voiding.record_refund_after_acceptance(order, outcome, actor=event.actor_id)
+        signals.copay_refunded.send(order, outcome=outcome, actor=event.actor_id)
     elif order.status != OrderStatus.CANCELLED and outcome.from_held:
         # refunded outside the platform before acceptance: the claim's co-pay check will
         # block; the bureau sees the flag now

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from marketplace import funds
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
-from marketplace.claims.models import Claim
 from marketplace.core.audit import AuditRecord
 from marketplace.core.labels import label
 from marketplace.core.money import format_fen
@@ -170,11 +169,6 @@ def rule_version_of(contract):
     if contract is None or contract.rule_version_id is None:
         return None
     return db.session.get(ProgrammeRuleVersion, contract.rule_version_id)
-
-
-def claim_of(order):
-    return db.session.execute(select(Claim).where(Claim.order_id == order.id)) \
-        .scalar_one_or_none()
 
 
 def rating_of(order):

@@ -4,14 +4,11 @@ from statistics import median
 from sqlalchemy import func, select
 
 from marketplace.catalogue.scorecards import scorecard_source
-from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.extensions import db
 from marketplace.orders.models import Delivery, Order, OrderStatus, Rating, TechContract
 
-DECIDED_CLAIMS = (ClaimStatus.APPROVED, ClaimStatus.DISBURSED, ClaimStatus.REJECTED)
 
-
-def _rate_bp(part, whole):
+def rate_bp(part, whole):
     return None if not whole else part * 10_000 // whole
 
 
@@ -32,18 +29,13 @@ def order_figures(agency_id):
         select(func.count(Order.id)).where(Order.agency_id == agency_id,
                                            Order.dispute_reason.is_not(None))).scalar_one()
     judged = completed + statuses.get(OrderStatus.DISPUTED, 0)
-    claims = dict(db.session.execute(
-        select(Claim.status, func.count(Claim.id)).where(Claim.agency_id == agency_id)
-        .group_by(Claim.status)).all())
-    decided = sum(claims.get(s, 0) for s in DECIDED_CLAIMS)
     count, average = db.session.execute(
         select(func.count(Rating.id), func.avg(Rating.stars)).where(
             Rating.agency_id == agency_id)).one()
     return {
         "orders_completed": completed,
         "median_delivery_ratio_bp": int(median(ratios)) if ratios else None,
-        "acceptance_rate_bp": _rate_bp(completed, judged),
-        "claim_rejection_rate_bp": _rate_bp(claims.get(ClaimStatus.REJECTED, 0), decided),
+        "acceptance_rate_bp": rate_bp(completed, judged),
         "disputes": disputes,
         "rating_count": count,
         "rating_avg_x100": None if not count else int(round(float(average) * 100)),

@@ -19,10 +19,11 @@ from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.integrity import barred, certification
+from marketplace.orders import signals
 from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
 from marketplace.orders.pricing import split_contract
 from marketplace.vouchers import lifecycle as voucher_lifecycle
-from marketplace.turnover import fields, registration
+from marketplace.turnover import fields
 from marketplace.vouchers.models import VoucherStatus
 
 
@@ -258,7 +259,8 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
                      "rule_version_id": contract.rule_version_id,
                      "versions": [contract.buyer_version_id, contract.seller_version_id],
                      "tier": certified.citation() if certified else None})
-    registration.register_platform_contract(contract, actor=actor)
+    # in this transaction: a signed platform contract is always registered (turnover)
+    signals.contract_signed.send(contract, actor=actor)
     if contract.copay_fen == 0:
         transition(order, "pay", actor=actor, data={"copay_fen": 0})
     outbox.emit("orders.contracted", order_id=order.id)

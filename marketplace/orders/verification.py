@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.orders import signals
 from marketplace.orders.models import TechContract
 
 CODE_BYTES = 10   # 80 bits: 16 characters of base32, not worth guessing
@@ -65,8 +66,6 @@ class Verified:
 def verify(number, code):
     """The contract whose number and code match, with its registration's state; None for
     anything else (a wrong code and an unknown number look the same)."""
-    from marketplace.turnover import registration
-
     if not number or len(number) > 40 or not code:
         return None
     contract = db.session.execute(select(TechContract).where(
@@ -74,15 +73,9 @@ def verify(number, code):
     if contract is None or not hmac.compare_digest(
             normalise_code(verification_code(contract)), normalise_code(code)):
         return None
-    original = registration.live_original_of(number)
+    # the turnover domain answers with the registration's state and field
+    answered = signals.answers(signals.registration_asked, contract)
+    state, field_code = answered[0] if answered else ("not_registered", contract.field_code)
     if contract.is_cancelled:
         state = "cancelled"
-    elif original is None:
-        state = "not_registered"
-    elif original.status.value == "pending":
-        state = "pending"
-    else:
-        remaining_contract, _technical = registration.remaining_amounts(original.id)
-        state = "registered" if remaining_contract > 0 else "cancelled"
-    return Verified(contract=contract, state=state,
-                    field_code=original.field_code if original else contract.field_code)
+    return Verified(contract=contract, state=state, field_code=field_code)

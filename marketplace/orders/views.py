@@ -11,7 +11,6 @@ from flask_login import current_user
 from marketplace.accounts.permissions import is_organisation_member
 from marketplace.catalogue.models import Offering
 from marketplace.catalogue.permissions import can_view_offering
-from marketplace.claims.permissions import can_view_claim
 from marketplace.core import storage
 from marketplace.core.errors import DomainError
 from marketplace.core.labels import label
@@ -20,7 +19,7 @@ from marketplace.core.web import apply_domain_error, page_argument
 from marketplace.extensions import db
 from marketplace.orders import documents, queries
 from marketplace.orders import permissions as perms
-from marketplace.orders import services
+from marketplace.orders import services, signals
 from marketplace.orders.forms import (NO_VOUCHER, AcceptanceForm, CancellationAnswerForm,
                                       CancellationForm, ContractForm, DeliveryForm,
                                       DisputeForm, DocumentForm, MediationForm,
@@ -133,13 +132,13 @@ def render_order(order, status=200, **forms):
         else:
             quote_form.field_code.data = suggested_field(order.offering.category)
     payment, copay_fen, held_fen = queries.payment_state(order)
-    claim = queries.claim_of(order)
     context = {
         "order": order, "side": side, "quote": quote, "contract": contract,
         "field_label": field_label,
         "delivery": order.delivery, "next_step": NEXT_STEPS.get((side, order.status.value)),
         "timeline": queries.timeline(order), "documents": documents.documents_of(order),
-        "claim": claim, "claim_link": can_view_claim(current_user, claim),
+        # the domains above add their part (the claims domain: the redemption claim)
+        "claim": None, "claim_link": False,
         "rating": queries.rating_of(order),
         "rule_version": queries.rule_version_of(contract),
         "payment": payment, "payment_text": queries.PAYMENT_STATES[payment],
@@ -155,6 +154,8 @@ def render_order(order, status=200, **forms):
         "contract_form": contract_form_for(order, options, forms.get("contract_form")),
         "document_form": document_form_for(order, forms.get("document_form")),
     }
+    for values in signals.answers(signals.order_page, order, user=current_user):
+        context.update(values)
     for name, form_class in (("payment_form", PaymentForm), ("delivery_form", DeliveryForm),
                              ("acceptance_form", AcceptanceForm),
                              ("dispute_form", DisputeForm),

@@ -6,9 +6,14 @@ from marketplace.core import wiring
 
 def init_app(app):
     """Called by the app factory (marketplace/domains.py)."""
+    from marketplace.orders import signals as order_signals
     from marketplace.turnover import (dashboard_views, exports, field_views, fields,
-                                      import_views, public_views, registry_views, target_views,
-                                      tasks)
+                                      import_views, public_views, registration,
+                                      registry_views, target_views, tasks)
+    # in the signing (cancelling) transaction: a platform contract is registered with it
+    order_signals.contract_signed.connect(registration.register_platform_contract)
+    order_signals.contract_cancelled.connect(registration.cancel_platform_contract)
+    order_signals.registration_asked.connect(registration.state_of_platform_contract)
     wiring.register(app, sys.modules[__name__],
                     blueprints=[registry_views.bp, import_views.bp, target_views.bp,
                                 dashboard_views.bp, public_views.bp, field_views.bp],

@@ -151,6 +151,18 @@ def _initial_status(source):
             else RegistrationStatus.CONFIRMED)
 
 
+def state_of_platform_contract(contract):
+    """``(state, field_code)`` of a platform contract's registration, for the public
+    verification page (marketplace/orders/verification.py asks through a signal)."""
+    original = live_original_of(contract.number)
+    if original is None:
+        return "not_registered", contract.field_code
+    if original.status.value == "pending":
+        return "pending", original.field_code
+    remaining_contract, _technical = remaining_amounts(original.id)
+    return ("registered" if remaining_contract > 0 else "cancelled"), original.field_code
+
+
 def live_original_of(contract_number, *, for_update=False):
     """The pending or confirmed original of a number (at most one), or None."""
     query = (select(ContractRegistration)
