@@ -181,13 +181,13 @@ def register_blueprints(app):
     app.register_blueprint(reconciliation_bp)
     from marketplace.exchange.views import bp as exchange_bp
     app.register_blueprint(exchange_bp)
-    from marketplace.turnover.import_views import bp as registration_imports_bp
-    from marketplace.turnover.registry_views import bp as contract_registry_bp
-    from marketplace.turnover.target_views import bp as turnover_targets_bp
+    from marketplace.turnover.imports.views import bp as registration_imports_bp
+    from marketplace.turnover.registry.views import bp as contract_registry_bp
+    from marketplace.turnover.targets.views import bp as turnover_targets_bp
     for blueprint in (contract_registry_bp, registration_imports_bp, turnover_targets_bp):
         app.register_blueprint(blueprint)
-    from marketplace.turnover.dashboard_views import bp as turnover_dashboard_bp
-    from marketplace.turnover.public_views import bp as transparency_bp
+    from marketplace.turnover.dashboard.views import bp as turnover_dashboard_bp
+    from marketplace.turnover.dashboard.public_views import bp as transparency_bp
     app.register_blueprint(turnover_dashboard_bp)
     app.register_blueprint(transparency_bp)
     from marketplace.site.job_views import bp as jobs_bp
@@ -200,7 +200,7 @@ def register_blueprints(app):
     app.register_blueprint(experts_bp)
     from marketplace.incentives.views import bp as incentives_bp
     app.register_blueprint(incentives_bp)
-    from marketplace.turnover.field_views import bp as technology_fields_bp
+    from marketplace.turnover.registry.field_views import bp as technology_fields_bp
     from marketplace.workdays.views import bp as work_calendar_bp
     app.register_blueprint(technology_fields_bp)
     app.register_blueprint(work_calendar_bp)

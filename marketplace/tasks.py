@@ -19,7 +19,7 @@ from marketplace.turnover import tasks as turnover_tasks  # noqa: F401
 from marketplace.turnover import fields as turnover_fields  # noqa: F401  (labels)
 from marketplace.core import jobs as core_jobs  # noqa: F401  (the jobs.run handler)
 from marketplace.claims import disbursement as claim_disbursement  # noqa: F401  (job runner)
-from marketplace.turnover import exports as turnover_exports  # noqa: F401  (job runner)
+from marketplace.turnover.dashboard import exports as turnover_exports  # noqa: F401  (job runner)
 from marketplace.funds import invariants as funds_invariants  # noqa: F401  (ledger verify)
 from marketplace.payments import tasks as payment_tasks  # noqa: F401
 from marketplace.payments import reconciliation as payment_reconciliation  # noqa: F401

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.claims.models import Claim, ClaimStatus
 from marketplace import funds
+from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.states import transition
@@ -17,7 +17,7 @@ from marketplace.integrity import invoices
 from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, OrderStatus,
                                        Rating)
 from marketplace.orders.services import NotYourTurn, lock_order
-from marketplace.turnover import registration
+from marketplace.turnover.registry import registration
 from marketplace.vouchers import lifecycle as voucher_lifecycle
 
 

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from marketplace import funds
 from marketplace.agencies.models import AgencyStatus
 from marketplace.catalogue.services import AgencyNotActive, is_visible
-from marketplace import funds
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.rows import for_update
@@ -21,8 +21,9 @@ from marketplace.extensions import db
 from marketplace.integrity import barred, certification
 from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
 from marketplace.orders.pricing import split_contract
+from marketplace.turnover import fields
+from marketplace.turnover.registry import registration
 from marketplace.vouchers import lifecycle as voucher_lifecycle
-from marketplace.turnover import fields, registration
 from marketplace.vouchers.models import VoucherStatus
 
 

@@ -65,7 +65,7 @@ class Verified:
 def verify(number, code):
     """The contract whose number and code match, with its registration's state; None for
     anything else (a wrong code and an unknown number look the same)."""
-    from marketplace.turnover import registration
+    from marketplace.turnover.registry import registration
 
     if not number or len(number) > 40 or not code:
         return None

@@ -5,7 +5,7 @@ of statements whatever the number of registrations: the names (1), the turnover 
 from dataclasses import dataclass
 from datetime import date
 
-from marketplace.turnover import programme_stats, stats, tables
+from marketplace.turnover.dashboard import programme_stats, stats, tables
 
 
 @dataclass
