@@ -80,8 +80,8 @@ def lock_order(order, *, with_quotes=False):
     Only the orders row is locked, so only its columns (and with ``with_quotes`` its
     quotes, in the same statement) are re-read: the row's attributes are expired and the
     locking SELECT fills exactly those in. Re-reading the firm, agency and offering (and
-    the agency's categories) under the lock guaranteed nothing more and cost three
-    statements; they stay as loaded, or load lazily when the caller had not loaded them.
+    the agency's categories) under the lock guaranteed nothing more; they stay as
+    loaded, or load lazily when the caller had not loaded them.
     An order already read under its lock in this transaction (``load_locked_order``) is
     not read again: no one else can have changed it since."""
     db.session.flush()
