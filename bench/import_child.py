@@ -13,7 +13,7 @@ def main(path, actor_id, app=None, profile=None):
     (the smoke test's --in-process run) instead of a fresh production one."""
     from marketplace import create_app
     from marketplace.extensions import db
-    from marketplace.turnover.imports import import_file
+    from marketplace.turnover.imports.importer import import_file
 
     app = app or create_app()
     with app.app_context():

@@ -1,6 +1,6 @@
 """Scenario 4, the turnover dashboard at 1,000,000 registered contracts: the full page
 for a year and a district (rendered in-process by the product app, a supervisor signed
-in) against the raw SQL aggregates it needs (marketplace.turnover.stats
+in) against the raw SQL aggregates it needs (marketplace.turnover.dashboard.stats
 .reference_statements, run directly on the same connection pool), and the number of SQL
 statements the page issues.
 
@@ -23,10 +23,10 @@ FIELDS = ("electronics", "new_materials", "biomedicine", "advanced_manufacturing
 
 def missing():
     try:
-        from marketplace.turnover import stats  # noqa: F401
-        from marketplace.turnover.dashboard_views import bp  # noqa: F401
+        from marketplace.turnover.dashboard import stats  # noqa: F401
+        from marketplace.turnover.dashboard.views import bp  # noqa: F401
         return None if hasattr(stats, "reference_statements") else \
-            "marketplace.turnover.stats.reference_statements is missing"
+            "marketplace.turnover.dashboard.stats.reference_statements is missing"
     except ImportError as exc:
         return f"the dashboard is not there yet ({exc})"
 
@@ -68,7 +68,7 @@ def copy_registrations(app, n):
 
 def run(env, size, *, instances=1, profile_dir=None):
     from marketplace.extensions import db
-    from marketplace.turnover import stats
+    from marketplace.turnover.dashboard import stats
 
     n = size["dashboard_contracts"]
     with env.database("dashboard") as url:

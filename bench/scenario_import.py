@@ -1,5 +1,5 @@
 """Scenario 6, import: 100,000 registry rows from a CSV export through the product's
-``marketplace.turnover.imports.import_file`` (its own process, so its peak RSS is its
+``marketplace.turnover.imports.importer.import_file`` (its own process, so its peak RSS is its
 own), against PostgreSQL COPY of the same rows into a table of the same shape and
 indexes.
 
@@ -29,7 +29,7 @@ HEADER = ("contract_number", "contract_type", "contract_amount", "technical_amou
 
 def missing():
     try:
-        from marketplace.turnover.imports import import_file  # noqa: F401
+        from marketplace.turnover.imports.importer import import_file  # noqa: F401
     except ImportError as exc:
         return f"the import is not there yet ({exc})"
     return None

@@ -276,8 +276,7 @@ def quote_order(order_id, body):
 def _locked_for_signing(order_id):
     """The order under its row lock with its quotes, in one statement (signing needs both;
     lock_order then has nothing left to do), without the agency's service categories,
-    which signing never reads (two more statements, for order.agency and for
-    order.offering.agency)."""
+    which signing never reads (neither for order.agency nor for order.offering.agency)."""
     return services.load_locked_order(
         order_id, defaultload(Order.agency).lazyload(AgencyProfile.categories),
         defaultload(Order.offering).defaultload(Offering.agency)
@@ -295,7 +294,7 @@ def sign_order_contract(order_id, body):
         named_in_body(Voucher, body.voucher_id, field="voucher_id", rule=can_view_voucher)
     contract = services.sign_contract(order, g.api_user, voucher_id=body.voucher_id)
     # The answer is made before the commit, which expires the order and the contract:
-    # made after, it re-read both (three statements) to say what we already know.
+    # made after, it would re-read both to say what we already know.
     response = _status(order, voucher_part_fen=contract.voucher_part_fen,
                        copay_fen=contract.copay_fen)
     db.session.commit()

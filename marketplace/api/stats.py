@@ -10,8 +10,9 @@ from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
-from marketplace.turnover import stats, targets
-from marketplace.turnover.dashboard_permissions import can_view_turnover_dashboard
+from marketplace.turnover.dashboard import stats
+from marketplace.turnover.dashboard.permissions import can_view_turnover_dashboard
+from marketplace.turnover.targets import services as targets
 
 
 class TurnoverQuery(BaseModel):

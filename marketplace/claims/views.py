@@ -14,7 +14,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.accounts.permissions import is_auditor, is_expert, is_supervisor
-from marketplace.claims import assignment, experts, queries, services
+from marketplace.claims import assignment, experts, labels, queries, services
 from marketplace.claims.expert_models import ExpertInvitation, InvitationState
 from marketplace.claims import permissions as perms
 from marketplace.claims.forms import AssignmentForm, DecisionForm, OverrideForm, ResubmitForm

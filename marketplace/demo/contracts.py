@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Role, User
 from marketplace.core.spreadsheets import csv_writer
 from marketplace.extensions import db
-from marketplace.turnover import registration
 from marketplace.turnover.fields import TECH_FIELDS
-from marketplace.turnover.import_format import COLUMNS
-from marketplace.turnover.imports import ImportReport, import_file
+from marketplace.turnover.imports.columns import COLUMNS
+from marketplace.turnover.imports.importer import ImportReport, import_file
 from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
                                          RegistrationSource)
+from marketplace.turnover.registry import registration
 
 DEFAULT_CONTRACTS = 1900
 YEAR_TECHNICAL_FEN = 7_300_000_000 * 100     # ¥7.3 bn of technical transaction amount

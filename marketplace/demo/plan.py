@@ -18,8 +18,8 @@ from marketplace.experts import services as expert_pool
 from marketplace.extensions import db
 from marketplace.incentives import services as rewards
 from marketplace.orders.models import ContractType
-from marketplace.turnover import registration
 from marketplace.turnover.models import ContractRegistration, RegistrationSource
+from marketplace.turnover.registry import registration
 
 PASSWORD = "demo12345"
 # (e-mail, name, agency owner's e-mail, field, district code, title, expertise)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.agencies.models import AgencyProfile
-from marketplace.catalogue.models import Offering
 from marketplace.catalogue import scorecards
+from marketplace.catalogue.models import Offering
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.core.states import transition
@@ -21,8 +21,8 @@ from marketplace.exchange.services import is_result_visible
 from marketplace.extensions import db
 from marketplace.orders import services as orders
 from marketplace.orders.models import ContractType
-from marketplace.turnover import registration
 from marketplace.turnover.models import RegistrationSource
+from marketplace.turnover.registry import registration
 
 
 class AlreadyProposed(Conflict):

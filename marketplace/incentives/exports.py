@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from marketplace.core.labels import label
 from marketplace.extensions import db
 from marketplace.incentives import services
-from marketplace.turnover.exports import tables_xlsx
-from marketplace.turnover.tables import Column, Table
+from marketplace.turnover.dashboard.exports import tables_xlsx
+from marketplace.turnover.dashboard.tables import Column, Table
 
 
 def beneficiary(line, locale):

@@ -15,7 +15,7 @@ from marketplace.incentives import exports, services
 from marketplace.incentives import permissions as perms
 from marketplace.incentives.forms import ApproveForm, ComputeForm, PaidForm, RulesForm
 from marketplace.incentives.models import IncentiveRules, RewardLine, RewardList, RewardRole
-from marketplace.turnover.exports import XLSX_MIMETYPE
+from marketplace.turnover.dashboard.exports import XLSX_MIMETYPE
 
 bp = Blueprint("incentives", __name__)
 PER_PAGE = 25

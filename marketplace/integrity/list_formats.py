@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.accounts import uscc as uscc_rules
 from marketplace.accounts.models import FirmTier
 from marketplace.integrity import identity, normalise
-from marketplace.turnover.import_format import cell_text, read_date
+from marketplace.turnover.imports.columns import cell_text, read_date
 
 INTEGRITY_COLUMNS = (
     ("subject", "对象类型", "subject", True),

@@ -22,8 +22,8 @@ from marketplace.integrity import barred, list_formats, normalise
 from marketplace.integrity.models import (CertificationEntry, CertificationSource,
                                           IdentityImportBatch, IdentityImportKind,
                                           IntegrityListEntry)
-from marketplace.turnover.imports import UNREADABLE, ImportReport, _data_rows, _sha256
-from marketplace.turnover.import_format import Reader
+from marketplace.turnover.imports.columns import Reader
+from marketplace.turnover.imports.importer import UNREADABLE, ImportReport, _data_rows, _sha256
 
 
 def _report(filename):

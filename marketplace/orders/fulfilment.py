@@ -1,7 +1,7 @@
 """After the contract: the co-pay, delivery with its invoice, acceptance (which settles
 the held co-pay to the agency's co-pay payable and is announced: the claims domain creates
 the redemption claim), disputes, cancellation and the firm's rating."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select

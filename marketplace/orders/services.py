@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from marketplace import funds
 from marketplace.agencies.models import AgencyStatus
 from marketplace.catalogue.services import AgencyNotActive, is_visible
-from marketplace import funds
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.rows import for_update
@@ -22,8 +22,8 @@ from marketplace.integrity import barred, certification
 from marketplace.orders import signals
 from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
 from marketplace.orders.pricing import split_contract
-from marketplace.vouchers import lifecycle as voucher_lifecycle
 from marketplace.turnover import fields
+from marketplace.vouchers import lifecycle as voucher_lifecycle
 from marketplace.vouchers.models import VoucherStatus
 
 
@@ -80,8 +80,8 @@ def lock_order(order, *, with_quotes=False):
     Only the orders row is locked, so only its columns (and with ``with_quotes`` its
     quotes, in the same statement) are re-read: the row's attributes are expired and the
     locking SELECT fills exactly those in. Re-reading the firm, agency and offering (and
-    the agency's categories) under the lock guaranteed nothing more and cost three
-    statements; they stay as loaded, or load lazily when the caller had not loaded them.
+    the agency's categories) under the lock guaranteed nothing more; they stay as
+    loaded, or load lazily when the caller had not loaded them.
     An order already read under its lock in this transaction (``load_locked_order``) is
     not read again: no one else can have changed it since."""
     db.session.flush()

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
 from marketplace.core import outbox
+from marketplace.core.money import format_fen
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
-from marketplace.core.money import format_fen
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.notifications.services import active_staff, notify, notify_coalesced
@@ -52,7 +52,7 @@ def tell_registrant_of_decision(registration_id):
 
 @outbox.handler("turnover.import_queued", runs_long=True)
 def run_queued_import(batch_id):
-    from marketplace.turnover.imports import run_batch
+    from marketplace.turnover.imports.importer import run_batch
 
     run_batch(batch_id)
 
@@ -61,7 +61,7 @@ def run_queued_import(batch_id):
 def fail_abandoned_imports(now=None):
     """Record as failed the import batches whose worker died mid-way (nothing of them was
     committed but their progress count); returns how many."""
-    from marketplace.turnover.imports import discard_stored_file
+    from marketplace.turnover.imports.importer import discard_stored_file
 
     now = now or now_utc()
     abandoned = db.session.execute(select(RegistrationImportBatch).where(

@@ -128,7 +128,7 @@ def test_a_job_page_follows_the_job_by_itself(page, live_server, demo_contracts,
     the strict CSP), then reloads itself and offers the file once the worker is done."""
     from marketplace.accounts.models import User
     from marketplace.core import jobs, outbox
-    from marketplace.turnover import exports
+    from marketplace.turnover.dashboard import exports
 
     auditor = db.session.execute(db.select(User).where(
         User.email == "auditor@demo.local")).scalar_one()

@@ -20,8 +20,8 @@ from datetime import date
 from marketplace.commissioners import activity, services
 from marketplace.commissioners import permissions as commissioner_perms
 from marketplace.commissioners.models import CommissionerAssessment
-from marketplace.core.assessments import Grade
 from marketplace.core import outbox
+from marketplace.core.assessments import Grade
 from marketplace.experts import permissions as expert_perms
 from marketplace.experts import services as expert_services
 from marketplace.experts.models import ExpertAssessment
@@ -30,8 +30,8 @@ from marketplace.incentives import permissions as reward_perms
 from marketplace.incentives import services as rewards
 from marketplace.incentives.models import RewardRole
 from marketplace.orders.models import ContractType
-from marketplace.turnover import registration
 from marketplace.turnover.models import RegistrationSource
+from marketplace.turnover.registry import registration
 from tests.integration.access_rows.claims import _expert_profile
 from tests.integration.commissioners.builders import application_fields, applied, log
 from tests.support.access import (ADMIN, ADMIN_ONLY, AGENCY_OWNER, AUDITOR, EXPERT,

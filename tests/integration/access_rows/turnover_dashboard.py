@@ -2,7 +2,7 @@
 page and the stats API (see access_rows/__init__.py). They need no objects: an empty
 registry still has a dashboard; ``missing`` asks for a table or a district that does not
 exist (404 once past the rule)."""
-from marketplace.turnover import dashboard_permissions
+from marketplace.turnover.dashboard import permissions as dashboard_permissions
 from tests.support.access import (ADMIN, AUDITOR, MISSING_ID, NO_TOKEN, OTHERS, REVIEWERS,
                                   SUPERVISOR, VISITOR, LOGIN, by_object)
 

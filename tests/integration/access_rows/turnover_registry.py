@@ -16,8 +16,8 @@ from marketplace.core import outbox
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import registration, review
 from marketplace.turnover.models import RegistrationImportBatch, RegistrationSource
+from marketplace.turnover.registry import registration, review
 from tests.support.access import (ADMIN, AGENCY_OWNER, AUDITOR, EXPERT, FIRM_MEMBER,  # noqa
                                   FIRM_OWNER, LOGIN, MEMBERS, MISSING_ID, NO_TOKEN, OTHERS,
                                   REVIEWERS, SUPERVISOR, VISITOR, ADMIN_ONLY, by_object)

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from marketplace.catalogue.models import AgencyScorecard
 from marketplace.core.outbox import OutboxMessage
 from marketplace.exchange import stats
-from marketplace.turnover import stats as turnover_stats
 from marketplace.exchange.models import BrokeredMatch, ListingStatus, MatchStatus, TechDemand
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
+from marketplace.turnover.dashboard import stats as turnover_stats
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
                                          RegistrationStatus)
 from tests.conftest import login

@@ -20,7 +20,7 @@ from marketplace.extensions import db
 from marketplace.integrity import barred
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
-from marketplace.turnover.imports import import_file
+from marketplace.turnover.imports.importer import import_file
 from marketplace.vouchers import services as vouchers
 from tests.support.copay import record_paid_copay
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, make_application,

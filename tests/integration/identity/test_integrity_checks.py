@@ -158,7 +158,7 @@ def test_an_invoice_seen_before_in_any_spelling_is_refused_at_delivery_and_at_th
                                invoice_amount_fen=100_000_00, invoice_date=date.today())
     # the same invoice registered afterwards with another contract (an import)
     from tests.integration.identity.test_list_imports import csv_bytes
-    from marketplace.turnover.imports import import_file
+    from marketplace.turnover.imports.importer import import_file
     from tests.integration.turnover.registry_builders import HEADER_ZH, good_rows
 
     rows = [row + ["NO.3600-7788"] for row in good_rows(1, prefix="DUP")]

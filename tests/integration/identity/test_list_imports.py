@@ -11,7 +11,7 @@ from marketplace.accounts.models import FirmTier
 from marketplace.extensions import db
 from marketplace.integrity import certification, list_imports
 from marketplace.integrity.models import CertificationEntry, IntegrityListEntry
-from marketplace.turnover.imports import ImportReport
+from marketplace.turnover.imports.importer import ImportReport
 from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.turnover.registry_builders import csv_bytes, person, quiet, signed_in, \
     xlsx_bytes
@@ -133,7 +133,7 @@ def test_the_import_page_reports_and_offers_templates(app, auditor):
 
 def test_an_imported_registration_names_its_invoice_for_the_duplicate_check(auditor):
     from marketplace.integrity import invoices
-    from marketplace.turnover.imports import import_file
+    from marketplace.turnover.imports.importer import import_file
     from tests.integration.turnover.registry_builders import HEADER_ZH, good_rows
 
     rows = [row + ["No. ３６００ ７７８８"] for row in good_rows(2, prefix="INV")]

@@ -9,14 +9,14 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from marketplace.core.errors import InvalidTransition, ValidationFailed
+from marketplace.extensions import db
 from marketplace.incentives import exports, services
 from marketplace.incentives import permissions as perms
 from marketplace.incentives.models import ExclusionReason, ListStatus, RewardRole
-from marketplace.orders.models import ContractType
-from marketplace.turnover import registration
-from marketplace.extensions import db
 from marketplace.notifications.models import Notification
+from marketplace.orders.models import ContractType
 from marketplace.turnover.models import RegistrationKind, RegistrationSource
+from marketplace.turnover.registry import registration
 from tests.factories import AgencyMemberFactory, FirmFactory, FirmMemberFactory, staff
 from tests.integration.claims.test_claim_workflow import settle
 

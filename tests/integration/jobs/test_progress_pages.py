@@ -7,7 +7,7 @@ import io
 from marketplace.accounts.models import Role
 from marketplace.core import outbox
 from marketplace.extensions import db
-from marketplace.turnover import imports
+from marketplace.turnover.imports import importer
 from marketplace.turnover.models import ImportStatus, RegistrationImportBatch
 from tests.conftest import login
 from tests.factories import UserFactory
@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 def test_a_queued_import_shows_the_progress_bar_and_refreshes(client):
     auditor = UserFactory(role=Role.AUDITOR, locale="en")
     db.session.commit()
-    batch = imports.queue_file(io.BytesIO(imports.example_csv().encode("utf-8")),
+    batch = importer.queue_file(io.BytesIO(importer.example_csv().encode("utf-8")),
                                "big.csv", auditor)
     db.session.commit()
     outbox._committed_ids.set(None)        # no worker has taken it yet

@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.notifications import services
 from marketplace.notifications.models import Notification, NotificationPreference
 from marketplace.orders.models import ContractType
-from marketplace.turnover import review
+from marketplace.turnover.registry import review
 from tests.conftest import login
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
                              make_agency_profile, make_application, make_programme)

@@ -169,7 +169,7 @@ def test_a_changed_or_made_up_document_does_not_verify(client, contract):
 
 
 def test_a_cancelled_contract_verifies_as_cancelled(client, contract, firm_member):
-    from marketplace.turnover import registration
+    from marketplace.turnover.registry import registration
     registration.cancel_platform_contract(contract)
     committed(contract)
     url = urlsplit(verification.verification_url(contract))

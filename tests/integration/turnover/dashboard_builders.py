@@ -11,9 +11,9 @@ from marketplace.accounts.models import District
 from marketplace.core.states import transition
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
-from marketplace.turnover import registration
 from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
                                          RegistrationSource, RegistrationStatus)
+from marketplace.turnover.registry import registration
 
 _numbers = itertools.count(1)
 FIELDS = ("electronic_information", "advanced_manufacturing", "biomedicine",

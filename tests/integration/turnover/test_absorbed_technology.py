@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.turnover import stats
+from marketplace.turnover.dashboard import stats
 from marketplace.turnover.models import RegistrationSource
 from tests.conftest import login
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from marketplace.extensions import db
-from marketplace.turnover import dashboard_data, stats
+from marketplace.turnover.dashboard import contents, stats
 from marketplace.turnover.models import DEFAULT_CITY_TARGET_FEN
 from tests.factories import staff
 from tests.integration.turnover.dashboard_builders import districts, mixed_registry
@@ -106,7 +106,7 @@ def test_the_cumulative_series_ends_at_the_total(registry):
 
 
 def test_the_dashboard_tables_carry_the_same_figures_and_the_default_target(registry):
-    data = dashboard_data.build(stats.Filters.of(YEAR), "en", today=date(YEAR + 1, 3, 1))
+    data = contents.build(stats.Filters.of(YEAR), "en", today=date(YEAR + 1, 3, 1))
     summary = data.table("summary").rows[0]
     technical, contract, contracts = sql_total(YEAR)
     assert summary[1:4] == [technical, contract, contracts]
@@ -132,16 +132,16 @@ def test_district_targets_appear_beside_their_district(registry):
                                        target_fen=2_000_000_00)])
     db.session.commit()
 
-    data = dashboard_data.build(stats.Filters.of(YEAR), "zh", today=date(YEAR, 12, 31))
+    data = contents.build(stats.Filters.of(YEAR), "zh", today=date(YEAR, 12, 31))
     assert data.target_fen == 9_000_000_00
     rows = {row[0]: row for row in data.table("districts").rows}
     done = sql_total(YEAR, second.id)[0]
     assert rows[second.name_zh][5:7] == [2_000_000_00, done * 10_000 // 2_000_000_00]
     assert rows[first.name_zh][5] is None
 
-    one = dashboard_data.build(stats.Filters.of(YEAR, second.id), "zh")
+    one = contents.build(stats.Filters.of(YEAR, second.id), "zh")
     assert one.target_fen == 2_000_000_00
-    assert dashboard_data.build(stats.Filters.of(YEAR, first.id), "zh").target_fen is None
+    assert contents.build(stats.Filters.of(YEAR, first.id), "zh").target_fen is None
 
 
 def test_the_projection_follows_last_years_shape_or_the_days_elapsed(registry):

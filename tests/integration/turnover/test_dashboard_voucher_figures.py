@@ -10,7 +10,7 @@ from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.sla import overdue_claims
 from marketplace.extensions import db
 from marketplace.orders.models import TechContract
-from marketplace.turnover.programme_stats import programme_figures
+from marketplace.turnover.dashboard.programme_stats import programme_figures
 from marketplace.vouchers import services as vouchers
 from marketplace.vouchers.models import Programme, Voucher, VoucherApplication
 from tests.factories import UserFactory, make_application, make_programme

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from marketplace.accounts.models import Role
 from marketplace.core.job_models import BackgroundJob, JobStatus
 from marketplace.extensions import db
-from marketplace.turnover import dashboard_data, stats
+from marketplace.turnover.dashboard import contents, stats
 from tests.conftest import login
 from tests.factories import UserFactory
 from tests.integration.turnover.dashboard_builders import (bulk_registrations, districts,
@@ -56,7 +56,7 @@ def test_each_table_as_csv_holds_the_dashboards_figures(client, auditor):
         assert response.mimetype == "text/csv"
         rows = read_csv(response)
         with force_locale("en"):
-            table = dashboard_data.build(stats.Filters.of(YEAR, district), "en").table(key)
+            table = contents.build(stats.Filters.of(YEAR, district), "en").table(key)
         assert rows[0][0] == str(table.columns[0].header)
         expected = table.rows + ([table.total] if table.total else [])
         assert len(rows) == 1 + len(expected), key
@@ -77,7 +77,7 @@ def test_the_workbook_has_every_table_and_the_same_month_figures(client, auditor
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
     with force_locale("en"):
-        data = dashboard_data.build(stats.Filters.of(YEAR, None, "transfer"), "en")
+        data = contents.build(stats.Filters.of(YEAR, None, "transfer"), "en")
     assert len(workbook.sheetnames) == len(data.tables)
     months = workbook[workbook.sheetnames[1]]
     rows = list(months.iter_rows(values_only=True))
@@ -183,7 +183,7 @@ def test_the_registry_file_follows_the_language_of_the_person_who_asked(client):
 
 
 def test_too_many_rows_for_an_xlsx_sheet_fail_with_the_reason(client, auditor, monkeypatch):
-    from marketplace.turnover import exports
+    from marketplace.turnover.dashboard import exports
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
     response = client.post("/turnover/export/registry", data={"year": YEAR,
                                                              "format": "xlsx"})

@@ -7,8 +7,8 @@ import json
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.turnover import imports
-from marketplace.turnover.imports import ImportReport, import_file
+from marketplace.turnover.imports import importer
+from marketplace.turnover.imports.importer import ImportReport, import_file
 from marketplace.turnover.models import (ContractRegistration, ImportStatus,
                                          RegistrationImportBatch, RegistrationSource,
                                          RegistrationStatus)
@@ -130,10 +130,10 @@ def test_the_page_imports_a_small_file_inline_and_shows_a_refused_files_report(a
 def test_a_big_file_from_the_page_is_imported_by_a_worker_through_the_outbox(
         app, monkeypatch):
     from marketplace.notifications.models import Notification
-    from marketplace.turnover import import_views
+    from marketplace.turnover.imports import views as import_views
 
     monkeypatch.setattr(import_views, "INLINE_MAX_BYTES", 100)
-    monkeypatch.setattr(imports, "CHUNK", 50)
+    monkeypatch.setattr(importer, "CHUNK", 50)
     auditor = person("auditor")
     quiet()
     browser = signed_in(auditor)
@@ -186,14 +186,14 @@ def test_a_queued_import_whose_file_is_gone_fails_and_imports_nothing(app):
 
     auditor = person("auditor")
     quiet()
-    batch = imports.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="L"))), "lost.csv",
+    batch = importer.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="L"))), "lost.csv",
                                auditor)
     os.unlink(batch.stored_path)
     settle()
     batch = db.session.get(RegistrationImportBatch, batch.id)
     assert batch.status == ImportStatus.FAILED and batch.finished_dt is not None
     assert registered_count() == 0
-    imports.run_batch(batch.id)          # delivered again: a finished batch is left alone
+    importer.run_batch(batch.id)          # delivered again: a finished batch is left alone
     assert db.session.get(RegistrationImportBatch, batch.id).status == ImportStatus.FAILED
 
 
@@ -211,16 +211,16 @@ def test_a_batch_whose_worker_died_is_failed_by_the_nightly_sweep_after_an_hour(
 
     auditor = person("auditor")
     quiet()
-    dead = imports.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="D"))), "dead.csv",
+    dead = importer.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="D"))), "dead.csv",
                               auditor)
-    alive = imports.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="A"))), "alive.csv",
+    alive = importer.queue_file(io.BytesIO(csv_bytes(good_rows(3, prefix="A"))), "alive.csv",
                                auditor)
     for batch in (dead, alive):
         transition(batch, "start", actor=auditor)     # as run_batch does, then it died
     dead.created_dt = now_utc() - timedelta(hours=2)
     db.session.commit()
     stored = dead.stored_path
-    imports.run_batch(dead.id)                         # redelivered: left alone
+    importer.run_batch(dead.id)                         # redelivered: left alone
     assert db.session.get(RegistrationImportBatch, dead.id).status == ImportStatus.RUNNING
 
     assert fail_abandoned_imports() == 1

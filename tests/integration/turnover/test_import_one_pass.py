@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
-from marketplace.turnover import imports, registration
-from marketplace.turnover.imports import ImportReport, import_file
+from marketplace.turnover.imports import importer
+from marketplace.turnover.imports.importer import ImportReport, import_file
 from marketplace.turnover.models import (ContractRegistration, ImportStatus,
                                          RegistrationImportBatch, RegistrationSource,
                                          RegistrationStatus)
+from marketplace.turnover.registry import registration
 from tests.factories import OrganisationFactory
 from tests.integration.turnover.registry_builders import (csv_bytes, good_rows, person,
                                                           quiet, settle)
@@ -27,7 +28,7 @@ def registered(number):
 def test_a_number_registered_by_hand_after_the_upload_is_skipped_and_the_rest_added(app):
     auditor = person("auditor")
     quiet()
-    batch = imports.queue_file(io.BytesIO(csv_bytes(good_rows(5, prefix="H"))), "hand.csv",
+    batch = importer.queue_file(io.BytesIO(csv_bytes(good_rows(5, prefix="H"))), "hand.csv",
                                auditor)
     db.session.commit()
     on = date.today() - timedelta(days=1)

@@ -15,10 +15,11 @@ from sqlalchemy import select, text
 from marketplace.accounts.models import District
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
-from marketplace.turnover import imports, registration
-from marketplace.turnover.imports import import_file
+from marketplace.turnover.imports import importer
+from marketplace.turnover.imports.importer import import_file
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
                                          RegistrationStatus)
+from marketplace.turnover.registry import registration
 from tests.integration.turnover.registry_builders import (csv_bytes, good_rows, person,
                                                           quiet)
 
@@ -84,7 +85,7 @@ def test_a_registration_by_hand_during_an_import_does_not_wait_and_the_import_sk
         monkeypatch):
     auditor = person("auditor")
     quiet()
-    look_up = imports._registered_numbers
+    look_up = importer._registered_numbers
     by_hand = Elsewhere(lambda: (register_by_hand(NUMBER).id, db.session.commit())[0])
     calls = []
 
@@ -99,7 +100,7 @@ def test_a_registration_by_hand_during_an_import_does_not_wait_and_the_import_sk
             assert not by_hand.is_alive(), "the registration by hand waited for the import"
         return found
 
-    monkeypatch.setattr(imports, "_registered_numbers", look_up_then_register_by_hand)
+    monkeypatch.setattr(importer, "_registered_numbers", look_up_then_register_by_hand)
     batch = import_file(io.BytesIO(csv_bytes(list(good_rows(5)))), "export.csv", auditor)
     db.session.commit()
 

@@ -49,7 +49,7 @@ def test_only_disbursed_redemptions_are_published(client):
 
 
 def test_admitted_agencies_with_their_dates_paginated(client, monkeypatch):
-    monkeypatch.setattr("marketplace.turnover.public_views.PER_PAGE", 2)
+    monkeypatch.setattr("marketplace.turnover.dashboard.public_views.PER_PAGE", 2)
     admitted = [make_agency_profile() for _ in range(3)]
     suspended = make_agency_profile(status="suspended")
     notice = make_agency_profile(status="public_notice")

@@ -10,9 +10,9 @@ from marketplace.core.audit import AuditRecord
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import ContractType
-from marketplace.turnover import registration, review
 from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
                                          RegistrationSource, RegistrationStatus)
+from marketplace.turnover.registry import registration, review
 from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.turnover.registry_builders import person, quiet, settle, signed_in
 

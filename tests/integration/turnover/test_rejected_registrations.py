@@ -13,10 +13,10 @@ from marketplace.accounts.models import District
 from marketplace.core.audit import AuditRecord
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
-from marketplace.turnover import registration, review
-from marketplace.turnover.imports import import_file
+from marketplace.turnover.imports.importer import import_file
 from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
                                          RegistrationSource, RegistrationStatus)
+from marketplace.turnover.registry import registration, review
 from tests.factories import AgencyMemberFactory
 from tests.integration.turnover.registry_builders import (csv_bytes, good_rows, person,
                                                           quiet, signed_in)
@@ -191,5 +191,6 @@ def test_the_imports_look_up_spells_the_live_index_predicate():
     what the live-number index says, or PostgreSQL cannot use the index for it."""
     import inspect
 
-    from marketplace.turnover import imports, models
-    assert models.LIVE_SQL in inspect.getsource(imports._registered_numbers)
+    from marketplace.turnover import models
+    from marketplace.turnover.imports import importer
+    assert models.LIVE_SQL in inspect.getsource(importer._registered_numbers)

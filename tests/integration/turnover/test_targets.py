@@ -6,7 +6,7 @@ from marketplace.accounts.models import District
 from marketplace.core.audit import AuditRecord
 from marketplace.extensions import db
 from marketplace.turnover.models import DEFAULT_CITY_TARGET_FEN
-from marketplace.turnover.targets import district_targets, target_for
+from marketplace.turnover.targets.services import district_targets, target_for
 from tests.integration.turnover.registry_builders import person, quiet, signed_in
 
 

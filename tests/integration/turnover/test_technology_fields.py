@@ -9,8 +9,9 @@ from marketplace.agencies.models import ServiceCategory
 from marketplace.extensions import db
 from marketplace.orders import services as orders
 from marketplace.orders.models import TechContract
-from marketplace.turnover import fields, review
+from marketplace.turnover import fields
 from marketplace.turnover.models import ContractRegistration, TechnologyField
+from marketplace.turnover.registry import review
 from tests.conftest import login
 from tests.factories import FirmMemberFactory, make_offering, make_quoted_order, staff
 from tests.integration.orders.order_world import (agency_member, committed, firm_member,  # noqa: F401
@@ -137,7 +138,7 @@ def test_only_an_auditor_confirms_a_field(client, firm_member, offering):
 def test_the_dashboard_groups_by_the_fields_name(client, firm_member, offering):
     from datetime import date
 
-    from marketplace.turnover import stats, tables
+    from marketplace.turnover.dashboard import stats, tables
     orders.sign_contract(make_quoted_order(offering, firm_member), firm_member)
     committed(firm_member)
     figures = stats.turnover(stats.Filters(year=date.today().year))

@@ -7,10 +7,11 @@ from flask_login import current_user
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt
 from marketplace.extensions import db
-from marketplace.turnover import fields, review
+from marketplace.turnover import fields
 from marketplace.turnover import permissions as perms
 from marketplace.turnover.forms import FieldConfirmationForm, TechnologyFieldForm
 from marketplace.turnover.models import TechnologyField
+from marketplace.turnover.registry import review
 
 bp = Blueprint("technology_fields", __name__)
 
@@ -51,7 +52,7 @@ def edit_field(field_id=None):
 @bp.route("/contracts/<int:registration_id>/field", methods=["POST"])
 @access(perms.can_confirm_fields)
 def confirm_field(registration_id):
-    from marketplace.turnover.registry_views import render_contract, visible_registration
+    from marketplace.turnover.registry.views import render_contract, visible_registration
 
     row = visible_registration(registration_id)
     original = row.original or row

@@ -38,12 +38,12 @@ from marketplace.core.spreadsheets import csv_writer
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.turnover.import_copy import CopySpool, fixed_values
-from marketplace.turnover.import_format import (ROW_VALUES, Reader, RowChecker,
+from marketplace.turnover.imports.columns import (ROW_VALUES, Reader, RowChecker,
                                                 column_title, header_map, reason_text)
+from marketplace.turnover.imports.copy_spool import CopySpool, fixed_values
 from marketplace.turnover.models import (ContractRegistration, ImportStatus,
                                          RegistrationImportBatch)
-from marketplace.turnover.registration import lock_registry_for_import
+from marketplace.turnover.registry.registration import lock_registry_for_import
 
 # what a damaged or mislabelled file raises while it is read
 UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
@@ -359,7 +359,7 @@ def example_csv():
     """The CSV template (UTF-8 with BOM, so Excel opens the Chinese headers)."""
     import io
 
-    from marketplace.turnover.import_format import template_rows
+    from marketplace.turnover.imports.columns import template_rows
     buffer = io.StringIO()
     csv_writer(buffer).writerows(template_rows())
     return "\ufeff" + buffer.getvalue()

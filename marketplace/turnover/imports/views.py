@@ -11,10 +11,10 @@ from sqlalchemy import select
 from marketplace.core.permissions import access
 from marketplace.core.web import page_argument
 from marketplace.extensions import db
-from marketplace.turnover import imports
 from marketplace.turnover import permissions as perms
 from marketplace.turnover.forms import ImportForm
-from marketplace.turnover.import_format import COLUMNS
+from marketplace.turnover.imports import importer
+from marketplace.turnover.imports.columns import COLUMNS
 from marketplace.turnover.models import ImportStatus, RegistrationImportBatch
 
 bp = Blueprint("registration_imports", __name__)
@@ -43,12 +43,12 @@ def import_page():
     filename = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     stream = io.BytesIO(upload.read())
     if len(stream.getbuffer()) > INLINE_MAX_BYTES:
-        batch = imports.queue_file(stream, filename, current_user)
+        batch = importer.queue_file(stream, filename, current_user)
         db.session.commit()
         flash(_("The file is stored; a worker imports it now."), "info")
         return redirect(url_for(".batch", batch_id=batch.id))
-    result = imports.import_file(stream, filename, current_user)
-    if isinstance(result, imports.ImportReport):
+    result = importer.import_file(stream, filename, current_user)
+    if isinstance(result, importer.ImportReport):
         db.session.rollback()
         return _page(form, report=result, status=422)
     db.session.commit()
@@ -64,7 +64,7 @@ def batch(batch_id):
     found = db.get_or_404(RegistrationImportBatch, batch_id)
     return render_template("turnover/import_batch.html", batch=found,
                            running=_is_running(found), progress_text=_progress_text(found),
-                           report=imports.report_of(found))
+                           report=importer.report_of(found))
 
 
 @bp.route("/contracts/imports/<int:batch_id>.json")
@@ -97,6 +97,6 @@ def _progress_text(batch):
 @bp.route("/contracts/imports/template.csv")
 @access(perms.can_import_registrations)
 def template():
-    return Response(imports.example_csv().encode("utf-8"), mimetype="text/csv",
+    return Response(importer.example_csv().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition":
                              "attachment; filename=contract-registrations-template.csv"})

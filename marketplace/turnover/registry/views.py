@@ -14,12 +14,12 @@ from marketplace.notifications.services import mark_queue_seen
 from marketplace.orders.models import ContractType
 from marketplace.turnover import fields
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import queries, registration, review
 from marketplace.turnover.fields import field_label
 from marketplace.turnover.forms import (AdjustmentForm, DecisionForm, FieldConfirmationForm,
                                         RegistrationForm)
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
                                          RegistrationStatus)
+from marketplace.turnover.registry import queries, registration, review
 
 bp = Blueprint("contract_registry", __name__)
 

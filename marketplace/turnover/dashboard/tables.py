@@ -14,8 +14,8 @@ from marketplace.accounts.models import District
 from marketplace.core.labels import label
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
+from marketplace.turnover.dashboard.stats import Figures, share_bp
 from marketplace.turnover.models import TechnologyField
-from marketplace.turnover.stats import Figures, share_bp
 
 
 @dataclass

@@ -234,7 +234,7 @@ def _back_to_dashboard(job):
 def run_registry_export(job, context):
     """Count the rows first (the bar's total), then write the file under the job's
     folder; the texts are in the language of the person who asked."""
-    from marketplace.turnover import tables
+    from marketplace.turnover.dashboard import tables
 
     params = job.params_dict
     filters, file_format = params["filters"], params["format"]

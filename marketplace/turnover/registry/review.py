@@ -15,9 +15,9 @@ from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import registration
 from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
                                          RegistrationSource, RegistrationStatus)
+from marketplace.turnover.registry import registration
 
 
 class NotConfirmedYet(Conflict):

@@ -9,7 +9,7 @@ import tempfile
 
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.turnover.import_format import ROW_VALUES
+from marketplace.turnover.imports.columns import ROW_VALUES
 from marketplace.turnover.models import (RegistrationKind, RegistrationSource,
                                          RegistrationStatus)
 

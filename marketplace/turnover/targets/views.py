@@ -10,10 +10,10 @@ from marketplace.core.permissions import access
 from marketplace.core.web import attempt
 from marketplace.extensions import db
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import targets
 from marketplace.turnover.forms import TargetForm
 from marketplace.turnover.models import DEFAULT_CITY_TARGET_FEN
-from marketplace.turnover.registry_views import districts
+from marketplace.turnover.registry.views import districts
+from marketplace.turnover.targets import services as targets
 
 bp = Blueprint("turnover_targets", __name__)
 

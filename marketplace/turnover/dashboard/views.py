@@ -12,11 +12,11 @@ from marketplace.core.money import format_fen
 from marketplace.core.permissions import access
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
-from marketplace.turnover import charts, dashboard_data, exports, tables
-from marketplace.turnover.dashboard_permissions import (can_export_turnover,
+from marketplace.turnover.dashboard import charts, contents, exports, tables
+from marketplace.turnover.dashboard.permissions import (can_export_turnover,
                                                         can_view_turnover_dashboard)
+from marketplace.turnover.dashboard.stats import Filters
 from marketplace.turnover.models import RegistrationSource, RegistrationStatus
-from marketplace.turnover.stats import Filters
 
 bp = Blueprint("turnover_dashboard", __name__, url_prefix="/turnover")
 
@@ -184,7 +184,7 @@ def projection_note(projection):
 def dashboard():
     filters, errors = parse_filters(request.args)
     locale = _locale()
-    data = dashboard_data.build(filters, locale)
+    data = contents.build(filters, locale)
     this_year = date.today().year
     years = sorted({filters.year, *range(this_year - YEARS_SHOWN + 1, this_year + 1)},
                    reverse=True)
@@ -202,7 +202,7 @@ def export_table(key, file_format):
     filters, errors = parse_filters(request.args)
     if errors:
         abort(400)
-    data = dashboard_data.build(filters, _locale())
+    data = contents.build(filters, _locale())
     if key == "all" and file_format == "xlsx":
         chosen = list(data.tables.values())
     elif key in data.tables:

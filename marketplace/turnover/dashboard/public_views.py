@@ -29,7 +29,8 @@ from marketplace.core.permissions import access, anyone
 from marketplace.core.web import page_argument
 from marketplace.extensions import db
 from marketplace.orders.models import Order
-from marketplace.turnover import stats, targets
+from marketplace.turnover.dashboard import stats
+from marketplace.turnover.targets import services as targets
 from marketplace.vouchers import services as vouchers
 from marketplace.vouchers.models import Programme
 

@@ -1,11 +1,11 @@
 """Everything the dashboard page and its exports show, gathered with a fixed, small number
-of statements whatever the number of registrations: the names (1), the turnover breakdowns
-(1), top sellers (1) and technology absorbed from outside the city (1), the year's targets
-(1) and the voucher figures (1)."""
+of statements whatever the number of registrations: the names, the turnover breakdowns,
+top sellers, technology absorbed from outside the city, the year's targets and the voucher
+figures (bench/RESULTS.md counts them)."""
 from dataclasses import dataclass
 from datetime import date
 
-from marketplace.turnover import programme_stats, stats, tables
+from marketplace.turnover.dashboard import programme_stats, stats, tables
 
 
 @dataclass

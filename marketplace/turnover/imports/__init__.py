@@ -1,0 +1,1 @@
+"""Importing the registration system's export files (CSV or XLSX)."""

@@ -1,0 +1,1 @@
+"""The contract registry: registering, reviewing and reading technology contracts."""

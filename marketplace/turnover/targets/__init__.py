@@ -1,0 +1,1 @@
+"""The yearly turnover targets of the city and its districts."""
