@@ -49,7 +49,7 @@ def rows(n, districts, fields):
 def run(env, size, *, instances=1, profile_dir=None):
     from marketplace.accounts.models import District
     from marketplace.extensions import db
-    from marketplace.turnover.fields import TECH_FIELDS
+    from marketplace.technology_fields.services import TECH_FIELDS
 
     n = size["import_rows"]
     with env.database("import") as url:

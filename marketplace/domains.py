@@ -7,12 +7,13 @@ kinds and labels; it names the models the visitor page cache watches. ``flask wi
 prints what each one registered. A domain missing here has no pages and none of its
 handlers or jobs run; tests/unit/test_wiring.py fails when a declared part is not wired.
 
-Lower domains first: a domain announces what happened (marketplace/core/signals.py) and
-the domains above it subscribe, so no domain imports one above it (.importlinter).
+Lower domains first. A lower domain announces what happened (marketplace/orders/signals.py)
+and the domains above it subscribe from their ``init_app``, so orders imports none of them
+(.importlinter).
 """
 from marketplace import (accounts, agencies, api, catalogue, claims, commissioners, exchange,
                          experts, funds, incentives, integrity, notifications, orders, payments,
-                         site, turnover, vouchers, workdays)
+                         site, technology_fields, turnover, vouchers, workdays)
 
 DOMAINS = (
     site,            # home page, language, health, the background-jobs page
@@ -22,6 +23,7 @@ DOMAINS = (
     integrity,       # the barred list and certification lists
     funds,           # the ledger's accounts and verbs, and its invariants
     payments,        # the payment gateway and its webhooks
+    technology_fields,  # the registration system's fields (技术领域), reference data
     agencies,        # the agency registry, admission, service categories
     catalogue,       # offerings, search, scorecards
     vouchers,        # programmes, applications, vouchers

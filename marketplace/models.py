@@ -42,4 +42,4 @@ from marketplace.experts.models import (ExpertApplication, ExpertAssessment,  # 
 from marketplace.incentives.models import (IncentiveRules, RewardExclusion,  # noqa: F401
                                            RewardLine, RewardList)
 from marketplace.workdays.models import CalendarDay  # noqa: F401
-from marketplace.turnover.models import TechnologyField  # noqa: F401
+from marketplace.technology_fields.models import TechnologyField  # noqa: F401

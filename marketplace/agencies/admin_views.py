@@ -11,7 +11,7 @@ from marketplace.catalogue.permissions import can_manage_categories
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt
 from marketplace.extensions import db
-from marketplace.turnover.fields import field_choices
+from marketplace.technology_fields.services import field_choices
 
 bp = Blueprint("category_admin", __name__, url_prefix="/admin")
 

@@ -68,7 +68,7 @@ def save_category(actor, *, category=None, code=None, name_zh, name_en, parent_i
                   is_active, sort_order, technology_field_code=None):
     """Create a category (``code`` needed) or change an existing one (its code stays).
     ``technology_field_code``: the technology field suggested for its contracts."""
-    from marketplace.turnover.fields import require_field
+    from marketplace.technology_fields.services import require_field
 
     creating = category is None
     if technology_field_code is not None:

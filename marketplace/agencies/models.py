@@ -26,7 +26,7 @@ class ServiceCategory(db.Model):
     name_en: Mapped[str] = mapped_column(String(128), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    # the technology field (turnover.fields) suggested when an offering of it is quoted
+    # the technology field (technology_fields) suggested when an offering of it is quoted
     technology_field_code: Mapped[str | None] = mapped_column(String(40))
 
     parent = relationship("ServiceCategory", remote_side=[id])

@@ -16,7 +16,7 @@ DEFAULT_CATEGORIES = (
     ("data_software", "数据与软件服务", "Data and software services"),
 )
 
-# the technology field (turnover.fields) each default category suggests at quote time
+# the technology field (technology_fields) each default category suggests at quote time
 DEFAULT_FIELD_SUGGESTIONS = {
     "testing": "advanced_manufacturing",
     "rnd_design": "advanced_manufacturing",

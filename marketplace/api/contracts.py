@@ -15,11 +15,12 @@ from marketplace.api.views import bp
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
-from marketplace.turnover import fields
-from marketplace.turnover.fields import resolve_field
+from marketplace.technology_fields import services as fields
+from marketplace.technology_fields.services import resolve_field
 from marketplace.turnover.imports.columns import OUTSIDE_CITY, TYPE_NAMES, district_lookup
+from marketplace.technology_fields.models import TechnologyField
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
-                                         RegistrationStatus, TechnologyField)
+                                         RegistrationStatus)
 from marketplace.turnover.registry import queries, review
 
 # what the registration system's exports write, as the import reads it

@@ -11,7 +11,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 
 from marketplace.commissioners.models import CommissionerRules
 from marketplace.core.forms import ReasonedChoiceForm
-from marketplace.turnover.fields import field_choices
+from marketplace.technology_fields.services import field_choices
 
 REQUIRED = _l("This field is required.")
 

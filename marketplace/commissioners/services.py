@@ -20,7 +20,7 @@ from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.turnover.fields import field_codes
+from marketplace.technology_fields.services import field_codes
 
 APPLICATION_FIELDS = ("field_code", "organisation_name", "title", "qualifications",
                       "expertise", "service_areas", "district_id")

@@ -22,7 +22,7 @@ from marketplace.core import storage
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
-from marketplace.turnover.fields import field_choices, field_codes
+from marketplace.technology_fields.services import field_choices, field_codes
 
 bp = Blueprint("commissioners", __name__)
 PER_PAGE = 20

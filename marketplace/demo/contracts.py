@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Role, User
 from marketplace.core.spreadsheets import csv_writer
 from marketplace.extensions import db
-from marketplace.turnover.fields import TECH_FIELDS
+from marketplace.technology_fields.services import TECH_FIELDS
 from marketplace.turnover.imports.columns import COLUMNS
 from marketplace.turnover.imports.importer import ImportReport, import_file
 from marketplace.turnover.models import (ContractRegistration, RegistrationKind,

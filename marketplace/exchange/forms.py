@@ -9,7 +9,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 from marketplace.core.forms import MultiCheckboxField, YuanField
 from marketplace.core.labels import label
 from marketplace.exchange.models import IpType, TransferMode
-from marketplace.turnover.fields import field_choices as technology_fields
+from marketplace.technology_fields.services import field_choices as technology_fields
 
 
 def _strip(value):

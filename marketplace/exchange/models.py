@@ -54,7 +54,7 @@ class TechResult(db.Model):
                                            nullable=False, index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
-    # a technology field (技术领域) of the registration system: turnover/fields.py
+    # a technology field (技术领域) of the registration system: technology_fields/services.py
     field_code: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     ip_type: Mapped[IpType] = mapped_column(enum_column(IpType, name="result_ip_type"),

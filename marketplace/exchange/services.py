@@ -14,7 +14,7 @@ from marketplace.core.timeutil import now_utc
 from marketplace.exchange.models import (IpType, ListingStatus, TechDemand, TechResult,
                                          TransferMode)
 from marketplace.extensions import db
-from marketplace.turnover.fields import field_codes
+from marketplace.technology_fields.services import field_codes
 
 MAX_FEN = 10**14
 RESULT_FIELDS = ("title", "field_code", "summary", "ip_type", "ip_numbers", "trl",

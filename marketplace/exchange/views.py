@@ -15,7 +15,7 @@ from marketplace.exchange import services, suggestions
 from marketplace.exchange.forms import DemandForm, ProposeForm, ResultForm, StatusForm
 from marketplace.exchange.models import TechDemand, TechResult
 from marketplace.extensions import db
-from marketplace.turnover.fields import field_codes, field_label
+from marketplace.technology_fields.services import field_codes, field_label
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange", cli_group="exchange")
 PER_PAGE = 20

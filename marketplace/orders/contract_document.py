@@ -107,7 +107,7 @@ class _Document(FPDF):
 
 
 def _field_name(code):
-    from marketplace.turnover.fields import field_label
+    from marketplace.technology_fields.services import field_label
     with force_locale("zh"):
         return field_label(code)
 

@@ -11,7 +11,7 @@ from marketplace.orders import contract_document, verification
 from marketplace.orders import permissions as perms
 from marketplace.orders.models import Order
 from marketplace.orders.views import bp
-from marketplace.turnover.fields import field_label
+from marketplace.technology_fields.services import field_label
 
 
 def contract_for_download(order_id, user):

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from marketplace.core.forms import YuanField
 from marketplace.orders.models import ContractType
-from marketplace.turnover.fields import field_choices
+from marketplace.technology_fields.services import field_choices
 from marketplace.vouchers.forms import AmountRequired
 
 NO_VOUCHER = "none"

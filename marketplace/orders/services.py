@@ -22,7 +22,7 @@ from marketplace.integrity import barred, certification
 from marketplace.orders import signals
 from marketplace.orders.models import ContractType, Order, OrderStatus, Quote, TechContract
 from marketplace.orders.pricing import split_contract
-from marketplace.turnover import fields
+from marketplace.technology_fields import services as fields
 from marketplace.vouchers import lifecycle as voucher_lifecycle
 from marketplace.vouchers.models import VoucherStatus
 

@@ -27,7 +27,7 @@ from marketplace.orders.forms import (NO_VOUCHER, AcceptanceForm, CancellationAn
 from marketplace.orders.fulfilment import party_of
 from marketplace.orders.models import (CANCELLABLE_STATUSES, Order, OrderDocument,
                                        OrderStatus)
-from marketplace.turnover.fields import field_label, suggested_field
+from marketplace.technology_fields.services import field_label, suggested_field
 from marketplace.vouchers.permissions import can_view_voucher
 
 bp = Blueprint("orders", __name__)

@@ -7,7 +7,7 @@ from marketplace.core import wiring
 def init_app(app):
     """Called by the app factory (marketplace/domains.py)."""
     from marketplace.orders import signals as order_signals
-    from marketplace.turnover import fields, tasks
+    from marketplace.turnover import labels, tasks
     from marketplace.turnover.dashboard import exports
     from marketplace.turnover.dashboard import public_views as transparency_views
     from marketplace.turnover.dashboard import views as dashboard_views
@@ -22,4 +22,4 @@ def init_app(app):
     wiring.register(app, sys.modules[__name__],
                     blueprints=[registry_views.bp, import_views.bp, target_views.bp,
                                 dashboard_views.bp, transparency_views.bp, field_views.bp],
-                    modules=[tasks, exports, fields])
+                    modules=[tasks, exports, labels])

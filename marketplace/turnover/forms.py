@@ -12,7 +12,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 
 from marketplace.core.forms import YuanField
 from marketplace.orders.forms import CONTRACT_TYPE_CHOICES
-from marketplace.turnover.fields import field_choices
+from marketplace.technology_fields.services import field_choices
 from marketplace.vouchers.forms import AmountRequired
 
 OUTSIDE = "outside"

@@ -18,7 +18,7 @@ from marketplace.agencies.categories import save_category
 from marketplace.agencies.models import ServiceCategory
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType, OrderStatus
-from marketplace.turnover.fields import field_codes
+from marketplace.technology_fields.services import field_codes
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
                              make_agency_profile, make_programme)
 from tests.integration.test_api_base import PREFIX, assert_error, bearer

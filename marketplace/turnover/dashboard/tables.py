@@ -15,7 +15,7 @@ from marketplace.core.labels import label
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 from marketplace.turnover.dashboard.stats import Figures, share_bp
-from marketplace.turnover.models import TechnologyField
+from marketplace.technology_fields.models import TechnologyField
 
 
 @dataclass

@@ -20,7 +20,7 @@ from marketplace.core.money import MoneyError, yuan_to_fen
 from marketplace.extensions import db
 from marketplace.integrity.normalise import invoice_key
 from marketplace.orders.models import ContractType
-from marketplace.turnover.fields import TECH_FIELDS, resolve_field
+from marketplace.technology_fields.services import TECH_FIELDS, resolve_field
 
 # (key, Chinese header, English header, required)
 COLUMNS = (

@@ -7,10 +7,10 @@ from flask_login import current_user
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt
 from marketplace.extensions import db
-from marketplace.turnover import fields
+from marketplace.technology_fields import services as fields
 from marketplace.turnover import permissions as perms
 from marketplace.turnover.forms import FieldConfirmationForm, TechnologyFieldForm
-from marketplace.turnover.models import TechnologyField
+from marketplace.technology_fields.models import TechnologyField
 from marketplace.turnover.registry import review
 
 bp = Blueprint("technology_fields", __name__)

@@ -159,7 +159,7 @@ def confirm_field(original, auditor, field_code):
     by the migration from its service category: on every registration of the number and
     on the contract itself, so the breakdowns by field agree."""
     from marketplace.orders.models import TechContract
-    from marketplace.turnover.fields import require_field
+    from marketplace.technology_fields.services import require_field
 
     row = lock_registration(original.id)
     if not perms.can_confirm_fields(auditor):

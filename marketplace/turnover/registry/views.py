@@ -12,9 +12,9 @@ from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 from marketplace.notifications.services import mark_queue_seen
 from marketplace.orders.models import ContractType
-from marketplace.turnover import fields
+from marketplace.technology_fields import services as fields
 from marketplace.turnover import permissions as perms
-from marketplace.turnover.fields import field_label
+from marketplace.technology_fields.services import field_label
 from marketplace.turnover.forms import (AdjustmentForm, DecisionForm, FieldConfirmationForm,
                                         RegistrationForm)
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.orders.models import Order
-from marketplace.turnover.models import TechnologyField
+from marketplace.technology_fields.models import TechnologyField
 from marketplace.workdays import permissions as calendar_perms
 from marketplace.workdays.models import CalendarDay
 from tests.integration.access_rows import orders, turnover_registry

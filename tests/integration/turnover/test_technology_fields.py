@@ -9,8 +9,9 @@ from marketplace.agencies.models import ServiceCategory
 from marketplace.extensions import db
 from marketplace.orders import services as orders
 from marketplace.orders.models import TechContract
-from marketplace.turnover import fields
-from marketplace.turnover.models import ContractRegistration, TechnologyField
+from marketplace.technology_fields import services as fields
+from marketplace.technology_fields.models import TechnologyField
+from marketplace.turnover.models import ContractRegistration
 from marketplace.turnover.registry import review
 from tests.conftest import login
 from tests.factories import FirmMemberFactory, make_offering, make_quoted_order, staff

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from marketplace.accounts.reference import ensure_coded_rows, reference_seeder
 from marketplace.core import audit
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.core.labels import label, register_labels
+from marketplace.core.labels import label
 from marketplace.extensions import db
-from marketplace.turnover.models import TechnologyField
+from marketplace.technology_fields.models import TechnologyField
 
 # (code, Chinese name as in the registration system's exports, English name): the seed
 TECH_FIELDS = (
@@ -34,23 +34,6 @@ TECH_FIELDS = (
 # the field of a contract whose category suggests none (services of society at large)
 FALLBACK_FIELD = "urban_social"
 
-register_labels({
-    "original": _l("original registration"),
-    "amendment": _l("amendment"),
-    "cancellation": _l("cancellation"),
-    "platform": _l("signed on the platform"),
-    "manual": _l("registered by hand"),
-    "import": _l("imported"),
-    "exchange": _l("technology exchange"),
-    "pending": _l("awaiting confirmation"),
-    "confirmed": _l("confirmed"),
-    "rejected": _l("rejected"),
-    "queued": _l("queued"),
-    "running": _l("importing"),
-    "imported": _l("imported"),
-    "refused": _l("refused"),
-    "failed": _l("failed"),
-})
 
 _NAMES = "technology_field_names"
 
