@@ -20,7 +20,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from marketplace.agencies.reference import DEFAULT_FIELD_SUGGESTIONS
-from marketplace.turnover.fields import FALLBACK_FIELD, TECH_FIELDS
+from marketplace.technology_fields.services import FALLBACK_FIELD, TECH_FIELDS
 from marketplace.workdays.official import SCHEDULES, official_days
 
 
