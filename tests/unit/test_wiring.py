@@ -1,9 +1,10 @@
 """The app factory wires every part a domain declares: a handler, nightly job, job runner,
 ledger invariant, claim check, scorecard source, payment-event subscriber, reference
-seeder, notification kind, label or API operation that only exists once some forgotten module is imported would
-silently never run. A fresh interpreter builds the app (as the web server and the Celery
-worker do), notes what is registered, then imports every module of marketplace/ and
-notes again: the two must be the same."""
+seeder, notification kind, label or API operation that only exists once some forgotten
+module is imported would silently never run. A fresh interpreter builds the Celery
+worker's app (the web server's is built by the same ``create_app()``), notes what is
+registered, then imports every module of marketplace/ and notes again: the two must be
+the same."""
 import json
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SNAPSHOT = r'''
-import importlib, json, pkgutil, sys
+import importlib, json, pkgutil, sys, weakref
+import blinker
 import marketplace
 
 def registered():
@@ -24,6 +26,7 @@ def registered():
     from marketplace.claims import checks
     from marketplace.core import jobs, labels, ledger, outbox, page_cache, tasks
     from marketplace.notifications import messages
+    from marketplace.orders import signals
     from marketplace.payments import events
     def where(func):
         return f"{func.__module__}.{func.__qualname__}"
@@ -40,13 +43,17 @@ def registered():
                                      | set(messages.MAIL_TEMPLATES)),
         "labels": sorted(labels.LABELS),
         "api operations": sorted(f"{op.method} {op.path}" for op in spec.OPERATIONS),
+        "api value sets": sorted(spec._VALUE_SETS),
         "scorecard sources": sorted(where(f) for f in scorecards.SOURCES),
         "page-cache models": sorted(c.__name__ for c in page_cache.watched_models()),
+        "order signal receivers": sorted(
+            f"{name}: {where(ref() if isinstance(ref, weakref.ref) else ref)}"
+            for name, signal in vars(signals).items() if isinstance(signal, blinker.Signal)
+            for ref in signal.receivers.values()),
     }
     return found
 
-from marketplace import create_app
-create_app("testing")
+import celery_worker  # the worker's app: the web app is built by the same create_app()
 wired = registered()
 for info in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
     importlib.import_module(info.name)
@@ -87,3 +94,13 @@ def test_the_registries_are_not_empty(snapshot):
     """A snapshot that sees nothing would pass the test above for the wrong reason."""
     assert all(snapshot["wired"].values()), \
         [name for name, found in snapshot["wired"].items() if not found]
+
+
+def test_what_orders_announces_is_heard(snapshot):
+    """Signing registers the contract (turnover) and acceptance creates the claim (claims)
+    only because those domains subscribed in their init_app."""
+    heard = {line.split(": ")[0] for line in snapshot["wired"]["order signal receivers"]}
+    assert heard == {"contract_signed", "contract_cancelled", "order_accepted",
+                     "copay_refund_arriving", "copay_refunded", "registration_asked",
+                     "order_page"}
+
