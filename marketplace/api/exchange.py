@@ -6,7 +6,6 @@ from flask import current_app, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from marketplace.agencies.models import AgencyProfile
-from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
 from marketplace.api.auth import authenticate_request
 from marketplace.api.spec import Fen, Flag, Int, PositiveFen, one_of, operation
 from marketplace.api.views import bp
@@ -171,13 +170,7 @@ def create_result(body):
            query=ExchangePageQuery, responses={200: TechDemandList}, rule=perms.can_browse_demands)
 def list_demands(query):
     user = g.api_user
-    if is_firm_member(user):
-        statement = services.demands_of(user.organisation_id)
-    elif is_reviewer(user) or is_admin(user):
-        statement = services.all_demands()
-    else:
-        statement = services.published_demands(query.field)
-    page = _page(statement, query)
+    page = _page(services.demands_listed_for(user, query.field), query)
     return jsonify(items=[_demand_json(d, user) for d in page.items], total=page.total,
                    page=query.page, per_page=query.per_page)
 

@@ -10,10 +10,10 @@ from sqlalchemy import or_, select
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import (is_agency_member, is_auditor, is_firm_member,
                                               is_supervisor)
+from marketplace.accounts.timeline import timeline as audit_timeline
 from marketplace.claims import labels, services
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.sla import working_days_between
-from marketplace.core.audit import AuditRecord
 from marketplace.core.labels import label
 from marketplace.core.money import format_fen
 from marketplace.extensions import db
@@ -87,26 +87,10 @@ def clock_of(claim, today=None):
 
 # --- people -----------------------------------------------------------------------------
 
-def users_by_id(ids):
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.execute(select(User).where(User.id.in_(ids)))
-            .scalars()}
-
-
 def active_auditors():
     return db.session.execute(select(User).where(
         User.role == Role.AUDITOR, User.is_active_account.is_(True))
         .order_by(User.name, User.id)).scalars().all()
-
-
-def _actor_name(user):
-    if user is None:
-        return None
-    if user.organisation is not None:
-        return f"{user.name} ({user.organisation.name})"
-    return f"{user.name} ({label(user.role.value)})"
 
 
 # --- checks and their evidence ------------------------------------------------------------
@@ -136,15 +120,6 @@ def checks_view(claim):
 
 # --- the timeline -----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Step:
-    when: object
-    action: str
-    title: str
-    actor: str | None
-    detail: str | None
-
-
 def _detail(action, data, users):
     if action in ("start_checks", "checks_done") and data.get("round"):
         names = [labels.check_name(n) for n in data.get("blocked", []) + data.get("flagged", [])]
@@ -166,16 +141,8 @@ def _detail(action, data, users):
 
 
 def timeline(claim):
-    records = db.session.execute(select(AuditRecord).where(
-        AuditRecord.object_type == "Claim", AuditRecord.object_id == str(claim.id))
-        .order_by(AuditRecord.id)).scalars().all()
-    datas = [r.data_dict for r in records]
-    users = users_by_id({r.actor_id for r in records}
-                        | {d.get("auditor_id") or d.get("to") for d in datas})
-    return [Step(when=r.created_dt, action=r.action,
-                 title=str(labels.ACTIONS.get(r.action, r.action)),
-                 actor=_actor_name(users.get(r.actor_id)),
-                 detail=_detail(r.action, data, users)) for r, data in zip(records, datas)]
+    return audit_timeline("Claim", claim.id, labels.ACTIONS, _detail,
+                          named_in_data=lambda data: [data.get("auditor_id") or data.get("to")])
 
 
 # --- the expert stage -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.accounts.permissions import is_auditor, is_expert, is_supervisor
+from marketplace.accounts.timeline import users_by_id
 from marketplace.claims import assignment, experts, labels, queries, services
 from marketplace.claims.expert_models import ExpertInvitation, InvitationState
 from marketplace.claims import permissions as perms
@@ -99,7 +100,7 @@ def render_claim(claim, status=200, **forms):
     keeps what was typed)."""
     user = current_user
     order_page = "orders.order_page" in current_app.view_functions
-    people = queries.users_by_id({claim.assigned_auditor_id, claim.first_reviewer_id})
+    people = users_by_id({claim.assigned_auditor_id, claim.first_reviewer_id})
     context = {
         "claim": claim, "order": claim.order, "contract": claim.contract,
         "delivery": claim.order.delivery, "stage": queries.stage_of(claim),
@@ -168,7 +169,7 @@ def claims_list():
                                problem or None)
     pagination = db.paginate(query, page=page_argument(), per_page=PER_PAGE,
                              error_out=False)
-    auditors = queries.users_by_id({c.assigned_auditor_id for c in pagination.items})
+    auditors = users_by_id({c.assigned_auditor_id for c in pagination.items})
     return render_template("claims/list.html", pagination=pagination, status=status,
                            problem=problem, statuses=list(ClaimStatus),
                            problems=queries.PROBLEMS, auditors=auditors,
@@ -187,7 +188,7 @@ def overdue():
     found = pagination.items
     return render_template("claims/overdue.html", pagination=pagination,
                            clocks={c.id: queries.clock_of(c, today) for c in found},
-                           auditors=queries.users_by_id({c.assigned_auditor_id
+                           auditors=users_by_id({c.assigned_auditor_id
                                                          for c in found}))
 
 

@@ -48,8 +48,7 @@ class YuanField(StringField):
             return self.typed
         if self.data is None:
             return ""
-        yuan, cents = divmod(int(self.data), 100)
-        return f"{yuan}" if cents == 0 else f"{yuan}.{cents:02d}"
+        return format_fen(self.data, "", grouping=False).removesuffix(".00")
 
 
 class MultiCheckboxField(SelectMultipleField):

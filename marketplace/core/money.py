@@ -1,7 +1,17 @@
-"""Money is integer fen (1 yuan = 100 fen). Never a float anywhere."""
+"""Money is integer fen (1 yuan = 100 fen). Never a float anywhere.
+
+One way in, one way out: :func:`yuan_to_fen` reads every amount typed by a person or
+found in a file, :func:`fen_to_yuan` is the exact yuan of a number of fen (a file's
+numeric cell), :func:`format_fen` writes every amount shown or sent as text (pages,
+chart axes, the bank's file)."""
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
+_CENTS = Decimal("0.01")
+# "1200000", "-5", "1200000.5": read as integers, exactly and fast (an import reads a
+# hundred thousand of them); any other spelling goes through Decimal
+_PLAIN = re.compile(r"(-?)([0-9]{1,18})(?:\.([0-9]{1,2}))?")
 
 
 class MoneyError(ValueError):
@@ -9,9 +19,14 @@ class MoneyError(ValueError):
 
 
 def yuan_to_fen(text):
-    """Parse a yuan amount typed by a person ("1,234.5", "¥200000") into integer fen."""
+    """Parse a yuan amount typed by a person or read from a file ("1,234.5", "¥200000",
+    "-12.30", an int or a Decimal) into integer fen; more than two decimals is refused."""
     if isinstance(text, int):
         return text * FEN_PER_YUAN
+    if type(text) is str and (plain := _PLAIN.fullmatch(text)):
+        sign, yuan, cents = plain.groups()
+        fen = int(yuan) * FEN_PER_YUAN + (int(cents.ljust(2, "0")) if cents else 0)
+        return -fen if sign else fen
     cleaned = str(text).strip().replace(",", "").replace("¥", "").replace("￥", "")
     try:
         value = Decimal(cleaned)
@@ -24,13 +39,27 @@ def yuan_to_fen(text):
     return int((value * FEN_PER_YUAN).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def format_fen(fen, symbol="¥"):
-    """Render fen as yuan with thousands separators: 123456 -> '¥1,234.56'."""
+def fen_to_yuan(fen):
+    """The exact yuan of ``fen`` as a Decimal with two places (None stays None)."""
+    if fen is None:
+        return None
+    return (Decimal(int(fen)) / FEN_PER_YUAN).quantize(_CENTS)
+
+
+def format_fen(fen, symbol="¥", *, places=2, grouping=True, unit=1):
+    """Fen as text: ``123456 -> '¥1,234.56'``, ``-5 -> '-¥0.05'``.
+
+    ``places`` decimals, rounded half away from zero (0 for whole yuan); ``grouping``
+    writes thousands separators (a bank reads plain decimals: ``symbol="", grouping=False``);
+    ``unit`` counts in units of that many yuan (10_000 for 万, 10**8 for 亿), the caller
+    naming the unit after the number. None is the empty text."""
     if fen is None:
         return ""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
-    return f"{sign}{symbol}{yuan:,}.{cents:02d}"
+    exact = Decimal(int(fen)) / (FEN_PER_YUAN * unit)
+    value = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    number = f"{abs(value):{',' if grouping else ''}.{places}f}"
+    return f"{sign}{symbol}{number}"
 
 
 def share_of(amount_fen, basis_points):

@@ -9,6 +9,7 @@ from marketplace.agencies import services as registry
 from marketplace.agencies.models import AgencyStatus, AgencyType, DocumentKind, ServiceCategory
 from marketplace.catalogue import services as catalogue
 from marketplace.catalogue.models import Offering
+from marketplace.core.money import yuan_to_fen
 from marketplace.extensions import db
 
 DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -106,9 +107,9 @@ def seed_demo_agencies():
                 profile, member, title=title, category_id=categories[code],
                 description=description, deliverables=deliverables,
                 price_model="fixed" if price else "quotation",
-                price_fen=price * 100 if price else None,
-                guide_min_fen=guide[0] * 100 if guide else None,
-                guide_max_fen=guide[1] * 100 if guide else None,
+                price_fen=yuan_to_fen(price) if price else None,
+                guide_min_fen=yuan_to_fen(guide[0]) if guide else None,
+                guide_max_fen=yuan_to_fen(guide[1]) if guide else None,
                 typical_duration_days=days, accepts_vouchers=vouchers)
             catalogue.mark_checked(offering, auditor)
             published += 1

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
+from marketplace.core.money import FEN_PER_YUAN
 from marketplace.core.spreadsheets import csv_writer
 from marketplace.extensions import db
 from marketplace.technology_fields.services import TECH_FIELDS
@@ -90,7 +91,7 @@ def demo_rows(count, year, today=None):
                        max(signed, date(year, 1, 1)).isoformat(), registered.isoformat(),
                        "是" if rng.random() < 0.08 else "否"])
     # scale so the technical amounts add up to the year's figure (pro rata for count)
-    wanted_yuan = YEAR_TECHNICAL_FEN // 100 * count // DEFAULT_CONTRACTS
+    wanted_yuan = YEAR_TECHNICAL_FEN // FEN_PER_YUAN * count // DEFAULT_CONTRACTS
     scale = wanted_yuan / sum(d[2] * d[3] for d in drafts)
     rows = [[zh for _key, zh, _en, _req in COLUMNS]]
     for draft in drafts:

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts import services as accounts
 from marketplace.agencies.models import AgencyProfile
+from marketplace.core.money import yuan_to_fen
 from marketplace.exchange import brokerage, services
 from marketplace.exchange.models import BrokerProfile, TechDemand, TechResult
 from marketplace.extensions import db
@@ -71,7 +72,7 @@ def seed_demo_exchange():
             services.create_result(profile, member, title=title, field_code=field,
                                    summary=summary, ip_type=ip_type, ip_numbers=numbers,
                                    trl=trl, transfer_modes=modes,
-                                   asking_price_fen=price * 100 if price else None)
+                                   asking_price_fen=yuan_to_fen(price) if price else None)
             added[0] += 1
     for email, rows in DEMANDS.items():
         member = accounts.find_user_by_email(email)
@@ -79,8 +80,8 @@ def seed_demo_exchange():
             continue
         for title, field, description, (low, high), voucher in rows:
             services.create_demand(member, title=title, field_code=field,
-                                   description=description, budget_min_fen=low * 100,
-                                   budget_max_fen=high * 100, intends_voucher=voucher)
+                                   description=description, budget_min_fen=yuan_to_fen(low),
+                                   budget_max_fen=yuan_to_fen(high), intends_voucher=voucher)
             added[1] += 1
     broker = accounts.find_user_by_email(BROKER_EMAIL)
     if db.session.get(BrokerProfile, broker.id) is None:

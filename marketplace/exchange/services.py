@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
 from marketplace.agencies.models import AgencyProfile, AgencyStatus
 from marketplace.core import audit
 from marketplace.core.errors import Conflict, ValidationFailed
@@ -137,20 +138,23 @@ def change_result_status(result, actor, action):
     return result
 
 
-def visible_results(field_code=None):
-    statement = (select(TechResult)
-                 .join(AgencyProfile, AgencyProfile.organisation_id == TechResult.agency_id)
-                 .where(TechResult.status == ListingStatus.PUBLISHED)
-                 .where(AgencyProfile.status == AgencyStatus.ADMITTED)
-                 .order_by(TechResult.updated_dt.desc(), TechResult.id.desc()))
+def _listing(model, *conditions, field_code=None):
+    """Results or demands, the latest changed first (the pages and the API), by field."""
+    statement = (select(model).where(*conditions)
+                 .order_by(model.updated_dt.desc(), model.id.desc()))
     if field_code:
-        statement = statement.where(TechResult.field_code == field_code)
+        statement = statement.where(model.field_code == field_code)
     return statement
 
 
+def visible_results(field_code=None):
+    return _listing(TechResult, TechResult.status == ListingStatus.PUBLISHED,
+                    AgencyProfile.status == AgencyStatus.ADMITTED, field_code=field_code) \
+        .join(AgencyProfile, AgencyProfile.organisation_id == TechResult.agency_id)
+
+
 def results_of(agency_id):
-    return (select(TechResult).where(TechResult.agency_id == agency_id)
-            .order_by(TechResult.updated_dt.desc(), TechResult.id.desc()))
+    return _listing(TechResult, TechResult.agency_id == agency_id)
 
 
 def is_result_visible(result):
@@ -195,17 +199,23 @@ def change_demand_status(demand, actor, action):
 
 
 def published_demands(field_code=None):
-    statement = (select(TechDemand).where(TechDemand.status == ListingStatus.PUBLISHED)
-                 .order_by(TechDemand.updated_dt.desc(), TechDemand.id.desc()))
-    if field_code:
-        statement = statement.where(TechDemand.field_code == field_code)
-    return statement
+    return _listing(TechDemand, TechDemand.status == ListingStatus.PUBLISHED,
+                    field_code=field_code)
 
 
 def demands_of(firm_id):
-    return (select(TechDemand).where(TechDemand.firm_id == firm_id)
-            .order_by(TechDemand.updated_dt.desc(), TechDemand.id.desc()))
+    return _listing(TechDemand, TechDemand.firm_id == firm_id)
 
 
 def all_demands():
-    return select(TechDemand).order_by(TechDemand.updated_dt.desc(), TechDemand.id.desc())
+    return _listing(TechDemand)
+
+
+def demands_listed_for(user, field_code=None):
+    """The demands a listing shows (the page and the API): a firm its own, the bureau
+    all of them, everyone else the published ones, by field."""
+    if is_firm_member(user):
+        return demands_of(user.organisation_id)
+    if is_reviewer(user) or is_admin(user):
+        return all_demands()
+    return published_demands(field_code)

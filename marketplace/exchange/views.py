@@ -5,7 +5,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.accounts.permissions import is_admin, is_firm_member, is_reviewer
 from marketplace.agencies.models import AgencyProfile
 from marketplace.core.permissions import access, anyone, require_visible
 from marketplace.core.web import attempt, page_argument
@@ -146,14 +145,8 @@ def result_status(result_id):
 @access(perms.can_browse_demands)
 def demands():
     field_code = _field_filter()
-    if is_firm_member(current_user):
-        statement = services.demands_of(current_user.organisation_id)
-    elif is_reviewer(current_user) or is_admin(current_user):
-        statement = services.all_demands()
-    else:
-        statement = services.published_demands(field_code)
-    pagination = db.paginate(statement, page=page_argument(), per_page=PER_PAGE,
-                             error_out=False)
+    pagination = db.paginate(services.demands_listed_for(current_user, field_code),
+                             page=page_argument(), per_page=PER_PAGE, error_out=False)
     return render_template("exchange/demands.html", pagination=pagination,
                            field_code=field_code, fields=field_codes(),
                            can_add=perms.can_post_demands(current_user),

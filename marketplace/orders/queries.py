@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import funds
-from marketplace.accounts.models import User
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
+from marketplace.accounts.timeline import timeline as audit_timeline
 from marketplace.core.audit import AuditRecord
 from marketplace.core.labels import label
 from marketplace.core.money import format_fen
@@ -62,16 +62,7 @@ MEDIATION_OUTCOMES = {
 }
 
 
-@dataclass(frozen=True)
-class Step:
-    when: object
-    action: str
-    title: str
-    actor: str | None
-    detail: str | None
-
-
-def _detail(action, data):
+def _detail(action, data, users):
     if action == "quote" and "contract_amount_fen" in data:
         return str(_l("Contract amount %(amount)s",
                       amount=format_fen(data["contract_amount_fen"])))
@@ -94,25 +85,8 @@ def _detail(action, data):
     return None
 
 
-def _actor_name(user):
-    if user is None:
-        return None
-    if user.organisation is not None:
-        return f"{user.name} ({user.organisation.name})"
-    return f"{user.name} ({label(user.role.value)})"
-
-
 def timeline(order):
-    records = db.session.execute(select(AuditRecord).where(
-        AuditRecord.object_type == "Order", AuditRecord.object_id == str(order.id))
-        .order_by(AuditRecord.id)).scalars().all()
-    actor_ids = {r.actor_id for r in records if r.actor_id}
-    users = {u.id: u for u in db.session.execute(
-        select(User).where(User.id.in_(actor_ids))).scalars()} if actor_ids else {}
-    return [Step(when=r.created_dt, action=r.action,
-                 title=str(ACTIONS.get(r.action, r.action)),
-                 actor=_actor_name(users.get(r.actor_id)),
-                 detail=_detail(r.action, r.data_dict)) for r in records]
+    return audit_timeline("Order", order.id, ACTIONS, _detail)
 
 
 # --- the contract: what each of the firm's vouchers would pay -------------------------

@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 import pytest
 
-from marketplace.core.money import MoneyError, format_fen, share_of, yuan_to_fen
+from marketplace.core.money import MoneyError, fen_to_yuan, format_fen, share_of, yuan_to_fen
 
 
 @pytest.mark.parametrize("text, fen", [("1", 100), ("1,234.5", 123450), ("¥200000", 20000000),
@@ -24,3 +26,63 @@ def test_fen_are_shown_as_yuan_with_separators():
 def test_a_share_is_rounded_down_never_overpaying():
     assert share_of(999, 5000) == 499
     assert share_of(1_000_000, 5000) == 500_000
+
+
+@pytest.mark.parametrize("fen, shown", [
+    (-150, "-¥1.50"), (-1, "-¥0.01"), (-123456789, "-¥1,234,567.89"),
+    (9_223_372_036_854_775_807, "¥92,233,720,368,547,758.07"),   # BigInteger's largest
+    (-9_223_372_036_854_775_807, "-¥92,233,720,368,547,758.07")])
+def test_negative_and_large_amounts_are_shown_exactly(fen, shown):
+    assert format_fen(fen) == shown
+    assert yuan_to_fen(shown) == fen
+
+
+@pytest.mark.parametrize("fen, bank", [
+    (-150, "-1.50"), (-5, "-0.05"), (0, "0.00"), (123456789012, "1234567890.12"),
+    (-10**17 - 1, "-1000000000000000.01")])
+def test_the_bank_file_reads_plain_decimals_of_any_sign_and_size(fen, bank):
+    assert format_fen(fen, "", grouping=False) == bank
+    assert yuan_to_fen(bank) == fen
+
+
+@pytest.mark.parametrize("fen, whole", [
+    (149, "¥1"), (150, "¥2"), (-150, "-¥2"), (-149, "-¥1"), (-49, "¥0"),
+    (123456789050, "¥1,234,567,891")])
+def test_whole_yuan_round_half_away_from_zero_without_a_minus_zero(fen, whole):
+    assert format_fen(fen, places=0) == whole
+
+
+def test_amounts_in_large_units_are_exact_where_floats_are_not():
+    # 1.005 亿元 (100,500,000 yuan): a float rounds 1.005 down to 1.00
+    assert format_fen(100_500_000_00, "", unit=10**8) == "1.01"
+    assert format_fen(-100_500_000_00, "", unit=10**8) == "-1.01"
+    assert format_fen(10**19, "", places=1, grouping=False, unit=10**8) == "1000000000.0"
+
+
+@pytest.mark.parametrize("fen, yuan", [
+    (-5, Decimal("-0.05")), (-150, Decimal("-1.50")), (10**18 + 1, Decimal("10000000000000000.01"))])
+def test_a_file_cell_holds_the_exact_yuan(fen, yuan):
+    assert fen_to_yuan(fen) == yuan and fen_to_yuan(fen).as_tuple().exponent == -2
+    assert yuan_to_fen(fen_to_yuan(fen)) == fen
+    assert fen_to_yuan(None) is None
+
+
+@pytest.mark.parametrize("text, fen", [
+    ("-12.3", -1230), ("-0.01", -1), ("999999999999999999", 99999999999999999900),
+    ("1200000.5", 120000050), ("0012", 1200), ("-1,234.56", -123456), (Decimal("-7.1"), -710),
+    (-3, -300)])
+def test_one_parser_reads_negative_large_and_plain_amounts(text, fen):
+    assert yuan_to_fen(text) == fen
+
+
+@pytest.mark.parametrize("text", ["1.234", "-0.001", "1.", "--1", "٣"])
+def test_the_plain_spelling_refuses_what_decimal_refuses(text):
+    try:
+        expected = yuan_to_fen(" " + text)       # the slow path (spaces are stripped)
+    except MoneyError:
+        expected = MoneyError
+    if expected is MoneyError:
+        with pytest.raises(MoneyError):
+            yuan_to_fen(text)
+    else:
+        assert yuan_to_fen(text) == expected

@@ -10,6 +10,8 @@ import math
 
 from markupsafe import Markup, escape
 
+from marketplace.core.money import FEN_PER_YUAN, format_fen
+
 WIDTH = 460         # a chart beside its table (5/12 of the page)
 WIDE = 1040         # a chart across the page
 FONT = 12
@@ -193,13 +195,12 @@ def target_chart(actual, projection, target, *, title, description, value_format
 
 def compact_yuan(fen, locale):
     """Axis labels: fen as 亿/万 yuan in Chinese, bn/m/k yuan in English."""
-    yuan = fen / 100
     if locale == "zh":
-        for size, unit in ((1e8, "亿"), (1e4, "万")):
-            if abs(yuan) >= size:
-                return f"{yuan / size:.{1 if abs(yuan) < 10 * size else 0}f}{unit}"
-        return f"{yuan:.0f}"
-    for size, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if abs(yuan) >= size:
-            return f"¥{yuan / size:.{1 if abs(yuan) < 10 * size else 0}f}{unit}"
-    return f"¥{yuan:.0f}"
+        symbol, units = "", ((10**8, "亿"), (10**4, "万"))
+    else:
+        symbol, units = "¥", ((10**9, "bn"), (10**6, "m"), (10**3, "k"))
+    for size, unit in units:
+        if abs(fen) >= size * FEN_PER_YUAN:
+            places = 1 if abs(fen) < 10 * size * FEN_PER_YUAN else 0
+            return format_fen(fen, symbol, places=places, grouping=False, unit=size) + unit
+    return format_fen(fen, symbol, places=0, grouping=False)

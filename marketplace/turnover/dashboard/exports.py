@@ -20,6 +20,7 @@ from marketplace.accounts.models import District
 from marketplace.core import jobs
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.labels import label
+from marketplace.core.money import fen_to_yuan
 from marketplace.core.spreadsheets import csv_writer, xlsx_row
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
@@ -29,10 +30,6 @@ from marketplace.turnover.models import RegistrationSource, RegistrationStatus
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_ROWS = 2000
-
-
-def _yuan(fen):
-    return None if fen is None else (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
 
 
 def _percent(bp):
@@ -50,7 +47,7 @@ def header(column):
 def cell(column, value):
     """A table cell as a file value: yuan and percentages as Decimals, the rest as is."""
     if column.kind == "fen":
-        return _yuan(value)
+        return fen_to_yuan(value)
     if column.kind == "bp":
         return _percent(value)
     return value
@@ -166,8 +163,8 @@ class RegistryTexts:
             key = getattr(value, "value", value)
             return self.labels.get(key, key)
         return [row.contract_number, row.sequence, named(row.kind), named(row.source),
-                named(row.status), named(row.contract_type), _yuan(row.contract_amount_fen),
-                _yuan(row.technical_amount_fen), row.buyer_name,
+                named(row.status), named(row.contract_type), fen_to_yuan(row.contract_amount_fen),
+                fen_to_yuan(row.technical_amount_fen), row.buyer_name,
                 (row.buyer_en if self.english else row.buyer_zh) or "", row.seller_name,
                 (row.seller_en if self.english else row.seller_zh) or "",
                 self.yes if row.seller_in_city else self.no, self.field(row.field_code),

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.core.money import format_fen
+from marketplace.core.money import FEN_PER_YUAN, format_fen
 from marketplace.core.permissions import access
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
@@ -38,8 +38,7 @@ def yuan_whole(fen):
     """Fen as whole yuan (rounded half up) for the page's tables: ¥1,234,568."""
     if fen is None:
         return "—"
-    sign = "-" if fen < 0 else ""
-    return f"{sign}¥{(abs(int(fen)) + 50) // 100:,}"
+    return format_fen(fen, places=0)
 
 
 @bp.app_template_filter("yuan_short")
@@ -47,12 +46,13 @@ def yuan_short(fen):
     """A headline amount: 亿元 / 万元 in Chinese, bn / m yuan in English (two decimals)."""
     if fen is None:
         return "—"
-    yuan, locale = fen / 100, _locale()
-    units = ((1e8, " 亿元"), (1e4, " 万元")) if locale == "zh" else ((1e9, " bn"), (1e6, " m"))
+    if _locale() == "zh":
+        symbol, units = "", ((10**8, " 亿元"), (10**4, " 万元"))
+    else:
+        symbol, units = "¥", ((10**9, " bn"), (10**6, " m"))
     for size, unit in units:
-        if abs(yuan) >= size:
-            return f"{yuan / size:,.2f}{unit}" if locale == "zh" \
-                else f"¥{yuan / size:,.2f}{unit}"
+        if abs(fen) >= size * FEN_PER_YUAN:
+            return format_fen(fen, symbol, unit=size) + unit
     return format_fen(fen)
 
 

@@ -149,9 +149,6 @@ ROW_VALUES = ("contract_number", "contract_type", "contract_amount_fen",
               "seller_org_id", "seller_district_id", "seller_in_city", "field_code",
               "signed_on", "registered_on", "voucher_funded", "invoice_number",
               "invoice_number_key")
-# a plain amount ("1200000", "1200000.5", "1200000.50"): read as integers, exactly; any
-# other spelling ("1,200,000", "¥5", "1e3", a float cell) goes through yuan_to_fen
-_PLAIN_AMOUNT = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?")
 _CACHED = 20_000      # distinct dates, districts, fields remembered per file (memory flat)
 
 
@@ -270,21 +267,17 @@ class RowChecker:
         return resolve_field(cell_text(cell))
 
     def _amount(self, cell, key, errors, positive=False):
-        if type(cell) is str and (plain := _PLAIN_AMOUNT.fullmatch(cell)):
-            yuan, cents = plain.groups()
-            fen = int(yuan) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
-        else:
-            if isinstance(cell, float):
-                cell = Decimal(repr(cell))
-            value = cell_text(cell)
-            if not value:
-                errors.append((key, "missing"))
-                return None
-            try:
-                fen = yuan_to_fen(value)
-            except MoneyError:
-                errors.append((key, "amount"))
-                return None
+        if isinstance(cell, float):
+            cell = Decimal(repr(cell))     # the shortest decimal that is this float
+        value = cell if type(cell) is str else cell_text(cell)
+        if not value or value.isspace():
+            errors.append((key, "missing"))
+            return None
+        try:
+            fen = yuan_to_fen(value)
+        except MoneyError:
+            errors.append((key, "amount"))
+            return None
         if fen < 0 or fen > MAX_AMOUNT_FEN:
             errors.append((key, "amount"))
             return None
