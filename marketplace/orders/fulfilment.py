@@ -1,7 +1,7 @@
 """After the contract: the co-pay, delivery with its invoice, acceptance (which creates
 the redemption claim and settles the held co-pay to the agency's co-pay payable),
 disputes, cancellation and the firm's rating."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, OrderStat
 from marketplace.orders.services import NotYourTurn, lock_order
 from marketplace.turnover import registration
 from marketplace.vouchers import lifecycle as voucher_lifecycle
+from marketplace.workdays import calendar as workdays
 
 
 class DuplicateInvoice(Conflict):
@@ -123,7 +124,9 @@ def accept(order, actor, *, today=None):
                       voucher_id=contract.voucher_id, firm_id=order.firm_id,
                       agency_id=order.agency_id, amount_fen=contract.voucher_part_fen,
                       status=ClaimStatus.SUBMITTED,
-                      file_by=today + timedelta(days=rules.claim_deadline_days))
+                      # the window is set in days; one ending on a holiday or a weekend
+                      # runs on to the next working day (a make-up Saturday counts)
+                      file_by=workdays.deadline_after(today, rules.claim_deadline_days))
         db.session.add(claim)
         db.session.flush()
         audit.record(claim, "create", actor=actor, after=ClaimStatus.SUBMITTED,
