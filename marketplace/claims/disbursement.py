@@ -18,6 +18,7 @@ from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, Disburse
                                        DisbursementLine, LineKind, LineStatus)
 from marketplace.core import audit, jobs, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.money import format_fen
 from marketplace.core.rows import for_update
 from marketplace.core.spreadsheets import SafeCsvDictWriter, xlsx_row
 from marketplace.core.states import transition
@@ -130,8 +131,7 @@ _REFERENCE = {LineKind.VOUCHER_PART: "CLAIM-{claim_id}", LineKind.COPAY: "COPAY-
 
 def _yuan(fen):
     """Banks read plain decimals: no symbol, no thousands separator."""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+    return format_fen(fen, symbol="", grouping=False)
 
 
 def export_rows(batch):

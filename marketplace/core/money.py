@@ -24,13 +24,15 @@ def yuan_to_fen(text):
     return int((value * FEN_PER_YUAN).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def format_fen(fen, symbol="¥"):
-    """Render fen as yuan with thousands separators: 123456 -> '¥1,234.56'."""
+def format_fen(fen, symbol="¥", *, grouping=True):
+    """Render fen as yuan: 123456 -> '¥1,234.56', -5 -> '-¥0.05'. Bank files want plain
+    decimals (``symbol="", grouping=False``: '1234.56'), never a float's rounding."""
     if fen is None:
         return ""
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
-    return f"{sign}{symbol}{yuan:,}.{cents:02d}"
+    return f"{sign}{symbol}{yuan:,}.{cents:02d}" if grouping else \
+        f"{sign}{symbol}{yuan}.{cents:02d}"
 
 
 def share_of(amount_fen, basis_points):
