@@ -162,6 +162,7 @@ def register_blueprints(app):
     import marketplace.api.orders  # noqa: F401
     import marketplace.api.catalogue  # noqa: F401
     import marketplace.api.claims  # noqa: F401
+    import marketplace.api.bank_results  # noqa: F401
     import marketplace.api.exchange  # noqa: F401
     import marketplace.api.contracts  # noqa: F401
     import marketplace.api.stats  # noqa: F401

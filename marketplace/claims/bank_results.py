@@ -14,6 +14,7 @@ repeats what is recorded answers "unchanged" line by line, and one that contradi
 refused."""
 import hashlib
 import io
+import json
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -54,6 +55,7 @@ ERRORS = {
     "unanswered": _l("The file has no answer for %(reference)s."),
     "batch_closed": _l("This batch is no longer waiting for the bank."),
     "under_way": _l("The payment of this batch is being recorded right now."),
+    "too_large": _l("The file is over %(size)s MB."),
 }
 
 
@@ -63,7 +65,7 @@ class BankResultRefused(ValidationFailed):
                          "line's error is listed.")
 
 
-def _error(row, key, **params):
+def line_error(row, key, **params):
     return {"row": row, "code": key, "message": str(ERRORS[key] % params if params
                                                       else ERRORS[key])}
 
@@ -77,13 +79,13 @@ def read_lines(raw, filename):
     try:
         rows = list(Reader(io.BytesIO(raw), name).rows())
     except Exception:   # a damaged XLSX, a binary file: the person is told, not a 500
-        raise BankResultRefused(details={"errors": [_error(0, "unreadable")]}) from None
+        raise BankResultRefused(details={"errors": [line_error(0, "unreadable")]}) from None
     for index, row in enumerate(rows):
         positions, missing = header_map(row, COLUMNS)
         if not missing:
             break
     else:
-        raise BankResultRefused(details={"errors": [_error(0, "header")]})
+        raise BankResultRefused(details={"errors": [line_error(0, "header")]})
     lines = []
     for number, row in enumerate(rows[index + 1:], start=index + 2):
         cells = {key: str(row[pos]).strip() if pos < len(row) and row[pos] is not None
@@ -91,9 +93,9 @@ def read_lines(raw, filename):
         if any(cells.values()):
             lines.append({"row": number, **cells})
     if not lines:
-        raise BankResultRefused(details={"errors": [_error(0, "empty")]})
+        raise BankResultRefused(details={"errors": [line_error(0, "empty")]})
     if len(lines) > MAX_ROWS:
-        raise BankResultRefused(details={"errors": [_error(0, "too_many", count=MAX_ROWS)]})
+        raise BankResultRefused(details={"errors": [line_error(0, "too_many", count=MAX_ROWS)]})
     return lines
 
 
@@ -119,31 +121,31 @@ def check(batch, lines):
         found = []
         status = STATUS_WORDS.get(line["status"].lower())
         if status is None:
-            found.append(_error(row_number, "status", value=line["status"]))
+            found.append(line_error(row_number, "status", value=line["status"]))
         amount = None
         if line.get("amount"):
             try:
                 amount = yuan_to_fen(line["amount"])
             except MoneyError:
-                found.append(_error(row_number, "amount", value=line["amount"]))
+                found.append(line_error(row_number, "amount", value=line["amount"]))
         if reference in seen:
-            found.append(_error(row_number, "duplicate", reference=reference))
+            found.append(line_error(row_number, "duplicate", reference=reference))
         seen.add(reference)
         if reference in pending:
             expected = pending[reference].amount_fen
         elif reference in recorded:
             expected = recorded[reference][1]
             if status is not None and status != recorded[reference][0]:
-                found.append(_error(row_number, "recorded", reference=reference,
+                found.append(line_error(row_number, "recorded", reference=reference,
                                     outcome=recorded[reference][0].value))
         else:
-            found.append(_error(row_number, "unknown", reference=reference))
+            found.append(line_error(row_number, "unknown", reference=reference))
             expected = None
         if amount is not None and expected is not None and amount != expected:
-            found.append(_error(row_number, "amount_differs", value=line["amount"],
+            found.append(line_error(row_number, "amount_differs", value=line["amount"],
                                 expected=format_fen(expected, symbol="", grouping=False)))
         if status == BankOutcome.PAID and not line.get("bank_reference"):
-            found.append(_error(row_number, "bank_reference"))
+            found.append(line_error(row_number, "bank_reference"))
         errors.extend(found)
         if found:
             continue
@@ -154,27 +156,44 @@ def check(batch, lines):
         if applied:
             plan.append((pending[reference], {**line, "status": status}))
     if plan and not errors:
-        errors.extend(_error(0, "unanswered", reference=reference)
+        errors.extend(line_error(0, "unanswered", reference=reference)
                       for reference in pending if reference not in seen)
     return plan, outcomes, errors
 
 
-def import_result(batch, actor, raw, filename):
-    """Apply the bank's result file to ``batch``. Returns ``(result or None, outcomes)``:
-    ``None`` when the file changed nothing (the same file again, or only lines already
-    recorded)."""
+def lines_from_json(items):
+    """The API's JSON lines (``amount_fen`` in fen) as a file's lines, and the bytes
+    hashed for them (the same lines again are the same answer)."""
+    lines = [{"row": number, "reference": item["reference"].strip(),
+              "status": item["status"].strip(),
+              "amount": format_fen(item["amount_fen"], symbol="", grouping=False)
+              if item.get("amount_fen") is not None else "",
+              "bank_reference": (item.get("bank_reference") or "").strip(),
+              "reason": (item.get("reason") or "").strip()}
+             for number, item in enumerate(items, start=1)]
+    if not lines:
+        raise BankResultRefused(details={"errors": [line_error(0, "empty")]})
+    return lines, json.dumps([{k: v for k, v in line.items() if k != "row"}
+                              for line in lines], sort_keys=True).encode()
+
+
+def import_result(batch, actor, raw, filename, *, lines=None):
+    """Apply the bank's result file (``raw``), or ``lines`` already read, to ``batch``.
+    Returns ``(result or None, outcomes)``: ``None`` when the file changed nothing (the
+    same file again, or only lines already recorded)."""
     digest = hashlib.sha256(raw).hexdigest()
     batch = batch_lines.lock_batch(batch.id)
-    lines = read_lines(raw, filename or "result.csv")
+    if lines is None:
+        lines = read_lines(raw, filename or "result.csv")
     plan, outcomes, errors = check(batch, lines)
     if db.session.execute(select(BankResult.id).where(
             BankResult.batch_id == batch.id, BankResult.file_sha256 == digest)).first():
         # this very file was applied: its answer stands, whatever changed since
         return None, [{**outcome, "outcome": "unchanged"} for outcome in outcomes]
     if plan and batch.status != BatchStatus.OPEN:
-        errors.append(_error(0, "batch_closed"))
+        errors.append(line_error(0, "batch_closed"))
     if plan and jobs.active_job(disbursement.PAYMENT_JOB, batch) is not None:
-        errors.append(_error(0, "under_way"))
+        errors.append(line_error(0, "under_way"))
     if errors:
         raise BankResultRefused(details={"errors": errors, "outcomes": outcomes})
     if not plan:
