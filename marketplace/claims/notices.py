@@ -102,8 +102,9 @@ def tell_bank_not_paid(batch_id, result_id):
         unpaid.setdefault(line.agency_id, line)
     names = {o.id: o.name for o in db.session.execute(select(Organisation).where(
         Organisation.id.in_(list(unpaid)))).scalars()}
-    payees = "; ".join(f"{names[agency_id]} ({line.bank_outcome.value}"
-                       + (f": {line.bank_reason}" if line.bank_reason else "") + ")"
+    # the bank's own words for why (its reason), not our status codes
+    payees = "; ".join(names[agency_id] + (f" ({line.bank_reason})" if line.bank_reason
+                                           else "")
                        for agency_id, line in unpaid.items())
     for supervisor in active_staff(Role.SUPERVISOR):
         notify(supervisor, "payout_bank_not_paid", link=f"/disbursements/{batch_id}",
