@@ -23,7 +23,8 @@ from marketplace.orders.models import (ContractDocument, Delivery, Order,  # noq
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,  # noqa: F401
                                               ExpertProfile)
 from marketplace.claims.models import (Claim, ClaimCheck, ClaimDecision,  # noqa: F401
-                                       ClaimOverride, DisbursementBatch, DisbursementLine)
+                                       BankResult, ClaimOverride, DisbursementBatch,
+                                       DisbursementLine)
 from marketplace.funds.models import Recovery, RecoveryCollection  # noqa: F401
 from marketplace.core.idempotency import IdempotencyKey  # noqa: F401
 from marketplace.payments.models import Payment, Reconciliation, WebhookEvent  # noqa: F401

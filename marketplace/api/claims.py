@@ -155,6 +155,10 @@ class LineOut(BaseModel):
     amount_fen: int = Field(description="What the line adds to its payee's payment: a "
                                         "recovery deducted is negative.")
     removed_reason: str | None
+    bank_outcome: Literal["paid", "failed", "returned"] | None = Field(
+        description="The bank's answer for the line's payee row; null before it.")
+    bank_reference: str | None
+    bank_reason: str | None
 
 
 class BatchOut(BaseModel):
@@ -221,7 +225,10 @@ def batch_json(batch):
                        "agency_id": line.agency_id, "claim_id": line.claim_id,
                        "order_id": line.order_id, "recovery_id": line.recovery_id,
                        "amount_fen": line.signed_amount_fen,
-                       "removed_reason": line.removed_reason} for line in lines],
+                       "removed_reason": line.removed_reason,
+                       "bank_outcome": line.bank_outcome.value if line.bank_outcome
+                       else None, "bank_reference": line.bank_reference,
+                       "bank_reason": line.bank_reason} for line in lines],
             "total_fen": batch.total_fen,
             "export_count": batch.export_count,
             "treasury_reference": batch.treasury_reference, "paid_dt": _iso(batch.paid_dt)}

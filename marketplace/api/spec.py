@@ -150,6 +150,7 @@ class Operation:
     rule: object
     errors: tuple = field(default_factory=tuple)
     idempotent_key: bool = False
+    upload: str | None = None
 
 
 class ErrorDetail(BaseModel):
@@ -168,8 +169,12 @@ def _pydantic_errors(exc):
 
 
 def operation(bp, path, method, *, summary, tag, body=None, query=None, responses,
-              auth=True, rule=None, errors=(), idempotency_key=False):
+              auth=True, rule=None, errors=(), idempotency_key=False, upload=None):
     """Register ``view(**path_args, body=..., query=...)`` at ``path`` (Flask syntax).
+
+    With ``upload="file"`` the body may instead be ``multipart/form-data`` with a file in
+    that field: the view gets ``upload=`` (the file, or None) and ``body=None`` then, and
+    ``upload=None`` with a JSON body.
 
     With ``idempotency_key=True`` the operation requires an ``Idempotency-Key`` header
     and runs once per key and user (see marketplace/core/idempotency.py): a repeat
@@ -193,7 +198,18 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
                 raise PermissionDenied(details={"rule": rule.name})
             key = idempotency.api_key_from_request() if idempotency_key else None
             kwargs = dict(path_args)
-            if body is not None:
+            if upload is not None:
+                kwargs["upload"] = None
+            if upload is not None and request.mimetype == "multipart/form-data":
+                kwargs["upload"] = request.files.get(upload)
+                if kwargs["upload"] is None:
+                    raise ApiError(f"The form has no file in '{upload}'.",
+                                   code="validation_error", status=422,
+                                   details={"fields": [{"loc": [upload],
+                                                        "msg": "a file is required",
+                                                        "type": "missing"}]})
+                kwargs["body"] = None
+            elif body is not None:
                 payload = request.get_json(silent=True)
                 if payload is None:
                     raise ApiError("The request body must be a JSON object.",
@@ -223,7 +239,8 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
         OPERATIONS.append(Operation(path=path, method=method.lower(), endpoint=endpoint,
                                     summary=summary, tag=tag, body=body, query=query,
                                     responses=responses, auth=auth, rule=rule,
-                                    errors=tuple(errors), idempotent_key=idempotency_key))
+                                    errors=tuple(errors), idempotent_key=idempotency_key,
+                                    upload=upload))
         return handle
     return decorate
 
@@ -328,6 +345,10 @@ def build_openapi(prefix, title, version):
         if op.body is not None:
             item["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": ref(op.body)}}}
+            if op.upload is not None:
+                item["requestBody"]["content"]["multipart/form-data"] = {"schema": {
+                    "type": "object", "required": [op.upload],
+                    "properties": {op.upload: {"type": "string", "format": "binary"}}}}
         for status, model in op.responses.items():
             response = {"description": _describe(status)}
             if isinstance(model, FileResponse):

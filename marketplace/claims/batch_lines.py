@@ -63,7 +63,7 @@ def net_recoveries(batch, agency_id, *, actor=None):
     earlier netting are replaced, so this can run again after a line was taken out."""
     for line in live_lines(batch.id, agency_id):
         if line.kind == LineKind.RECOVERY:
-            _remove(line, "renetted", actor=actor, quiet=True)
+            remove_line(line, "renetted", actor=actor, quiet=True)
     room = sum(line.amount_fen for line in live_lines(batch.id, agency_id)
                if line.kind in PAYOUT_KINDS)
     for recovery in funds.recoveries.outstanding([agency_id]):
@@ -102,7 +102,7 @@ def refresh_totals(batch, *, actor=None):
         transition(batch, "cancel", actor=actor, data={"reason": "every line was taken out"})
 
 
-def _remove(line, reason, *, actor=None, quiet=False):
+def remove_line(line, reason, *, actor=None, quiet=False):
     transition(line, "remove", actor=actor, data={"reason": reason, "batch_id": line.batch_id,
                                                   "amount_fen": line.amount_fen})
     line.removed_reason = reason
@@ -123,7 +123,7 @@ def take_out_claim(claim, reason, *, actor=None):
     if line is None:
         return None
     batch = lock_batch(line.batch_id)
-    _remove(line, reason, actor=actor)
+    remove_line(line, reason, actor=actor)
     net_recoveries(batch, line.agency_id, actor=actor)
     refresh_totals(batch, actor=actor)
     audit.record(batch, "take_out", actor=actor, data={"claim_id": claim.id, "reason": reason})
@@ -142,7 +142,7 @@ def reduce_copay(order_id, amount_fen, reason, *, actor=None):
     if batch.status != BatchStatus.OPEN:
         return None
     if amount_fen >= line.amount_fen:
-        _remove(line, reason, actor=actor)
+        remove_line(line, reason, actor=actor)
     else:
         audit.record(line, "reduce", actor=actor, data={"from_fen": line.amount_fen,
                                                         "by_fen": amount_fen,

@@ -258,13 +258,13 @@ def mark_paid(batch, actor, treasury_reference, *, progress=None, job=None):
     transition(batch, "mark_paid", actor=actor, data={"treasury_reference": reference,
                                                       "total_fen": batch.total_fen})
     for line in lines:
-        _pay_line(line, claims.get(line.claim_id), batch, actor)
+        pay_line(line, claims.get(line.claim_id), batch, actor)
         if progress is not None:
             progress(1)
     return batch
 
 
-def _pay_line(line, claim, batch, actor):
+def pay_line(line, claim, batch, actor):
     if line.kind == LineKind.VOUCHER_PART:
         funds.voucher_parts.disburse(claim, actor=actor)
         transition(claim, "disburse", actor=actor, data={"batch_id": batch.id})

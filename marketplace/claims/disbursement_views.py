@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.models import Organisation, User
-from marketplace.claims import disbursement
+from marketplace.claims import bank_files, bank_results, disbursement
 from marketplace.claims import permissions as perms
 from marketplace import funds
-from marketplace.claims.forms import BatchForm, PaidForm, RepaymentForm
+from marketplace.claims.forms import BankResultForm, BatchForm, PaidForm, RepaymentForm
 from marketplace.claims.models import BatchStatus, DisbursementBatch
 from marketplace.claims.views import bp
 from marketplace.core import jobs
@@ -57,7 +57,12 @@ def render_disbursements(form=None, status=200):
         owed_total=sum(r.outstanding_fen for r in owed)), status
 
 
-def render_batch(batch, form=None, status=200):
+def _missing_names(fields):
+    return ", ".join(str(bank_files.MISSING_NAMES[name]) for name in fields)
+
+
+def render_batch(batch, form=None, status=200, result_form=None, bank_refusal=None,
+                 outcomes=None):
     lines = disbursement.lines_of(batch)
     people = {u.id: u for u in db.session.query(User).filter(
         User.id.in_({batch.created_by_id, batch.paid_by_id} - {None}))}
@@ -71,7 +76,15 @@ def render_batch(batch, form=None, status=200):
                            job_failed=is_open and job is not None
                            and job.status == JobStatus.FAILED,
                            job_text=jobs.progress_text(job) if job else None,
-                           can_poll=job is not None and jobs.can_see_job(current_user, job)
+                           can_poll=job is not None and jobs.can_see_job(current_user, job),
+                           result_form=result_form or BankResultForm(formdata=None),
+                           awaiting_bank=is_open and bool(bank_files.transfers(batch)),
+                           bank_results=bank_results.results_of(batch),
+                           bank_refusal=bank_refusal, outcomes=outcomes,
+                           row_reference=bank_files.row_reference,
+                           missing_names=_missing_names,
+                           can_export_bank=perms.can_export_bank_file(current_user, batch),
+                           can_import_bank=perms.can_import_bank_result(current_user, batch),
                            ), status
 
 
@@ -114,6 +127,49 @@ def export_batch(batch_id, file_format):
         "Content-Disposition": f"attachment; filename=disbursement-batch-{batch_id}"
                                f".{file_format}",
         "Cache-Control": "no-store"})
+
+
+@bp.route("/disbursements/<int:batch_id>/bank.<any(csv, xlsx):file_format>")
+@access(perms.can_export_bank_file)
+def export_bank_file(batch_id, file_format):
+    """The bank batch-payment file; refused (the batch page, listing the payees and what
+    each lacks) while a payee's bank details are incomplete."""
+    found = _batch(batch_id)
+    exported, refused = attempt(bank_files.export, found, current_user, file_format)
+    if refused:
+        return render_batch(_batch(batch_id), bank_refusal=refused, status=refused.status)
+    content, mimetype = exported
+    db.session.commit()
+    return Response(content, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=bank-batch-{batch_id}.{file_format}",
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/disbursements/<int:batch_id>/bank-result", methods=["POST"])
+@access(perms.can_import_bank_result)
+@idempotent_form
+def import_bank_result(batch_id):
+    found = _batch(batch_id)
+    form = BankResultForm()
+    if not form.validate_on_submit():
+        return render_batch(found, result_form=form, status=422)
+    upload = form.file.data
+    answer, refused = attempt(bank_results.import_result, found, current_user,
+                              upload.read(), upload.filename, form=form)
+    if refused:
+        form.file.errors = list(form.file.errors) + [
+            (f"{_('line %(row)s', row=error['row'])}: " if error["row"] else "")
+            + error["message"] for error in refused.details.get("errors", [])]
+        return render_batch(_batch(batch_id), result_form=form, status=refused.status)
+    result, outcomes = answer
+    db.session.commit()
+    if result is None:
+        flash(_("This answer of the bank is already recorded; nothing changed."), "info")
+    else:
+        flash(_("The bank's answer is recorded: %(paid)s payees paid, %(failed)s not paid "
+                "(their lines are payable again).", paid=result.paid_count,
+                failed=result.failed_count), "success")
+    return redirect(url_for("claims.batch", batch_id=batch_id))
 
 
 @bp.route("/disbursements/<int:batch_id>/paid", methods=["POST"])

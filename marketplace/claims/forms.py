@@ -2,9 +2,10 @@
 one-time token (marketplace/core/idempotency.py): a double click acts once."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, \
     TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.core.forms import YuanField
 from marketplace.core.idempotency import IdempotencyTokenField
@@ -61,6 +62,25 @@ class PaidForm(FlaskForm):
                               "batch."), validators=[
         DataRequired(message=_l("Tick the box to confirm this step."))])
     idempotency_token = IdempotencyTokenField()
+
+
+class BankResultForm(FlaskForm):
+    """The bank's result file of a batch (回单), read back once confirmed."""
+    file = FileField(_l("The bank's result file"), validators=[
+        FileRequired(message=_l("Choose the bank's result file."))],
+        description=_l("CSV (UTF-8 or GB18030) or XLSX with the columns reference (参考号), "
+                       "status (状态: paid/成功, failed/失败, returned/退汇), amount (金额), "
+                       "bank_reference (银行流水号) and reason (原因)."))
+    confirm = BooleanField(_l("I confirm that this is the bank's answer for this batch: paid "
+                              "lines are posted as paid, the others become payable again."),
+                           validators=[DataRequired(
+                               message=_l("Tick the box to confirm this step."))])
+    idempotency_token = IdempotencyTokenField()
+
+    def validate_file(self, field):
+        name = (field.data.filename or "").lower() if field.data else ""
+        if not name.endswith((".csv", ".xlsx")):
+            raise ValidationError(_l("Choose a .csv or .xlsx file."))
 
 
 class RepaymentForm(FlaskForm):

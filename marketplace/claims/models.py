@@ -188,6 +188,36 @@ class LineStatus(str, enum.Enum):
     PAID = "paid"
 
 
+class BankOutcome(str, enum.Enum):
+    """What the bank's result file (回单) says of a payee's row of the bank file."""
+    PAID = "paid"
+    FAILED = "failed"        # the bank did not pay (a wrong account, a closed account)
+    RETURNED = "returned"    # paid, and sent back by the payee's bank (退汇)
+
+
+class BankResult(db.Model):
+    """One bank result file read back into a batch: its hash makes a second import of the
+    same file change nothing; the outcome of each payee row is on the batch's lines."""
+    __tablename__ = "bank_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("disbursement_batches.id"),
+                                          nullable=False, index=True)
+    file_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    row_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    paid_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    failed_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    imported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    __table_args__ = (
+        UniqueConstraint("batch_id", "file_sha256", name="uq_bank_results_batch_file"),
+        CheckConstraint("row_count >= 0 AND paid_count >= 0 AND failed_count >= 0",
+                        name="counts_not_negative"),
+    )
+
+
 class DisbursementLine(db.Model):
     __tablename__ = "disbursement_lines"
 
@@ -206,11 +236,20 @@ class DisbursementLine(db.Model):
     recovery_id: Mapped[int | None] = mapped_column(ForeignKey("recoveries.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     removed_reason: Mapped[str | None] = mapped_column(Text)
+    # the bank's answer for the line's payee row (a failed or returned line is removed,
+    # and what it paid is payable again)
+    bank_outcome: Mapped[BankOutcome | None] = mapped_column(
+        enum_column(BankOutcome, name="bank_outcome"))
+    bank_reference: Mapped[str | None] = mapped_column(String(100))
+    bank_reason: Mapped[str | None] = mapped_column(String(200))
+    bank_result_id: Mapped[int | None] = mapped_column(ForeignKey("bank_results.id"))
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     updated_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("bank_outcome IS NULL OR (bank_outcome = 'paid') = "
+                        "(status = 'paid')", name="bank_outcome_matches_status"),
         CheckConstraint("(kind = 'voucher_part') = (claim_id IS NOT NULL)",
                         name="voucher_part_names_claim"),
         CheckConstraint("kind <> 'copay' OR order_id IS NOT NULL",

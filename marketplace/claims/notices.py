@@ -1,4 +1,6 @@
 """Who hears of each step of a claim."""
+from sqlalchemy import select
+
 from marketplace.accounts.models import Role, User
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.core.money import format_fen
@@ -82,6 +84,31 @@ def tell_line_removed(batch_id, line_id):
         notify(supervisor, "payout_batch_line_removed", link=f"/disbursements/{batch.id}",
                batch=batch.id, line=name, reason=line.removed_reason or "",
                total=format_fen(batch.total_fen), count=batch.line_count)
+
+
+def tell_bank_not_paid(batch_id, result_id):
+    """The bank's answer left payees unpaid: the supervisors put them in a next batch."""
+    from marketplace.accounts.models import Organisation
+    from marketplace.claims.models import BankOutcome, BankResult, DisbursementLine
+
+    lines = db.session.execute(select(DisbursementLine).where(
+        DisbursementLine.bank_result_id == result_id,
+        DisbursementLine.bank_outcome != BankOutcome.PAID)
+        .order_by(DisbursementLine.agency_id, DisbursementLine.id)).scalars().all()
+    if db.session.get(BankResult, result_id) is None or not lines:
+        return
+    unpaid = {}
+    for line in lines:
+        unpaid.setdefault(line.agency_id, line)
+    names = {o.id: o.name for o in db.session.execute(select(Organisation).where(
+        Organisation.id.in_(list(unpaid)))).scalars()}
+    # the bank's own words for why (its reason), not our status codes
+    payees = "; ".join(names[agency_id] + (f" ({line.bank_reason})" if line.bank_reason
+                                           else "")
+                       for agency_id, line in unpaid.items())
+    for supervisor in active_staff(Role.SUPERVISOR):
+        notify(supervisor, "payout_bank_not_paid", link=f"/disbursements/{batch_id}",
+               batch=batch_id, count=len(unpaid), payees=payees)
 
 
 def tell_recovery_owed(recovery_id):

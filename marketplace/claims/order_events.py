@@ -8,8 +8,6 @@ the order's transaction: it flushes, never commits.
   domain.md, Rebates);
 - the order page shows the claim to whoever may open it.
 """
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from marketplace.claims import batch_lines, voiding
@@ -17,6 +15,7 @@ from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.permissions import can_view_claim
 from marketplace.core import audit, outbox
 from marketplace.extensions import db
+from marketplace.workdays import calendar as workdays
 
 
 def create_claim_at_acceptance(order, *, actor, today):
@@ -29,7 +28,9 @@ def create_claim_at_acceptance(order, *, actor, today):
                   voucher_id=contract.voucher_id, firm_id=order.firm_id,
                   agency_id=order.agency_id, amount_fen=contract.voucher_part_fen,
                   status=ClaimStatus.SUBMITTED,
-                  file_by=today + timedelta(days=rules.claim_deadline_days))
+                  # the window is set in days; one ending on a holiday or a weekend
+                  # runs on to the next working day (a make-up Saturday counts)
+                  file_by=workdays.deadline_after(today, rules.claim_deadline_days))
     db.session.add(claim)
     db.session.flush()
     audit.record(claim, "create", actor=actor, after=ClaimStatus.SUBMITTED,

@@ -156,6 +156,19 @@ def can_manage_disbursements(user, obj=None):
 
 
 @predicate
+def can_export_bank_file(user, batch=None):
+    """Supervisors download a batch's bank batch-payment file (it names payees' accounts,
+    so no one else does)."""
+    return is_supervisor(user)
+
+
+@predicate
+def can_import_bank_result(user, batch=None):
+    """Supervisors read the bank's result file back into a batch (it posts payments)."""
+    return is_supervisor(user)
+
+
+@predicate
 def can_view_overdue(user, obj=None):
     """The bureau's overdue list: those who may open every claim on it."""
     return is_reviewer(user) or is_admin(user)

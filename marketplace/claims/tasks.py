@@ -76,6 +76,13 @@ def tell_supervisors_of_removed_line(batch_id, line_id):
     tell_line_removed(batch_id, line_id)
 
 
+@outbox.handler("claims.bank_not_paid")
+def tell_supervisors_of_unpaid_payees(batch_id, result_id):
+    from marketplace.claims.notices import tell_bank_not_paid
+
+    tell_bank_not_paid(batch_id, result_id)
+
+
 @outbox.handler("claims.recovery_owed")
 def tell_of_recovery(recovery_id):
     from marketplace.claims.notices import tell_recovery_owed

@@ -366,6 +366,11 @@ NOTIFICATION_TEMPLATES = {
         _l("%(line)s left batch #%(batch)s: %(reason)s. The batch now pays %(total)s in "
            "%(count)s lines and stays payable."),
     ),
+    "payout_bank_not_paid": (
+        _l("The bank did not pay %(count)s payees of batch #%(batch)s"),
+        _l("The bank's answer for batch #%(batch)s: %(payees)s. Their lines are payable "
+           "again and can go into the next batch; check each payee's bank details first."),
+    ),
     "payout_recovery_owed": (
         _l("%(agency)s owes %(amount)s back"),
         _l("%(amount)s paid out to %(agency)s is owed back (%(reason)s). It is deducted from "

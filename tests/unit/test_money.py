@@ -23,6 +23,17 @@ def test_fen_are_shown_as_yuan_with_separators():
     assert format_fen(None) == ""
 
 
+def test_a_bank_file_reads_plain_decimals_negative_and_large_included():
+    def plain(fen):
+        return format_fen(fen, symbol="", grouping=False)
+    assert plain(123456789) == "1234567.89"
+    assert plain(5) == "0.05" and plain(-5) == "-0.05" and plain(-100) == "-1.00"
+    assert plain(0) == "0.00"
+    # beyond a float's exact range: still exact to the fen
+    assert plain(9_007_199_254_740_993) == "90071992547409.93"
+    assert yuan_to_fen(plain(-123_45)) == -123_45
+
+
 def test_a_share_is_rounded_down_never_overpaying():
     assert share_of(999, 5000) == 499
     assert share_of(1_000_000, 5000) == 500_000

@@ -4,9 +4,6 @@ A file has a header row in Chinese or English (any order; unknown columns are ig
 one contract per row. Cells are checked one row at a time without touching the database
 (the districts and the organisations' names are loaded once), so a file of any length is
 checked in one streaming pass."""
-import codecs
-import csv
-import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import District, Organisation
+from marketplace.core import spreadsheets
 from marketplace.core.forms import MAX_AMOUNT_FEN
+from marketplace.core.spreadsheets import Reader, sniff_encoding  # noqa: F401  (importers)
 from marketplace.core.money import MoneyError, yuan_to_fen
 from marketplace.extensions import db
 from marketplace.integrity.normalise import invoice_key
@@ -75,62 +74,10 @@ REASONS = {
 }
 
 
-class Reader:
-    """Rows of a CSV (UTF-8 with or without BOM, or GB18030) or XLSX file as lists of
-    cells, the header first."""
-
-    def __init__(self, stream, filename):
-        self.stream = stream
-        self.is_xlsx = filename.lower().endswith((".xlsx", ".xlsm"))
-
-    def rows(self):
-        self.stream.seek(0)
-        if self.is_xlsx:
-            from openpyxl import load_workbook
-            workbook = load_workbook(self.stream, read_only=True, data_only=True)
-            try:
-                yield from workbook.worksheets[0].iter_rows(values_only=True)
-            finally:
-                workbook.close()
-            return
-        encoding = sniff_encoding(self.stream)
-        self.stream.seek(0)
-        text = io.TextIOWrapper(self.stream, encoding=encoding, newline="")
-        try:
-            yield from csv.reader(text)
-        finally:
-            text.detach()
-
-
-def sniff_encoding(stream, size=65536):
-    """``utf-8-sig`` when the first 64 KiB decode as UTF-8 (a BOM is skipped), else
-    ``gb18030`` (the encoding of Chinese Excel's CSV)."""
-    head = stream.read(size)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "gb18030"
-
-
 def header_map(header, columns=COLUMNS):
     """{column key: position} and the keys of required columns the header lacks (of
-    ``columns``: (key, Chinese header, English header, required), this file's by default;
-    the identity imports pass theirs)."""
-    positions = {}
-    names = {}
-    for key, zh, en, _req in columns:
-        for name in (key, zh, en, en.replace("_", " ")):
-            names[name.lower()] = key
-    for index, cell in enumerate(header or ()):
-        name = str(cell or "").strip().lstrip("\ufeff").lower()
-        key = names.get(name)
-        if key and key not in positions:
-            positions[key] = index
-    missing = [key for key, _zh, _en, req in columns if req and key not in positions]
-    return positions, missing
+    ``columns``, this file's by default; the identity imports pass theirs)."""
+    return spreadsheets.header_map(header, columns)
 
 
 def district_lookup():

@@ -89,6 +89,13 @@ EXPECTED = {
         missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
     ("claims.mark_paid", "POST"): by_object(
         existing=                               {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
+    ("claims.export_bank_file", "GET"): by_object(
+        csv=                                    SUPERVISOR_ONLY,
+        xlsx=                                   SUPERVISOR_ONLY,
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 404, OTHERS: 403}),
+    ("claims.import_bank_result", "POST"): by_object(   # no one-time token: 400
+        existing=                               {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403},
+        missing=                                {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
     ("claims.override", "POST"): by_object(     # no one-time token: 400 past the rule
         firm=                                   {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403},
         missing=                                {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
@@ -137,6 +144,10 @@ EXPECTED = {
         firm=                                   {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403}),
     ("api.mark_disbursement_paid", "POST"): by_object(
         existing=                               {**NO_TOKEN, SUPERVISOR: 400, OTHERS: 403}),
+    # an answer naming no row of the batch: refused whole (422), nothing applied
+    ("api.import_bank_result", "POST"): by_object(
+        existing=                               {**NO_TOKEN, SUPERVISOR: 422, OTHERS: 403},
+        missing=                                {**NO_TOKEN, SUPERVISOR: 404, OTHERS: 403}),
 }
 
 _invoices = itertools.count(1)
@@ -307,6 +318,9 @@ URL_VALUES = {
     "claims.score_invitation": _invitation_id,
     "claims.export_batch": _export,
     "claims.mark_paid": _batch_id,
+    "claims.export_bank_file": _export,
+    "claims.import_bank_result": _batch_id,
+    "api.import_bank_result": _batch_id,
     "claims.override": _claim_id,
     "claims.record_repayment": _recovery_id,
     "api.override_claim": _claim_id,
@@ -319,6 +333,8 @@ BODIES = {
     "api.create_disbursement": lambda w, r: {"claim_ids": [MISSING_ID]},
     "api.override_claim": lambda w, r: {"reason": "证据显示双方已无关联，准予继续"},
     "api.mark_disbursement_paid": lambda w, r: {"treasury_reference": "国库 2026-0001"},
+    "api.import_bank_result": lambda w, r: {"lines": [
+        {"reference": "B0-A0", "status": "paid", "bank_reference": "ICBC-1"}]},
 }
 
 
@@ -364,6 +380,10 @@ PREDICATE_TABLE = {
     ("can_resubmit_claim", "claims_other_firm"):   set(),
     ("can_reassign_claims", None):                 {SUPERVISOR},
     ("can_manage_disbursements", None):            {SUPERVISOR},
+    ("can_export_bank_file", None):                {SUPERVISOR},
+    ("can_export_bank_file", "claims_batch"):      {SUPERVISOR},
+    ("can_import_bank_result", None):              {SUPERVISOR},
+    ("can_import_bank_result", "claims_batch"):    {SUPERVISOR},
     ("can_view_overdue", None):                    BUREAU,
     ("can_view_expert_pool", None):                {AUDITOR, SUPERVISOR, ADMIN},
     ("can_manage_expert_pool", None):              {ADMIN},
@@ -379,4 +399,5 @@ PREDICATE_OBJECTS = {
     "claims_invited": invited_claim,
     "claims_invitation": invitation,
     "claims_blocked": lambda world, role=None: blocked_claim(world),
+    "claims_batch": lambda world, role=None: open_batch(world),
 }

@@ -44,3 +44,46 @@ def test_counted_monday_to_friday_the_same_stage_would_be_due_a_week_early(audit
         weekdays += current.weekday() < 5
     assert current == date(2025, 10, 10)
     assert services.working_days_after(date(2025, 9, 26), 10) == date(2025, 10, 16)
+
+
+# --- the claim window (90 days after acceptance, on to a working day) -----------------------
+
+def _accepted_on(day):
+    """A claim whose order was accepted on ``day`` (delivered today, as the firm may)."""
+    from marketplace.orders import fulfilment
+    from marketplace.orders import services as orders
+    from tests.factories import (FirmMemberFactory, make_offering, make_programme,
+                                 make_quoted_order, make_voucher)
+    from tests.support.copay import record_paid_copay
+
+    firm_member = FirmMemberFactory()
+    voucher = make_voucher(make_programme(), amount_fen=200_000_00, firm_member=firm_member)
+    order = make_quoted_order(make_offering(price_fen=100_000_00), firm_member,
+                              contract_amount_fen=100_000_00)
+    orders.sign_contract(order, firm_member, voucher_id=voucher.id)
+    record_paid_copay(order)
+    fulfilment.deliver(order, order.offering.agency.organisation.members[0], summary="交付",
+                       invoice_number="FP-W1", invoice_amount_fen=100_000_00,
+                       invoice_date=date.today())
+    return fulfilment.accept(order, firm_member, today=day)
+
+
+def test_a_claim_window_ending_in_the_national_day_week_runs_on_to_the_next_working_day():
+    # 5 July + 90 days is Friday 3 October 2025, inside the holiday (1–8 October)
+    claim = _accepted_on(date(2025, 7, 5))
+    assert claim.file_by == date(2025, 10, 9)
+    db.session.commit()
+
+
+def test_a_claim_window_ending_on_a_make_up_saturday_ends_that_saturday():
+    # 13 July + 90 days is Saturday 11 October 2025, a make-up working day (调休)
+    claim = _accepted_on(date(2025, 7, 13))
+    assert claim.file_by == date(2025, 10, 11)
+    db.session.commit()
+
+
+def test_a_claim_window_ending_on_an_ordinary_sunday_runs_on_to_monday():
+    # 16 June + 90 days is Sunday 14 September 2025
+    claim = _accepted_on(date(2025, 6, 16))
+    assert claim.file_by == date(2025, 9, 15)
+    db.session.commit()

@@ -123,7 +123,9 @@ def test_acceptance_creates_the_claim_and_settles_the_co_pay_to_its_own_payable(
     db.session.commit()
     assert order.status == OrderStatus.ACCEPTED
     assert (claim.status, claim.amount_fen) == (ClaimStatus.SUBMITTED, 50_000_00)
-    assert claim.file_by == date.today() + timedelta(days=90)
+    # 90 days, or the first working day after them (the calendar's, not Monday to Friday)
+    from marketplace.workdays import calendar as workdays
+    assert claim.file_by == workdays.first_working_day_from(date.today() + timedelta(days=90))
     money = funds.figures.agency_figures(order.agency_id)
     # the co-pay is owed to the agency apart from any voucher part (none approved yet)
     assert (money["copay_payable_fen"], money["payable_fen"]) == (50_000_00, 0)
