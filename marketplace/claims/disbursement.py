@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace import funds
 from marketplace.accounts.models import Organisation
-from marketplace.claims import batch_lines
+from marketplace.claims import bank_files, batch_lines
 from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, DisbursementBatch,
                                        DisbursementLine, LineKind, LineStatus)
 from marketplace.core import audit, jobs, outbox
@@ -125,10 +125,6 @@ def lines_of(batch):
     return batch_lines.lines_of(batch.id)
 
 
-_REFERENCE = {LineKind.VOUCHER_PART: "CLAIM-{claim_id}", LineKind.COPAY: "COPAY-{order_id}",
-              LineKind.RECOVERY: "RECOVERY-{recovery_id}"}
-
-
 def _yuan(fen):
     """Banks read plain decimals: no symbol, no thousands separator."""
     return format_fen(fen, "", grouping=False)
@@ -149,8 +145,7 @@ def export_rows(batch):
     for line in lines:
         payee = payees[line.agency_id]
         rows.append({
-            "line_reference": _REFERENCE[line.kind].format(
-                claim_id=line.claim_id, order_id=line.order_id, recovery_id=line.recovery_id),
+            "line_reference": bank_files.line_reference(line),
             "kind": line.kind.value, "payee": payee.name,
             "bank_account": payee.bank_account or "",
             "amount_yuan": _yuan(line.signed_amount_fen),

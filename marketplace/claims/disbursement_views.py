@@ -153,11 +153,11 @@ def import_bank_result(batch_id):
     form = BankResultForm()
     if not form.validate_on_submit():
         return render_batch(found, result_form=form, status=422)
-    upload = form.file.data
+    upload = form.result_file.data
     answer, refused = attempt(bank_results.import_result, found, current_user,
                               upload.read(), upload.filename, form=form)
     if refused:
-        form.file.errors = list(form.file.errors) + [
+        form.result_file.errors = list(form.result_file.errors) + [
             (f"{_('line %(row)s', row=error['row'])}: " if error["row"] else "")
             + error["message"] for error in refused.details.get("errors", [])]
         return render_batch(_batch(batch_id), result_form=form, status=refused.status)

@@ -65,19 +65,20 @@ class PaidForm(FlaskForm):
 
 
 class BankResultForm(FlaskForm):
-    """The bank's result file of a batch (回单), read back once confirmed."""
-    file = FileField(_l("The bank's result file"), validators=[
+    """The bank's result file of a batch (回单), read back once confirmed. Its fields have
+    names of their own: the treasury's form on the same page has a ``confirm`` too."""
+    result_file = FileField(_l("The bank's result file"), validators=[
         FileRequired(message=_l("Choose the bank's result file."))],
         description=_l("CSV (UTF-8 or GB18030) or XLSX with the columns reference (参考号), "
                        "status (状态: paid/成功, failed/失败, returned/退汇), amount (金额), "
                        "bank_reference (银行流水号) and reason (原因)."))
-    confirm = BooleanField(_l("I confirm that this is the bank's answer for this batch: paid "
+    confirm_result = BooleanField(_l("I confirm that this is the bank's answer for this batch: paid "
                               "lines are posted as paid, the others become payable again."),
                            validators=[DataRequired(
                                message=_l("Tick the box to confirm this step."))])
     idempotency_token = IdempotencyTokenField()
 
-    def validate_file(self, field):
+    def validate_result_file(self, field):
         name = (field.data.filename or "").lower() if field.data else ""
         if not name.endswith((".csv", ".xlsx")):
             raise ValidationError(_l("Choose a .csv or .xlsx file."))

@@ -10,8 +10,9 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
-from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, DisbursementBatch,
-                                       DisbursementLine, LineKind, LineStatus)
+from marketplace.claims.models import (BankOutcome, BankResult, BatchStatus, Claim,
+                                       ClaimStatus, DisbursementBatch, DisbursementLine,
+                                       LineKind, LineStatus)
 from marketplace.core import ledger
 from marketplace.core.ledger import LedgerAccount, LedgerPosting, LedgerTransaction
 from marketplace.extensions import db
@@ -314,6 +315,30 @@ def batches_add_up():
         if in_lines.get(claim_id) != batch_id:
             problems.append(f"claim {claim_id} names batch {batch_id} but has no live line "
                             "there")
+    return problems
+
+
+@invariant
+def bank_answers_hold():
+    """Every line of a batch matches the bank's answer for its payee: a line the bank did
+    not pay (failed, returned) left the batch, a line it paid is paid; a result's counts
+    are the payees it answered."""
+    problems = []
+    answered = defaultdict(lambda: defaultdict(set))
+    for line in db.session.execute(select(DisbursementLine).where(
+            DisbursementLine.bank_outcome.is_not(None))).scalars():
+        paid = line.bank_outcome == BankOutcome.PAID
+        if paid != (line.status == LineStatus.PAID) or \
+                (not paid and line.status != LineStatus.REMOVED):
+            problems.append(f"line {line.id} is {line.status.value} but the bank answered "
+                            f"{line.bank_outcome.value}")
+        answered[line.bank_result_id][paid].add(line.agency_id)
+    for result in db.session.execute(select(BankResult)).scalars():
+        paid, unpaid = (len(answered[result.id][True]), len(answered[result.id][False]))
+        if (paid, unpaid) != (result.paid_count, result.failed_count):
+            problems.append(f"bank result {result.id} counts {result.paid_count} paid and "
+                            f"{result.failed_count} not paid but its lines make {paid} and "
+                            f"{unpaid}")
     return problems
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from marketplace import funds
 from marketplace.claims import disbursement
-from marketplace.claims.models import Claim, ClaimStatus, DisbursementLine
+from marketplace.claims.models import Claim, ClaimStatus, DisbursementLine, LineStatus
 from marketplace.core import ledger
 from marketplace.extensions import db
 from marketplace.funds import accounts, kinds
@@ -153,3 +153,22 @@ def test_an_over_issued_programme_is_named(approved):
     db.session.execute(update(Voucher).where(Voucher.id == voucher.id)
                        .values(face_value_fen=voucher.face_value_fen + 10**12))
     named(f"programme {voucher.programme_id}: pool")
+
+
+def test_a_line_the_bank_did_not_pay_left_in_its_batch_is_named(bureau):
+    """A failed payee's line kept live would be paid again by the next batch."""
+    from marketplace.claims import bank_files, bank_results
+
+    first, second = approve(*bureau), approve(*bureau)
+    batch = disbursement.create_batch(bureau[1], [first.id, second.id])
+    rows = bank_files.transfers(batch)
+    answer = "参考号,状态,银行流水号\n" + "\n".join(
+        f"{row.reference},{status},{reference}" for row, status, reference in
+        zip(rows, ("paid", "failed"), ("ICBC-1", "")))
+    bank_results.import_result(batch, bureau[1], answer.encode(), "a.csv")
+    db.session.flush()
+    assert ledger.violations() == []
+    failed = rows[1].lines[0]
+    db.session.execute(update(DisbursementLine).where(DisbursementLine.id == failed.id)
+                       .values(status=LineStatus.INCLUDED, removed_reason=None))
+    named(f"line {failed.id} is included but the bank answered failed")

@@ -44,13 +44,13 @@ def test_a_supervisor_downloads_the_bank_file_and_applies_the_answer(client):
                            "户名与账号不符"]], encoding="gb18030")
     # without the confirmation nothing happens and the form says why
     response = browser.post(f"/disbursements/{batch.id}/bank-result", data={
-        "file": (io.BytesIO(answer), "回单.csv"), "idempotency_token": "r-1"},
+        "result_file": (io.BytesIO(answer), "回单.csv"), "idempotency_token": "r-1"},
         content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Tick the box to confirm this step." in page_text(response)
     assert reload(DisbursementBatch, batch.id).status == BatchStatus.OPEN
     response = browser.post(f"/disbursements/{batch.id}/bank-result", data={
-        "file": (io.BytesIO(answer), "回单.csv"), "confirm": "y",
+        "result_file": (io.BytesIO(answer), "回单.csv"), "confirm_result": "y",
         "idempotency_token": "r-2"}, content_type="multipart/form-data")
     assert response.status_code == 302
     shown = page_text(browser.get(f"/disbursements/{batch.id}"))
@@ -60,7 +60,7 @@ def test_a_supervisor_downloads_the_bank_file_and_applies_the_answer(client):
     assert reload(type(failed), failed.id).status == ClaimStatus.APPROVED
     # the same file again: told that nothing changed
     response = browser.post(f"/disbursements/{batch.id}/bank-result", data={
-        "file": (io.BytesIO(answer), "回单.csv"), "confirm": "y",
+        "result_file": (io.BytesIO(answer), "回单.csv"), "confirm_result": "y",
         "idempotency_token": "r-3"}, content_type="multipart/form-data")
     assert response.status_code == 302
     assert ledger.violations() == []
@@ -72,7 +72,7 @@ def test_a_wrong_answer_is_listed_line_by_line_and_nothing_applied(client):
     wrong = result_file([[_reference(batch, first), "paid", "1.00", "ICBC-1", ""],
                          ["B1-A999999", "paid", "", "ICBC-2", ""]])
     response = browser.post(f"/disbursements/{batch.id}/bank-result", data={
-        "file": (io.BytesIO(wrong), "wrong.csv"), "confirm": "y",
+        "result_file": (io.BytesIO(wrong), "wrong.csv"), "confirm_result": "y",
         "idempotency_token": "w-1"}, content_type="multipart/form-data")
     assert response.status_code == 422
     shown = page_text(response)

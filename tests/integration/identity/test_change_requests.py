@@ -297,3 +297,20 @@ def test_the_auditors_home_page_lists_the_waiting_requests(owner, auditor):
     page = signed_in(auditor).get("/").get_data(as_text=True)
     assert f'href="/identity/changes/{request.id}"' in page
     assert owner.organisation.name in page
+
+
+def test_an_agency_typing_an_11_digit_cnaps_code_is_told_and_keeps_what_it_typed(app):
+    # the bank file needs the payee's 12-digit CNAPS code (联行号): checked where the
+    # agency changes its facts, the form coming back as typed
+    agency_owner = AgencyMemberFactory(locale="en")
+    db.session.commit()
+    client = signed_in(agency_owner)
+    data = _form(client)
+    data.update({"bank_name": "中国建设银行南昌铁路支行", "bank_cnaps_code": "10542100030",
+                 "bank_account": "3605 0161 0101 0000 1234", "reason": "开户行变更"})
+    response = client.post("/organisation/changes/new", data=data)
+    assert response.status_code == 422
+    assert "A CNAPS code (联行号) has exactly 12 digits." in errors_of(response)
+    page = response.get_data(as_text=True)
+    assert 'value="10542100030"' in page and "中国建设银行南昌铁路支行" in page
+    assert change_requests.pending_request(agency_owner.organisation) is None
