@@ -1,0 +1,235 @@
+"""One vocabulary on every page: each page of the access matrix, opened in Chinese and in
+English by a role that may see it, on a world with data in its lists, must show
+
+- no raw code: no enum value or service-category code (``testing``, ``rnd_design``,
+  ``final_approval``) as text where its label belongs (marketplace/core/labels.py);
+- nothing untranslated: on a zh page no English beyond the proper nouns and codes of
+  ALLOWED_LATIN, and no msgid of the catalogue shown as it is;
+- no refused word of the glossary (marketplace/core/glossary.py): 科创券, never 创新券.
+
+The pages come from the matrix (tests/integration/test_access_matrix.py and
+access_rows/), so a new page is scanned as soon as it has its rows.
+"""
+import re
+from collections import Counter
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from babel.messages.pofile import read_po
+
+from marketplace.agencies.models import ServiceCategory
+from marketplace.core.glossary import rejected_terms
+from marketplace.extensions import db
+from tests.integration.access_rows import ROW_MODULES
+from tests.integration.security.forms_walker import (get_pages, owner_module, page_url,
+                                                     signed_in_client)
+from tests.integration.test_access_matrix import add_vouchers, world  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALES = ("zh", "en")
+
+# Latin words a Chinese page may show: names of standards, formats, products and codes.
+ALLOWED_LATIN = {
+    "api", "csv", "xlsx", "pdf", "json", "uscc", "cnaps", "qr", "id", "ids", "stripe",
+    "openapi", "bearer", "authorization", "gb", "sla", "url", "http", "https", "html",
+    "swagger", "ui", "token", "utc", "cny", "rmb", "iso", "ok", "nul", "mib", "kb", "mb",
+    "gb18030", "utf", "hc", "www", "sme", "hte", "no", "vs", "ai", "it", "ip", "sms",
+    "english", "email", "e-mail",
+}
+# Words a file's import format asks for literally (column names and values of a CSV),
+# written on the page that explains the format.
+FORMAT_WORDS = {
+    "/admin/calendar": {"date", "working", "name_zh", "name_en", "holiday", "workday"},
+}
+# Data the world's factories and the matrix's world type in English: people's names, file
+# names, e-mail addresses, token names, a reviewer's comment.
+DATA_PATTERNS = [
+    re.compile(p) for p in (
+        r"[\w.+-]+@[\w.-]+",                  # e-mail addresses
+        r"[\w-]+\.(?:pdf|csv|xlsx|png|jpg|txt)\b",   # file names
+        r"https?://\S+", r"(?<![\w])/[\w/<>.-]+",   # addresses
+        r"User \d+", r"Programme \d+",         # factory names
+        r"\b[a-z_]+ token\b",                   # the matrix's API token names
+        r"Please name the services you plan to buy\.",
+        r"Please add the supplier's quotation\.",
+    )]
+# Codes and abbreviations: anything with a digit (AR-00003, GR0000077Jte, SHA-256, TRL 6) and
+# words in capitals (CMA, PNG, YYYY-MM-DD)
+CODE_LIKE = re.compile(r"[A-Za-z0-9.-]*\d[A-Za-z0-9.-]*|(?<![A-Za-z])[A-Z][A-Z-]*[A-Z](?![A-Za-z])")
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
+SKIPPED_TAGS = {"script", "style", "code", "kbd", "samp", "pre", "textarea"}
+SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
+
+
+class _VisibleText(HTMLParser):
+    """The text a person reads (and hears): text nodes outside scripts and code, the
+    visible attributes, the labels of buttons; each with its tag and whether it is marked
+    as English on purpose (``lang="en"``: an English name beside the Chinese one)."""
+
+    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "col", "area"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts, self._stack = [], []    # stack of (tag, skipped, english)
+
+    def _state(self):
+        return self._stack[-1][1:] if self._stack else (False, False)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        skipped, english = self._state()
+        skipped = skipped or tag in SKIPPED_TAGS or attrs.get("translate") == "no"
+        english = english or (attrs.get("lang") or "").startswith("en")
+        for name in SHOWN_ATTRIBUTES:
+            if attrs.get(name) and not skipped:
+                self.texts.append((f"{tag}@{name}", attrs[name], english))
+        if tag == "input" and (attrs.get("type") or "").lower() in ("submit", "button") \
+                and attrs.get("value"):
+            self.texts.append(("input@value", attrs["value"], english))
+        if tag not in self.VOID:
+            self._stack.append((tag, skipped, english))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self._stack) - 1, -1, -1):
+            if self._stack[depth][0] == tag:
+                del self._stack[depth:]
+                break
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        skipped, english = self._state()
+        if text and not skipped:
+            self.texts.append((self._stack[-1][0] if self._stack else "", text, english))
+
+
+def visible_texts(html):
+    parser = _VisibleText()
+    parser.feed(html)
+    return parser.texts
+
+
+@lru_cache(maxsize=None)
+def untranslated_msgids():
+    """The zh catalogue's msgids whose translation differs: shown as they are, they are
+    untranslated. Single words are left to the Latin check (they may be names)."""
+    with open(ROOT / "marketplace/translations/zh/LC_MESSAGES/messages.po", "rb") as f:
+        catalog = read_po(f, locale="zh")
+    return frozenset(m.id for m in catalog if isinstance(m.id, str) and m.id and m.string
+                     and m.string != m.id and len(m.id.split()) > 1)
+
+
+def raw_codes(locale):
+    """The values of the enums stored in the database and the service-category codes
+    that, shown as they are, are not what the ``locale`` page should say: every one on a
+    zh page; on an en page those that are no English text of the catalogue (the label of
+    ``submitted`` is "submitted")."""
+    codes = set()
+    for mapper in db.Model.registry.mappers:
+        for column in mapper.columns:
+            enum_class = getattr(column.type, "enum_class", None)
+            if enum_class is not None:
+                codes.update(str(getattr(v, "value", v)) for v in enum_class)
+    codes.update(db.session.scalars(sa.select(ServiceCategory.code)))
+    db.session.rollback()
+    codes = {code for code in codes if re.fullmatch(r"[a-z][a-z0-9_]*", code)}
+    if locale == "zh":
+        return codes
+    return codes - catalogue_texts("en")
+
+
+@lru_cache(maxsize=None)
+def catalogue_texts(locale):
+    with open(ROOT / f"marketplace/translations/{locale}/LC_MESSAGES/messages.po", "rb") as f:
+        catalog = read_po(f, locale=locale)
+    return frozenset(m.string for m in catalog if isinstance(m.string, str) and m.string)
+
+
+def _strip_data(text):
+    for pattern in DATA_PATTERNS:
+        text = pattern.sub(" ", text)
+    return text
+
+
+def page_problems(html, locale, codes, format_words=frozenset()):
+    problems = []
+    for tag, text, marked_english in visible_texts(html):
+        where = f"<{tag}> {text[:80]!r}"
+        for finding in rejected_terms(text, locale):
+            problems.append(f"refused term {finding.found!r} ({finding.term.key}: say "
+                            f"{getattr(finding.term, locale)!r}) in {where}")
+        plain = _strip_data(text)
+        for word in format_words:
+            plain = re.sub(rf"\b{word}\b", " ", plain)
+        snake = [w for w in SNAKE_CASE.findall(plain) if w not in format_words]
+        if snake:
+            problems.append(f"raw code {snake[0]!r} in {where}")
+        elif plain.strip() in codes:
+            problems.append(f"raw code {plain.strip()!r} in {where}")
+        if locale != "zh" or marked_english:
+            continue
+        if text in untranslated_msgids():
+            problems.append(f"untranslated msgid in {where}")
+            continue
+        english = [w for w in LATIN_RUN.findall(CODE_LIKE.sub(" ", plain))
+                   if w.lower() not in ALLOWED_LATIN and w not in format_words
+                   and not SNAKE_CASE.fullmatch(w)]
+        if english:
+            problems.append(f"English {' '.join(english[:6])!r} in {where}")
+    return problems
+
+
+def _one_role_per_page(app, rows):
+    """Each page of the group ``rows`` (the foundation's when None), with the first role of
+    ROLES that may see it."""
+    chosen = {}
+    for endpoint, variant, role in get_pages(app):
+        if owner_module(app, endpoint) is rows:
+            chosen.setdefault((endpoint, variant), role)
+    return sorted(chosen.items(), key=lambda item: (item[0][0], str(item[0][1])))
+
+
+def _set_locale(client, locale):
+    with client.session_transaction() as session:
+        session["locale"] = locale
+
+
+FIGURES = Counter()
+# The row modules build their objects for the same users (one agency profile each), so
+# each group of pages gets a world of its own, as the forms test does.
+GROUPS = [None] + list(ROW_MODULES)
+
+
+@pytest.mark.parametrize("rows", GROUPS, ids=lambda rows: rows.__name__.rsplit(".", 1)[-1]
+                         if rows else "foundation")
+def test_every_page_speaks_the_glossary_in_both_languages(app, world, rows):  # noqa: F811
+    add_vouchers(world)
+    if rows is not None:
+        rows.build(world)
+    db.session.commit()
+    pages = _one_role_per_page(app, rows)
+    codes = {locale: raw_codes(locale) for locale in LOCALES}
+    clients, problems = {}, []
+    for (endpoint, variant), role in pages:
+        try:
+            url = page_url(app, world, endpoint, variant, role)
+        except (KeyError, LookupError):
+            continue
+        db.session.commit()
+        client = clients.get(role) or clients.setdefault(
+            role, signed_in_client(app, world, role))
+        for locale in LOCALES:
+            _set_locale(client, locale)
+            response = client.get(url)
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            FIGURES[locale] += 1
+            problems += [f"{url} [{locale}, {role}] {problem}" for problem in page_problems(
+                response.get_data(as_text=True), locale, codes[locale],
+                FORMAT_WORDS.get(url, frozenset()))]
+    print(f"\nvocabulary [{rows.__name__ if rows else 'foundation'}]: {len(pages)} pages; so "
+          f"far {FIGURES['zh']} zh and {FIGURES['en']} en page views")
+    assert not problems, "\n".join(sorted(set(problems)))
