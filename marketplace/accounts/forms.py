@@ -185,7 +185,9 @@ class AcceptInvitationForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    locale = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
+    # each language named in itself, and marked so (a screen reader says it right)
+    locale = SelectField(_l("Language"), choices=[("zh", "中文", {"lang": "zh-CN"}),
+                                                  ("en", "English", {"lang": "en"})])
     submit = SubmitField(_l("Save"))
 
 

@@ -26,7 +26,7 @@ class Term:
 GLOSSARY = (
     Term("Voucher", "科创券", "innovation voucher",
          rejected_zh=(r"创新券", r"科技券", r"创新劵", r"科创劵"),
-         rejected_en=(r"(?i)\binnovation coupons?\b", r"(?i)\bcoupons?\b"),
+         rejected_en=(r"(?i)\bcoupons?\b",),
          also_zh=("洪城科创券",),
          note="洪城科创券 in full; never 创新券."),
     Term("Programme", "科创券计划", "voucher programme",
@@ -54,7 +54,7 @@ GLOSSARY = (
     Term("Order", "委托", "order", also_zh=("订单",)),
     Term("Quote", "报价", "quote"),
     Term("TechContract", "技术合同", "technology contract"),
-    Term("contract_amount_fen", "成交额", "contract amount"),
+    Term("contract_amount_fen", "成交额", "contract amount", also_zh=("合同成交额",)),
     Term("technical_amount_fen", "技术交易额", "technical transaction amount"),
     Term("ContractRegistration", "技术合同认定登记", "technology-contract registration"),
     Term("copay_fen", "自付部分", "co-pay"),
@@ -65,7 +65,7 @@ GLOSSARY = (
     Term("IntegrityListEntry", "失信名单", "integrity list"),
     Term("cnaps", "联行号", "CNAPS code"),
     Term("Incentive", "技术合同登记奖补", "reward for registering technology contracts"),
-    Term("makeup_day", "调休", "make-up working day"),
+    Term("makeup_day", "调休", "make-up working day", also_zh=("调休上班",)),
 )
 
 TERMS = {term.key: term for term in GLOSSARY}
