@@ -13,6 +13,7 @@ access_rows/), so a new page is scanned as soon as it has its rows.
 import re
 from collections import Counter
 from functools import lru_cache
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -34,7 +35,7 @@ LOCALES = ("zh", "en")
 # Latin words a Chinese page may show besides codes and abbreviations in capitals (see
 # CODE_LIKE): product and protocol names, units.
 ALLOWED_LATIN = {"stripe", "openapi", "swagger", "bearer", "authorization", "kib", "mib",
-                 "gib", "json", "pdf", "csv", "xlsx", "qr"}
+                 "gib", "json", "pdf", "csv", "xlsx", "qr", "paymentintent"}
 # Words a file's import format asks for literally (column names and values of a CSV),
 # written on the page that explains the format.
 FORMAT_WORDS = {
@@ -51,6 +52,7 @@ DATA_PATTERNS = [
         r"\b[a-z_]+ token\b",                   # the matrix's API token names
         r"Please name the services you plan to buy\.",
         r"Please add the supplier's quotation\.",
+        r"\bflask(?: -*[a-z][a-z-]*)+",          # a command an administrator is told to run
     )]
 # Codes and abbreviations: anything with a digit (AR-00003, GR0000077Jte, SHA-256, TRL 6) and
 # words in capitals (CMA, PNG, YYYY-MM-DD)
@@ -209,13 +211,17 @@ def test_every_page_speaks_the_glossary_in_both_languages(app, world, rows):  # 
     db.session.commit()
     pages = _one_role_per_page(app, rows)
     codes = {locale: raw_codes(locale) for locale in LOCALES}
-    clients, problems = {}, []
+    # every URL first: filling one builds the objects it names, so the lists visited
+    # afterwards show them all
+    urls = []
     for (endpoint, variant), role in pages:
         try:
-            url = page_url(app, world, endpoint, variant, role)
+            urls.append((page_url(app, world, endpoint, variant, role), role))
         except (KeyError, LookupError):
             continue
-        db.session.commit()
+    db.session.commit()
+    clients, problems = {}, []
+    for url, role in urls:
         client = clients.get(role) or clients.setdefault(
             role, signed_in_client(app, world, role))
         for locale in LOCALES:
@@ -261,3 +267,42 @@ def test_the_scan_finds(html, locale, expected):
 ])
 def test_the_scan_lets_pass(html):
     assert page_problems(html, "zh", {"testing", "rnd_design", "final_approval"}) == []
+
+
+# --- notices and mails -------------------------------------------------------------------
+
+class _AnyParams(dict):
+    """Every param a template names, as a plain number (fits %s and %d alike)."""
+
+    def __missing__(self, key):
+        return 7
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_notice_and_mail_reads_in_the_glossarys_words(app, locale):
+    from flask_babel import force_locale
+
+    from marketplace.notifications.messages import MAIL_TEMPLATES, NOTIFICATION_TEMPLATES
+    problems = []
+    with app.test_request_context(), force_locale(locale):
+        for templates in (NOTIFICATION_TEMPLATES, MAIL_TEMPLATES):
+            for kind, (subject, body) in templates.items():
+                for text in (str(subject) % _AnyParams(), str(body) % _AnyParams()):
+                    problems += [f"{kind} [{locale}]: {problem}"
+                                 for problem in page_problems(
+                                     f"<p>{escape(text)}</p>", locale, set())]
+    assert len(NOTIFICATION_TEMPLATES) > 50
+    assert not problems, "\n".join(problems)
+
+
+def test_an_overdue_claims_notice_names_its_stage_not_the_code(app):
+    from flask_babel import force_locale
+
+    from marketplace.notifications.messages import NOTIFICATION_TEMPLATES, render
+    with app.test_request_context():
+        for locale in LOCALES:
+            with force_locale(locale):
+                subject, body = render(NOTIFICATION_TEMPLATES, "claim_overdue", {
+                    "claim": 3, "stage": "final_approval", "due_on": "2026-10-09"})
+            assert "final_approval" not in subject + body
+            assert ("复核" if locale == "zh" else "final approval") in body, body
