@@ -340,3 +340,25 @@ def test_an_overdue_claims_notice_names_its_stage_not_the_code(app):
                     "claim": 3, "stage": "final_approval", "due_on": "2026-10-09"})
             assert "final_approval" not in subject + body
             assert ("复核" if locale == "zh" else "final approval") in body, body
+
+
+# --- error pages ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_error_pages_speak_the_glossary(client, locale):
+    from tests.conftest import login
+    from tests.factories import FirmMemberFactory
+
+    member = FirmMemberFactory()
+    db.session.commit()
+    login(client, member.email)
+    _set_locale(client, locale)
+    codes = raw_codes(locale)
+    problems = []
+    for path, status in (("/no-such-page", 404), ("/admin/users", 403),
+                         ("/claims/987654", 404)):
+        response = client.get(path)
+        assert response.status_code == status, path
+        problems += [f"{path} [{locale}] {problem}" for problem in page_problems(
+            response.get_data(as_text=True), locale, codes)]
+    assert not problems, "\n".join(problems)
