@@ -45,6 +45,8 @@ FAILURES = [
     ("no permission (a service's rule)", "GET", "/vouchers", "agency", None, 403,
      "forbidden"),
     ("no such object", "GET", "/programmes/987654/budget", "firm", None, 404, "not_found"),
+    ("no Idempotency-Key", "POST", "/orders/987654/payment", "firm", {"payment_method": "pm"},
+     400, "idempotency_key_missing"),
 ]
 
 
