@@ -1,6 +1,7 @@
-"""The product's vocabulary: for each term of the domain's glossary (docs: domain.md), the
-one Chinese and the one English word every page, mail, export and API message uses, and the
-variants that were seen on screens and are refused.
+"""The product's vocabulary: for each term of the bureau's glossary of the domain, the one
+Chinese and the one English word every page, mail, export and API message uses, and the
+variants that were seen on screens and are refused (科创券 and 创新券, 兑付申请 and 申领,
+复核员 and 主管 were all in use at once).
 
 Data, not behaviour: the translation catalogues carry the words; this table is what the
 vocabulary tests (tests/integration/test_vocabulary.py, tests/unit/test_glossary.py) hold
