@@ -69,7 +69,7 @@ class CreditCode:
 def tier_choices():
     return [
         ("", _l("Choose the tier")),
-        (FirmTier.TECH_SME.value, _l("Technology-based SME")),
+        (FirmTier.TECH_SME.value, _l("Tech SME")),
         (FirmTier.HIGH_TECH.value, _l("High-tech enterprise")),
         (FirmTier.BENCHMARK_HIGH_TECH.value, _l("Benchmark high-tech enterprise")),
     ]

@@ -49,6 +49,10 @@ GLOSSARY = (
          rejected_zh=(r"主管(?!部门)", r"复核人(?!员)", r"审批主管"),
          note="Final approval (复核). 主管部门 (the competent department) is another word."),
     Term("Firm", "企业", "firm"),
+    Term("FirmTier", "科技型中小企业", "tech SME",
+         rejected_en=(r"(?i)\btechnology-based SMEs?\b",),
+         note="The tiers: tech SME / high-tech enterprise / benchmark high-tech enterprise "
+              "(科技型中小企业 / 高新技术企业 / 标杆型高新技术企业)."),
     Term("Agency", "技术转移服务机构", "service agency", also_zh=("服务机构",)),
     Term("Offering", "服务产品", "offering"),
     Term("ServiceCategory", "服务类别", "service category"),
