@@ -380,3 +380,20 @@ def test_the_error_pages_speak_the_glossary(client, locale):
         problems += [f"{path} [{locale}] {problem}" for problem in page_problems(
             response.get_data(as_text=True), locale, codes)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale, name", [("zh", "新材料及其应用"),
+                                          ("en", "New materials and their applications")])
+def test_a_commissioners_application_notice_names_the_field_not_its_code(app, locale, name):
+    from marketplace.commissioners.tasks import tell_about_application
+    from marketplace.notifications.models import Notification
+    from marketplace.notifications.services import rendered
+    from tests.factories import AgencyMemberFactory
+    from tests.integration.commissioners.builders import applied
+
+    commissioner = applied(AgencyMemberFactory(locale=locale))
+    db.session.flush()
+    tell_about_application(commissioner.id)
+    notice = db.session.query(Notification).filter_by(kind="commissioner_submitted").one()
+    _subject, body = rendered(notice, locale)
+    assert name in body and "new_materials" not in body, body
