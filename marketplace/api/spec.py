@@ -128,7 +128,7 @@ def named_all_in_body(model, object_ids, *, field, rule=None):
 
 def _refuse_nul(value, message):
     if _has_nul(value):
-        raise ApiError(where, code="validation_error",
+        raise ApiError(message, code="validation_error",
                        status=422, details={"fields": []})
 
 

@@ -45,6 +45,10 @@ FAILURES = [
     ("no permission (a service's rule)", "GET", "/vouchers", "agency", None, 403,
      "forbidden"),
     ("no such object", "GET", "/programmes/987654/budget", "firm", None, 404, "not_found"),
+    ("a NUL character in the body", "POST", "/auth/tokens", None,
+     {"email": "a\u0000@example.com", "password": "x"}, 422, "validation_error"),
+    ("a NUL character in the query", "GET", "/voucher-applications?status=%00", "firm",
+     None, 422, "validation_error"),
     ("no Idempotency-Key", "POST", "/orders/987654/payment", "firm", {"payment_method": "pm"},
      400, "idempotency_key_missing"),
 ]
