@@ -122,6 +122,16 @@ def select_locale():
     supported = current_app.config["SUPPORTED_LOCALES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        # An API client has no session and no language switch: it says which language it
+        # reads in Accept-Language, else the token's user's own choice applies.
+        asked = request.accept_languages.best_match(supported)
+        if asked:
+            return asked
+        api_user = g.get("api_user")
+        if api_user is not None and api_user.locale in supported:
+            return api_user.locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in supported:
         return chosen
@@ -296,9 +306,9 @@ def register_errorhandlers(app):
             return response
         log.exception("unhandled error")
         if wants_json():
-            return error_response(500, "internal_error",
-                                  "Something went wrong on our side. The request id is "
-                                  f"{g.get('request_id', '-')}.")
+            return error_response(500, "internal_error", _(
+                "Something went wrong on our side. The request id is %(request_id)s.",
+                request_id=g.get("request_id", "-")))
         return render_template("errors/500.html", status=500), 500
 
 

@@ -69,7 +69,7 @@ class CreditCode:
 def tier_choices():
     return [
         ("", _l("Choose the tier")),
-        (FirmTier.TECH_SME.value, _l("Technology-based SME")),
+        (FirmTier.TECH_SME.value, _l("Tech SME")),
         (FirmTier.HIGH_TECH.value, _l("High-tech enterprise")),
         (FirmTier.BENCHMARK_HIGH_TECH.value, _l("Benchmark high-tech enterprise")),
     ]
@@ -185,7 +185,9 @@ class AcceptInvitationForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    locale = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
+    # each language named in itself, and marked so (a screen reader says it right)
+    locale = SelectField(_l("Language"), choices=[("zh", "中文", {"lang": "zh-CN"}),
+                                                  ("en", "English", {"lang": "en"})])
     submit = SubmitField(_l("Save"))
 
 

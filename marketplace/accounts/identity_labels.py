@@ -18,7 +18,7 @@ FACT_NAMES = {
     "legal_representative": _l("Legal representative"),
 }
 TIER_NAMES = {
-    "tech_sme": _l("Technology-based SME"),
+    "tech_sme": _l("Tech SME"),
     "high_tech": _l("High-tech enterprise"),
     "benchmark_high_tech": _l("Benchmark high-tech enterprise"),
 }

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from flask import g, request
+from flask_babel import gettext as _
 
 from marketplace.accounts import services as accounts
 from marketplace.api.errors import ApiError
@@ -15,13 +16,13 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def authenticate_request():
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError("Send an Authorization: Bearer <token> header.",
+        raise ApiError(_("Send an Authorization: Bearer <token> header."),
                        code="unauthorized", status=401)
     api_token = accounts.user_for_api_token(token.strip())
     if api_token is None:
-        raise ApiError("The token is invalid or revoked.", code="unauthorized", status=401)
+        raise ApiError(_("The token is invalid or revoked."), code="unauthorized", status=401)
     note_use(api_token)
     g.api_user = api_token.user
     g.api_token = api_token

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
@@ -199,7 +200,7 @@ def _reader():
 
 
 def _field_error(name, message):
-    return ApiError("Some fields are not valid.", code="validation_error", status=422,
+    return ApiError(_("Some fields are not valid."), code="validation_error", status=422,
                     details={"fields": [{"loc": [name], "msg": message,
                                          "type": "value_error"}]})
 
@@ -208,7 +209,7 @@ def _category_id(code, name="category"):
     found = db.session.execute(select(ServiceCategory.id).where(
         ServiceCategory.code == code, ServiceCategory.is_active.is_(True))).scalar()
     if found is None:
-        raise _field_error(name, f"unknown category {code!r}")
+        raise _field_error(name, _("unknown category %(code)s", code=repr(code)))
     return found
 
 
@@ -257,7 +258,7 @@ def list_offerings(query):
     _reader()
     if (query.price_min_fen is not None and query.price_max_fen is not None
             and query.price_min_fen > query.price_max_fen):
-        raise _field_error("price_min_fen", "price_min_fen is above price_max_fen")
+        raise _field_error("price_min_fen", _("price_min_fen is above price_max_fen"))
     search = services.CatalogueQuery(
         q=query.q or "", category=query.category, district=query.district,
         agency_type=query.agency_type, location=query.location, voucher=query.voucher,
@@ -336,7 +337,7 @@ def update_offering(offering_id, body):
     sent = body.model_dump(exclude_unset=True)
     nulls = [name for name in NOT_NULL if name in sent and sent[name] is None]
     if nulls:
-        raise _field_error(nulls[0], f"{nulls[0]} cannot be null")
+        raise _field_error(nulls[0], _("%(field)s cannot be null", field=nulls[0]))
     if sent:
         try:
             services.update_offering(found, g.api_user, **_service_fields(sent))

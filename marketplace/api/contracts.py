@@ -5,6 +5,7 @@ from datetime import date
 from typing import Literal
 
 from flask import g, jsonify
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
@@ -158,7 +159,7 @@ def list_contracts(query):
 
 
 def _field_error(name, message):
-    return ApiError("Some fields are not valid.", code="validation_error", status=422,
+    return ApiError(_("Some fields are not valid."), code="validation_error", status=422,
                     details={"fields": [{"loc": ["body", name], "msg": message,
                                          "type": "value_error"}]})
 
@@ -170,13 +171,13 @@ def _field_error(name, message):
            errors=(409,))
 def register_contract(body):
     if not body.contract_number.strip():
-        raise _field_error("contract_number", "required")
+        raise _field_error("contract_number", _("required"))
     kind = TYPE_NAMES[body.contract_type]
     if body.technical_amount_fen > body.contract_amount_fen:
-        raise _field_error("technical_amount_fen", "more than the contract amount")
+        raise _field_error("technical_amount_fen", _("more than the contract amount"))
     counterparty = body.buyer if body.party == "seller" else body.seller
     if not (counterparty or "").strip():
-        raise _field_error("buyer" if body.party == "seller" else "seller", "required")
+        raise _field_error("buyer" if body.party == "seller" else "seller", _("required"))
     district = body.seller_district.strip().lower()
     districts = district_lookup()
     if district in OUTSIDE_CITY:
@@ -184,12 +185,13 @@ def register_contract(body):
     elif district in districts:
         district_id, in_city = districts[district], True
     else:
-        raise _field_error("seller_district", "not a district of the city")
+        raise _field_error("seller_district", _("not a district of the city"))
     field = resolve_field(body.field)
     today = date.today()
     registered_on = body.registered_on or today
     if body.signed_on > registered_on or registered_on > today:
-        raise _field_error("signed_on", "signed after the registration, or in the future")
+        raise _field_error("signed_on",
+                           _("signed after the registration, or in the future"))
     row = review.register_by_hand(
         g.api_user, party=body.party, counterparty=counterparty,
         contract_number=body.contract_number, contract_type=kind,

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Literal
 
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import defaultload
 
@@ -318,7 +319,7 @@ def pay_order(order_id, body):
         error = getattr(result, "error", None)
         if error is not None:
             return domain_error_response(error)
-        return error_response(402, "payment_failed", "The payment did not go through.")
+        return error_response(402, "payment_failed", _("The payment did not go through."))
     return jsonify(status=result.status,
                    payment_intent_id=getattr(result, "payment_intent_id", None),
                    client_secret=getattr(result, "client_secret", None)

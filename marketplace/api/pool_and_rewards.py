@@ -4,6 +4,7 @@ from datetime import date
 from typing import Literal
 
 from flask import jsonify
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.api.spec import operation
@@ -95,7 +96,7 @@ def reward_list(query):
     year = query.year or date.today().year - 1
     found = rewards.live_list(year)
     if found is None:
-        raise NotFound("No reward list is computed for this year.",
+        raise NotFound(_("No reward list is computed for this year."),
                        code="no_reward_list", details={"year": year})
     lines = db.session.execute(rewards.lines_query(found.id)).scalars().all()
     exclusions = db.session.execute(rewards.exclusions_query(found.id)).scalars().all()

@@ -11,6 +11,8 @@ from functools import wraps
 from typing import Annotated, Callable, Literal
 
 from flask import g, has_app_context, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, BaseModel, Field, Strict, ValidationError
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import select
@@ -124,9 +126,9 @@ def named_all_in_body(model, object_ids, *, field, rule=None):
     return objects
 
 
-def _refuse_nul(value, where):
+def _refuse_nul(value, message):
     if _has_nul(value):
-        raise ApiError(f"The {where} contains a NUL character.", code="validation_error",
+        raise ApiError(message, code="validation_error",
                        status=422, details={"fields": []})
 
 
@@ -212,20 +214,21 @@ def operation(bp, path, method, *, summary, tag, body=None, query=None, response
             elif body is not None:
                 payload = request.get_json(silent=True)
                 if payload is None:
-                    raise ApiError("The request body must be a JSON object.",
+                    raise ApiError(_("The request body must be a JSON object."),
                                    code="bad_request", status=400)
-                _refuse_nul(payload, "request body")
+                _refuse_nul(payload, _l("The request body contains a NUL character."))
                 try:
                     kwargs["body"] = body.model_validate(payload)
                 except ValidationError as exc:
-                    raise ApiError("Some fields are not valid.", code="validation_error",
+                    raise ApiError(_("Some fields are not valid."), code="validation_error",
                                    status=422, details=_pydantic_errors(exc))
             if query is not None:
-                _refuse_nul(request.args.to_dict(), "query string")
+                _refuse_nul(request.args.to_dict(),
+                            _l("The query string contains a NUL character."))
                 try:
                     kwargs["query"] = query.model_validate(request.args.to_dict())
                 except ValidationError as exc:
-                    raise ApiError("Some query parameters are not valid.",
+                    raise ApiError(_("Some query parameters are not valid."),
                                    code="validation_error", status=422,
                                    details=_pydantic_errors(exc))
             if key is not None:

@@ -1,5 +1,6 @@
 """API operations of the foundation: tokens, the current user, the OpenAPI document."""
 from flask import Blueprint, current_app, g, jsonify, render_template, url_for
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.accounts import services as accounts
@@ -57,11 +58,11 @@ def create_token(body):
     if tried.outcome is not signin.Outcome.SIGNED_IN:
         db.session.commit()     # the link mailed, if any
         if tried.outcome is signin.Outcome.THROTTLED:
-            raise ApiError("Too many failed attempts for this account from this address. "
-                           "If the password was right, a one-time sign-in link is on its "
-                           "way to the account's e-mail address.",
+            raise ApiError(_("Too many failed attempts for this account from this address. "
+                             "If the password was right, a one-time sign-in link is on its "
+                             "way to the account's e-mail address."),
                            code="too_many_attempts", status=429)
-        raise ApiError("The e-mail or password is not right.", code="invalid_credentials",
+        raise ApiError(_("The e-mail or password is not right."), code="invalid_credentials",
                        status=401)
     token, plaintext = accounts.issue_api_token(tried.user, body.name)
     db.session.commit()

@@ -17,6 +17,7 @@ from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.notifications.services import (active_members, active_staff, notify,
                                                 notify_coalesced)
+from marketplace.turnover.fields import field_label
 
 MINE = "/commissioners/mine"
 STATUS_MESSAGES = {"approve": "commissioner_notice_opened", "return": "commissioner_returned",
@@ -30,11 +31,18 @@ def _word(user, value):
         return label(value)
 
 
+def _field_name(user, code):
+    """A technology field's name in the recipient's language (the fields are a table, not
+    labels: ``label`` would give the code, new_materials)."""
+    with force_locale(user.locale or "zh"):
+        return field_label(code)
+
+
 @outbox.handler("commissioners.submitted")
 def tell_about_application(commissioner_id):
     commissioner = db.session.get(Commissioner, commissioner_id)
     notify(commissioner.user, "commissioner_submitted", link=MINE,
-           field=_word(commissioner.user, commissioner.field_code))
+           field=_field_name(commissioner.user, commissioner.field_code))
     for auditor in active_staff(Role.AUDITOR):
         notify_coalesced(auditor, "commissioner_to_review",
                          link="/commissioners/review?status=submitted",

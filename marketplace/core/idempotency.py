@@ -258,11 +258,11 @@ def api_key_from_request():
     key = request.headers.get("Idempotency-Key", "")
     if not key:
         raise IdempotencyKeyMissing(
-            "Send an Idempotency-Key header (for instance a UUID) with this request.")
+            _l("Send an Idempotency-Key header (for instance a UUID) with this request."))
     if not valid_key(key):
         raise IdempotencyKeyMissing(
-            "The Idempotency-Key header must be 1 to 200 printable ASCII characters "
-            "without spaces.", code="idempotency_key_invalid")
+            _l("The Idempotency-Key header must be 1 to 200 printable ASCII characters "
+               "without spaces."), code="idempotency_key_invalid")
     return key
 
 

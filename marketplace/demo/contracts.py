@@ -153,6 +153,6 @@ def _adjust(count, year, today, actor):
                 contract_number, kind=RegistrationKind.AMENDMENT,
                 contract_delta_fen=contract_delta, technical_delta_fen=technical_delta,
                 source=RegistrationSource.IMPORT, registered_on=registered_on, actor=actor,
-                note="补充协议变更合同金额")
+                note="补充协议变更合同成交额")
         except registration.RegistrationAmountsInvalid:
             continue

@@ -1,6 +1,8 @@
 """The text of every notification and e-mail kind, in the recipient's language."""
 from flask_babel import lazy_gettext as _l
 
+from marketplace.core.labels import label
+
 # kind -> (subject, body); bodies are format strings over the notification's params.
 MAIL_TEMPLATES = {
     "password_reset": (
@@ -403,11 +405,18 @@ def register_templates(notifications=None, mails=None, coalesced=()):
     COALESCED_KINDS.update(coalesced)
 
 
+# Params stored as codes (a claim's stage) and named by their label in the reader's
+# language when the notice is read or mailed: a code is never shown as it is.
+LABELLED_PARAMS = ("stage",)
+
+
 def render(templates, kind, params):
     subject, body = templates[kind]
     if kind in COALESCED_KINDS:
         # notices stored before these kinds counted were about one item each
         params = {"count": 1, **params}
+    params = {**params, **{name: label(params[name]) for name in LABELLED_PARAMS
+                           if name in params}}
     return str(subject) % params, str(body) % params
 
 

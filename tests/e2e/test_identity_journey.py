@@ -71,7 +71,7 @@ def test_a_tier_change_is_reviewed_and_a_person_based_related_party_is_read(
     sign_in(page, live_server, FIRM_EMAIL, lang=t)
     page.get_by_role("link", name=t("My organisation")).first.click()
     expect(page.get_by_test_id("version")).to_have_text(t("version %(number)s", number=1))
-    expect(page.get_by_test_id("certified-tier")).to_have_text(t("Technology-based SME"))
+    expect(page.get_by_test_id("certified-tier")).to_have_text(t("Tech SME"))
     masked = related_claim["number"][:4] + "*" * 10 + related_claim["number"][-4:]
     expect(page.get_by_test_id("people")).to_contain_text(masked)
     page.get_by_test_id("request-change").click()

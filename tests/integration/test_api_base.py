@@ -75,7 +75,8 @@ def test_right_credentials_give_a_token_that_is_stored_only_as_its_hash(client, 
                                              ("nobody@example.com", TEST_PASSWORD)])
 def test_wrong_credentials_are_refused_without_saying_which_part(client, user, email,
                                                                  password):
-    response = client.post(f"{PREFIX}/auth/tokens", json={"email": email, "password": password})
+    response = client.post(f"{PREFIX}/auth/tokens", json={"email": email, "password": password},
+                           headers={"Accept-Language": "en"})
     error = assert_error(response, 401, "invalid_credentials")
     assert error["message"] == "The e-mail or password is not right."
     assert db.session.query(ApiToken).count() == 0

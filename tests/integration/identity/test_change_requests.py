@@ -85,7 +85,7 @@ def test_the_page_shows_the_current_facts_and_sends_a_request_instead_of_saving(
     assert organisation.contact_phone in page
     masked = organisation.current_version.people[0].id_number_masked
     assert masked in page and resident_id(organisation.id) not in page
-    assert "Technology-based SME" in page           # the certified tier, shown
+    assert "Tech SME" in page           # the certified tier, shown
     assert client.post("/organisation", data={}).status_code == 405
 
     data = _form(client)
