@@ -117,17 +117,20 @@ def app():
 @pytest.fixture(autouse=True)
 def _fresh_database(request, app):
     """Every test starts from an empty database with the reference data, and leaves an
-    intact audit chain behind."""
+    intact audit chain behind, every record of it sealable."""
     ctx = app.app_context()
     ctx.push()
     yield
-    from marketplace.core.audit import verify_chain
+    from marketplace.core.audit import check_chain
+    from marketplace.core.audit_seal import seal
     from marketplace.extensions import db
 
     db.session.rollback()
     try:
         if "tamper" not in request.keywords:
-            verify_chain()
+            # every record the test wrote is sealed, once, into a sound chain
+            seal()
+            assert check_chain().unsealed == 0, "audit records left unsealed"
             if _checks_ledger(request):
                 _verify_ledger()
     finally:   # a broken invariant fails this test, not the ones after it
