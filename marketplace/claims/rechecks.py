@@ -26,9 +26,9 @@ def start(claim_id, reason, **context):
     claim.check_round += 1
     audit.record(claim, "recheck", data={"round": claim.check_round, "reason": reason,
                                          **context})
-    for name in checks.CHECKS:
-        outbox.emit("claims.run_check", claim_id=claim.id, round=claim.check_round,
-                    name=name)
+    from marketplace.claims.services import run_round
+
+    run_round(claim, claim.check_round)
     return claim
 
 
