@@ -57,7 +57,10 @@ def conclude(claim, round_):
     audit.record(claim, "rechecks_done",
                  data={"round": round_, "blocked": blocked, "flagged": flagged})
     if worse:
-        outbox.emit("claims.rechecked", claim_id=claim.id)
+        # told in this transaction (the mail after commit), not by a message of its own
+        from marketplace.claims.notices import tell_recheck_found
+
+        tell_recheck_found(claim.id)
     return claim
 
 

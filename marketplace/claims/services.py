@@ -177,7 +177,11 @@ def finish_checks(claim_id, round_):
                                                   if r.result == CheckResult.BLOCK],
                      "flagged": [r.name for r in results if r.result == CheckResult.FLAG]})
     _enter_stage(claim)
-    outbox.emit("claims.stage_entered", claim_id=claim.id)
+    # the reviewer's notice in this transaction, not a message of its own (its mail still
+    # goes after commit through the outbox)
+    from marketplace.claims.notices import tell_stage_reviewers
+
+    tell_stage_reviewers(claim.id)
     return claim
 
 
