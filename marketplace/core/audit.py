@@ -161,7 +161,7 @@ def _write_pending_entries(session):
             object_type=entry.object_type, object_id=str(object_id),
             action=entry.action, before_state=entry.before, after_state=entry.after,
             data=entry.data, request_id=entry.request_id, writer_xid=writer_xid))
-    # one multi-row INSERT, ids in the order the entries were recorded
+    # one statement for all (executemany), ids in the order the entries were recorded
     session.execute(insert(AuditRecord.__table__), rows)
     _ask_for_a_seal(session)
 
