@@ -177,7 +177,7 @@ def test_the_nightly_job_anchors_the_chain_and_mails_the_supervisors(app, smtp_s
     supervisors = [UserFactory(role=Role.SUPERVISOR, locale="en"),
                    UserFactory(role=Role.SUPERVISOR, locale="zh")]
     UserFactory(role=Role.AUDITOR, email="auditor@example.com")
-    _write_entries(2)
+    _write_entries(2, sealed=False)     # the night seals what the day left before anchoring
     nightly()
     # the chain's end when the night was done (what the outbox does next comes after it)
     end = db.session.scalar(db.select(db.func.max(AuditRecord.sequence)))
@@ -240,3 +240,16 @@ def test_a_checkpoint_can_be_written_by_hand(app):
     [checkpoint] = audit.latest_checkpoints(5)
     assert result.exit_code == 0
     assert f"{checkpoint.describe()}: sequence 2, head {checkpoint.head_hash}" in result.output
+
+
+def test_the_seal_command_chains_what_is_written_and_can_anchor_it(app):
+    runner = app.test_cli_runner()
+    _write_entries(3, sealed=False)
+    result = runner.invoke(args=["audit", "seal", "--batch-size", "2", "--checkpoint"])
+    assert result.exit_code == 0, result.output
+    assert "batch 2: 3 records chained so far" in result.output
+    assert "sealed 3 records in 2 batches; 0 not sealed yet" in result.output
+    [checkpoint] = audit.latest_checkpoints(5)
+    assert checkpoint.sequence == 3
+    assert f"sequence 3, head {checkpoint.head_hash}" in result.output
+    assert "sealed 0 records" in runner.invoke(args=["audit", "seal"]).output
