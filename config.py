@@ -148,6 +148,11 @@ class Config:
     # (marketplace/workdays/calendar.py); a change in the same process clears it at once
     CALENDAR_CACHE_SECONDS = 300
     OUTBOX_SWEEP_SECONDS = 30
+    # The audit sealer (marketplace/core/audit_seal.py): a process asks for a seal after a
+    # commit at most once per AUDIT_SEAL_ASK_SECONDS (0: after every commit), and the beat
+    # seals every AUDIT_SEAL_SECONDS whatever is left.
+    AUDIT_SEAL_ASK_SECONDS = 0.5
+    AUDIT_SEAL_SECONDS = 10
     LOG_LEVEL = "INFO"
     # The visitor page cache (marketplace/core/page_cache.py): public pages as visitors see
     # them, in Redis (PAGE_CACHE_URL, else REDIS_URL) or, without it, in each process.
@@ -189,8 +194,11 @@ class Config:
                      "STRIPE_MAX_NETWORK_RETRIES", "IDEMPOTENCY_WAIT_SECONDS",
                      "IDEMPOTENCY_ABANDONED_SECONDS", "COPAY_ATTEMPT_STALE_SECONDS",
                      "RECONCILIATION_DAYS", "OVERRIDE_REASON_MIN_CHARS", "PROXY_HOPS",
-                     "HSTS_MAX_AGE", "SIGNIN_LINK_MAX_AGE", "CALENDAR_CACHE_SECONDS"):
+                     "HSTS_MAX_AGE", "SIGNIN_LINK_MAX_AGE", "CALENDAR_CACHE_SECONDS",
+                     "AUDIT_SEAL_SECONDS"):
             settings[name] = _env_int(name, settings[name])
+        settings["AUDIT_SEAL_ASK_SECONDS"] = float(_env("AUDIT_SEAL_ASK_SECONDS",
+                                                        settings["AUDIT_SEAL_ASK_SECONDS"]))
         settings["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("HSTS_INCLUDE_SUBDOMAINS",
                                                         cls.HSTS_INCLUDE_SUBDOMAINS)
         settings["EXPERT_REQUIRE_OUT_OF_PROVINCE"] = _env_bool(
@@ -217,6 +225,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    AUDIT_SEAL_ASK_SECONDS = 0     # no beat in `make run`: every commit's records sealed
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'marketplace.db'}"
 
 
@@ -229,6 +238,7 @@ class TestingConfig(Config):
     # Off like the limiter: tests change rows behind the ORM's back (TRUNCATE between
     # tests); tests/integration/test_page_cache.py switches it on.
     PAGE_CACHE_ENABLED = False
+    AUDIT_SEAL_ASK_SECONDS = 0
     SERVER_NAME = None
     PUBLIC_BASE_URL = "http://localhost"
 

@@ -10,7 +10,7 @@ from marketplace.core.celery_app import celery_settings
 def make_app(redis_url, queue):
     app = Celery("bench_noop", set_as_current=False)
     app.config_from_object(celery_settings({"REDIS_URL": redis_url, "CELERY_QUEUE": queue,
-                                            "OUTBOX_SWEEP_SECONDS": 30,
+                                            "OUTBOX_SWEEP_SECONDS": 30, "AUDIT_SEAL_SECONDS": 10,
                                             "TASKS_IN_PROCESS": False}), namespace=None)
     app.conf.beat_schedule = {}
     clients = {}

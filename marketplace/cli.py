@@ -114,14 +114,47 @@ def verify_audit(published):
                    f"its hash {anchor.head_hash[:16]}…")
     if not state.anchors:
         click.echo("  no checkpoint yet: a deletion of the newest records cannot be told")
+    click.echo(f"  {state.unsealed} records written after it, not sealed yet "
+               f"(`flask audit seal` chains them)")
+
+
+@audit_cli.command("seal")
+@click.option("--batch-size", default=500, type=click.IntRange(min=1),
+              help="Records chained per transaction.")
+@click.option("--checkpoint", "checkpoint", is_flag=True,
+              help="Write a checkpoint of the head afterwards (and mail it).")
+def seal_audit(batch_size, checkpoint):
+    """Chain the audit records written since the last seal (the sealer runs after commits
+    and on the beat by itself); one sealer at a time, each batch its own transaction."""
+    from marketplace.core.audit import count_unsealed, write_checkpoint
+    from marketplace.core.audit_seal import seal
+
+    def progress(run):
+        click.echo(f"  batch {run.batches}: {run.sealed} records chained so far")
+
+    run = seal(batch_size=batch_size, after_batch=progress)
+    if run.busy:
+        click.echo("another sealer holds the lease: it is chaining the records now")
+    left = count_unsealed()
+    click.echo(f"sealed {run.sealed} records in {run.batches} batches; {left} not sealed "
+               f"yet (written by transactions still in flight, or by another sealer's run)")
+    if checkpoint:
+        written = write_checkpoint()
+        db.session.commit()
+        relay_pending()
+        if written is not None:
+            click.echo(f"{written.describe()}: sequence {written.sequence}, "
+                       f"head {written.head_hash}")
 
 
 @audit_cli.command("checkpoint")
 def checkpoint_audit():
-    """Record the chain's head now (the nightly job does it daily) and mail it to the
-    supervisors."""
+    """Seal what is written, record the chain's head now (the nightly job does it daily)
+    and mail it to the supervisors."""
     from marketplace.core.audit import write_checkpoint
+    from marketplace.core.audit_seal import seal
 
+    seal()
     checkpoint = write_checkpoint()
     db.session.commit()
     relay_pending()

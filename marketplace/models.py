@@ -6,6 +6,7 @@ from marketplace.accounts.version_models import (ChangeRequest,  # noqa: F401
 from marketplace.integrity.models import (CertificationEntry,  # noqa: F401
                                           IdentityImportBatch, IntegrityListEntry)
 from marketplace.core.audit import AuditRecord  # noqa: F401
+from marketplace.core.audit_seal import AuditSealState  # noqa: F401
 from marketplace.core.outbox import OutboxMessage  # noqa: F401
 from marketplace.notifications.models import (Notification,  # noqa: F401
                                               NotificationPreference,

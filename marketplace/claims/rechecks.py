@@ -26,9 +26,9 @@ def start(claim_id, reason, **context):
     claim.check_round += 1
     audit.record(claim, "recheck", data={"round": claim.check_round, "reason": reason,
                                          **context})
-    for name in checks.CHECKS:
-        outbox.emit("claims.run_check", claim_id=claim.id, round=claim.check_round,
-                    name=name)
+    from marketplace.claims.services import run_round
+
+    run_round(claim, claim.check_round)
     return claim
 
 
@@ -57,7 +57,10 @@ def conclude(claim, round_):
     audit.record(claim, "rechecks_done",
                  data={"round": round_, "blocked": blocked, "flagged": flagged})
     if worse:
-        outbox.emit("claims.rechecked", claim_id=claim.id)
+        # told in this transaction (the mail after commit), not by a message of its own
+        from marketplace.claims.notices import tell_recheck_found
+
+        tell_recheck_found(claim.id)
     return claim
 
 

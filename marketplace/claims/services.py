@@ -1,8 +1,10 @@
-"""The claim workflow: automatic checks as a fan-out of outbox messages (one per check,
-each run exactly once by whichever worker takes it; the last one to finish moves the
-claim on), assignment to the least-loaded auditor, review stages with the four-eyes
-rule, and the ledger postings of approval and rejection."""
+"""The claim workflow: automatic checks, all of a round in the transaction that starts
+it (each with its own result and evidence, each in a savepoint: a check that fails is
+handed to an outbox message of its own and retried there, and the last one to finish
+moves the claim on), assignment to the least-loaded auditor, review stages with the
+four-eyes rule, and the ledger postings of approval and rejection."""
 import json
+import logging
 from datetime import date
 
 from flask import current_app
@@ -21,6 +23,8 @@ from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.workdays import calendar as workdays
+
+log = logging.getLogger(__name__)
 
 REVIEW_STAGES = (ClaimStatus.FIRST_REVIEW, ClaimStatus.EXPERT_REVIEW,
                  ClaimStatus.FINAL_APPROVAL)
@@ -94,7 +98,7 @@ def least_loaded_auditor():
 
 
 def start_checks(claim_id):
-    """submitted → checking; queue one message per check for this round."""
+    """submitted → checking, and this round's checks run here (:func:`run_round`)."""
     claim = lock_claim(claim_id)
     if claim.status != ClaimStatus.SUBMITTED:
         return claim
@@ -104,14 +108,44 @@ def start_checks(claim_id):
         auditor = least_loaded_auditor()
         claim.assigned_auditor_id = auditor.id if auditor else None
         audit.record(claim, "assign", data={"auditor_id": claim.assigned_auditor_id})
-    for name in checks.CHECKS:
-        outbox.emit("claims.run_check", claim_id=claim.id, round=claim.check_round,
-                    name=name)
+    run_round(claim, claim.check_round)
     return claim
 
 
+def run_round(claim, round_):
+    """Every check of the round not yet run, in this transaction, then the round's end.
+
+    Each check writes its own result and evidence inside a savepoint: one that raises is
+    undone alone and handed to a ``claims.run_check`` message of its own, which the
+    outbox retries with its backoff like any message (:func:`run_check`), while the
+    others' results stay. One transaction for the round instead of a message per check:
+    the messages cost more than the checks' own lookups."""
+    done = set(db.session.execute(select(ClaimCheck.name).where(
+        ClaimCheck.claim_id == claim.id, ClaimCheck.round == round_)).scalars())
+    for name in checks.CHECKS:
+        if name in done:
+            continue
+        try:
+            with db.session.begin_nested():
+                _record_check(claim, round_, name)
+        except Exception:
+            log.exception("claim %s check %s failed; retried in a message of its own",
+                          claim.id, name)
+            outbox.emit("claims.run_check", claim_id=claim.id, round=round_, name=name)
+    finish_checks(claim.id, round_)
+
+
+def _record_check(claim, round_, name):
+    result, evidence = checks.CHECKS[name](claim)
+    db.session.add(ClaimCheck(claim_id=claim.id, round=round_, name=name, result=result,
+                              evidence=json.dumps(evidence, ensure_ascii=False,
+                                                  default=str)))
+    db.session.flush()
+
+
 def run_check(claim_id, round_, name):
-    """Run one check once per round; the last of the round moves the claim on."""
+    """Run one check once per round (a check that failed in :func:`run_round`, retried);
+    the last of the round moves the claim on."""
     claim = db.session.get(Claim, claim_id)
     if claim is None or claim.check_round != round_:
         return None
@@ -119,11 +153,7 @@ def run_check(claim_id, round_, name):
         ClaimCheck.claim_id == claim_id, ClaimCheck.round == round_,
         ClaimCheck.name == name)).first()
     if done is None:
-        result, evidence = checks.CHECKS[name](claim)
-        db.session.add(ClaimCheck(claim_id=claim_id, round=round_, name=name, result=result,
-                                  evidence=json.dumps(evidence, ensure_ascii=False,
-                                                      default=str)))
-        db.session.flush()
+        _record_check(claim, round_, name)
     finish_checks(claim_id, round_)
     return name
 
@@ -147,7 +177,11 @@ def finish_checks(claim_id, round_):
                                                   if r.result == CheckResult.BLOCK],
                      "flagged": [r.name for r in results if r.result == CheckResult.FLAG]})
     _enter_stage(claim)
-    outbox.emit("claims.stage_entered", claim_id=claim.id)
+    # the reviewer's notice in this transaction, not a message of its own (its mail still
+    # goes after commit through the outbox)
+    from marketplace.claims.notices import tell_stage_reviewers
+
+    tell_stage_reviewers(claim.id)
     return claim
 
 

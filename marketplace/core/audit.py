@@ -1,27 +1,36 @@
 """The audit log: an append-only, hash-chained record of every state change.
 
 Services call :func:`record` while they work; the entries wait on the session and are
-written just before the transaction commits, so an aborted change leaves no trace and
-the chain is extended by one writer at a time (a transaction-scoped advisory lock on
-PostgreSQL; SQLite serialises writers anyway). Each row's hash covers its content and the
-previous row's hash, so editing or deleting any row breaks every link after it, and each
-row takes the next number of a gapless ``sequence``, so a hole is named as one.
+written just before the transaction commits, so an aborted change leaves no trace. A
+writer only appends: its records get an id and their content, nothing that depends on
+another writer, so write transactions never wait for each other here (the chain used to
+be extended under one platform-wide lock, which capped every write path at PostgreSQL's
+one-row ceiling).
+
+The chain is made afterwards by one sealer at a time (:mod:`marketplace.core.audit_seal`:
+after commits through the outbox, periodically by the beat, ``flask audit seal``): it
+numbers the unsealed records with the next numbers of a gapless ``sequence`` in id order,
+only up to an id below which every writer has ended, and gives each the hash of its
+content and of the previous record's hash. Editing or deleting a sealed record breaks
+every link after it, and a hole in the sequence is named as one.
 
 Deleting the newest records breaks no link, though: the shorter chain is still a chain.
 So its end is anchored: a checkpoint (sequence, head hash, time) is written at least
-daily (:func:`write_checkpoint`, by the nightly job) and published outside the table, on
-the public transparency page and by mail to the supervisors; :func:`check_chain` finds
-the latest checkpoint's record (or one given from such a copy) with the hash it had, and
-names a chain that now ends before it.
+daily (:func:`write_checkpoint`, by the nightly job after sealing) and published outside
+the table, on the public transparency page and by mail to the supervisors;
+:func:`check_chain` finds the latest checkpoint's record (or one given from such a copy)
+with the hash it had, and names a chain that now ends before it. Records not yet sealed
+are counted, not proved: they become provable when sealed, seconds later.
 """
 import hashlib
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timezone
 
-from flask import g, has_request_context
-from sqlalchemy import BigInteger, Integer, String, Text, event, select, text
+from flask import current_app, g, has_request_context
+from sqlalchemy import BigInteger, Integer, String, Text, event, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace.core import outbox
@@ -30,7 +39,6 @@ from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
 
 GENESIS_HASH = "0" * 64
-_AUDIT_LOCK_KEY = 724_001  # any constant shared by every writer of the chain
 _PENDING_KEY = "audit_pending"
 
 
@@ -48,13 +56,22 @@ class AuditRecord(db.Model):
     after_state: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     request_id: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    # 1, 2, 3... in chain order, without gaps (taken under the chain's lock)
-    sequence: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                          nullable=False, unique=True)
+    # The writing transaction (PostgreSQL's xid8; None on SQLite): which records one
+    # change wrote, for an investigator.
+    writer_xid: Mapped[int | None] = mapped_column(BigInteger)
+    # The three below are None until the sealer chains the record: 1, 2, 3... in chain
+    # order without gaps, the previous record's hash, and this one's.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sequence: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                                 unique=True)
 
-    __table_args__ = (db.Index("ix_audit_records_object", "object_type", "object_id"),)
+    __table_args__ = (
+        db.Index("ix_audit_records_object", "object_type", "object_id"),
+        # the sealer's work list, kept small: only the tail not yet chained
+        db.Index("ix_audit_records_unsealed", "id", postgresql_where=text("sequence IS NULL"),
+                 sqlite_where=text("sequence IS NULL")),
+    )
 
     def content_digest(self):
         return chain_digest(self)
@@ -113,16 +130,20 @@ def _state_name(state):
     return getattr(state, "value", str(state))
 
 
-def _lock_chain(session):
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
-
-
-def _chain_head(session):
-    """(sequence, hash) of the newest record; (0, GENESIS_HASH) for an empty chain."""
+def chain_head(session):
+    """(sequence, hash) of the newest sealed record; (0, GENESIS_HASH) for an empty chain."""
     head = session.execute(select(AuditRecord.sequence, AuditRecord.hash)
+                           .where(AuditRecord.sequence.is_not(None))
                            .order_by(AuditRecord.sequence.desc()).limit(1)).first()
     return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
+
+
+def _writer_xid(session):
+    """The writing transaction's id, taken before the records' ids: the sealer's horizon
+    (audit_seal) relies on a writer holding its xid before it takes an id."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
 
 
 @event.listens_for(Session, "before_commit")
@@ -131,22 +152,33 @@ def _write_pending_entries(session):
     if not pending:
         return
     session.flush()  # new objects get their ids before we name them in the log
-    _lock_chain(session)
-    sequence, prev_hash = _chain_head(session)
+    writer_xid = _writer_xid(session)
+    rows = []
     for entry in pending:
-        sequence += 1
         object_id = entry.object_id or getattr(entry.target, "id", None)
-        row = AuditRecord(
+        rows.append(dict(
             created_dt=entry.created_dt, actor_id=entry.actor_id,
             object_type=entry.object_type, object_id=str(object_id),
             action=entry.action, before_state=entry.before, after_state=entry.after,
-            data=entry.data, request_id=entry.request_id, prev_hash=prev_hash,
-            sequence=sequence,
-        )
-        row.hash = row.content_digest()
-        prev_hash = row.hash
-        session.add(row)
-    session.flush()
+            data=entry.data, request_id=entry.request_id, writer_xid=writer_xid))
+    # one statement for all (executemany), ids in the order the entries were recorded
+    session.execute(insert(AuditRecord.__table__), rows)
+    _ask_for_a_seal(session)
+
+
+_last_seal_asked = [0.0]
+
+
+def _ask_for_a_seal(session):
+    """Have the sealer run after this commit (outbox ``audit.seal``), at most once per
+    AUDIT_SEAL_ASK_SECONDS per process: in a burst one run seals many writers' records,
+    and the beat's periodic seal takes whatever a skipped ask left."""
+    interval = current_app.config.get("AUDIT_SEAL_ASK_SECONDS", 0)
+    now = time.monotonic()
+    if interval and now - _last_seal_asked[0] < interval:
+        return
+    _last_seal_asked[0] = now
+    outbox.emit_in(session, "audit.seal")
 
 
 @event.listens_for(Session, "after_rollback")
@@ -174,10 +206,10 @@ def write_checkpoint(session=None):
     """Record the chain's head as it stands (None while the chain is empty) and have it
     published (outbox ``audit.checkpoint_written``: the supervisors' mail). Reads only
     committed records, so it needs no lock: a writer committing after it extends a chain
-    whose record at the checkpoint's sequence is the one seen. The nightly job calls it;
-    whatever seals the chain later may call it too."""
+    whose record at the checkpoint's sequence is the one seen. The nightly job calls it
+    after sealing (``flask audit checkpoint`` too)."""
     session = session or db.session
-    sequence, head_hash = _chain_head(session)
+    sequence, head_hash = chain_head(session)
     if sequence == 0:
         return None
     checkpoint = AuditCheckpoint(sequence=sequence, head_hash=head_hash, created_dt=now_utc())
@@ -215,16 +247,18 @@ class Anchor:
 
 @dataclass(frozen=True)
 class ChainState:
-    count: int              # records walked
+    count: int              # sealed records walked
     head_sequence: int      # 0 for an empty chain
     anchors: tuple          # the Anchors the chain was checked against
+    unsealed: int = 0       # records written but not yet chained (not proved yet)
 
 
 def check_chain(session=None, *, anchors=(), batch_size=5000):
-    """Walk the chain in sequence order and check every link, every hash, that the
+    """Walk the sealed chain in sequence order and check every link, every hash, that the
     sequence has no hole, and that the chain reaches the latest checkpoint (and any
     ``anchors`` given, e.g. from a mailed checkpoint) with the hash it had then. Returns
-    a :class:`ChainState`, or raises :class:`ChainBroken` naming the first fault."""
+    a :class:`ChainState` (with the count of records not yet sealed), or raises
+    :class:`ChainBroken` naming the first fault."""
     session = session or db.session
     anchors = tuple(anchors) + tuple(
         Anchor(c.sequence, c.head_hash, c.describe()) for c in latest_checkpoints(1, session))
@@ -258,11 +292,18 @@ def check_chain(session=None, *, anchors=(), batch_size=5000):
             raise ChainBroken(None, f"records after sequence {sequence} are missing: the "
                                     f"chain ends at {sequence} but {anchor.described} saw "
                                     f"{anchor.sequence}")
-    return ChainState(count=count, head_sequence=sequence, anchors=anchors)
+    return ChainState(count=count, head_sequence=sequence, anchors=anchors,
+                      unsealed=count_unsealed(session))
+
+
+def count_unsealed(session=None):
+    session = session or db.session
+    return session.execute(select(func.count()).select_from(AuditRecord)
+                           .where(AuditRecord.sequence.is_(None))).scalar_one()
 
 
 def verify_chain(session=None, batch_size=5000):
-    """:func:`check_chain`; the number of records, or raise :class:`ChainBroken`."""
+    """:func:`check_chain`; the number of sealed records, or raise :class:`ChainBroken`."""
     return check_chain(session, batch_size=batch_size).count
 
 

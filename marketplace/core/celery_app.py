@@ -59,6 +59,8 @@ def celery_settings(config):
         "beat_schedule": {
             "outbox-sweep": {"task": "core.sweep_outbox",
                              "schedule": float(config["OUTBOX_SWEEP_SECONDS"])},
+            "audit-seal": {"task": "core.seal_audit_chain",
+                           "schedule": float(config["AUDIT_SEAL_SECONDS"])},
             "nightly-housekeeping": {"task": "core.nightly", "schedule": crontab(hour=2, minute=0)},
         },
     }

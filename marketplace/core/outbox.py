@@ -88,10 +88,15 @@ def registered_handlers():
 
 def emit(topic, **payload):
     """Write an outbox row in the current transaction. Payloads hold ids, never objects."""
+    return emit_in(db.session, topic, **payload)
+
+
+def emit_in(session, topic, **payload):
+    """:func:`emit` in a given session (a session event's, e.g. before its commit)."""
     message = OutboxMessage(topic=topic, payload=json.dumps(payload, sort_keys=True,
                                                             default=str))
-    db.session.add(message)
-    db.session.info.setdefault(_NEW_IN_SESSION, []).append(message)
+    session.add(message)
+    session.info.setdefault(_NEW_IN_SESSION, []).append(message)
     return message
 
 

@@ -1,4 +1,5 @@
-"""Core Celery tasks: the outbox consumer, its sweep and the nightly housekeeping hook."""
+"""Core Celery tasks: the outbox consumer, its sweep, the audit sealer and the nightly
+housekeeping hook."""
 import logging
 
 from celery import shared_task
@@ -52,10 +53,31 @@ def nightly():
 
 
 def checkpoint_audit_chain():
-    """The audit chain's end is anchored at least daily (marketplace/core/audit.py)."""
+    """The audit chain's end is anchored at least daily (marketplace/core/audit.py), once
+    what the night wrote is sealed."""
     from marketplace.core.audit import write_checkpoint
+    from marketplace.core.audit_seal import seal
 
+    seal()
     return write_checkpoint()
+
+
+@outbox.handler("audit.seal")
+def seal_after_commit():
+    """A writer committed audit records: chain them now, in the outbox message's own
+    transaction (a bounded run; whatever is left waits for the next ask or the beat)."""
+    from marketplace.core.audit_seal import seal
+
+    seal(commit=False, max_batches=4)
+
+
+@shared_task(name="core.seal_audit_chain")
+def seal_audit_chain():
+    """The beat's periodic seal: what no ask after a commit sealed (an ask skipped in a
+    burst, a writer that was in flight when the last run looked)."""
+    from marketplace.core.audit_seal import seal
+
+    return seal().sealed
 
 
 @nightly_job

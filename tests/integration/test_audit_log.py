@@ -5,18 +5,22 @@ from sqlalchemy import text
 
 from marketplace.core import audit
 from marketplace.core.audit import AuditRecord, ChainBroken, verify_chain
+from marketplace.core.audit_seal import seal
 from marketplace.extensions import db
 from tests.factories import FirmMemberFactory
 
 
-def _write_entries(count, subject_id=7):
+def _write_entries(count, subject_id=7, sealed=True):
     """``count`` entries about a subject that has no table (a user made by a factory would
-    bring its organisation's first version, a record of its own, into the numbering)."""
+    bring its organisation's first version, a record of its own, into the numbering),
+    then sealed as the sealer does after the commit."""
     subject = SimpleNamespace(id=subject_id)
     for number in range(count):
         audit.record(subject, f"step{number}", actor=subject_id, before="a", after="b",
                      data={"n": number}, object_type="User")
     db.session.commit()
+    if sealed:
+        seal()
     return subject
 
 
@@ -64,9 +68,11 @@ def test_a_deleted_record_breaks_the_next_link(app):
 
 def test_the_cli_reports_an_intact_chain(app):
     _write_entries(2)
+    _write_entries(3, sealed=False)
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0
     assert "intact: 2 records" in result.output
+    assert "3 records written after it, not sealed yet" in result.output
 
 
 # --- the sequence and the checkpoints (issue 18, item 9 and found item 11) ------------------
@@ -171,7 +177,7 @@ def test_the_nightly_job_anchors_the_chain_and_mails_the_supervisors(app, smtp_s
     supervisors = [UserFactory(role=Role.SUPERVISOR, locale="en"),
                    UserFactory(role=Role.SUPERVISOR, locale="zh")]
     UserFactory(role=Role.AUDITOR, email="auditor@example.com")
-    _write_entries(2)
+    _write_entries(2, sealed=False)     # the night seals what the day left before anchoring
     nightly()
     # the chain's end when the night was done (what the outbox does next comes after it)
     end = db.session.scalar(db.select(db.func.max(AuditRecord.sequence)))
@@ -221,6 +227,7 @@ def test_concurrent_writers_number_the_chain_without_a_gap_or_a_double(app):
         thread.start()
     for thread in threads:
         thread.join()
+    seal()
     assert sorted(db.session.scalars(db.select(AuditRecord.sequence))) == list(range(1, 41))
     assert verify_chain() == 40
 
@@ -233,3 +240,16 @@ def test_a_checkpoint_can_be_written_by_hand(app):
     [checkpoint] = audit.latest_checkpoints(5)
     assert result.exit_code == 0
     assert f"{checkpoint.describe()}: sequence 2, head {checkpoint.head_hash}" in result.output
+
+
+def test_the_seal_command_chains_what_is_written_and_can_anchor_it(app):
+    runner = app.test_cli_runner()
+    _write_entries(3, sealed=False)
+    result = runner.invoke(args=["audit", "seal", "--batch-size", "2", "--checkpoint"])
+    assert result.exit_code == 0, result.output
+    assert "batch 2: 3 records chained so far" in result.output
+    assert "sealed 3 records in 2 batches; 0 not sealed yet" in result.output
+    [checkpoint] = audit.latest_checkpoints(5)
+    assert checkpoint.sequence == 3
+    assert f"sequence 3, head {checkpoint.head_hash}" in result.output
+    assert "sealed 0 records" in runner.invoke(args=["audit", "seal"]).output
