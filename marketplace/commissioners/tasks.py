@@ -17,7 +17,7 @@ from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.notifications.services import (active_members, active_staff, notify,
                                                 notify_coalesced)
-from marketplace.turnover.fields import field_label
+from marketplace.technology_fields.services import field_label
 
 MINE = "/commissioners/mine"
 STATUS_MESSAGES = {"approve": "commissioner_notice_opened", "return": "commissioner_returned",

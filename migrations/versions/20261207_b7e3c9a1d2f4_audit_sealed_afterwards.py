@@ -8,7 +8,7 @@ audit_seal_state holds the sealer's lease (its row lock) and horizon. Existing r
 are all sealed already and keep their values.
 
 Revision ID: b7e3c9a1d2f4
-Revises: 7c1d2e3f4a5b
+Revises: 739705f206a1
 Create Date: 2026-12-07 09:10:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e3c9a1d2f4'
-down_revision = '7c1d2e3f4a5b'
+down_revision = '739705f206a1'
 branch_labels = None
 depends_on = None
 
