@@ -69,9 +69,12 @@ class BankResultForm(FlaskForm):
     names of their own: the treasury's form on the same page has a ``confirm`` too."""
     result_file = FileField(_l("The bank's result file"), validators=[
         FileRequired(message=_l("Choose the bank's result file."))],
-        description=_l("CSV (UTF-8 or GB18030) or XLSX with the columns reference (参考号), "
-                       "status (状态: paid/成功, failed/失败, returned/退汇), amount (金额), "
-                       "bank_reference (银行流水号) and reason (原因)."))
+        # the columns' names are the file's words, not the page's: shown as code
+        description=_l("CSV (UTF-8 or GB18030) or XLSX with the columns <code>reference</code> "
+                       "(参考号), <code>status</code> (状态: <code>paid</code>/成功, "
+                       "<code>failed</code>/失败, <code>returned</code>/退汇), "
+                       "<code>amount</code> (金额), <code>bank_reference</code> (银行流水号) "
+                       "and <code>reason</code> (原因)."))
     confirm_result = BooleanField(_l("I confirm that this is the bank's answer for this batch: paid "
                               "lines are posted as paid, the others become payable again."),
                            validators=[DataRequired(
