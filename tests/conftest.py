@@ -252,6 +252,19 @@ def client(app):
 
 
 @pytest.fixture
+def auditor(app):
+    """An auditor who reads the pages and mails in English, committed so the pages, the
+    API and other sessions see them. (A test needing more of its auditor defines its own.)"""
+    from marketplace.accounts.models import Role
+    from marketplace.extensions import db
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=Role.AUDITOR, locale="en")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
 def csrf_app(app):
     """The same app with CSRF protection switched on, for tests of it."""
     app.config["WTF_CSRF_ENABLED"] = True
