@@ -310,7 +310,10 @@ def _query_parameters(model):
     return params
 
 
-def build_openapi(prefix, title, version):
+def build_openapi(prefix, title, version, *, current_values=True):
+    """The OpenAPI document of every declared operation. The sets kept as data are listed
+    as they stand (``current_values``), or left named by ``x-values-of`` (the schema
+    checks of the tests, which build the document once)."""
     paths = {}
     # All models in one pass: two domains' models of the same name (orders' and turnover's
     # ContractOut) get distinct component names instead of the last overwriting the first.
@@ -320,8 +323,10 @@ def build_openapi(prefix, title, version):
     refs, definitions = models_json_schema(
         [(model, "validation") for model in dict.fromkeys(models)],
         ref_template="#/components/schemas/{model}")
-    components = {name: _with_current_values(to_openapi30(schema))
+    components = {name: to_openapi30(schema)
                   for name, schema in definitions.get("$defs", {}).items()}
+    if current_values:
+        components = _with_current_values(components)
 
     def ref(model):
         return dict(refs[(model, "validation")])
@@ -336,7 +341,9 @@ def build_openapi(prefix, title, version):
             "responses": {},
         }
         if op.query is not None:
-            item["parameters"] += _with_current_values(_query_parameters(op.query))
+            parameters = _query_parameters(op.query)
+            item["parameters"] += (_with_current_values(parameters) if current_values
+                                   else parameters)
         if op.idempotent_key:
             item["parameters"].append({
                 "name": "Idempotency-Key", "in": "header", "required": True,
@@ -368,6 +375,8 @@ def build_openapi(prefix, title, version):
             error_statuses.add(403)
         if op.body is not None or op.query is not None:
             error_statuses |= {400, 422}
+        if op.body is not None:
+            error_statuses.add(413)     # a body over MAX_CONTENT_LENGTH
         if op.idempotent_key:
             error_statuses |= {400, 409, 422}
         if _path_parameters(op.path):
@@ -394,6 +403,7 @@ def build_openapi(prefix, title, version):
 _DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request",
                  401: "Missing or invalid bearer token", 403: "Not allowed for this user",
                  404: "Not found", 409: "Conflicts with the current state",
+                 413: "Request body too large",
                  422: "Invalid input", 429: "Too many requests", 500: "Server error"}
 
 
