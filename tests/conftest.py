@@ -103,8 +103,11 @@ def app():
 
     from marketplace import create_app
 
+    from tests.support import answers
+
     application = create_app("testing")
     application.test_client_class = IsolatedClient
+    answers.install(application)   # every API answer against the document's schema
     application.config["UPLOAD_DIR"] = tempfile.mkdtemp(prefix="hc-uploads-")
     with application.app_context():
         upgrade()  # the schema is only ever made by the migrations, here too
@@ -134,6 +137,19 @@ def _fresh_database(request, app):
         db.session.remove()
         _reset_database(app)
         ctx.pop()
+
+
+@pytest.fixture(autouse=True)
+def _answers_match_the_document():
+    """A test fails when an API answer it received is not what the OpenAPI document
+    declares for that operation and status (tests/support/answers.py)."""
+    from tests.support import answers
+
+    answers.MISMATCHES.clear()
+    yield
+    found, answers.MISMATCHES[:] = list(answers.MISMATCHES), []
+    assert not found, "API answers that differ from the document:\n" + "\n".join(
+        f"  {name} {status}: {message}" for name, status, message in found)
 
 
 LEDGER_CHECKS = {"run": 0, "full": 0, "seconds": 0.0}
@@ -175,6 +191,13 @@ def _holds_money():
 
 
 def pytest_terminal_summary(terminalreporter):
+    from tests.support import answers
+
+    if answers.CHECKED:
+        declared = len({op.endpoint for op in answers.OPERATIONS})
+        terminalreporter.write_line(
+            f"API answers checked against the document: {sum(answers.CHECKED.values())} "
+            f"({len(answers.operations_checked())} of {declared} operations)")
     if LEDGER_CHECKS["run"]:
         terminalreporter.write_line(
             f"ledger invariants checked after {LEDGER_CHECKS['run']} tests "
@@ -249,6 +272,19 @@ def db_session(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def auditor(app):
+    """An auditor who reads the pages and mails in English, committed so the pages, the
+    API and other sessions see them. (A test needing more of its auditor defines its own.)"""
+    from marketplace.accounts.models import Role
+    from marketplace.extensions import db
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=Role.AUDITOR, locale="en")
+    db.session.commit()
+    return user
 
 
 @pytest.fixture

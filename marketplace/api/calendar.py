@@ -5,6 +5,7 @@ from flask import jsonify
 from flask_babel import get_locale
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from marketplace.api.answers import answer
 from marketplace.api.spec import operation
 from marketplace.api.views import bp
 from marketplace.workdays import calendar
@@ -43,5 +44,5 @@ class CalendarOut(BaseModel):
 def working_calendar(query):
     locale = str(get_locale() or "zh")
     days = calendar.describe(query.from_, query.to, locale)
-    return jsonify(days=[{"date": day.isoformat(), "working": working, "reason": reason}
-                         for day, working, reason in days])
+    return jsonify(answer(CalendarOut, days=[
+        {"date": day, "working": working, "reason": reason} for day, working, reason in days]))

@@ -6,7 +6,6 @@ not valid) and lets its holder read what the pages would show them: the agency i
 hidden offerings, the bureau everything. Agency members create and change their own
 offerings with a token.
 """
-from datetime import datetime
 from typing import Literal
 
 from flask import current_app, g, jsonify, request
@@ -19,6 +18,7 @@ from marketplace.agencies.models import (AgencyProfile, AgencyStatus, AgencyType
 from marketplace.agencies.permissions import can_view_agency_page
 from marketplace.api.auth import authenticate_request
 from marketplace.api.errors import ApiError
+from marketplace.api.answers import Timestamp, answer
 from marketplace.api.spec import Fen, Flag, Int, PositiveFen, one_of, operation, values_of
 from marketplace.api.views import bp
 from marketplace.catalogue import permissions as perms
@@ -86,8 +86,8 @@ class OfferingOut(BaseModel):
     status: one_of(OfferingStatus)
     visible: bool
     agency: AgencyRef
-    created_dt: datetime
-    updated_dt: datetime
+    created_dt: Timestamp
+    updated_dt: Timestamp
 
 
 class ScorecardOut(BaseModel):
@@ -115,7 +115,7 @@ class AgencyOut(BaseModel):
     home_city: str | None
     district: DistrictRef | None
     categories: list[str]
-    admitted_dt: datetime | None
+    admitted_dt: Timestamp | None
     introduction: str
     fee_schedule: str
     scorecard: ScorecardOut
@@ -212,47 +212,34 @@ def _category_id(code, name="category"):
     return found
 
 
-def _agency_ref(offering):
-    return {"id": offering.agency_id, "name": offering.agency.organisation.name}
+def _offering_values(offering):
+    """What an offering's answers read beyond its own columns."""
+    return {"category": offering.category.code,
+            "agency": {"id": offering.agency_id, "name": offering.agency.organisation.name}}
 
 
 def _item_json(offering):
-    return {"id": offering.id, "title": offering.title, "category": offering.category.code,
-            "price_fen": offering.price_fen, "agency": _agency_ref(offering)}
+    return answer(OfferingItem, offering, **_offering_values(offering))
 
 
 def _offering_json(offering):
-    return {**_item_json(offering),
-            "category_name": {"zh": offering.category.name_zh,
-                              "en": offering.category.name_en},
-            "description": offering.description, "deliverables": offering.deliverables,
-            "price_model": offering.price_model.value,
-            "guide_min_fen": offering.guide_min_fen, "guide_max_fen": offering.guide_max_fen,
-            "typical_duration_days": offering.typical_duration_days,
-            "accepts_vouchers": offering.accepts_vouchers, "status": offering.status.value,
-            "visible": services.is_visible(offering),
-            "created_dt": offering.created_dt.isoformat(),
-            "updated_dt": offering.updated_dt.isoformat()}
+    return answer(OfferingOut, offering, **_offering_values(offering),
+                  category_name={"zh": offering.category.name_zh,
+                                 "en": offering.category.name_en},
+                  visible=services.is_visible(offering))
 
 
 def _agency_json(profile):
-    district = profile.organisation.district
-    return {"id": profile.organisation_id, "name": profile.name,
-            "status": profile.status.value, "agency_type": profile.agency_type.value,
-            "in_city": profile.in_city, "home_city": profile.home_city,
-            "district": None if district is None else {
-                "code": district.code, "name_zh": district.name_zh,
-                "name_en": district.name_en},
-            "categories": [c.code for c in profile.categories],
-            "admitted_dt": profile.admitted_dt.isoformat() if profile.admitted_dt else None,
-            "introduction": profile.introduction, "fee_schedule": profile.fee_schedule,
-            "scorecard": scorecards.as_dict(
-                db.session.get(AgencyScorecard, profile.organisation_id))}
+    return answer(AgencyOut, profile, id=profile.organisation_id,
+                  district=profile.organisation.district,
+                  categories=[c.code for c in profile.categories],
+                  scorecard=scorecards.as_dict(
+                      db.session.get(AgencyScorecard, profile.organisation_id)))
 
 
 @operation(bp, "/offerings", "GET", tag="catalogue", auth=False,
            summary="Search the catalogue (public; Chinese full text, filters, pages)",
-           query=OfferingQuery, responses={200: OfferingList})
+           query=OfferingQuery, responses={200: OfferingList}, errors=(401,))
 def list_offerings(query):
     _reader()
     if (query.price_min_fen is not None and query.price_max_fen is not None
@@ -265,13 +252,13 @@ def list_offerings(query):
         min_rating=query.min_rating,
         sort=query.sort or ("relevance" if query.q else "newest"))
     page = services.search_catalogue(search, page=query.page, per_page=query.per_page)
-    return jsonify(items=[_item_json(o) for o in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(OfferingList, items=[_item_json(o) for o in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/offerings/<int:offering_id>", "GET", tag="catalogue", auth=False,
            summary="An offering (public while visible; hidden ones for their agency and "
-                   "the bureau)", responses={200: OfferingOut})
+                   "the bureau)", responses={200: OfferingOut}, errors=(401,))
 def get_offering(offering_id):
     user = _reader()
     found = db.session.get(Offering, offering_id)
@@ -281,7 +268,7 @@ def get_offering(offering_id):
 
 @operation(bp, "/agencies/<int:agency_id>", "GET", tag="catalogue", auth=False,
            summary="An agency of the registry with its scorecard (public while admitted)",
-           responses={200: AgencyOut})
+           responses={200: AgencyOut}, errors=(401,))
 def get_agency(agency_id):
     user = _reader()
     profile = db.session.get(AgencyProfile, agency_id)

@@ -1,12 +1,13 @@
 """API of redemption claims and disbursement, over the same services and predicates as
 the claim pages. Each party sees its own claims (others get 404), reviewers their queue,
 the admin all. Steps that move money take an ``Idempotency-Key``."""
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from marketplace.api.answers import Timestamp, answer
 from marketplace.api.spec import MAX_ID, Id, Int, named_all_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.accounts.permissions import is_expert, is_supervisor
@@ -39,7 +40,7 @@ class DecisionOut(BaseModel):
     decision: Literal["approve", "reject", "return"]
     comment: str
     decided_by_id: int
-    created_dt: datetime
+    created_dt: Timestamp
 
 
 class PanelOut(BaseModel):
@@ -55,7 +56,7 @@ class OverrideOut(BaseModel):
     checks: list[str]
     reason: str
     overridden_by_id: int
-    created_dt: datetime
+    created_dt: Timestamp
 
 
 class ClaimOut(BaseModel):
@@ -166,65 +167,43 @@ class BatchOut(BaseModel):
     total_fen: int
     export_count: int
     treasury_reference: str | None
-    paid_dt: datetime | None
-
-
-def _iso(moment):
-    return moment.isoformat() if moment is not None else None
+    paid_dt: Timestamp | None
 
 
 def claim_summary_json(claim):
-    return {"id": claim.id, "order_id": claim.order_id, "status": claim.status.value,
-            "stage": queries.stage_of(claim), "voucher_part_fen": claim.amount_fen,
-            "firm_id": claim.firm_id, "agency_id": claim.agency_id,
-            "is_blocked": claim.is_blocked, "is_flagged": claim.is_flagged,
-            "stage_due_on": _iso(claim.stage_due_on)}
+    return answer(ClaimSummary, claim, stage=queries.stage_of(claim),
+                  voucher_part_fen=claim.amount_fen)
 
 
 def claim_json(claim, user):
     evidence = perms.can_view_check_evidence(user, claim)
-    return {"id": claim.id, "order_id": claim.order_id, "status": claim.status.value,
-            "stage": queries.stage_of(claim), "voucher_part_fen": claim.amount_fen,
-            "checks": [{"name": c.name, "result": c.result.value,
-                        "evidence": queries.evidence_of(c) if evidence else None}
-                       for c in services.checks_of(claim)],
-            "decisions": [{"id": d.id, "stage": d.stage.value, "decision": d.decision,
-                           "comment": d.comment, "decided_by_id": d.decided_by_id,
-                           "created_dt": _iso(d.created_dt)}
-                          for d in services.decisions_of(claim)],
-            "panel": panel_json(claim) if perms.can_view_panel(user, claim) else None,
-            "override": _override_json(services.override_of(claim))}
-
-
-def _override_json(override):
-    return None if override is None else {
-        "checks": override.check_names, "reason": override.reason,
-        "overridden_by_id": override.overridden_by_id,
-        "created_dt": _iso(override.created_dt)}
+    override = services.override_of(claim)
+    return answer(
+        ClaimOut, claim, stage=queries.stage_of(claim), voucher_part_fen=claim.amount_fen,
+        checks=[{"name": c.name, "result": c.result,
+                 "evidence": queries.evidence_of(c) if evidence else None}
+                for c in services.checks_of(claim)],
+        decisions=services.decisions_of(claim),
+        panel=panel_json(claim) if perms.can_view_panel(user, claim) else None,
+        override=None if override is None else answer(OverrideOut, override,
+                                                       checks=override.check_names))
 
 
 def panel_json(claim):
     summary = experts.panel_summary(claim)
     mean = summary["mean_x100"]
-    return {"count": summary["count"],
-            "mean_score": round(mean / 100, 2) if mean is not None else None,
-            "outliers": summary["outliers"]}
+    return answer(PanelOut, count=summary["count"],
+                  mean_score=round(mean / 100, 2) if mean is not None else None,
+                  outliers=summary["outliers"])
 
 
 def batch_json(batch):
     lines = disbursement.lines_of(batch)
-    return {"id": batch.id, "status": batch.status.value,
-            "claim_ids": [line.claim_id for line in lines
-                          if line.claim_id and line.status.value != "removed"],
-            "line_count": batch.line_count,
-            "lines": [{"id": line.id, "kind": line.kind.value, "status": line.status.value,
-                       "agency_id": line.agency_id, "claim_id": line.claim_id,
-                       "order_id": line.order_id, "recovery_id": line.recovery_id,
-                       "amount_fen": line.signed_amount_fen,
-                       "removed_reason": line.removed_reason} for line in lines],
-            "total_fen": batch.total_fen,
-            "export_count": batch.export_count,
-            "treasury_reference": batch.treasury_reference, "paid_dt": _iso(batch.paid_dt)}
+    return answer(BatchOut, batch,
+                  claim_ids=[line.claim_id for line in lines
+                             if line.claim_id and line.status.value != "removed"],
+                  lines=[answer(LineOut, line, amount_fen=line.signed_amount_fen)
+                         for line in lines])
 
 
 def _visible_claim(claim_id):
@@ -244,8 +223,8 @@ def list_claims(query):
                                    query.problem)
     page = db.paginate(statement, page=query.page, per_page=query.per_page,
                        error_out=False)
-    return jsonify(items=[claim_summary_json(c) for c in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(ClaimList, items=[claim_summary_json(c) for c in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/claims/<int:claim_id>", "GET", tag="claims",

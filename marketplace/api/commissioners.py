@@ -7,6 +7,7 @@ from typing import Literal
 from flask import current_app, g, jsonify
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from marketplace.api.answers import answer
 from marketplace.api.spec import MAX_ID, Id, named_in_body, operation
 from marketplace.api.views import bp
 from marketplace.commissioners import activity, services
@@ -95,16 +96,8 @@ class ServiceOut(BaseModel):
 
 
 def _commissioner_json(commissioner):
-    return {"id": commissioner.id, "name": commissioner.name,
-            "field_code": commissioner.field_code,
-            "organisation_name": commissioner.organisation_name, "title": commissioner.title,
-            "expertise": commissioner.expertise, "service_areas": commissioner.service_areas,
-            "district_id": commissioner.district_id,
-            "district_zh": commissioner.district.name_zh,
-            "district_en": commissioner.district.name_en,
-            "status": commissioner.status.value,
-            "recognised_until": (commissioner.recognised_until.isoformat()
-                                 if commissioner.recognised_until else None)}
+    return answer(CommissionerOut, commissioner, district_zh=commissioner.district.name_zh,
+                  district_en=commissioner.district.name_en)
 
 
 @operation(bp, "/commissioners", "GET", tag="commissioners", auth=False,
@@ -114,8 +107,8 @@ def _commissioner_json(commissioner):
 def list_commissioners(query):
     page = db.paginate(directory_query(query.field, query.district, (query.q or "").strip()),
                        page=query.page, per_page=query.per_page, error_out=False)
-    return jsonify(items=[_commissioner_json(c) for c in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(CommissionerList, items=[_commissioner_json(c) for c in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/commissioner-applications", "POST", tag="commissioners",
@@ -143,8 +136,5 @@ def log_commissioner_service(commissioner_id, body):
                   rule=lambda _user, pairing: pairing.commissioner_id == commissioner.id)
     service = activity.log_service(commissioner, g.api_user, **body.model_dump())
     db.session.commit()
-    return jsonify(id=service.id, commissioner_id=commissioner.id,
-                   pairing_id=service.pairing_id, served=service.pairing.served_name,
-                   service_on=service.service_on.isoformat(), place=service.place,
-                   participants=service.participants, work_done=service.work_done,
-                   outcome=service.outcome, status=service.status.value), 201
+    return jsonify(answer(ServiceOut, service, commissioner_id=commissioner.id,
+                          served=service.pairing.served_name)), 201

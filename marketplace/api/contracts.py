@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import District
 from marketplace.api.errors import ApiError
+from marketplace.api.answers import answer
 from marketplace.api.spec import Fen, Flag, PositiveFen, one_of, operation, values_of
 from marketplace.api.views import bp
 from marketplace.extensions import db
@@ -127,17 +128,8 @@ class ContractIn(BaseModel):
 
 
 def contract_json(row):
-    return {"id": row.id, "contract_number": row.contract_number, "sequence": row.sequence,
-            "kind": row.kind.value, "source": row.source.value, "status": row.status.value,
-            "contract_type": row.contract_type.value,
-            "contract_amount_fen": row.contract_amount_fen,
-            "technical_amount_fen": row.technical_amount_fen, "buyer": row.buyer_name,
-            "seller": row.seller_name, "seller_district_id": row.seller_district_id,
-            "seller_in_city": row.seller_in_city, "field": row.field_code,
-            "field_unconfirmed": row.field_unconfirmed,
-            "signed_on": row.signed_on.isoformat(),
-            "registered_on": row.registered_on.isoformat(),
-            "voucher_funded": row.voucher_funded, "original_id": row.original_id}
+    return answer(ContractOut, row, buyer=row.buyer_name, seller=row.seller_name,
+                  field=row.field_code)
 
 
 @operation(bp, "/contracts", "GET", tag="contracts",
@@ -153,8 +145,8 @@ def list_contracts(query):
         statement = statement.where(ContractRegistration.seller_in_city.is_(True))
     page = db.paginate(statement, page=query.page,
                        per_page=query.per_page, error_out=False)
-    return jsonify(items=[contract_json(r) for r in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(ContractList, items=[contract_json(r) for r in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 def _field_error(name, message):
@@ -216,6 +208,5 @@ class TechnologyFieldList(BaseModel):
            summary="The technology fields (技术领域) of the registration system, in order",
            responses={200: TechnologyFieldList})
 def list_technology_fields():
-    return jsonify(items=[{"code": f.code, "name_zh": f.name_zh, "name_en": f.name_en,
-                           "is_active": f.is_active} for f in fields.all_fields()])
+    return jsonify(answer(TechnologyFieldList, items=fields.all_fields()))
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from marketplace.agencies.models import AgencyProfile
 from marketplace.api.auth import authenticate_request
+from marketplace.api.answers import answer
 from marketplace.api.spec import Fen, Flag, Int, PositiveFen, one_of, operation
 from marketplace.api.views import bp
 from marketplace.core.permissions import require_visible
@@ -118,23 +119,14 @@ class DemandMatchList(BaseModel):
 
 
 def _result_json(result):
-    return {"id": result.id, "title": result.title, "field_code": result.field_code,
-            "summary": result.summary, "ip_type": result.ip_type.value,
-            "ip_numbers": result.ip_numbers, "trl": result.trl,
-            "transfer_modes": [m.value for m in result.modes],
-            "asking_price_fen": result.asking_price_fen, "status": result.status.value,
-            "agency": {"id": result.agency_id, "name": result.agency.organisation.name}}
+    return answer(TechResultOut, result, transfer_modes=result.modes,
+                  agency={"id": result.agency_id, "name": result.agency.organisation.name})
 
 
 def _demand_json(demand, user):
     firm = ({"id": demand.firm_id, "name": demand.firm.name}
             if perms.can_see_demand_firm(user, demand) else None)
-    return {"id": demand.id, "title": demand.title, "field_code": demand.field_code,
-            "description": demand.description, "budget_min_fen": demand.budget_min_fen,
-            "budget_max_fen": demand.budget_max_fen,
-            "deadline": demand.deadline.isoformat() if demand.deadline else None,
-            "intends_voucher": demand.intends_voucher, "status": demand.status.value,
-            "firm": firm}
+    return answer(TechDemandOut, demand, firm=firm)
 
 
 def _page(statement, query):
@@ -144,13 +136,13 @@ def _page(statement, query):
 
 @operation(bp, "/results", "GET", tag="exchange", auth=False,
            summary="Published technology results (public; paged, by field)",
-           query=ExchangePageQuery, responses={200: TechResultList})
+           query=ExchangePageQuery, responses={200: TechResultList}, errors=(401,))
 def list_results(query):
     if request.headers.get("Authorization"):
         authenticate_request()
     page = _page(services.visible_results(query.field), query)
-    return jsonify(items=[_result_json(r) for r in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(TechResultList, items=[_result_json(r) for r in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/results", "POST", tag="exchange",
@@ -171,8 +163,8 @@ def create_result(body):
 def list_demands(query):
     user = g.api_user
     page = _page(services.demands_listed_for(user, query.field), query)
-    return jsonify(items=[_demand_json(d, user) for d in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(TechDemandList, items=[_demand_json(d, user) for d in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/demands", "POST", tag="exchange",
@@ -198,4 +190,4 @@ def demand_matches(demand_id):
                      else item.listing.title)
             items.append({"kind": kind, "id": item.listing.id, "title": title,
                           "score": item.score, "reasons": item.reasons})
-    return jsonify(items=items)
+    return jsonify(answer(DemandMatchList, items=items))

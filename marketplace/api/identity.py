@@ -1,7 +1,7 @@
 """API of the regulated facts and the bureau's integrity list, over the same services and
 predicates as the pages: an organisation's current version (people with masked identity
 numbers), change requests and their decision by an auditor, and the integrity list."""
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from flask import g, jsonify
@@ -12,6 +12,7 @@ from marketplace.accounts import people as people_rules
 from marketplace.accounts import permissions as perms
 from marketplace.accounts.models import District, Organisation
 from marketplace.accounts.version_models import ChangeRequest, ChangeRequestStatus
+from marketplace.api.answers import Timestamp, answer
 from marketplace.api.spec import MAX_ID, Id, Int, named_in_body, operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound, PermissionDenied
@@ -114,7 +115,7 @@ class ChangeRequestOut(BaseModel):
     people: list[PersonOut]
     certificate_number: str | None
     reason: str
-    requested_dt: datetime
+    requested_dt: Timestamp
     decision_comment: str | None
 
 
@@ -181,46 +182,36 @@ class EntryQuery(BaseModel):
 
 
 def _person_json(p):
-    return {"role": p["role"], "title": p["title"], "name": p["name"],
-            "id_number": p["id_number_masked"], "share_bp": p["share_bp"]}
+    return answer(PersonOut, **{**p, "id_number": p["id_number_masked"]})
 
 
 def organisation_json(organisation):
     version = versions.current_version(organisation)
     listed = certification.tier_on(organisation.uscc) if organisation.is_firm else None
     pending = change_requests.pending_request(organisation)
-    return {"id": organisation.id, "kind": organisation.kind.value, "version": version.number,
-            **{name: version.fact(name) for name in (
-                "name", "uscc", "registered_address", "district_id", "contact_phone",
-                "bank_name", "bank_cnaps_code", "bank_account", "firm_tier")},
-            "people": [_person_json(p.as_dict()) for p in version.people],
-            "certified_tier": {k: v for k, v in listed.citation().items()
-                               if k in ("tier", "certificate", "source", "valid_from",
-                                        "valid_to")} if listed else None,
-            "pending_change_request_id": pending.id if pending else None}
+    return answer(OrganisationOut, organisation, version=version.number,
+                  **{name: version.fact(name) for name in (
+                      "name", "uscc", "registered_address", "district_id", "contact_phone",
+                      "bank_name", "bank_cnaps_code", "bank_account", "firm_tier")},
+                  people=[_person_json(p.as_dict()) for p in version.people],
+                  certified_tier=listed.citation() if listed else None,
+                  pending_change_request_id=pending.id if pending else None)
 
 
 def request_json(found):
     rows, _before, after = change_requests.comparison(found)
     result = db.session.get(type(found.base_version), found.result_version_id) \
         if found.result_version_id else None
-    return {"id": found.id, "organisation_id": found.organisation_id,
-            "status": found.status.value, "base_version": found.base_version.number,
-            "result_version": result.number if result else None,
-            "changes": [{"field": field, "current": current, "proposed": proposed}
-                        for field, current, proposed, changed in rows if changed],
-            "people": [_person_json(p) for p in after],
-            "certificate_number": found.certificate_number, "reason": found.reason,
-            "requested_dt": found.requested_dt.isoformat(),
-            "decision_comment": found.decision_comment}
+    return answer(ChangeRequestOut, found, base_version=found.base_version.number,
+                  result_version=result.number if result else None,
+                  changes=[{"field": field, "current": current, "proposed": proposed}
+                           for field, current, proposed, changed in rows if changed],
+                  people=[_person_json(p) for p in after])
 
 
 def entry_json(entry):
-    return {"id": entry.id, "subject": entry.subject.value, "name": entry.name,
-            "uscc": entry.uscc, "id_number": entry.id_number_masked, "reason": entry.reason,
-            "source": entry.source, "listed_from": entry.listed_from.isoformat(),
-            "listed_to": entry.listed_to.isoformat() if entry.listed_to else None,
-            "active": entry.is_active_on(date.today())}
+    return answer(EntryOut, entry, id_number=entry.id_number_masked,
+                  active=entry.is_active_on(date.today()))
 
 
 def _visible_request(request_id):
@@ -293,8 +284,8 @@ def list_change_requests(query):
         statement = statement.where(
             ChangeRequest.organisation_id == g.api_user.organisation_id)
     page = db.paginate(statement, page=query.page, per_page=query.per_page, error_out=False)
-    return jsonify(items=[request_json(r) for r in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(ChangeRequestList, items=[request_json(r) for r in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/change-requests/<int:request_id>", "GET", tag="identity",
@@ -327,8 +318,8 @@ def decide_change_request(request_id, body):
 def list_integrity_entries(query):
     page = db.paginate(barred.entries(query.q, active_only=query.active), page=query.page,
                        per_page=query.per_page, error_out=False)
-    return jsonify(items=[entry_json(e) for e in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(EntryList, items=[entry_json(e) for e in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/integrity-list", "POST", tag="identity",

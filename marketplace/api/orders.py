@@ -10,8 +10,8 @@ from sqlalchemy.orm import defaultload
 from marketplace.accounts.permissions import is_agency_member, is_firm_member
 from marketplace.agencies.models import AgencyProfile
 from marketplace.api.errors import domain_error_response, error_response
-from marketplace.api.spec import (Fen, Flag, Id, PositiveFen, named_in_body, one_of,
-                                  operation)
+from marketplace.api.answers import Timestamp, answer
+from marketplace.api.spec import Fen, Flag, Id, PositiveFen, named_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.catalogue.models import Offering
 from marketplace.catalogue.permissions import can_view_offering
@@ -137,8 +137,8 @@ class OrderOut(BaseModel):
     contract: ContractOut | None
     delivery: DeliveryOut | None
     claim_id: int | None
-    created_dt: str
-    updated_dt: str
+    created_dt: Timestamp
+    updated_dt: Timestamp
 
 
 class OrderList(BaseModel):
@@ -173,46 +173,10 @@ class CancellationOut(StatusOut):
 
 # --- JSON -------------------------------------------------------------------------------
 
-def _quote_json(quote):
-    return None if quote is None else {
-        "id": quote.id, "contract_type": quote.contract_type.value,
-        "contract_amount_fen": quote.contract_amount_fen,
-        "technical_amount_fen": quote.technical_amount_fen,
-        "deliverables": quote.deliverables, "due_date": quote.due_date.isoformat(),
-        "field_code": quote.field_code}
-
-
-def _contract_json(contract):
-    return None if contract is None else {
-        "id": contract.id, "number": contract.number,
-        "contract_type": contract.contract_type.value, "field_code": contract.field_code,
-        "contract_amount_fen": contract.contract_amount_fen,
-        "technical_amount_fen": contract.technical_amount_fen,
-        "voucher_id": contract.voucher_id, "voucher_part_fen": contract.voucher_part_fen,
-        "copay_fen": contract.copay_fen, "rule_version_id": contract.rule_version_id,
-        "signed_on": contract.signed_on.isoformat(), "due_date": contract.due_date.isoformat(),
-        "is_cancelled": contract.is_cancelled}
-
-
-def _delivery_json(delivery):
-    return None if delivery is None else {
-        "summary": delivery.summary, "invoice_number": delivery.invoice_number,
-        "invoice_amount_fen": delivery.invoice_amount_fen,
-        "invoice_date": delivery.invoice_date.isoformat()}
-
-
 def order_json(order):
     claim = claim_of_order(order)
-    return {"id": order.id, "status": order.status.value, "firm_id": order.firm_id,
-            "agency_id": order.agency_id, "offering_id": order.offering_id,
-            "message": order.message, "is_flagged": order.is_flagged,
-            "cancel_requested_by": order.cancel_requested_by,
-            "quote": _quote_json(order.current_quote),
-            "contract": _contract_json(order.contract),
-            "delivery": _delivery_json(order.delivery),
-            "claim_id": claim.id if claim else None,
-            "created_dt": order.created_dt.isoformat(),
-            "updated_dt": order.updated_dt.isoformat()}
+    return answer(OrderOut, order, quote=order.current_quote,
+                  claim_id=claim.id if claim else None)
 
 
 def _order(order_id, side=None, load=None):
@@ -225,8 +189,8 @@ def _order(order_id, side=None, load=None):
     return order
 
 
-def _status(order, **extra):
-    return jsonify(id=order.id, status=order.status.value, **extra)
+def _status(order, model=StatusOut, **extra):
+    return jsonify(answer(model, order, **extra))
 
 
 # --- the operations ---------------------------------------------------------------------
@@ -249,8 +213,8 @@ def create_order(body):
 def list_orders(query):
     statement = queries.orders_for(g.api_user, queries.status_argument(query.status))
     page = db.paginate(statement, page=query.page, per_page=query.per_page, error_out=False)
-    return jsonify(items=[order_json(o) for o in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(OrderList, items=[order_json(o) for o in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/orders/<int:order_id>", "GET", tag="orders", summary="One order",
@@ -270,7 +234,7 @@ def quote_order(order_id, body):
                                   deliverables=body.deliverables, due_date=body.due_date,
                                   field_code=body.field_code)
     db.session.commit()
-    return _status(order, quote_id=quote.id)
+    return _status(order, QuotedOut, quote_id=quote.id)
 
 
 def _locked_for_signing(order_id):
@@ -295,7 +259,7 @@ def sign_order_contract(order_id, body):
     contract = services.sign_contract(order, g.api_user, voucher_id=body.voucher_id)
     # The answer is made before the commit, which expires the order and the contract:
     # made after, it would re-read both to say what we already know.
-    response = _status(order, voucher_part_fen=contract.voucher_part_fen,
+    response = _status(order, ContractedOut, voucher_part_fen=contract.voucher_part_fen,
                        copay_fen=contract.copay_fen)
     db.session.commit()
     return response
@@ -319,10 +283,10 @@ def pay_order(order_id, body):
         if error is not None:
             return domain_error_response(error)
         return error_response(402, "payment_failed", "The payment did not go through.")
-    return jsonify(status=result.status,
-                   payment_intent_id=getattr(result, "payment_intent_id", None),
-                   client_secret=getattr(result, "client_secret", None)
-                   if result.status == "requires_action" else None)
+    return jsonify(answer(PaymentOut, status=result.status,
+                          payment_intent_id=getattr(result, "payment_intent_id", None),
+                          client_secret=getattr(result, "client_secret", None)
+                          if result.status == "requires_action" else None))
 
 
 @operation(bp, "/orders/<int:order_id>/delivery", "POST", tag="orders",
@@ -346,7 +310,7 @@ def accept_order(order_id):
     order = _order(order_id, perms.is_buyer_of)
     claim = fulfilment.accept(order, g.api_user)
     db.session.commit()
-    return _status(order, claim_id=claim.id if claim else None)
+    return _status(order, AcceptedOut, claim_id=claim.id if claim else None)
 
 
 @operation(bp, "/orders/<int:order_id>/dispute", "POST", tag="orders",
@@ -367,7 +331,7 @@ def cancel_order(order_id, body):
     order = _order(order_id, perms.is_buyer_of | perms.is_seller_of)
     fulfilment.request_cancellation(order, g.api_user, body.reason)
     db.session.commit()
-    return _status(order, cancel_requested_by=order.cancel_requested_by)
+    return _status(order, CancellationOut)
 
 
 @operation(bp, "/orders/<int:order_id>/cancellation/answer", "POST", tag="orders",
@@ -378,4 +342,4 @@ def answer_order_cancellation(order_id, body):
     order = _order(order_id, perms.is_buyer_of | perms.is_seller_of)
     fulfilment.answer_cancellation(order, g.api_user, body.agree)
     db.session.commit()
-    return _status(order, cancel_requested_by=order.cancel_requested_by)
+    return _status(order, CancellationOut)

@@ -6,6 +6,7 @@ from typing import Literal
 from flask import jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from marketplace.api.answers import answer
 from marketplace.api.spec import operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
@@ -31,10 +32,10 @@ class PoolOut(BaseModel):
            responses={200: PoolOut}, rule=expert_perms.can_view_pool_share)
 def expert_pool_share():
     share = pool_share()
-    return jsonify(year=share.year, total=share.total, out_of_province=share.out_of_province,
-                   out_of_province_share=share.share_bp / 10_000,
-                   out_of_province_target_share=share.target_bp / 10_000,
-                   require_out_of_province_on_large_claims=share.require_out_of_province)
+    return jsonify(answer(
+        PoolOut, share, out_of_province_share=share.share_bp / 10_000,
+        out_of_province_target_share=share.target_bp / 10_000,
+        require_out_of_province_on_large_claims=share.require_out_of_province))
 
 
 class RewardsQuery(BaseModel):
@@ -99,23 +100,15 @@ def reward_list(query):
                        code="no_reward_list", details={"year": year})
     lines = db.session.execute(rewards.lines_query(found.id)).scalars().all()
     exclusions = db.session.execute(rewards.exclusions_query(found.id)).scalars().all()
-    return jsonify(
-        id=found.id, year=found.year, status=found.status.value,
-        rules_version=found.rules_version, total_fen=found.total_fen,
-        contracts_counted=found.contracts_counted,
-        contracts_excluded=found.contracts_excluded,
-        payment_reference=found.payment_reference,
-        lines=[{"id": line.id, "role": line.role.value,
-                "beneficiary": (line.district.name_zh if line.district
-                                else line.beneficiary_name),
-                "organisation_id": line.organisation_id, "district_id": line.district_id,
-                "contracts": line.contracts, "registrations": line.registrations,
-                "technical_amount_fen": line.basis_fen, "computed_fen": line.computed_fen,
-                "cap_fen": line.cap_fen, "amount_fen": line.amount_fen,
-                "basis": [{"contract_number": number, "technical_amount_fen": technical,
-                           "amount_fen": amount} for number, technical, amount in line.items]}
+    return jsonify(answer(
+        RewardListOut, found,
+        lines=[answer(RewardLineOut, line,
+                      beneficiary=(line.district.name_zh if line.district
+                                   else line.beneficiary_name),
+                      technical_amount_fen=line.basis_fen,
+                      basis=[{"contract_number": number, "technical_amount_fen": technical,
+                              "amount_fen": amount}
+                             for number, technical, amount in line.items])
                for line in lines],
-        exclusions=[{"contract_number": x.contract_number, "reason": x.reason.value,
-                     "seller": x.seller_name, "buyer": x.buyer_name,
-                     "technical_amount_fen": x.technical_amount_fen,
-                     "shared": x.detail_dict.get("shared", [])} for x in exclusions])
+        exclusions=[answer(ExclusionOut, x, seller=x.seller_name, buyer=x.buyer_name,
+                           shared=x.detail_dict.get("shared", [])) for x in exclusions]))

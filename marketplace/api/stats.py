@@ -5,6 +5,7 @@ from flask import jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.accounts.models import District
+from marketplace.api.answers import answer
 from marketplace.api.spec import operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
@@ -86,8 +87,8 @@ def turnover_stats(query):
         by_district[found.code if found else "unknown"] = {
             "district_id": district_id, "name_zh": found.name_zh if found else None,
             "name_en": found.name_en if found else None, **_figures(figures)}
-    return jsonify(
-        year=year, district=query.district,
+    return jsonify(answer(
+        TurnoverOut, year=year, district=query.district,
         target_fen=targets.target_for(year, query.district),
         technical_amount_fen=result.total.technical_fen,
         contract_amount_fen=result.total.contract_fen, contracts=result.total.contracts,
@@ -99,4 +100,4 @@ def turnover_stats(query):
                    **_figures(result.by_month[m])} for m in range(1, 13)],
         by_type={kind.value: _figures(result.by_type.get(kind.value, stats.Figures()))
                  for kind in ContractType},
-        by_district=by_district)
+        by_district=by_district))

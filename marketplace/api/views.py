@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from marketplace.accounts import services as accounts
 from marketplace.accounts import signin
 from marketplace.api.errors import ApiError, domain_error_response
+from marketplace.api.answers import answer
 from marketplace.api.spec import build_openapi, operation
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone
@@ -65,7 +66,7 @@ def create_token(body):
                        status=401)
     token, plaintext = accounts.issue_api_token(tried.user, body.name)
     db.session.commit()
-    return jsonify(token=plaintext, token_id=token.id), 201
+    return jsonify(answer(TokenResponse, token=plaintext, token_id=token.id)), 201
 
 
 @operation(bp, "/auth/tokens/current", "DELETE", summary="Revoke the token of this request",
@@ -81,8 +82,7 @@ def revoke_current_token():
 def me():
     user = g.api_user
     db.session.commit()  # records the token's last use
-    return jsonify(id=user.id, email=user.email, role=user.role.value,
-                   organisation_id=user.organisation_id)
+    return jsonify(answer(MeResponse, user))
 
 
 @bp.route("/openapi.json")

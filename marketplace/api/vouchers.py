@@ -7,6 +7,7 @@ from typing import Literal
 
 from marketplace import funds
 from marketplace.api.catalogue import CategoryCode
+from marketplace.api.answers import answer
 from marketplace.api.spec import Flag, Id, PositiveFen, named_in_body, one_of, operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
@@ -105,36 +106,24 @@ class VoucherList(BaseModel):
 
 
 def _programme_json(programme):
-    return {"id": programme.id, "name": programme.name, "year": programme.year,
-            "budget_fen": programme.budget_fen,
-            "applications_open_on": programme.applications_open_on.isoformat(),
-            "applications_close_on": programme.applications_close_on.isoformat(),
-            "vouchers_valid_until": programme.vouchers_valid_until.isoformat(),
-            "is_open": programme.is_open_on(date.today()),
-            "rules_version": programme.current_rules.version}
+    return answer(ProgrammeOut, programme, is_open=programme.is_open_on(date.today()),
+                  rules_version=programme.current_rules.version)
 
 
 def _application_json(application):
-    return {"id": application.id, "firm_id": application.firm_id,
-            "programme_id": application.programme_id, "status": application.status.value,
-            "requested_fen": application.requested_fen,
-            "approved_fen": application.approved_fen,
-            "rules_version": application.rule_version.version}
+    return answer(ApplicationOut, application,
+                  rules_version=application.rule_version.version)
 
 
 def _voucher_json(voucher):
-    balances = funds.figures.voucher_balances(voucher)
-    return {"id": voucher.id, "programme_id": voucher.programme_id,
-            "status": voucher.status.value, "face_value_fen": voucher.face_value_fen,
-            "available_fen": balances["available_fen"],
-            "reserved_fen": balances["reserved_fen"], "spent_fen": balances["spent_fen"],
-            "expires_on": voucher.expires_on.isoformat()}
+    return answer(VoucherOut, voucher, **funds.figures.voucher_balances(voucher))
 
 
 @operation(bp, "/programmes", "GET", summary="Voucher programmes", tag="vouchers",
            responses={200: ProgrammeList}, rule=is_authenticated)
 def list_programmes():
-    return jsonify(items=[_programme_json(p) for p in services.all_programmes()])
+    return jsonify(answer(ProgrammeList,
+                          items=[_programme_json(p) for p in services.all_programmes()]))
 
 
 @operation(bp, "/programmes/<int:programme_id>/budget", "GET", tag="vouchers",
@@ -144,7 +133,7 @@ def programme_budget(programme_id):
     programme = db.session.get(Programme, programme_id)
     if programme is None:
         raise NotFound()
-    return jsonify(funds.figures.budget_figures(programme))
+    return jsonify(answer(BudgetOut, **funds.figures.budget_figures(programme)))
 
 
 @operation(bp, "/voucher-applications", "POST", tag="vouchers",
@@ -159,9 +148,9 @@ def create_application(body):
         planned_category_codes=body.planned_categories,
         declares_no_double_funding=body.declares_no_double_funding)
     # the answer is built before the commit expires the object (no reload after it)
-    answer = _application_json(application)
+    created = _application_json(application)
     db.session.commit()
-    return jsonify(answer), 201
+    return jsonify(created), 201
 
 
 @operation(bp, "/voucher-applications", "GET", tag="vouchers",
@@ -175,8 +164,8 @@ def list_applications(query):
     if is_firm_member(user):
         statement = statement.where(VoucherApplication.firm_id == user.organisation_id)
     page = db.paginate(statement, page=query.page, per_page=query.per_page, error_out=False)
-    return jsonify(items=[_application_json(a) for a in page.items], total=page.total,
-                   page=query.page, per_page=query.per_page)
+    return jsonify(answer(ApplicationList, items=[_application_json(a) for a in page.items],
+                          total=page.total, page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/voucher-applications/<int:application_id>/decisions", "POST",
@@ -190,8 +179,8 @@ def decide_application(application_id, body):
                                           amount_fen=body.amount_fen, comment=body.comment)
     db.session.commit()
     application = db.session.get(VoucherApplication, application_id)
-    return jsonify(application=_application_json(application),
-                   voucher_id=voucher.id if voucher else None)
+    return jsonify(answer(DecisionOut, application=_application_json(application),
+                          voucher_id=voucher.id if voucher else None))
 
 
 @operation(bp, "/vouchers", "GET", tag="vouchers", summary="The firm's vouchers",
@@ -199,6 +188,6 @@ def decide_application(application_id, body):
 def list_vouchers():
     vouchers = db.session.query(Voucher).filter_by(firm_id=g.api_user.organisation_id) \
         .order_by(Voucher.id).all()
-    return jsonify(items=[_voucher_json(v) for v in vouchers])
+    return jsonify(answer(VoucherList, items=[_voucher_json(v) for v in vouchers]))
 
 

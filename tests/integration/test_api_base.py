@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from tests.conftest import login
 from tests.factories import (TEST_PASSWORD, AgencyMemberFactory, FirmMemberFactory,
                              UserFactory, make_application, make_programme)
+from tests.support.api import bearer
 
 PREFIX = "/api/v1"
 NOT_IN_THE_DOCUMENT = {"api.openapi_document", "api.docs", "swagger_ui.static"}
@@ -46,10 +47,6 @@ def token(user):
     _token, plaintext = issue_api_token(user, "test")
     db.session.commit()
     return plaintext
-
-
-def bearer(plaintext):
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 # --- tokens -----------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory
                              make_agency_profile, make_offering, make_programme,
                              make_quoted_order, make_voucher)
 from tests.integration.claims.builders import approved_claim
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.support.api import bearer
 
 
 def _operations():

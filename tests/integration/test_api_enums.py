@@ -21,7 +21,8 @@ from marketplace.orders.models import ContractType, OrderStatus
 from marketplace.technology_fields.services import field_codes
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
                              make_agency_profile, make_programme)
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.support.api import bearer
 
 _keys = itertools.count(1)
 REGISTRY_IN = "marketplace__api__contracts__ContractIn"   # orders have a ContractIn too

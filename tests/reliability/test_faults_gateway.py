@@ -26,7 +26,7 @@ from marketplace.vouchers import services as vouchers
 from marketplace.vouchers.models import Voucher
 from tests.factories import (FirmMemberFactory, make_programme, make_quoted_order,
                              make_voucher)
-from tests.reliability.world import token_for
+from tests.reliability.world import plaintext_token
 from tests.support import services as procs
 from tests.support.stripe import VISA, event, intent_object, post_event
 
@@ -50,7 +50,7 @@ def quoted_order():
     member = FirmMemberFactory()
     voucher = make_voucher(make_programme(), amount_fen=CONTRACT_FEN, firm_member=member)
     order = make_quoted_order(None, member, contract_amount_fen=CONTRACT_FEN)
-    token = token_for(member)
+    token = plaintext_token(member)
     db.session.commit()
     return order.id, voucher.id, token
 

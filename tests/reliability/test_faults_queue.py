@@ -27,7 +27,7 @@ from tests.factories import (FirmMemberFactory, make_offering, make_programme,
                              make_quoted_order, make_voucher, staff)
 from tests.integration.claims.builders import quiet
 from tests.reliability.conftest import drain_outbox
-from tests.reliability.world import token_for
+from tests.reliability.world import plaintext_token
 from tests.support import services as procs
 from tests.support.smtp import RecordingSMTPServer, _Recorder
 
@@ -77,7 +77,7 @@ def test_claims_accepted_while_redis_is_down_are_all_checked_once_after_it_resta
     worker = started(procs.celery_worker(env, tmp_path / "worker.log", f"{queue}-r@%h", queue))
     staff("auditor")
     member, order_ids = delivered_orders(6)
-    token = token_for(member)
+    token = plaintext_token(member)
     db.session.commit()
     quiet()
     broker_url = publishing.conf.broker_url

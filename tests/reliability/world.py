@@ -56,7 +56,7 @@ class World:
     tokens: dict = field(default_factory=dict)
 
 
-def token_for(user):
+def plaintext_token(user):
     _, plaintext = accounts.issue_api_token(user, "load test")
     return plaintext
 
@@ -88,7 +88,7 @@ def build(firms=8, late_applicants=6):
         member = FirmMemberFactory()
         voucher = make_voucher(programme, amount_fen=face, auditor=auditor,
                                firm_member=member)
-        firm = Firm(member, token_for(member), voucher.id)
+        firm = Firm(member, plaintext_token(member), voucher.id)
         for _ in range(PAYING):
             order = make_quoted_order(offering, member, contract_amount_fen=CONTRACT_FEN)
             orders.sign_contract(order, member, voucher_id=voucher.id)
@@ -111,9 +111,9 @@ def build(firms=8, late_applicants=6):
     for _ in range(late_applicants):
         member = FirmMemberFactory()
         application = make_application(programme, member, requested_fen=APPLICATION_FEN)
-        applications.append((application.id, token_for(member)))
-    world = World(programme.id, part, built, token_for(auditor),
-                  [token_for(s) for s in supervisors], applications, fundable)
+        applications.append((application.id, plaintext_token(member)))
+    world = World(programme.id, part, built, plaintext_token(auditor),
+                  [plaintext_token(s) for s in supervisors], applications, fundable)
     db.session.commit()
     quiet()
     assert funds.figures.budget_figures(programme)  # the programme reads back

@@ -10,11 +10,7 @@ import time
 
 from werkzeug.serving import make_server
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.ports import free_port
 
 
 class LiveServer:

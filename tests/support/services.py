@@ -17,14 +17,10 @@ from pathlib import Path
 
 import requests
 
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def venv_command(name):

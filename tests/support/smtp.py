@@ -1,16 +1,11 @@
 """A real SMTP server on 127.0.0.1 for tests (aiosmtpd), recording every message."""
 import email
-import socket
 import threading
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.ports import free_port
 
 
 class _Recorder:

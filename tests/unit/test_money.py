@@ -60,7 +60,8 @@ def test_amounts_in_large_units_are_exact_where_floats_are_not():
 
 
 @pytest.mark.parametrize("fen, yuan", [
-    (-5, Decimal("-0.05")), (-150, Decimal("-1.50")), (10**18 + 1, Decimal("10000000000000000.01"))])
+    (-5, Decimal("-0.05")), (-150, Decimal("-1.50")),
+    (10**18 + 1, Decimal("10000000000000000.01"))])
 def test_a_file_cell_holds_the_exact_yuan(fen, yuan):
     assert fen_to_yuan(fen) == yuan and fen_to_yuan(fen).as_tuple().exponent == -2
     assert yuan_to_fen(fen_to_yuan(fen)) == fen

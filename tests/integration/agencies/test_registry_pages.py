@@ -60,13 +60,6 @@ def agency_member():
     return member
 
 
-@pytest.fixture
-def auditor():
-    found = UserFactory(role=Role.AUDITOR, locale="en")
-    db.session.commit()
-    return found
-
-
 def sign_in_as(app, user):
     client = app.test_client()
     login(client, user.email)

@@ -4,27 +4,16 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import District, Role
-from marketplace.accounts.services import issue_api_token
 from marketplace.agencies import services as registry
 from marketplace.agencies.models import ServiceCategory
 from marketplace.agencies.categories import save_category
 from marketplace.catalogue import services
 from marketplace.catalogue.models import AgencyScorecard, Offering, OfferingStatus
-from marketplace.core import outbox
 from marketplace.extensions import db
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
                              make_agency_profile, make_offering)
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
-
-
-def token_for(user):
-    _token, plaintext = issue_api_token(user, "test")
-    db.session.commit()
-    # Hand the setup's outbox messages (registry notifications) over now, as the request
-    # that committed them would have; else the next request relays them while its own
-    # token update is unflushed, and SQLite makes the in-process task wait for the lock.
-    outbox.relay_pending()
-    return bearer(plaintext)
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.support.api import bearer, token_for
 
 
 def reload(offering_id):

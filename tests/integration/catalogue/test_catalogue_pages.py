@@ -68,13 +68,6 @@ def member(agency):
 
 
 @pytest.fixture
-def auditor():
-    found = UserFactory(role=Role.AUDITOR, locale="en")
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
 def catalogue(agency, member):
     testing = make_offering(agency, actor=member, title="材料检测服务")
     ip = make_offering(agency, actor=member, title="知识产权代理", category_code="ip",

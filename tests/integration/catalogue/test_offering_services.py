@@ -62,13 +62,6 @@ def member(agency):
     return agency.organisation.members[0]
 
 
-@pytest.fixture
-def auditor():
-    found = staff("auditor")
-    db.session.commit()
-    return found
-
-
 # --- publishing -----------------------------------------------------------------------
 
 def test_a_new_offering_is_visible_at_once_and_waits_for_a_check(agency, member):

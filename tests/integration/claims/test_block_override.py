@@ -13,17 +13,11 @@ from tests.factories import FirmMemberFactory, make_offering
 from tests.integration.claims.builders import (checked, page_text, person, quiet, reload,
                                                signed_in)
 from tests.integration.claims.test_claim_workflow import accepted_claim
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.support.api import bearer
 from tests.support.identity import change_facts
 
 REASON = "法定代表人已于签约前变更，工商登记可证，非关联交易"
-
-
-@pytest.fixture
-def auditor():
-    found = person("auditor")
-    db.session.commit()
-    return found
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from marketplace.notifications.models import Notification, SentMail
 from tests.factories import staff
 from tests.integration.claims.test_claim_workflow import accepted_claim
 from tests.integration.test_celery_worker import ROOT, Worker, celery_executable, wait_for
-from tests.support.live_server import free_port
+from tests.support.ports import free_port
 from tests.support.smtp import RecordingSMTPServer
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres]

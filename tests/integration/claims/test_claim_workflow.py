@@ -43,11 +43,6 @@ def settle(claim):
 
 
 @pytest.fixture
-def auditor():
-    return staff("auditor")
-
-
-@pytest.fixture
 def supervisor():
     return staff("supervisor")
 

@@ -2,36 +2,19 @@
 decisions with their idempotency keys and refusals, batches paid once."""
 import pytest
 
-from marketplace.accounts.services import issue_api_token
 from marketplace.claims.models import Claim, ClaimDecision, ClaimStatus, DisbursementBatch
 from marketplace.core import ledger
 from marketplace.extensions import db
 from tests.factories import make_offering
 from tests.integration.claims.builders import (approved_claim, claim_at_final_approval,
-                                               claim_at_first_review, person, quiet,
+                                               claim_at_first_review, person,
                                                reload)
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.support.api import token_for
 
 CHECK_NAMES = {"related_party", "split_order", "duplicate_invoice", "price", "integrity_list",
                "agency_status",
                "voucher_and_reservation", "copay_received"}
-
-
-def token_for(user, key=None):
-    _token, plaintext = issue_api_token(user, "test")
-    db.session.commit()
-    quiet()
-    headers = bearer(plaintext)
-    if key:
-        headers["Idempotency-Key"] = key
-    return headers
-
-
-@pytest.fixture
-def auditor():
-    found = person("auditor")
-    db.session.commit()
-    return found
 
 
 @pytest.fixture

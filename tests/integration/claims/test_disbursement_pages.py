@@ -13,13 +13,6 @@ from tests.integration.claims.builders import (approved_claim, claim_at_first_re
 
 
 @pytest.fixture
-def auditor():
-    found = person("auditor", name="Auditor Li")
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
 def supervisor():
     found = person("supervisor", name="Supervisor Zhao")
     db.session.commit()

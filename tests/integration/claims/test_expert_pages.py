@@ -27,13 +27,6 @@ def expert(name):
 
 
 @pytest.fixture
-def auditor():
-    found = person("auditor")
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
 def panel():
     return [expert(f"Expert {n}") for n in ("Wang", "Chen", "Liu")]
 

@@ -44,13 +44,6 @@ def admin():
     return found
 
 
-@pytest.fixture
-def auditor():
-    found = person("auditor")
-    db.session.commit()
-    return found
-
-
 def audit_rows(profile, action):
     return db.session.execute(select(AuditRecord).where(
         AuditRecord.object_type == "ExpertProfile",

@@ -26,11 +26,6 @@ def make_expert(field="testing"):
     return profile
 
 
-@pytest.fixture
-def auditor():
-    return staff("auditor")
-
-
 def first_reviewer(claim):
     from marketplace.accounts.models import User
 

@@ -11,14 +11,9 @@ from marketplace.commissioners.models import PairingKind, PairingStatus, Service
 from marketplace.core.errors import InvalidTransition, ValidationFailed
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
-from tests.factories import FirmMemberFactory, staff
+from tests.factories import FirmMemberFactory
 from tests.integration.claims.test_claim_workflow import settle
 from tests.integration.commissioners.builders import applied, log, paired, recognised
-
-
-@pytest.fixture
-def auditor():
-    return staff("auditor")
 
 
 def test_a_firm_asks_the_commissioner_accepts_and_confirms_a_logged_service(auditor):

@@ -19,11 +19,6 @@ from tests.integration.commissioners.builders import log, paired, recognised
 TODAY = date.today()
 
 
-@pytest.fixture
-def auditor():
-    return staff("auditor")
-
-
 def served_year(commissioner, firms, services_each, confirm=True, year=TODAY.year):
     """``services_each`` confirmed services to each of ``firms`` new firms in ``year``
     (this year: in the last days)."""

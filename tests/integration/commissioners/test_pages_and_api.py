@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 
-from marketplace.accounts.services import issue_api_token
 from marketplace.commissioners.models import Commissioner, CommissionerService
 from marketplace.experts import pool
 from marketplace.extensions import db
@@ -14,12 +13,7 @@ from tests.conftest import login
 from tests.factories import AgencyMemberFactory, FirmMemberFactory, staff
 from tests.integration.commissioners.builders import (application_fields, district, paired,
                                                       recognised)
-
-
-def bearer(user):
-    _token, plaintext = issue_api_token(user, "test")
-    db.session.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
+from tests.support.api import token_for
 
 
 @pytest.fixture
@@ -63,7 +57,7 @@ def test_a_refused_application_form_keeps_what_was_typed(client):
 
 @pytest.mark.parametrize("district_id", ["1", 1.0, True])
 def test_the_api_refuses_an_id_that_is_not_an_integer(client, district_id):
-    headers = bearer(AgencyMemberFactory())
+    headers = token_for(AgencyMemberFactory())
     body = application_fields(district_id=district_id)
     response = client.post("/api/v1/commissioner-applications", json=body, headers=headers)
     assert response.status_code == 422
@@ -72,7 +66,7 @@ def test_the_api_refuses_an_id_that_is_not_an_integer(client, district_id):
 
 def test_the_api_applies_and_the_commissioner_logs_a_service(client):
     member = AgencyMemberFactory()
-    headers = bearer(member)
+    headers = token_for(member)
     response = client.post("/api/v1/commissioner-applications",
                            json=application_fields(district_id=district().id),
                            headers=headers)
@@ -84,7 +78,7 @@ def test_the_api_applies_and_the_commissioner_logs_a_service(client):
     db.session.commit()
     body = {"pairing_id": pairing.id, "service_on": date.today().isoformat(),
             "place": "车间", "participants": "三人", "work_done": "诊断", "outcome": "改进"}
-    mine = bearer(recognised_one.user)
+    mine = token_for(recognised_one.user)
     answer = client.post(f"/api/v1/commissioners/{recognised_one.id}/services", json=body,
                          headers=mine)
     assert answer.status_code == 201 and answer.get_json()["status"] == "logged"
@@ -105,12 +99,12 @@ def test_the_api_gives_the_pools_share_against_the_target(client, app):
         make_expert().province = province
     pool.set_setting(date.today().year, staff("admin"), out_of_province_target_bp=3000,
                      require_out_of_province=False)
-    answer = client.get("/api/v1/experts/pool", headers=bearer(staff("auditor"))).get_json()
+    answer = client.get("/api/v1/experts/pool", headers=token_for(staff("auditor"))).get_json()
     assert answer["total"] == 4 and answer["out_of_province"] == 2
     assert answer["out_of_province_share"] == 0.5
     assert answer["out_of_province_target_share"] == 0.3
     assert client.get("/api/v1/experts/pool",
-                      headers=bearer(FirmMemberFactory())).status_code == 403
+                      headers=token_for(FirmMemberFactory())).status_code == 403
 
 
 def test_the_api_gives_the_reward_list_with_each_lines_basis(client):
@@ -120,7 +114,7 @@ def test_the_api_gives_the_reward_list_with_each_lines_basis(client):
     buyer = FirmMemberFactory().organisation
     register("C-1", seller, buyer, 1_000_000_00)
     rewards.compute_list(YEAR, staff("auditor"))
-    headers = bearer(staff("supervisor"))
+    headers = token_for(staff("supervisor"))
     answer = client.get(f"/api/v1/incentives?year={YEAR}", headers=headers).get_json()
     seller_line = next(line for line in answer["lines"] if line["role"] == "seller")
     assert seller_line["organisation_id"] == seller.id

@@ -11,13 +11,8 @@ from marketplace.core.errors import InvalidTransition, ValidationFailed
 from marketplace.core.notices import NoticeStillRunning
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from tests.factories import AgencyMemberFactory, FirmMemberFactory, staff
+from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.commissioners.builders import applied, paired, recognised
-
-
-@pytest.fixture
-def auditor():
-    return staff("auditor")
 
 
 def test_an_approved_application_goes_on_notice_and_is_recognised_after_it(app, auditor):

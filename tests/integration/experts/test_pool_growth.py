@@ -23,11 +23,6 @@ from tests.integration.claims.test_claim_workflow import settle
 from tests.integration.claims.test_experts import large_claim_at_experts, make_expert
 
 
-@pytest.fixture
-def auditor():
-    return staff("auditor")
-
-
 def category_testing():
     return db.session.execute(select(ServiceCategory).where(
         ServiceCategory.code == "testing")).scalar_one()

@@ -16,7 +16,7 @@ from marketplace.core.audit import AuditRecord
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.integrity import certification
-from tests.factories import AgencyMemberFactory, FirmMemberFactory, staff
+from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.claims.builders import quiet, signed_in
 from tests.integration.security.forms_walker import parse_forms
 from tests.integration.test_api_base import PREFIX
@@ -30,14 +30,6 @@ def owner():
     member = FirmMemberFactory(locale="en")
     db.session.commit()
     return member
-
-
-@pytest.fixture
-def auditor():
-    user = staff("auditor")
-    user.locale = "en"
-    db.session.commit()
-    return user
 
 
 def errors_of(response):

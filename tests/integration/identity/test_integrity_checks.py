@@ -24,11 +24,6 @@ from tests.integration.claims.test_claim_workflow import accepted_claim, settle
 from tests.support.identity import add_people, change_facts, person, resident_id
 
 
-@pytest.fixture
-def auditor():
-    return staff("auditor")
-
-
 def result(claim, name):
     check = next(c for c in services.checks_of(claim) if c.name == name)
     return check.result, json.loads(check.evidence)

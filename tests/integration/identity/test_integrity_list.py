@@ -27,13 +27,6 @@ from tests.support.identity import add_people, person, resident_id
 REASON, SOURCE = "骗取财政补助资金", "信用中国（江西）"
 
 
-@pytest.fixture
-def auditor():
-    user = staff("auditor")
-    db.session.commit()
-    return user
-
-
 def bar_organisation(auditor, organisation, **dates):
     return barred.add_entry(auditor, subject="organisation", name=organisation.name,
                             uscc=organisation.uscc, reason=REASON, source=SOURCE,

@@ -5,27 +5,16 @@ nothing; a registry export of people becomes the organisations' next versions.""
 import io
 from datetime import date
 
-import pytest
-
 from marketplace.accounts.models import FirmTier
 from marketplace.extensions import db
 from marketplace.integrity import certification, list_imports
 from marketplace.integrity.models import CertificationEntry, IntegrityListEntry
 from marketplace.turnover.imports.importer import ImportReport
 from tests.factories import AgencyMemberFactory, FirmMemberFactory
-from tests.integration.turnover.registry_builders import csv_bytes, person, quiet, signed_in, \
-    xlsx_bytes
+from tests.integration.turnover.registry_builders import csv_bytes, signed_in, xlsx_bytes
 from tests.support.identity import resident_id
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def auditor():
-    user = person("auditor")
-    db.session.commit()
-    quiet()
-    return user
 
 
 def wrong_check(number):

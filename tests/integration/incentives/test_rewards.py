@@ -23,11 +23,6 @@ from tests.integration.claims.test_claim_workflow import settle
 YEAR = date.today().year - 1
 
 
-@pytest.fixture
-def auditor():
-    return staff("auditor")
-
-
 def register(number, seller, buyer, technical_fen, *, broker=None, year=YEAR,
              seller_in_city=True, source=RegistrationSource.IMPORT):
     return registration.register_original(

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from marketplace import funds
 from marketplace.accounts.models import Role
-from marketplace.accounts.services import issue_api_token
 from marketplace.catalogue import services as catalogue
 from marketplace.claims.models import Claim
 from marketplace.core import ledger
@@ -22,20 +21,11 @@ from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory
 from tests.integration.orders.order_world import (accepted, agency_member, committed,  # noqa: F401
                                                   firm_member, gateway_down, offering,
                                                   quoted, reload, signed, voucher)
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.support.api import token_for
 from tests.support.stripe import DECLINED, THREE_D_SECURE_CARD, VISA
 
 IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
-
-
-def token_for(user, key=None):
-    """Authorization (and, given ``key``, Idempotency-Key) headers for ``user``."""
-    _token, plaintext = issue_api_token(user, "test")
-    committed(user)
-    headers = bearer(plaintext)
-    if key:
-        headers["Idempotency-Key"] = key
-    return headers
 
 
 # --- placing and reading orders ---------------------------------------------------------

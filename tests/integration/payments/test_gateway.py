@@ -8,7 +8,7 @@ from marketplace.payments import gateway
 from marketplace.payments.errors import (AuthenticationRequired, CardDeclined,
                                          EarlierAttemptUnsettled, GatewayError,
                                          GatewayUnavailable)
-from tests.support.live_server import free_port
+from tests.support.ports import free_port
 from tests.support.stripe import DECLINED, THREE_D_SECURE_CARD, VISA
 
 

@@ -10,7 +10,7 @@ from marketplace.payments.errors import (CardDeclined, GatewayUnavailable,
                                          PaymentNotRefundable)
 from marketplace.payments.models import Payment, PaymentStatus
 from tests.factories import FirmMemberFactory
-from tests.support.live_server import free_port
+from tests.support.ports import free_port
 from tests.support.stripe import DECLINED, THREE_D_SECURE_CARD, VISA
 
 pytestmark = pytest.mark.stripe

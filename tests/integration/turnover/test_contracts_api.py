@@ -2,23 +2,17 @@
 an agency registers an off-platform contract: pending; 422 with the field named)."""
 from datetime import date, timedelta
 
-from marketplace.accounts.services import issue_api_token
 from marketplace.extensions import db
 from marketplace.turnover.models import ContractRegistration, RegistrationStatus
 from tests.factories import FirmMemberFactory
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
-from tests.integration.turnover.registry_builders import person, quiet
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.integration.turnover.registry_builders import person
+from tests.support.api import token_for
 
 BODY = {"party": "buyer", "contract_number": "API-1", "contract_type": "技术咨询",
         "contract_amount_fen": 50_000_00, "technical_amount_fen": 45_000_00,
         "seller": "南昌大学", "seller_district": "红谷滩区", "field": "agriculture",
         "signed_on": (date.today() - timedelta(days=2)).isoformat(), "voucher_funded": True}
-
-
-def token_for(user):
-    _token, plaintext = issue_api_token(user, "test")
-    quiet()
-    return bearer(plaintext)
 
 
 def test_a_firm_registers_by_api_and_the_bureau_lists_with_filters(client):

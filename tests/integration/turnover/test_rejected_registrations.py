@@ -18,8 +18,8 @@ from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
                                          RegistrationSource, RegistrationStatus)
 from marketplace.turnover.registry import registration, review
 from tests.factories import AgencyMemberFactory
-from tests.integration.turnover.registry_builders import (csv_bytes, good_rows, person,
-                                                          quiet, signed_in)
+from tests.integration.turnover.registry_builders import (csv_bytes, good_rows, quiet,
+                                                          signed_in)
 
 
 def district(name="东湖区"):
@@ -48,11 +48,6 @@ def form_data(number="JX2026-0100", **changes):
 @pytest.fixture
 def member():
     return AgencyMemberFactory(locale="en")
-
-
-@pytest.fixture
-def auditor():
-    return person("auditor")
 
 
 def counts_now(page):

@@ -6,20 +6,14 @@ import pytest
 from sqlalchemy import text
 
 from marketplace.accounts.models import Role
-from marketplace.accounts.services import issue_api_token
 from marketplace.extensions import db
 from marketplace.turnover.models import DEFAULT_CITY_TARGET_FEN, TurnoverTarget
 from tests.factories import FirmMemberFactory, UserFactory
 from tests.integration.turnover.dashboard_builders import districts, mixed_registry
+from tests.support.api import token_for
 
 YEAR = 2025
 SIGNED = "CASE kind WHEN 'original' THEN 1 WHEN 'cancellation' THEN -1 ELSE 0 END"
-
-
-def token_for(user):
-    _token, plaintext = issue_api_token(user, "test")
-    db.session.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 def sums(where="", **params):

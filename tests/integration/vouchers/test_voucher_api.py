@@ -7,28 +7,16 @@ from sqlalchemy import select
 
 from marketplace import funds
 from marketplace.accounts.models import Role
-from marketplace.accounts.services import issue_api_token
-from marketplace.core import ledger, outbox
+from marketplace.core import ledger
 from marketplace.extensions import db
 from marketplace.vouchers import lifecycle, services
 from marketplace.vouchers.models import (ApplicationStatus, Voucher, VoucherApplication)
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
                              make_application, make_programme, make_voucher)
-from tests.integration.test_api_base import PREFIX, assert_error, bearer
+from tests.integration.test_api_base import PREFIX, assert_error
+from tests.support.api import token_for
 
 PURPOSE = "Materials testing and a process study for our new coating line"
-
-
-def token_for(user):
-    """Authorization headers for ``user``, once the test's own setup is committed.
-
-    The notifications that setup queued are not what these tests check: forget them, as
-    the database reset does, or the next request would relay them all (on SQLite they
-    wait for the request's open transaction: seconds per message)."""
-    _token, plaintext = issue_api_token(user, "test")
-    db.session.commit()
-    outbox._committed_ids.set(None)
-    return bearer(plaintext)
 
 
 @pytest.fixture
@@ -41,13 +29,6 @@ def programme():
 @pytest.fixture
 def member():
     found = FirmMemberFactory()
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
-def auditor():
-    found = UserFactory(role=Role.AUDITOR)
     db.session.commit()
     return found
 

@@ -54,13 +54,6 @@ def firm_member():
     return member
 
 
-@pytest.fixture
-def auditor():
-    found = person("auditor")
-    db.session.commit()
-    return found
-
-
 def apply_form(**changes):
     form = {"requested": "120,000", "purpose": PURPOSE,
             "planned_categories": ["testing", "rnd_design"],
