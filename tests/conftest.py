@@ -194,10 +194,12 @@ def pytest_terminal_summary(terminalreporter):
     from tests.support import answers
 
     if answers.CHECKED:
-        declared = len({op.endpoint for op in answers.OPERATIONS})
+        declared = {op.endpoint for op in answers.OPERATIONS}
+        missed = sorted(declared - answers.operations_checked())
         terminalreporter.write_line(
             f"API answers checked against the document: {sum(answers.CHECKED.values())} "
-            f"({len(answers.operations_checked())} of {declared} operations)")
+            f"({len(declared) - len(missed)} of {len(declared)} operations"
+            + (f"; not reached: {', '.join(missed)})" if len(missed) <= 10 else ")"))
     if LEDGER_CHECKS["run"]:
         terminalreporter.write_line(
             f"ledger invariants checked after {LEDGER_CHECKS['run']} tests "

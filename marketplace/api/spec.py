@@ -351,6 +351,8 @@ def build_openapi(prefix, title, version, *, current_values=True):
             error_statuses.add(403)
         if op.body is not None or op.query is not None:
             error_statuses |= {400, 422}
+        if op.body is not None:
+            error_statuses.add(413)     # a body over MAX_CONTENT_LENGTH
         if op.idempotent_key:
             error_statuses |= {400, 409, 422}
         if _path_parameters(op.path):
@@ -377,6 +379,7 @@ def build_openapi(prefix, title, version, *, current_values=True):
 _DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed request",
                  401: "Missing or invalid bearer token", 403: "Not allowed for this user",
                  404: "Not found", 409: "Conflicts with the current state",
+                 413: "Request body too large",
                  422: "Invalid input", 429: "Too many requests", 500: "Server error"}
 
 
