@@ -25,6 +25,7 @@ def registered():
     from marketplace.catalogue import scorecards
     from marketplace.claims import checks
     from marketplace.core import jobs, labels, ledger, outbox, page_cache, tasks
+    from marketplace.integrity import invoices
     from marketplace.notifications import messages
     from marketplace.accounts import signals as account_signals
     from marketplace.orders import signals as order_signals
@@ -45,6 +46,7 @@ def registered():
         "labels": sorted(labels.LABELS),
         "api operations": sorted(f"{op.method} {op.path}" for op in spec.OPERATIONS),
         "api value sets": sorted(spec._VALUE_SETS),
+        "invoice sources": sorted(where(s.uses) for s in invoices.registered_sources()),
         "scorecard sources": sorted(where(f) for f in scorecards.SOURCES),
         "page-cache models": sorted(c.__name__ for c in page_cache.watched_models()),
         "signal receivers": sorted(
