@@ -8,10 +8,11 @@ claims of the organisation checked again on the pinned and the new facts."""
 from sqlalchemy import func, select
 
 from marketplace.accounts import people as people_rules
+from marketplace.accounts import signals
 from marketplace.accounts.models import FirmTier, Organisation
 from marketplace.accounts.version_models import (FACT_FIELDS, OrganisationVersion,
                                                  VersionSource)
-from marketplace.core import audit, outbox
+from marketplace.core import audit
 from marketplace.extensions import db
 from marketplace.integrity import normalise
 
@@ -91,7 +92,7 @@ def record_version(organisation, facts, people, *, actor, source, change_request
                        "change_request_id": version.change_request_id,
                        **differences(previous, facts, people)})
     if previous is not None:
-        recheck_open_claims(organisation.id, version.id)
+        signals.organisation_changed.send(organisation, version=version)
     return version
 
 
@@ -118,22 +119,6 @@ def versions_of(organisation):
     return db.session.execute(select(OrganisationVersion).where(
         OrganisationVersion.organisation_id == organisation.id)
         .order_by(OrganisationVersion.number.desc())).scalars().all()
-
-
-def recheck_open_claims(organisation_id, version_id):
-    """The open claims of a party whose facts just changed are checked again (after
-    commit, one outbox message each): a related party hidden by a change after signing is
-    found on the pinned facts, one made by the change on the new ones."""
-    from marketplace.claims.models import Claim
-    from marketplace.claims.rechecks import RECHECKABLE_STATUSES
-
-    claim_ids = db.session.execute(select(Claim.id).where(
-        (Claim.firm_id == organisation_id) | (Claim.agency_id == organisation_id),
-        Claim.status.in_(RECHECKABLE_STATUSES)).order_by(Claim.id)).scalars().all()
-    for claim_id in claim_ids:
-        outbox.emit("claims.recheck", claim_id=claim_id, reason="party_changed",
-                    organisation_id=organisation_id, version_id=version_id)
-    return claim_ids
 
 
 def organisation_of_version(version_id):

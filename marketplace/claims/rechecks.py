@@ -6,8 +6,9 @@ reviewer of the stage is told when a round finds what the one before did not."""
 from sqlalchemy import select
 
 from marketplace.claims import checks
-from marketplace.claims.models import CheckResult, ClaimCheck, ClaimStatus
+from marketplace.claims.models import CheckResult, Claim, ClaimCheck, ClaimStatus
 from marketplace.core import audit, outbox
+from marketplace.extensions import db
 
 REVIEW_STAGES = (ClaimStatus.FIRST_REVIEW, ClaimStatus.EXPERT_REVIEW,
                  ClaimStatus.FINAL_APPROVAL)
@@ -66,8 +67,6 @@ def conclude(claim, round_):
 
 def latest_result(claim_id, name):
     """The result of check ``name`` in the claim's current round, or None."""
-    from marketplace.claims.models import Claim
-    from marketplace.extensions import db
 
     return db.session.execute(select(ClaimCheck.result).join(
         Claim, (Claim.id == ClaimCheck.claim_id) & (Claim.check_round == ClaimCheck.round))
@@ -77,3 +76,17 @@ def latest_result(claim_id, name):
 def wants_split_recheck(claim_id):
     """An earlier claim of a split not yet flagged as one."""
     return latest_result(claim_id, "split_order") != CheckResult.FLAG
+
+
+def recheck_open_claims(organisation, *, version):
+    """The open claims of a party whose facts just changed are checked again (after
+    commit, one outbox message each): a related party hidden by a change after signing is
+    found on the pinned facts, one made by the change on the new ones. Hears
+    ``accounts.signals.organisation_changed`` (connected by ``claims.init_app``)."""
+    claim_ids = db.session.execute(select(Claim.id).where(
+        (Claim.firm_id == organisation.id) | (Claim.agency_id == organisation.id),
+        Claim.status.in_(RECHECKABLE_STATUSES)).order_by(Claim.id)).scalars().all()
+    for claim_id in claim_ids:
+        outbox.emit("claims.recheck", claim_id=claim_id, reason="party_changed",
+                    organisation_id=organisation.id, version_id=version.id)
+    return claim_ids

@@ -1,51 +1,55 @@
 """An invoice (发票) is used once: across every delivery on the platform and every
-imported contract registration that names its invoice, compared by the normalised key."""
-from sqlalchemy import select
+imported contract registration that names its invoice, compared by the normalised key.
+
+The uses are kept by the domains above (orders' deliveries, turnover's registrations):
+each registers an :class:`InvoiceSource` from its ``init_app``, so integrity reads no
+domain's tables by name."""
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import or_, select
 
 from marketplace.extensions import db
 from marketplace.integrity.normalise import invoice_key
 
-__all__ = ("invoice_key", "seen", "uses_of")
+__all__ = ("InvoiceSource", "invoice_key", "register_source", "seen", "uses_of")
+
+
+@dataclass(frozen=True)
+class InvoiceSource:
+    name: str
+    # key -> a select of the rows using it (for one EXISTS over every source)
+    rows_using: Callable
+    # key, except_delivery_id=None, except_contract_id=None -> [{source, invoice_number, ...}]
+    uses: Callable
+
+
+_SOURCES = {}
+
+
+def register_source(source):
+    """Add a place invoices are used (a second registration of the same name replaces the
+    first: the factory runs once per app)."""
+    _SOURCES[source.name] = source
+
+
+def registered_sources():
+    return tuple(_SOURCES.values())
 
 
 def uses_of(key, *, except_delivery_id=None, except_contract_id=None):
-    """Every earlier use of the invoice ``key``: deliveries and registrations, each as
-    {source, the number as written, where}."""
-    from marketplace.orders.models import Delivery, Order, TechContract
-    from marketplace.turnover.models import ContractRegistration
-
+    """Every earlier use of the invoice ``key``, source by source in the order they were
+    registered, each as {source, the number as written, where}."""
     if not key:
         return []
-    deliveries = db.session.execute(
-        select(Delivery.id, Delivery.order_id, Delivery.invoice_number, Delivery.invoice_date,
-               TechContract.number).join(Order, Order.id == Delivery.order_id)
-        .outerjoin(TechContract, TechContract.order_id == Order.id)
-        .where(Delivery.invoice_number_key == key,
-               *([Delivery.id != except_delivery_id] if except_delivery_id else []))
-        .order_by(Delivery.id)).all()
-    registrations = db.session.execute(
-        select(ContractRegistration.id, ContractRegistration.contract_number,
-               ContractRegistration.invoice_number, ContractRegistration.seller_name,
-               ContractRegistration.registered_on, ContractRegistration.tech_contract_id)
-        .where(ContractRegistration.invoice_number_key == key)
-        .order_by(ContractRegistration.id)).all()
-    found = [{"source": "delivery", "order_id": row.order_id, "contract": row.number,
-              "invoice_number": row.invoice_number,
-              "invoice_date": row.invoice_date.isoformat()} for row in deliveries]
-    found += [{"source": "registration", "registration_id": row.id,
-               "contract": row.contract_number, "invoice_number": row.invoice_number,
-               "seller": row.seller_name, "registered_on": row.registered_on.isoformat()}
-              for row in registrations
-              if except_contract_id is None or row.tech_contract_id != except_contract_id]
-    return found
+    return [use for source in _SOURCES.values()
+            for use in source.uses(key, except_delivery_id=except_delivery_id,
+                                   except_contract_id=except_contract_id)]
 
 
 def seen(key):
-    """Whether any delivery or registration used the invoice ``key`` already."""
-    from marketplace.orders.models import Delivery
-    from marketplace.turnover.models import ContractRegistration
-
-    return db.session.execute(select(
-        select(Delivery.id).where(Delivery.invoice_number_key == key).exists()
-        | select(ContractRegistration.id)
-        .where(ContractRegistration.invoice_number_key == key).exists())).scalar()
+    """Whether any source used the invoice ``key`` already (one statement)."""
+    if not _SOURCES:
+        return False
+    return db.session.execute(select(or_(
+        *(source.rows_using(key).exists() for source in _SOURCES.values())))).scalar()

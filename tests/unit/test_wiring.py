@@ -25,8 +25,10 @@ def registered():
     from marketplace.catalogue import scorecards
     from marketplace.claims import checks
     from marketplace.core import jobs, labels, ledger, outbox, page_cache, tasks
+    from marketplace.integrity import invoices
     from marketplace.notifications import messages
-    from marketplace.orders import signals
+    from marketplace.accounts import signals as account_signals
+    from marketplace.orders import signals as order_signals
     from marketplace.payments import events
     def where(func):
         return f"{func.__module__}.{func.__qualname__}"
@@ -44,10 +46,12 @@ def registered():
         "labels": sorted(labels.LABELS),
         "api operations": sorted(f"{op.method} {op.path}" for op in spec.OPERATIONS),
         "api value sets": sorted(spec._VALUE_SETS),
+        "invoice sources": sorted(where(s.uses) for s in invoices.registered_sources()),
         "scorecard sources": sorted(where(f) for f in scorecards.SOURCES),
         "page-cache models": sorted(c.__name__ for c in page_cache.watched_models()),
-        "order signal receivers": sorted(
+        "signal receivers": sorted(
             f"{name}: {where(ref() if isinstance(ref, weakref.ref) else ref)}"
+            for signals in (account_signals, order_signals)
             for name, signal in vars(signals).items() if isinstance(signal, blinker.Signal)
             for ref in signal.receivers.values()),
     }
@@ -96,11 +100,12 @@ def test_the_registries_are_not_empty(snapshot):
         [name for name, found in snapshot["wired"].items() if not found]
 
 
-def test_what_orders_announces_is_heard(snapshot):
-    """Signing registers the contract (turnover) and acceptance creates the claim (claims)
-    only because those domains subscribed in their init_app."""
-    heard = {line.split(": ")[0] for line in snapshot["wired"]["order signal receivers"]}
+def test_what_the_lower_domains_announce_is_heard(snapshot):
+    """Signing registers the contract (turnover), acceptance creates the claim and a
+    party's new facts recheck its claims (claims) only because those domains subscribed in
+    their init_app."""
+    heard = {line.split(": ")[0] for line in snapshot["wired"]["signal receivers"]}
     assert heard == {"contract_signed", "contract_cancelled", "order_accepted",
                      "copay_refund_arriving", "copay_refunded", "registration_asked",
-                     "order_page"}
+                     "order_page", "organisation_changed"}
 

@@ -6,8 +6,7 @@ from datetime import date, datetime, timezone
 from marketplace.claims import services, sla
 from marketplace.claims.queries import clock_of
 from marketplace.extensions import db
-from tests.integration.claims.test_claim_workflow import (accepted_claim, auditor,  # noqa: F401
-                                                          settle)
+from tests.integration.claims.test_claim_workflow import accepted_claim, settle
 
 
 class FridayBeforeNationalDay(date):
