@@ -367,7 +367,8 @@ def build_openapi(prefix, title, version, *, current_values=True):
             elif model is not None:
                 response["content"] = {"application/json": {"schema": ref(model)}}
             item["responses"][str(status)] = response
-        error_statuses = set(op.errors) | {500}
+        # 503: the database or a service it needs went away mid-request (retry later)
+        error_statuses = set(op.errors) | {500, 503}
         if op.auth:
             item["security"] = [{"bearerAuth": []}]
             error_statuses |= {401}
@@ -404,7 +405,8 @@ _DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content", 400: "Malformed r
                  401: "Missing or invalid bearer token", 403: "Not allowed for this user",
                  404: "Not found", 409: "Conflicts with the current state",
                  413: "Request body too large",
-                 422: "Invalid input", 429: "Too many requests", 500: "Server error"}
+                 422: "Invalid input", 429: "Too many requests", 500: "Server error",
+                 503: "Temporarily unavailable: retry later"}
 
 
 def _describe(status):

