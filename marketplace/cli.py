@@ -26,7 +26,9 @@ def verify_ledger():
             click.echo(f"  also: {more}", err=True)
         sys.exit(1)
     click.echo("ledger sound: every transaction balances, balances match postings, "
-               "nothing negative; and " + "; ".join(invariant_names()))
+               "nothing negative; and")
+    for name in invariant_names():
+        click.echo(f"  - {name}")
 
 
 @payments_cli.command("reconcile")

@@ -275,9 +275,10 @@ def registered_invariants():
 
 
 def invariant_names():
-    """The first line of each registered invariant's docstring, for `flask ledger verify`."""
-    return [(check.__doc__ or check.__name__).strip().splitlines()[0].rstrip(".")
-            for check in _DOMAIN_INVARIANTS]
+    """The first paragraph of each registered invariant's docstring, as one line, for
+    `flask ledger verify` (a first line alone stops mid-sentence)."""
+    return [" ".join((check.__doc__ or check.__name__).strip().split("\n\n")[0].split())
+            .rstrip(".") for check in _DOMAIN_INVARIANTS]
 
 
 def violations():

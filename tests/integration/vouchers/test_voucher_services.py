@@ -198,7 +198,13 @@ def test_the_cli_names_the_first_violation(app):
     make_voucher()
     db.session.commit()
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    sound = runner.invoke(args=["ledger", "verify"])
+    assert sound.exit_code == 0
+    # each business fact checked is named whole, one per line, not cut at its first line
+    assert "  - Pool + issued − returned = budget, for every programme; never over-issued" \
+        in sound.output.splitlines()
+    assert any(line.startswith("  - A recovery's collected figure is its collections")
+               for line in sound.output.splitlines())
     db.session.execute(text("UPDATE ledger_accounts SET balance_fen = balance_fen + 1 "
                             "WHERE kind = 'voucher_available'"))
     db.session.commit()
