@@ -6,10 +6,9 @@ from marketplace.core import page_cache, wiring
 
 def init_app(app):
     """Called by the app factory (marketplace/domains.py)."""
-    from marketplace.agencies import (admin_views, labels, lifecycle, reference, review_views,
-                                      tasks, views)
+    from marketplace.agencies import labels, lifecycle, reference, review_views, tasks, views
     from marketplace.agencies.models import AgencyProfile, ServiceCategory
     page_cache.watch(AgencyProfile, ServiceCategory)
     wiring.register(app, sys.modules[__name__],
-                    blueprints=[views.bp, review_views.bp, admin_views.bp],
+                    blueprints=[views.bp, review_views.bp],
                     modules=[lifecycle, tasks, labels, reference])

@@ -7,6 +7,7 @@ programmes' eligible categories, saved searches and the API refer to them.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.agencies import signals
 from marketplace.agencies.models import ServiceCategory
 from marketplace.core import audit
 from marketplace.core.errors import Conflict, ValidationFailed
@@ -99,17 +100,6 @@ def save_category(actor, *, category=None, code=None, name_zh, name_en, parent_i
                  data={"code": category.code, "name_zh": name_zh, "name_en": name_en,
                        "parent_id": parent_id, "is_active": is_active,
                        "technology_field_code": technology_field_code})
-    if renamed:
-        _reindex_offerings(category.id)
+    if renamed:     # the catalogue's search indexes category names
+        signals.category_renamed.send(category)
     return category
-
-
-def _reindex_offerings(category_id):
-    """Category names are part of what the catalogue search finds: index the new ones."""
-    from marketplace.catalogue.models import Offering
-    from marketplace.catalogue.services import reindex
-
-    for offering in db.session.execute(select(Offering).where(
-            Offering.category_id == category_id)).scalars():
-        reindex(offering)
-    db.session.flush()

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from marketplace.agencies import signals
 from marketplace.agencies.models import (AgencyProfile, AgencyStatus, DocumentKind,
                                          Objection, ObjectionStatus, QualificationDocument,
                                          ServiceCategory)
@@ -301,9 +302,7 @@ def conclude_notice(profile, actor=None, at=None):
     _refuse_if_barred(profile)
     profile.admitted_dt = profile.admitted_dt or now_utc()
     _change_status(profile, "admit", actor)
-    from marketplace.catalogue.scorecards import ensure_scorecard
-
-    ensure_scorecard(profile.organisation_id)
+    signals.agency_admitted.send(profile)    # in this transaction: the agency's scorecard
     return profile
 
 

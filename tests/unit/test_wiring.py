@@ -28,6 +28,8 @@ def registered():
     from marketplace.integrity import invoices
     from marketplace.notifications import messages
     from marketplace.accounts import signals as account_signals
+    from marketplace.agencies import signals as agency_signals
+    from marketplace.claims import signals as claim_signals
     from marketplace.orders import signals as order_signals
     from marketplace.payments import events
     def where(func):
@@ -51,7 +53,8 @@ def registered():
         "page-cache models": sorted(c.__name__ for c in page_cache.watched_models()),
         "signal receivers": sorted(
             f"{name}: {where(ref() if isinstance(ref, weakref.ref) else ref)}"
-            for signals in (account_signals, order_signals)
+            for signals in (account_signals, agency_signals, order_signals,
+                            claim_signals)
             for name, signal in vars(signals).items() if isinstance(signal, blinker.Signal)
             for ref in signal.receivers.values()),
     }
@@ -102,10 +105,13 @@ def test_the_registries_are_not_empty(snapshot):
 
 def test_what_the_lower_domains_announce_is_heard(snapshot):
     """Signing registers the contract (turnover), acceptance creates the claim and a
-    party's new facts recheck its claims (claims) only because those domains subscribed in
-    their init_app."""
+    party's new facts recheck its claims (claims), an admitted agency has its scorecard and
+    a renamed category's offerings are found by the new name (catalogue), and a panel draws
+    an expert from outside the province when the year asks for one (experts) only because
+    those domains subscribed in their init_app."""
     heard = {line.split(": ")[0] for line in snapshot["wired"]["signal receivers"]}
     assert heard == {"contract_signed", "contract_cancelled", "order_accepted",
                      "copay_refund_arriving", "copay_refunded", "registration_asked",
-                     "order_page", "organisation_changed"}
+                     "order_page", "organisation_changed", "agency_admitted",
+                     "category_renamed", "outside_expert_wanted"}
 

@@ -1,4 +1,5 @@
-"""The admin's service-category tree."""
+"""The admin's pages of the service-category tree, on which the catalogue's offerings are
+filed (the tree itself is the registry's: marketplace/agencies/categories.py)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
