@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
+from marketplace.claims import signals
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,
                                               ExpertProfile, InvitationState, expert_fields)
 from marketplace.claims.models import Claim, ClaimStatus
@@ -68,10 +69,10 @@ def _outside():
 
 def _wants_an_outside_expert(claim):
     """The year's pool setting asks a large claim's panel (every claim the experts review
-    is one) for an expert from outside the province, and the live panel has none yet."""
-    from marketplace.experts.pool import requires_out_of_province
-
-    if not requires_out_of_province(now_utc().year):
+    is one) for an expert from outside the province, and the live panel has none yet. The
+    setting is the experts domain's: it answers the question the draw asks."""
+    if not signals.anyone_answers_yes(signals.outside_expert_wanted, claim,
+                                      year=now_utc().year):
         return False
     return db.session.execute(
         select(ExpertInvitation.id).join(ExpertProfile).where(

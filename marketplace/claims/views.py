@@ -345,4 +345,3 @@ def score_invitation(invitation_id):
 
 
 from marketplace.claims import disbursement_views  # noqa: E402,F401  (its routes on bp)
-from marketplace.claims import expert_pool_views  # noqa: E402,F401  (its routes on bp)

@@ -50,6 +50,12 @@ def requires_out_of_province(year):
     return setting_for(year).require_out_of_province
 
 
+def outside_expert_wanted(claim, *, year):
+    """The answer to claims' ``outside_expert_wanted`` (connected by ``experts.init_app``):
+    a panel drawn in ``year`` takes an expert from outside the province if the year asks."""
+    return requires_out_of_province(year)
+
+
 def set_setting(year, actor, *, out_of_province_target_bp, require_out_of_province):
     row = db.session.execute(select(PoolSetting).where(PoolSetting.year == year)
                              ).scalar_one_or_none()

@@ -11,13 +11,13 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organisation, Role, lower_email
 from marketplace.agencies.models import ServiceCategory
 from marketplace.claims.expert_models import ExpertConflict, ExpertProfile, ExpertStatus
-from marketplace.claims.expert_pool import organisation_by_code
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.experts.models import ApplicationStatus, ExpertApplication
+from marketplace.experts.profiles import organisation_by_code
 from marketplace.experts.provinces import CODES
 from marketplace.extensions import db
 

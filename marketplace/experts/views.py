@@ -1,6 +1,6 @@
 """Pages of the growing expert pool: the public application to join, the auditors' queue
 and decision, the admin's yearly target, and the experts' yearly assessment. The pool's
-own list and profiles are the claims domain's pages (/experts)."""
+own list and profiles are in profile_views.py (/experts), on this blueprint."""
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -8,7 +8,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.claims.expert_pool import categories
 from marketplace.core.forms import ComputeAssessmentsForm, ConfirmAssessmentForm
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument, render_assessments
@@ -17,6 +16,7 @@ from marketplace.experts import permissions as perms
 from marketplace.experts.forms import (ApplicationDecisionForm, ExpertApplicationForm,
                                        PoolSettingForm)
 from marketplace.experts.models import ApplicationStatus, ExpertApplication, ExpertAssessment
+from marketplace.experts.profiles import categories
 from marketplace.experts.provinces import is_out_of_province, province_name
 from marketplace.extensions import db, limiter
 from marketplace.notifications.services import mark_queue_seen
@@ -141,7 +141,7 @@ def settings():
         db.session.commit()
         flash(_("The expert pool's target for %(year)s is saved.", year=form.year.data),
               "success")
-        return redirect(url_for("claims.expert_pool_list"))
+        return redirect(url_for("experts.expert_pool_list"))
     return render_template("experts/settings.html", form=form, share=pool.pool_share(year)), \
         422 if request.method == "POST" else 200
 
@@ -189,3 +189,6 @@ def confirm_assessment(assessment_id):
     db.session.commit()
     flash(_("The assessment is confirmed and the expert is told."), "success")
     return redirect(url_for("experts.assessments", year=row.year))
+
+
+from marketplace.experts import profile_views  # noqa: E402,F401  (its routes on bp)

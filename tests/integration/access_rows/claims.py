@@ -103,29 +103,29 @@ EXPECTED = {
     ("claims.record_repayment", "POST"): by_object(
         missing=                                {VISITOR: LOGIN, SUPERVISOR: 400, OTHERS: 403}),
     # the expert pool: the admin keeps it, reviewers read it (empty forms: 422)
-    ("claims.expert_pool_list", "GET"):         POOL_READERS,
-    ("claims.expert_pool_expert", "GET"): by_object(
+    ("experts.expert_pool_list", "GET"):         POOL_READERS,
+    ("experts.expert_pool_expert", "GET"): by_object(
         existing=                               POOL_READERS,
         missing=                                {VISITOR: LOGIN, REVIEWERS: 404, ADMIN: 404,
                                                  OTHERS: 403}),
-    ("claims.expert_pool_new", "GET"):          ADMIN_ONLY,
-    ("claims.expert_pool_new", "POST"):         {VISITOR: LOGIN, ADMIN: 422, OTHERS: 403},
-    ("claims.expert_pool_edit", "GET"): by_object(
+    ("experts.expert_pool_new", "GET"):          ADMIN_ONLY,
+    ("experts.expert_pool_new", "POST"):         {VISITOR: LOGIN, ADMIN: 422, OTHERS: 403},
+    ("experts.expert_pool_edit", "GET"): by_object(
         existing=                               ADMIN_ONLY,
         missing=                                POOL_MISSING),
-    ("claims.expert_pool_edit", "POST"): by_object(
+    ("experts.expert_pool_edit", "POST"): by_object(
         existing=                               POOL_FORM,
         missing=                                POOL_MISSING),
-    ("claims.expert_pool_add_conflict", "POST"): by_object(
+    ("experts.expert_pool_add_conflict", "POST"): by_object(
         existing=                               POOL_FORM,
         missing=                                POOL_MISSING),
-    ("claims.expert_pool_remove_conflict", "POST"): by_object(
+    ("experts.expert_pool_remove_conflict", "POST"): by_object(
         existing=                               {VISITOR: LOGIN, ADMIN: 302, OTHERS: 403},
         missing=                                POOL_MISSING),
-    ("claims.expert_pool_suspend", "POST"): by_object(
+    ("experts.expert_pool_suspend", "POST"): by_object(
         existing=                               POOL_FORM,
         missing=                                POOL_MISSING),
-    ("claims.expert_pool_reinstate", "POST"): by_object(
+    ("experts.expert_pool_reinstate", "POST"): by_object(
         existing=                               POOL_FORM,
         missing=                                POOL_MISSING),
     # the JSON API
@@ -303,12 +303,12 @@ def _conflict_id(world, role, variant):
 
 
 URL_VALUES = {
-    "claims.expert_pool_expert": _expert_id,
-    "claims.expert_pool_edit": _expert_id,
-    "claims.expert_pool_add_conflict": _expert_id,
-    "claims.expert_pool_suspend": _expert_id,
-    "claims.expert_pool_reinstate": _expert_id,
-    "claims.expert_pool_remove_conflict": _conflict_id,
+    "experts.expert_pool_expert": _expert_id,
+    "experts.expert_pool_edit": _expert_id,
+    "experts.expert_pool_add_conflict": _expert_id,
+    "experts.expert_pool_suspend": _expert_id,
+    "experts.expert_pool_reinstate": _expert_id,
+    "experts.expert_pool_remove_conflict": _conflict_id,
     "claims.claim": _claim_id,
     "claims.decide": _claim_id,
     "claims.resubmit": _claim_id,

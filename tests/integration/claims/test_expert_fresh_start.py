@@ -3,9 +3,10 @@ reinstatement count toward the automatic suspension (three within a year), while
 record still shows every no-show of the year and says which ones the rule counts."""
 from datetime import timedelta
 
-from marketplace.claims import expert_pool, experts
+from marketplace.claims import experts
 from marketplace.claims.expert_models import ExpertProfile
 from marketplace.core.timeutil import now_utc
+from marketplace.experts import profiles as expert_pool
 from marketplace.extensions import db
 from tests.integration.claims.builders import page_text, person, signed_in
 from tests.integration.claims.test_experts import large_claim_at_experts, make_expert

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Organisation, Role, User
 from marketplace.agencies.models import ServiceCategory
-from marketplace.claims import expert_pool, experts, services
+from marketplace.claims import experts, services
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,
                                               ExpertProfile, InvitationState)
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.core.audit import AuditRecord
 from marketplace.core.timeutil import now_utc
+from marketplace.experts import profiles as expert_pool
 from marketplace.extensions import db
 from tests.support.copay import record_paid_copay
 from tests.factories import FirmFactory

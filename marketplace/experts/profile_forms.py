@@ -5,6 +5,8 @@ from wtforms import (BooleanField, EmailField, PasswordField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from marketplace.experts.provinces import province_choices
+
 CODE_HELP = _l("The unified social credit code of an organisation on the platform.")
 
 
@@ -31,8 +33,6 @@ class ExpertProfileForm(FlaskForm):
                 delattr(self, name)
 
     def set_categories(self, found, locale):
-        from marketplace.experts.provinces import province_choices
-
         self.field_ids.choices = [(c.id, c.display_name(locale)) for c in found]
         self.province.choices = [("", _l("Not stated"))] + province_choices(locale)
 

@@ -19,6 +19,7 @@ from marketplace.core import audit
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
+from marketplace.experts.provinces import CODES as PROVINCE_CODES
 from marketplace.extensions import db
 
 STATUSES = tuple(s.value for s in ExpertStatus)
@@ -186,9 +187,7 @@ def _profile_data(profile):
 
 
 def _province(code):
-    from marketplace.experts.provinces import CODES
-
-    if code and code not in CODES:
+    if code and code not in PROVINCE_CODES:
         raise ValidationFailed(_l("Choose a province from the list."),
                                details={"field": "province"})
     return code or None

@@ -1,19 +1,20 @@
 """The expert-pool pages: the admin keeps the pool (profiles, ties to organisations,
-suspension and reinstatement), supervisors read it with each expert's record."""
+suspension and reinstatement), supervisors read it with each expert's record. Their
+routes are on the experts blueprint (marketplace/experts/views.py)."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.claims import expert_pool
 from marketplace.claims import permissions as perms
 from marketplace.claims.expert_models import ExpertConflict, ExpertProfile
-from marketplace.claims.expert_pool_forms import (ConflictForm, ExpertProfileForm,
-                                                  ReinstateForm, SuspendForm)
-from marketplace.claims.views import bp
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument
+from marketplace.experts import profiles as expert_pool
 from marketplace.experts.permissions import can_view_expert_applications
 from marketplace.experts.pool import pool_share
+from marketplace.experts.profile_forms import (ConflictForm, ExpertProfileForm,
+                                               ReinstateForm, SuspendForm)
+from marketplace.experts.views import bp
 from marketplace.extensions import db
 
 PER_PAGE = 20
@@ -49,7 +50,7 @@ def expert_pool_list():
                              page=page_argument(), per_page=PER_PAGE, error_out=False)
     found = pagination.items
     return render_template(
-        "claims/expert_pool.html", pagination=pagination, field_id=field_id, status=status,
+        "experts/expert_pool.html", pagination=pagination, field_id=field_id, status=status,
         categories=expert_pool.categories(), locale=_locale(),
         records=expert_pool.records_of([p.user_id for p in found]),
         organisations=expert_pool.organisations_by_id({p.organisation_id for p in found}),
@@ -61,7 +62,7 @@ def render_expert(profile, status=200, **forms):
     """The expert's page; a refused form is shown as it was typed."""
     conflicts = expert_pool.conflicts_of(profile)
     return render_template(
-        "claims/expert_pool_expert.html", profile=profile, locale=_locale(),
+        "experts/expert_pool_expert.html", profile=profile, locale=_locale(),
         record=expert_pool.records_of([profile.user_id])[profile.user_id],
         conflicts=conflicts,
         organisations=expert_pool.organisations_by_id(
@@ -91,7 +92,7 @@ def _profile_form(profile=None, new=False):
 
 
 def _render_form(form, profile, status):
-    return render_template("claims/expert_pool_form.html", form=form,
+    return render_template("experts/expert_pool_form.html", form=form,
                            profile=profile), status
 
 
@@ -111,7 +112,7 @@ def expert_pool_new():
         return _render_form(form, None, refused.status)
     db.session.commit()
     flash(_("The expert is in the pool."), "success")
-    return redirect(url_for("claims.expert_pool_expert", user_id=profile.user_id))
+    return redirect(url_for("experts.expert_pool_expert", user_id=profile.user_id))
 
 
 @bp.route("/experts/<int:user_id>/edit", methods=["GET", "POST"])
@@ -129,7 +130,7 @@ def expert_pool_edit(user_id):
         return _render_form(form, _profile(user_id), refused.status)
     db.session.commit()
     flash(_("Saved."), "success")
-    return redirect(url_for("claims.expert_pool_expert", user_id=user_id))
+    return redirect(url_for("experts.expert_pool_expert", user_id=user_id))
 
 
 def _show_refused(user_id, form_name, form, error):
@@ -152,7 +153,7 @@ def expert_pool_add_conflict(user_id):
     db.session.commit()
     flash(_("The tie is recorded: the expert is not drawn for this organisation's "
             "claims."), "success")
-    return redirect(url_for("claims.expert_pool_expert", user_id=user_id))
+    return redirect(url_for("experts.expert_pool_expert", user_id=user_id))
 
 
 @bp.route("/experts/<int:user_id>/conflicts/<int:conflict_id>/remove", methods=["POST"])
@@ -165,7 +166,7 @@ def expert_pool_remove_conflict(user_id, conflict_id):
     expert_pool.remove_conflict(current_user, conflict)
     db.session.commit()
     flash(_("The tie is removed."), "success")
-    return redirect(url_for("claims.expert_pool_expert", user_id=user_id))
+    return redirect(url_for("experts.expert_pool_expert", user_id=user_id))
 
 
 @bp.route("/experts/<int:user_id>/suspend", methods=["POST"])
@@ -192,4 +193,4 @@ def _change_standing(user_id, form, form_name, change, done_message):
         return _show_refused(user_id, form_name, form, refused)
     db.session.commit()
     flash(done_message, "success")
-    return redirect(url_for("claims.expert_pool_expert", user_id=user_id))
+    return redirect(url_for("experts.expert_pool_expert", user_id=user_id))
