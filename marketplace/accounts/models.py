@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marketplace.core.reference_rows import CodedReferenceRow
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime, enum_column
@@ -36,19 +37,10 @@ class FirmTier(str, enum.Enum):
     BENCHMARK_HIGH_TECH = "benchmark_high_tech"
 
 
-class District(db.Model):
+class District(CodedReferenceRow, db.Model):
     """A county, district or development zone of the city (admin-editable)."""
     __tablename__ = "districts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    name_zh: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    name_en: Mapped[str] = mapped_column(String(128), nullable=False)
-    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    sort_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-
-    def display_name(self, locale="zh"):
-        return self.name_en if locale == "en" else self.name_zh
+    CODE_LENGTH = 32
 
 
 class Organisation(db.Model):

@@ -1,9 +1,9 @@
-"""``{"error": {"code", "message", "details"}}`` for every failure of the API."""
-from flask import jsonify
+"""``{"error": {"code", "message", "details"}}`` (``core.errors.json_error``) for every
+failure of the API, with the API's own codes and words for HTTP errors."""
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, json_domain_error, json_error
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -35,15 +35,19 @@ class ApiError(DomainError):
 
 
 def error_response(status, code, message, details=None):
-    response = jsonify(error={"code": code, "message": str(message), "details": details or {}})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
+    return _with_challenge(json_error(status, code, message, details))
 
 
 def domain_error_response(error):
-    return error_response(error.status, error.code, error.message, error.details)
+    return _with_challenge(json_domain_error(error))
+
+
+def _with_challenge(response):
+    # an API 401 names the scheme a client authenticates with, as RFC 6750 asks: the
+    # API's bearer tokens (the shared JSON answer knows no scheme)
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 def http_error_response(error: HTTPException):

@@ -1,8 +1,10 @@
 """Domain errors: one type per rule broken, each with a stable code and an HTTP status.
 
-Views turn them into a form error or flash message; the API turns them into
+Views turn them into a form error or flash message; the API and the machine-to-machine
+endpoints (the payment gateway's webhook) into :func:`json_error`'s
 ``{"error": {"code", "message", "details"}}``. None of them may ever surface as a 500.
 """
+from flask import jsonify
 from flask_babel import lazy_gettext as _l
 
 
@@ -49,3 +51,17 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     default_message = _l("This conflicts with existing data.")
+
+
+def json_error(status, code, message, details=None):
+    """The JSON answer of a failure: ``{"error": {"code", "message", "details"}}``, the
+    shape the API's OpenAPI document declares for every error (``ErrorBody``), so a
+    client reads every JSON failure of the platform the same way."""
+    response = jsonify(error={"code": code, "message": str(message), "details": details or {}})
+    response.status_code = status
+    return response
+
+
+def json_domain_error(error):
+    """:func:`json_error` of a :class:`DomainError`: its status, code, message, details."""
+    return json_error(error.status, error.code, error.message, error.details)

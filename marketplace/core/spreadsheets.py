@@ -1,6 +1,8 @@
 """Every CSV and XLSX file the product writes goes through here (and the files it reads
 are read here: CSV in UTF-8 or GB18030, or XLSX), so no cell a user typed
-can become a formula in the spreadsheet that opens it.
+can become a formula in the spreadsheet that opens it. The imports of several domains
+(the contract registry's exports, the bureau's lists) share the reading half: the rows,
+the cells read as text or dates, the file's digest and the report of a refused file.
 
 A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read
 by Excel, LibreOffice and WPS as a formula (``=HYPERLINK(...)``, ``-2+3+cmd|...``), or a
@@ -10,8 +12,15 @@ XLSX text cells are written as strings, never as formulas.
 """
 import codecs
 import csv
+import hashlib
 import io
+import json
 import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl.utils.exceptions import InvalidFileException
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -126,3 +135,112 @@ def header_map(header, columns):
             positions[key] = index
     missing = [key for key, _zh, _en, req in columns if req and key not in positions]
     return positions, missing
+
+
+# what a damaged or mislabelled file raises while it is read
+UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
+              OSError, InvalidFileException)
+MAX_REPORTED = 1000          # problems listed in a report (all are counted)
+
+
+@dataclass
+class ImportReport:
+    """Why a file was refused: ``problems`` is a list of (row, column key, reason).
+    ``describe``: the (column title, reason text) functions of the kind of file, which
+    turn a problem into words for the page and the CLI."""
+    filename: str
+    describe: tuple
+    rows_in_file: int = 0
+    bad_rows: int = 0
+    problems: list = field(default_factory=list)
+    problem_count: int = 0
+
+    def add(self, row, column, reason):
+        self.problem_count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append((row, column, reason))
+
+    def lines(self):
+        """[(row, column title, translated reason)] for the page and the CLI."""
+        title, text = self.describe
+        return [(row, title(column), text(reason)) for row, column, reason in self.problems]
+
+    def to_json(self):
+        return json.dumps({"rows_in_file": self.rows_in_file, "bad_rows": self.bad_rows,
+                           "problem_count": self.problem_count,
+                           "problems": [list(p) for p in self.problems]},
+                          ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, filename, data, describe):
+        found = json.loads(data)
+        report = cls(filename=filename, describe=describe,
+                     rows_in_file=found["rows_in_file"], bad_rows=found["bad_rows"],
+                     problem_count=found["problem_count"])
+        report.problems = [tuple(p) for p in found["problems"]]
+        return report
+
+
+def data_rows(reader, columns):
+    """(row number, cells) of every non-blank row, the header's {column key: position}
+    and the header problems, of a file with ``columns``."""
+    rows = reader.rows()
+    header = next(rows, None)
+    positions, missing = header_map(header, columns)
+
+    def generate():
+        for number, cells in enumerate(rows, start=2):
+            first = cells[0] if cells else None
+            # most rows start with a filled cell: only the others are looked at whole
+            if not (type(first) is str and first.strip()) and \
+                    all(c is None or str(c).strip() == "" for c in cells):
+                continue
+            yield number, cells
+    return generate(), positions, missing
+
+
+def file_sha256(stream):
+    """The hex SHA-256 of a whole binary stream, left at its start for the reader."""
+    stream.seek(0)
+    digest = hashlib.sha256()
+    while block := stream.read(1 << 20):
+        digest.update(block)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def cell_text(cell):
+    """A cell as stripped text: empty for an empty cell, a whole float without ``.0``."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(cell).strip()
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def read_date(cell, today=None):
+    """(date, None) or (None, reason) of a date cell (a date, 2026-03-02, 2026/3/2,
+    2026年3月2日, 20260302); ``today`` given, a later date is refused as "future"."""
+    if isinstance(cell, datetime):
+        found = cell.date()
+    elif isinstance(cell, date):
+        found = cell
+    else:
+        value = cell_text(cell)
+        if not value:
+            return None, "missing"
+        match = _DATE.match(value)
+        if not match and len(value) == 8 and value.isdigit():
+            match = re.match(r"(\d{4})(\d{2})(\d{2})", value)
+        try:
+            found = date(*(int(part) for part in match.groups())) if match else None
+        except ValueError:
+            found = None
+        if found is None:
+            return None, "date"
+    if today is not None and found > today:
+        return None, "future"
+    return found, None

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.core.money import FEN_PER_YUAN
-from marketplace.core.spreadsheets import csv_writer
+from marketplace.core.spreadsheets import ImportReport, csv_writer
 from marketplace.extensions import db
 from marketplace.technology_fields.services import TECH_FIELDS
 from marketplace.turnover.imports.columns import COLUMNS
-from marketplace.turnover.imports.importer import ImportReport, import_file
+from marketplace.turnover.imports.importer import import_file
 from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
                                          RegistrationSource)
 from marketplace.turnover.registry import registration

@@ -1,6 +1,6 @@
 """The columns of the bureau's list files and of a business-registry export of people,
-and how each row is read: the contract registry's import machinery (``turnover.imports``:
-one streaming pass, all or nothing, a report naming row, column and reason) with these
+and how each row is read: the shared import machinery (``core.spreadsheets``: one
+streaming pass, all or nothing, a report naming row, column and reason) with these
 columns. Each reader turns a row's cells into values or a list of (column, reason)."""
 from datetime import date
 
@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.accounts import uscc as uscc_rules
 from marketplace.accounts.models import FirmTier
+from marketplace.core.spreadsheets import cell_text, read_date
 from marketplace.integrity import identity, normalise
-from marketplace.turnover.imports.columns import cell_text, read_date
 
 INTEGRITY_COLUMNS = (
     ("subject", "对象类型", "subject", True),

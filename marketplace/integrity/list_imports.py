@@ -1,5 +1,5 @@
 """Importing the bureau's lists and business-registry exports of people, all or nothing,
-with the contract registry's reader and report (``turnover.imports``): every row is
+with the shared spreadsheet reader and report (``core.spreadsheets``): every row is
 checked first; a file with any bad row imports nothing and the report names each row,
 column and reason.
 
@@ -17,13 +17,13 @@ from marketplace.accounts import versions
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.version_models import VersionSource
 from marketplace.core import audit
+from marketplace.core.spreadsheets import (UNREADABLE, ImportReport, Reader, data_rows,
+                                           file_sha256)
 from marketplace.extensions import db
 from marketplace.integrity import barred, list_formats, normalise
 from marketplace.integrity.models import (CertificationEntry, CertificationSource,
                                           IdentityImportBatch, IdentityImportKind,
                                           IntegrityListEntry)
-from marketplace.turnover.imports.columns import Reader
-from marketplace.turnover.imports.importer import UNREADABLE, ImportReport, _data_rows, _sha256
 
 
 def _report(filename):
@@ -35,7 +35,7 @@ def check_rows(stream, filename, kind, today):
     """(report or None, [(row number, values)])."""
     columns = list_formats.COLUMNS[kind]
     report = _report(filename)
-    rows, positions, missing = _data_rows(Reader(stream, filename), columns)
+    rows, positions, missing = data_rows(Reader(stream, filename), columns)
     for key in missing:
         report.add(1, key, "header")
     if missing:
@@ -77,7 +77,7 @@ def import_list(stream, filename, kind, actor, today):
         report.add(1, "file", "unreadable")
     if report is not None:
         return report
-    batch = IdentityImportBatch(kind=kind, filename=filename[:255], sha256=_sha256(stream),
+    batch = IdentityImportBatch(kind=kind, filename=filename[:255], sha256=file_sha256(stream),
                                 imported_by_id=actor.id)
     db.session.add(batch)
     db.session.flush()

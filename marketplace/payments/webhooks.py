@@ -10,8 +10,7 @@ Stripe tries again later.
 """
 from flask import Blueprint, jsonify, request
 
-from marketplace.api.errors import domain_error_response
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, json_domain_error
 from marketplace.core.permissions import access, anyone
 from marketplace.extensions import csrf, db
 from marketplace.payments import gateway, inbound
@@ -23,7 +22,7 @@ csrf.exempt(bp)
 @bp.errorhandler(DomainError)
 def _domain_error(error):
     db.session.rollback()
-    return domain_error_response(error)
+    return json_domain_error(error)
 
 
 @bp.route("/webhook", methods=["POST"])

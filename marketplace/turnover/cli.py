@@ -19,7 +19,8 @@ turnover_cli = AppGroup("turnover", help="Technology-contract registry.")
 def import_command(path, email):
     """Import a CSV or XLSX export of the registration system (all rows or none)."""
     from marketplace.accounts.models import User
-    from marketplace.turnover.imports.importer import ImportReport, import_file
+    from marketplace.core.spreadsheets import ImportReport
+    from marketplace.turnover.imports.importer import import_file
     from marketplace.turnover.permissions import can_import_registrations
 
     user = db.session.execute(select(User).where(User.email == email.strip().lower())

@@ -4,18 +4,16 @@ A file has a header row in Chinese or English (any order; unknown columns are ig
 one contract per row. Cells are checked one row at a time without touching the database
 (the districts and the organisations' names are loaded once), so a file of any length is
 checked in one streaming pass."""
-import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import District, Organisation
-from marketplace.core import spreadsheets
 from marketplace.core.forms import MAX_AMOUNT_FEN
-from marketplace.core.spreadsheets import Reader, sniff_encoding  # noqa: F401  (importers)
 from marketplace.core.money import MoneyError, yuan_to_fen
+from marketplace.core.spreadsheets import cell_text, read_date
 from marketplace.extensions import db
 from marketplace.integrity.normalise import invoice_key
 from marketplace.orders.models import ContractType
@@ -52,7 +50,6 @@ for _type in ContractType:
 OUTSIDE_CITY = {"市外", "外地", "外市", "outside", "outside the city", "out of town"}
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无", ""}
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 MISSING = _l("required")
 REASONS = {
@@ -72,12 +69,6 @@ REASONS = {
     "header": _l("the header row lacks this column"),
     "unreadable": _l("the file cannot be read as CSV (UTF-8 or GB18030) or XLSX"),
 }
-
-
-def header_map(header, columns=COLUMNS):
-    """{column key: position} and the keys of required columns the header lacks (of
-    ``columns``, this file's by default; the identity imports pass theirs)."""
-    return spreadsheets.header_map(header, columns)
 
 
 def district_lookup():
@@ -247,39 +238,6 @@ class RowChecker:
 
     def _read_date(self, cell):
         return read_date(cell, self.today)
-
-
-def read_date(cell, today=None):
-    """(date, None) or (None, reason) of a date cell (a date, 2026-03-02, 2026/3/2,
-    2026年3月2日, 20260302); ``today`` given, a later date is refused as "future"."""
-    if isinstance(cell, datetime):
-        found = cell.date()
-    elif isinstance(cell, date):
-        found = cell
-    else:
-        value = cell_text(cell)
-        if not value:
-            return None, "missing"
-        match = _DATE.match(value)
-        if not match and len(value) == 8 and value.isdigit():
-            match = re.match(r"(\d{4})(\d{2})(\d{2})", value)
-        try:
-            found = date(*(int(part) for part in match.groups())) if match else None
-        except ValueError:
-            found = None
-        if found is None:
-            return None, "date"
-    if today is not None and found > today:
-        return None, "future"
-    return found, None
-
-
-def cell_text(cell):
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    return str(cell).strip()
 
 
 def reason_text(reason):

@@ -16,17 +16,11 @@ rows are never held as ORM objects.
 page); big files from the page are stored under the instance folder and imported by a
 worker through the outbox (``queue_file`` → ``run_batch``), which records its progress.
 """
-import csv
-import hashlib
-import json
 import os
 import uuid
-import zipfile
-from dataclasses import dataclass, field
 from itertools import islice
 
 from flask import current_app
-from openpyxl.utils.exceptions import InvalidFileException
 from psycopg.errors import UniqueViolation
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -34,85 +28,31 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import String
 
 from marketplace.core import audit, outbox
-from marketplace.core.spreadsheets import csv_writer
+from marketplace.core.spreadsheets import (UNREADABLE, ImportReport, Reader, csv_writer,
+                                           data_rows, file_sha256)
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.turnover.imports.columns import (ROW_VALUES, Reader, RowChecker,
-                                                column_title, header_map, reason_text)
+from marketplace.turnover.imports.columns import (COLUMNS, ROW_VALUES, RowChecker,
+                                                column_title, reason_text)
 from marketplace.turnover.imports.copy_spool import CopySpool, fixed_values
 from marketplace.turnover.models import (ContractRegistration, ImportStatus,
                                          RegistrationImportBatch)
 from marketplace.turnover.registry.registration import lock_registry_for_import
 
-# what a damaged or mislabelled file raises while it is read
-UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
-              OSError, InvalidFileException)
-MAX_REPORTED = 1000          # problems listed in a report (all are counted)
 CHUNK = 5000                 # rows per bulk insert and per progress step
 
 
-@dataclass
-class ImportReport:
-    """Why a file was refused: ``problems`` is a list of (row, column key, reason).
-    ``describe``: (column title, reason text) functions of another kind of file (the
-    identity imports), else the registration export's."""
-    filename: str
-    rows_in_file: int = 0
-    bad_rows: int = 0
-    problems: list = field(default_factory=list)
-    problem_count: int = 0
-    describe: tuple | None = None
-
-    def add(self, row, column, reason):
-        self.problem_count += 1
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append((row, column, reason))
-
-    def lines(self):
-        """[(row, column title, translated reason)] for the page and the CLI."""
-        title, text = self.describe or (column_title, reason_text)
-        return [(row, title(column), text(reason)) for row, column, reason in self.problems]
-
-    def to_json(self):
-        return json.dumps({"rows_in_file": self.rows_in_file, "bad_rows": self.bad_rows,
-                           "problem_count": self.problem_count,
-                           "problems": [list(p) for p in self.problems]},
-                          ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, filename, data):
-        found = json.loads(data)
-        report = cls(filename=filename, rows_in_file=found["rows_in_file"],
-                     bad_rows=found["bad_rows"], problem_count=found["problem_count"])
-        report.problems = [tuple(p) for p in found["problems"]]
-        return report
-
-
-def _data_rows(reader, columns=None):
-    """(row number, cells) of every non-blank row, the header's {column key: position}
-    and the header problems (of ``columns``, the registration export's by default)."""
-    rows = reader.rows()
-    header = next(rows, None)
-    positions, missing = header_map(header) if columns is None else header_map(header,
-                                                                               columns)
-
-    def generate():
-        for number, cells in enumerate(rows, start=2):
-            first = cells[0] if cells else None
-            # most rows start with a contract number: only the others are looked at whole
-            if not (type(first) is str and first.strip()) and \
-                    all(c is None or str(c).strip() == "" for c in cells):
-                continue
-            yield number, cells
-    return generate(), positions, missing
+def _report(filename, **counts):
+    """An empty report of a registration export, in the words of its columns."""
+    return ImportReport(filename=filename, describe=(column_title, reason_text), **counts)
 
 
 def check_file(stream, filename, progress=None, sink=None):
     """The streaming validation pass: (report or None, rows, contract numbers). ``sink``
     is given each good row's values (ROW_VALUES order) until the first bad row."""
-    report = ImportReport(filename=filename)
-    rows, positions, missing = _data_rows(Reader(stream, filename))
+    report = _report(filename)
+    rows, positions, missing = data_rows(Reader(stream, filename), COLUMNS)
     for key in missing:
         report.add(1, key, "header")
     if missing:
@@ -145,12 +85,12 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
         else path_or_stream
     spool = CopySpool() if db.session.get_bind().dialect.name == "postgresql" else None
     try:
-        digest = _sha256(stream)
+        digest = file_sha256(stream)
         try:
             report, rows_in_file, numbers = check_file(stream, filename, progress,
                                                        spool.add if spool else None)
         except UNREADABLE:
-            report = ImportReport(filename=filename, bad_rows=1)
+            report = _report(filename, bad_rows=1)
             report.add(1, "file", "unreadable")
         if report is not None:
             return report
@@ -210,7 +150,7 @@ def _add_unregistered(stream, filename, spool, numbers, batch_id, actor_id):
 
 def _insert_rows(stream, filename, batch_id, existing, actor_id):
     """SQLite: the second pass over a good file, inserted by executemany."""
-    rows, positions, _missing = _data_rows(Reader(stream, filename))
+    rows, positions, _missing = data_rows(Reader(stream, filename), COLUMNS)
     checker = RowChecker(positions)
     fixed = fixed_values(batch_id, actor_id)
 
@@ -257,15 +197,6 @@ def _registered_numbers(numbers):
     return found
 
 
-def _sha256(stream):
-    stream.seek(0)
-    digest = hashlib.sha256()
-    while block := stream.read(1 << 20):
-        digest.update(block)
-    stream.seek(0)
-    return digest.hexdigest()
-
-
 def _actor_id(actor):
     return actor if isinstance(actor, int) or actor is None else actor.id
 
@@ -287,7 +218,7 @@ def queue_file(stream, filename, actor):
         while block := stream.read(1 << 20):
             target.write(block)
     with open(path, "rb") as stored:
-        digest = _sha256(stored)
+        digest = file_sha256(stored)
     batch = RegistrationImportBatch(filename=filename[:255], sha256=digest,
                                     imported_by_id=_actor_id(actor), stored_path=path,
                                     status=ImportStatus.QUEUED)
@@ -352,7 +283,8 @@ def discard_stored_file(batch):
 
 
 def report_of(batch):
-    return ImportReport.from_json(batch.filename, batch.report) if batch.report else None
+    return ImportReport.from_json(batch.filename, batch.report, (column_title, reason_text)) \
+        if batch.report else None
 
 
 def example_csv():

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.core.permissions import access
+from marketplace.core.spreadsheets import ImportReport
 from marketplace.core.web import page_argument
 from marketplace.extensions import db
 from marketplace.turnover import permissions as perms
@@ -48,7 +49,7 @@ def import_page():
         flash(_("The file is stored; a worker imports it now."), "info")
         return redirect(url_for(".batch", batch_id=batch.id))
     result = importer.import_file(stream, filename, current_user)
-    if isinstance(result, importer.ImportReport):
+    if isinstance(result, ImportReport):
         db.session.rollback()
         return _page(form, report=result, status=422)
     db.session.commit()

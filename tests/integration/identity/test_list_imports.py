@@ -1,15 +1,16 @@
-"""The bureau's lists and business-registry exports import with the contract registry's
-machinery: CSV (UTF-8 or GB18030) or XLSX, every row checked first, nothing imported from
-a file with a bad row (the report names row, column and reason), a re-import adds
-nothing; a registry export of people becomes the organisations' next versions."""
+"""The bureau's lists and business-registry exports import with the machinery the
+contract registry uses too (``core.spreadsheets``): CSV (UTF-8 or GB18030) or XLSX, every
+row checked first, nothing imported from a file with a bad row (the report names row,
+column and reason), a re-import adds nothing; a registry export of people becomes the
+organisations' next versions."""
 import io
 from datetime import date
 
 from marketplace.accounts.models import FirmTier
+from marketplace.core.spreadsheets import ImportReport
 from marketplace.extensions import db
 from marketplace.integrity import certification, list_imports
 from marketplace.integrity.models import CertificationEntry, IntegrityListEntry
-from marketplace.turnover.imports.importer import ImportReport
 from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.turnover.registry_builders import csv_bytes, signed_in, xlsx_bytes
 from tests.support.identity import resident_id

@@ -6,9 +6,10 @@ import json
 
 from sqlalchemy import func, select
 
+from marketplace.core.spreadsheets import ImportReport
 from marketplace.extensions import db
 from marketplace.turnover.imports import importer
-from marketplace.turnover.imports.importer import ImportReport, import_file
+from marketplace.turnover.imports.importer import import_file
 from marketplace.turnover.models import (ContractRegistration, ImportStatus,
                                          RegistrationImportBatch, RegistrationSource,
                                          RegistrationStatus)
