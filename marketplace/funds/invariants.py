@@ -21,6 +21,7 @@ from marketplace.funds.copay import positions
 from marketplace.funds.models import Recovery, RecoveryKind, RecoveryStatus
 from marketplace.orders.models import Order, TechContract
 from marketplace.payments.models import PAID_STATUSES, Payment
+from marketplace.vouchers.budget_use import budget_figures
 from marketplace.vouchers.models import Programme, Voucher, VoucherStatus
 
 invariant = ledger.invariant
@@ -103,7 +104,7 @@ def programmes_never_over_issued():
     """Pool + issued − returned = budget, for every programme; never over-issued."""
     problems = []
     for programme in db.session.execute(select(Programme)).scalars():
-        money = figures.budget_figures(programme)
+        money = budget_figures(programme)
         issued, returned = money["issued_fen"], money["expired_fen"]
         if money["available_fen"] + issued - returned != money["budget_fen"]:
             problems.append(
