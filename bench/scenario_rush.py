@@ -78,15 +78,15 @@ def approver(port, auditor_token, outcome, index=0):
 
 def check(app, programme_id):
     """Issued never above the budget, and the pool never negative."""
-    from marketplace import funds
     from marketplace.extensions import db
+    from marketplace.vouchers import budget_use
     from marketplace.vouchers.models import Programme, Voucher, VoucherApplication
 
     with app.app_context():
         programme = db.session.get(Programme, programme_id)
         issued = db.session.execute(select(func.coalesce(func.sum(Voucher.face_value_fen), 0))
                                     .where(Voucher.programme_id == programme_id)).scalar_one()
-        pool = funds.figures.budget_figures(programme)["available_fen"]
+        pool = budget_use.budget_figures(programme)["available_fen"]
         apps = db.session.execute(select(func.count(VoucherApplication.id))).scalar_one()
         db.session.remove()
         return {"budget_fen": programme.budget_fen, "issued_fen": int(issued),

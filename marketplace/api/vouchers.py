@@ -13,6 +13,7 @@ from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
 from marketplace.core.permissions import is_authenticated, require_visible
 from marketplace.extensions import db
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import services
 from marketplace.vouchers.models import (ApplicationStatus, Programme, Voucher,
@@ -133,7 +134,7 @@ def programme_budget(programme_id):
     programme = db.session.get(Programme, programme_id)
     if programme is None:
         raise NotFound()
-    return jsonify(answer(BudgetOut, **funds.figures.budget_figures(programme)))
+    return jsonify(answer(BudgetOut, **budget_use.budget_figures(programme)))
 
 
 @operation(bp, "/voucher-applications", "POST", tag="vouchers",

@@ -8,7 +8,8 @@ platform is here (``accounts``, ``kinds``), behind verbs the other domains call:
   out, refund it from wherever it stands;
 - ``recoveries``: what an agency owes back, and its collection;
 - ``figures``: balances and budget figures (read-only);
-- ``invariants``: the business facts `flask ledger verify` checks.
+- ``invariants``: what the books say, for the business facts `flask ledger verify`
+  checks: each domain above states its own (its ``ledger_facts``) and registers it there.
 
 Nothing outside this package posts to the ledger or spells an account code (the import
 contract in ``.importlinter`` says so, and ``make test`` checks it). The lock order is the

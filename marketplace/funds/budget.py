@@ -5,6 +5,10 @@ Lock order, kept here so no caller has to remember it: the voucher row first, th
 accounts (the ledger's conditional UPDATEs). Every verb that moves a voucher's money takes
 the voucher's id and locks its row itself; taking the accounts first would deadlock with a
 signature, an approval or a release on the same voucher.
+
+The voucher's row belongs to the vouchers domain, which sits above this one: it names its
+model here from its ``init_app`` (``register_voucher_model``), and the verbs ask the
+voucher (``is_active``, ``is_revoked``) rather than spell its statuses.
 """
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -13,10 +17,23 @@ from marketplace.core import ledger
 from marketplace.core.rows import for_update
 from marketplace.extensions import db
 from marketplace.funds import accounts, kinds
-from marketplace.vouchers.models import Voucher, VoucherStatus
-
 
 _LOCKED = "funds_locked_vouchers"
+_VOUCHER_MODEL = []   # the one model whose rows the verbs lock, named by the vouchers domain
+
+
+def register_voucher_model(model):
+    """Name the model of the vouchers' rows (it has ``id``, ``programme_id``, ``is_active``
+    and ``is_revoked``). Called from the vouchers domain's ``init_app``; naming the same
+    model again (one app per test) changes nothing."""
+    _VOUCHER_MODEL[:] = [model]
+
+
+def _voucher_model():
+    if not _VOUCHER_MODEL:
+        raise RuntimeError("no voucher model registered: the vouchers domain's init_app "
+                           "names it (funds.budget.register_voucher_model)")
+    return _VOUCHER_MODEL[0]
 
 
 @event.listens_for(Session, "after_commit")
@@ -34,7 +51,8 @@ def lock_voucher(voucher_id, *, missing_ok=False):
     found = locked.get(voucher_id)
     if found is not None and found in db.session:
         return found
-    query = for_update(select(Voucher).where(Voucher.id == voucher_id), of=Voucher)
+    model = _voucher_model()
+    query = for_update(select(model).where(model.id == voucher_id), of=model)
     found = db.session.execute(
         query.execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if found is None:
@@ -102,7 +120,7 @@ def release(voucher_id, amount_fen, *, ref, actor=None, idempotency_key=None):
     moved = ledger.transfer(kinds.RELEASE, accounts.voucher_reserved(voucher_id),
                             accounts.voucher_available(voucher_id), amount_fen, ref=ref,
                             actor=actor, idempotency_key=idempotency_key)
-    if voucher.status != VoucherStatus.ACTIVE:
+    if not voucher.is_active:
         _return_to_pool(voucher, amount_fen, actor=actor,
                         idempotency_key=f"{idempotency_key}:to-pool" if idempotency_key
                         else None)
@@ -110,7 +128,7 @@ def release(voucher_id, amount_fen, *, ref, actor=None, idempotency_key=None):
 
 
 def _return_to_pool(voucher, amount_fen, *, actor=None, idempotency_key=None):
-    kind = kinds.REVOKE if voucher.status == VoucherStatus.REVOKED else kinds.EXPIRY
+    kind = kinds.REVOKE if voucher.is_revoked else kinds.EXPIRY
     return ledger.transfer(kind, accounts.voucher_available(voucher.id),
                            accounts.programme_pool(voucher.programme_id), amount_fen,
                            ref=("voucher", voucher.id), actor=actor,

@@ -1,13 +1,12 @@
-"""What the money adds up to, read from the ledger: a voucher's balances, a programme's
-budget use, an agency's payables. Read-only."""
+"""What the money adds up to, read from the ledger: a voucher's balances, the columns of
+a programme's budget use (``vouchers.budget_use`` puts them together), an agency's
+payables. Read-only."""
 from sqlalchemy import case, func, select
 
 from marketplace.core import ledger
 from marketplace.core.ledger import LedgerAccount, LedgerPosting, LedgerTransaction
-from marketplace.extensions import db
 from marketplace.funds import accounts, kinds
 from marketplace.funds.recoveries import outstanding_total
-from marketplace.vouchers.models import Programme, Voucher
 
 SPENT_OUT = (kinds.CLAIM_APPROVAL,)                      # reserved → an agency
 SPENT_BACK = (kinds.CLAWBACK, kinds.RECOVERY_COLLECTED)  # back into reserved
@@ -39,11 +38,12 @@ def _posted(account_ids, kind_list, positive):
                    LedgerTransaction.kind.in_(kind_list)).scalar_subquery())
 
 
-def programme_money_columns(programme_ids):
-    """Scalar subqueries over the vouchers of ``programme_ids`` (a select of ids): reserved,
-    spent, returned (expired or revoked) and the pools' balance, in fen; for statements
-    that read a programme's figures with others in one go."""
-    voucher_ids = select(Voucher.id).where(Voucher.programme_id.in_(programme_ids))
+def voucher_money_columns(voucher_ids, programme_ids):
+    """Scalar subqueries, in fen: what the vouchers of ``voucher_ids`` hold reserved, have
+    spent and returned (expired or revoked), and the balance of the pools of
+    ``programme_ids`` (both selects of ids); for statements that read a programme's
+    figures with others in one go (which vouchers are a programme's is the vouchers
+    domain's to say: ``vouchers.budget_use``)."""
     account_ids = _voucher_accounts(voucher_ids)
     spent = -_posted(account_ids, SPENT_OUT, False) - _posted(account_ids, SPENT_BACK, True)
     return {
@@ -57,20 +57,6 @@ def programme_money_columns(programme_ids):
             LedgerAccount.owner_id.in_(programme_ids),
             LedgerAccount.kind == accounts.PROGRAMME_POOL).scalar_subquery(),
     }
-
-
-def budget_figures(programme):
-    """Budget, issued, reserved, spent, expired and available (not yet issued), in fen."""
-    columns = programme_money_columns(select(Programme.id).where(Programme.id == programme.id))
-    issued = select(func.coalesce(func.sum(Voucher.face_value_fen), 0)).where(
-        Voucher.programme_id == programme.id).scalar_subquery()
-    row = db.session.execute(select(issued.label("issued_fen"),
-                                    *[v.label(k) for k, v in columns.items()])).one()
-    figures = {"budget_fen": int(programme.budget_fen)}
-    figures.update({key: int(getattr(row, key) or 0) for key in
-                    ("issued_fen", "reserved_fen", "spent_fen", "expired_fen",
-                     "available_fen")})
-    return figures
 
 
 def voucher_balances(voucher):

@@ -12,7 +12,8 @@ from marketplace.core import wiring
 
 def init_app(app):
     """Called by the app factory (marketplace/domains.py)."""
-    from marketplace.payments import labels, reconciliation, reconciliation_views, tasks, webhooks
+    from marketplace.payments import (labels, ledger_facts, reconciliation,
+                                      reconciliation_views, tasks, webhooks)
     wiring.register(app, sys.modules[__name__],
                     blueprints=[webhooks.bp, reconciliation_views.bp],
-                    modules=[tasks, reconciliation, labels])
+                    modules=[tasks, reconciliation, labels, ledger_facts])

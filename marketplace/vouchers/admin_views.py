@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace import funds
 from marketplace.agencies.reference import active_categories
 from marketplace.core.permissions import access
 from marketplace.core.web import attempt
 from marketplace.extensions import db
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import services
 from marketplace.vouchers.forms import ProgrammeForm
@@ -27,7 +27,7 @@ def _prepare(form):
 @bp.route("/")
 @access(perms.can_manage_programmes)
 def programmes():
-    rows = [(p, funds.figures.budget_figures(p)) for p in services.all_programmes()]
+    rows = [(p, budget_use.budget_figures(p)) for p in services.all_programmes()]
     return render_template("vouchers/admin_programmes.html", rows=rows)
 
 

@@ -231,6 +231,16 @@ class Voucher(db.Model):
         CheckConstraint("face_value_fen > 0", name="face_value_positive"),
     )
 
+    @property
+    def is_active(self):
+        """It may still commit money: released money on any other voucher goes back to
+        the pool (funds asks this, it does not know the statuses)."""
+        return self.status == VoucherStatus.ACTIVE
+
+    @property
+    def is_revoked(self):
+        return self.status == VoucherStatus.REVOKED
+
 
 Voucher.TRANSITIONS = TransitionTable({
     VoucherStatus.ACTIVE: {"expire": VoucherStatus.EXPIRED, "revoke": VoucherStatus.REVOKED},

@@ -15,6 +15,7 @@ from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
 from marketplace.integrity import certification
 from marketplace.notifications.services import mark_queue_seen
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import permissions as perms
 from marketplace.vouchers import rules as eligibility
 from marketplace.vouchers import services
@@ -194,7 +195,7 @@ def review(application_id):
     cap = found.programme.current_rules.cap_for(certified.tier) if certified else None
     return render_template("vouchers/review.html", application=found, form=form,
                            checks=[(c, eligibility.describe(c)) for c in checks], cap=cap,
-                           budget=funds.figures.budget_figures(found.programme),
+                           budget=budget_use.budget_figures(found.programme),
                            can_decide=perms.can_decide_application(current_user, found))
 
 
@@ -203,11 +204,11 @@ def review(application_id):
 def programme_budget(programme_id):
     programme = services.get_programme(programme_id)
     return render_template("vouchers/budget.html", programme=programme,
-                           figures=funds.figures.budget_figures(programme))
+                           figures=budget_use.budget_figures(programme))
 
 
 @bp.route("/budget")
 @access(anyone)
 def public_budget():
-    meters = [(p, funds.figures.budget_figures(p)) for p in services.all_programmes()]
+    meters = [(p, budget_use.budget_figures(p)) for p in services.all_programmes()]
     return render_template("vouchers/public_budget.html", meters=meters)

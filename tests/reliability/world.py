@@ -11,12 +11,12 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
-from marketplace import funds
 from marketplace.accounts import services as accounts
 from marketplace.claims import services as claims
 from marketplace.extensions import db
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import services as vouchers
 from tests.support.copay import record_paid_copay
 from tests.factories import (FirmMemberFactory, make_application, make_offering,
@@ -116,5 +116,5 @@ def build(firms=8, late_applicants=6):
                   [plaintext_token(s) for s in supervisors], applications, fundable)
     db.session.commit()
     quiet()
-    assert funds.figures.budget_figures(programme)  # the programme reads back
+    assert budget_use.budget_figures(programme)  # the programme reads back
     return world

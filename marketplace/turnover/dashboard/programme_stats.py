@@ -1,5 +1,5 @@
 """The voucher side of the dashboard in one statement: the budget use of the year's
-programmes (as ``funds.figures.budget_figures`` computes it for one programme), the
+programmes (as ``vouchers.budget_use.budget_figures`` computes it for one programme), the
 funnel from applications to disbursement, and the review SLA of the claims now at a
 review stage (from the same deadline ``claims.sla`` watches)."""
 from dataclasses import dataclass
@@ -9,9 +9,9 @@ from sqlalchemy import and_, func, select
 
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.services import REVIEW_STAGES
-from marketplace import funds
 from marketplace.extensions import db
 from marketplace.orders.models import Order, TechContract
+from marketplace.vouchers import budget_use
 from marketplace.vouchers.models import Programme, Voucher, VoucherApplication
 
 FUNNEL_STEPS = ("applications", "vouchers", "orders", "contracts", "claims", "disbursed")
@@ -47,7 +47,7 @@ def programme_statement(year, today):
     columns = {
         "budget_fen": _total(Programme.budget_fen, Programme.year == year),
         "issued_fen": _total(Voucher.face_value_fen, Voucher.programme_id.in_(programmes)),
-        **funds.figures.programme_money_columns(programmes),
+        **budget_use.programme_money_columns(programmes),
         "applications": _count(VoucherApplication,
                                VoucherApplication.programme_id.in_(programmes)),
         "applications_fen": _total(VoucherApplication.requested_fen,

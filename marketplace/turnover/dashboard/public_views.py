@@ -18,7 +18,6 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from marketplace import funds
 from marketplace.accounts.models import Organisation
 from marketplace.agencies.models import AgencyProfile, AgencyStatus, ServiceCategory
 from marketplace.catalogue.models import Offering
@@ -31,6 +30,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import Order
 from marketplace.turnover.dashboard import stats
 from marketplace.turnover.targets import services as targets
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import services as vouchers
 from marketplace.vouchers.models import Programme
 
@@ -96,7 +96,7 @@ def transparency():
     target = targets.target_for(year)
     programmes = db.session.execute(select(Programme).where(Programme.year == year)
                                     .order_by(Programme.id)).scalars().all()
-    meters = [(p, funds.figures.budget_figures(p)) for p in programmes]
+    meters = [(p, budget_use.budget_figures(p)) for p in programmes]
     redemptions = RowPagination(page=page_argument(), per_page=PER_PAGE, error_out=False,
                                 select=disbursed_redemptions_statement())
     agencies = RowPagination(page=_page("agencies_page"), per_page=PER_PAGE,

@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.funds import accounts
 from marketplace.funds.models import RecoveryStatus
 from marketplace.payments import services as payments
+from marketplace.vouchers import budget_use
 from tests.integration.funds.world import World
 
 pytestmark = pytest.mark.stripe
@@ -55,7 +56,7 @@ def test_after_the_whole_journey_only_the_payout_and_the_spent_figure_remain(str
     assert balance(accounts.GATEWAY_CODE) == -50_000_00          # the firm's own money
     figures = funds.figures.voucher_balances(world.voucher)
     assert (figures["spent_fen"], figures["available_fen"]) == (50_000_00, 150_000_00)
-    assert funds.figures.budget_figures(world.programme)["spent_fen"] == 50_000_00
+    assert budget_use.budget_figures(world.programme)["spent_fen"] == 50_000_00
     assert db.session.get(type(claim), claim.id).status == ClaimStatus.DISBURSED
     assert ledger.violations() == []
 
@@ -121,11 +122,11 @@ def test_money_released_on_an_expired_voucher_returns_to_the_pool(stripe_server)
     claim = world.accepted(order)
     lifecycle.expire(lifecycle.lock_voucher(world.voucher.id))
     db.session.commit()
-    pool_before = funds.figures.budget_figures(world.programme)["available_fen"]
+    pool_before = budget_use.budget_figures(world.programme)["available_fen"]
     claims.decide(world.checked(claim), world.auditor, "reject", "材料不全，驳回")
     db.session.commit()
     figures = funds.figures.voucher_balances(world.voucher)
     assert figures["available_fen"] == 0 and figures["reserved_fen"] == 0
-    after = funds.figures.budget_figures(world.programme)["available_fen"]
+    after = budget_use.budget_figures(world.programme)["available_fen"]
     assert after - pool_before == 50_000_00
     assert ledger.violations() == []

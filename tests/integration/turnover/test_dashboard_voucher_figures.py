@@ -4,13 +4,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from marketplace import funds
 from marketplace.claims import disbursement
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.sla import overdue_claims
 from marketplace.extensions import db
 from marketplace.orders.models import TechContract
 from marketplace.turnover.dashboard.programme_stats import programme_figures
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import services as vouchers
 from marketplace.vouchers.models import Programme, Voucher, VoucherApplication
 from tests.factories import UserFactory, make_application, make_programme
@@ -35,7 +35,7 @@ def test_budget_funnel_and_deadlines_match_the_domains():
 
     programmes = db.session.execute(select(Programme).where(
         Programme.year == today.year)).scalars().all()
-    each = [funds.figures.budget_figures(p) for p in programmes]
+    each = [budget_use.budget_figures(p) for p in programmes]
     assert figures.budget == {key: sum(f[key] for f in each) for key in each[0]}
     assert figures.budget["spent_fen"] > 0 and figures.budget["reserved_fen"] > 0
 

@@ -5,10 +5,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace import funds
 from marketplace.accounts.models import Role
 from marketplace.core import ledger
 from marketplace.extensions import db
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import lifecycle, services
 from marketplace.vouchers.models import (ApplicationStatus, Voucher, VoucherApplication)
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
@@ -232,7 +232,7 @@ def test_approving_a_lower_amount_issues_the_voucher(client, auditor, member, pr
                         "requested_fen": 150_000_00, "approved_fen": 80_000_00,
                         "rules_version": 1}}
     assert voucher.face_value_fen == 80_000_00
-    assert funds.figures.budget_figures(programme)["available_fen"] == 920_000_00
+    assert budget_use.budget_figures(programme)["available_fen"] == 920_000_00
     assert ledger.violations() == []
 
 
@@ -279,7 +279,7 @@ def test_a_repeated_approval_is_refused_and_issues_nothing_more(client, auditor,
     assert_error(decide(client, headers, application, decision="approve"),
                  409, "invalid_transition")
     assert db.session.query(Voucher).count() == 1
-    assert funds.figures.budget_figures(programme)["issued_fen"] == 100_000_00
+    assert budget_use.budget_figures(programme)["issued_fen"] == 100_000_00
 
 
 def test_an_approval_beyond_the_budget_is_a_409_and_moves_nothing(client, auditor):
@@ -292,7 +292,7 @@ def test_an_approval_beyond_the_budget_is_a_409_and_moves_nothing(client, audito
                  "budget_exhausted")
     db.session.expire_all()
     assert db.session.get(VoucherApplication, second.id).status == ApplicationStatus.SUBMITTED
-    assert funds.figures.budget_figures(programme)["available_fen"] == 50_000_00
+    assert budget_use.budget_figures(programme)["available_fen"] == 50_000_00
     assert ledger.violations() == []
 
 

@@ -9,11 +9,11 @@ import threading
 
 import pytest
 
-from marketplace import funds
 from marketplace.accounts.models import User
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import services
 from marketplace.vouchers.models import Voucher, VoucherApplication
 from tests.factories import FirmMemberFactory, make_application, make_programme, staff
@@ -64,6 +64,6 @@ def test_concurrent_approvals_against_a_budget_for_half_of_them_issue_exactly_ha
     assert codes.count("budget_exhausted") == APPROVALS // 2, codes
     db.session.expire_all()
     assert db.session.query(Voucher).count() == APPROVALS // 2
-    figures = funds.figures.budget_figures(programme)
+    figures = budget_use.budget_figures(programme)
     assert figures["issued_fen"] == figures["budget_fen"] and figures["available_fen"] == 0
     assert ledger.violations() == []

@@ -10,6 +10,7 @@ from marketplace import funds
 from marketplace.accounts.models import Role
 from marketplace.core import ledger
 from marketplace.extensions import db
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import services
 from marketplace.vouchers.models import (ApplicationStatus, Programme, ProgrammeRuleVersion,
                                          Voucher, VoucherApplication)
@@ -147,7 +148,7 @@ def test_approving_a_lower_amount_issues_that_voucher_from_a_balanced_ledger(
     assert voucher.face_value_fen == 80_000_00
     assert voucher.firm_id == firm_member.organisation_id
     assert funds.figures.voucher_balances(voucher)["available_fen"] == 80_000_00
-    figures = funds.figures.budget_figures(decided.programme)
+    figures = budget_use.budget_figures(decided.programme)
     assert figures["issued_fen"] == 80_000_00
     assert figures["available_fen"] == 1_000_000_00 - 80_000_00
     assert ledger.violations() == []
@@ -290,7 +291,7 @@ def test_the_admin_creates_a_funded_programme_with_its_first_rules(client, admin
     assert rules.cap_fen_high_tech == 300_000_00 and rules.min_order_fen == 5_000_00
     assert rules.single_order_max_fen == 150_000_00
     assert rules.category_codes == ["testing"]
-    assert funds.figures.budget_figures(created)["available_fen"] == 3_000_000_00
+    assert budget_use.budget_figures(created)["available_fen"] == 3_000_000_00
     assert ledger.violations() == []
 
 

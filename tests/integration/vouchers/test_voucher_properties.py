@@ -4,10 +4,10 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marketplace import funds
 from marketplace.core import ledger
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import lifecycle, services
 from marketplace.vouchers.models import Voucher, VoucherStatus
 from tests.factories import FirmMemberFactory, make_application, make_programme, staff
@@ -56,7 +56,7 @@ def test_invariants_hold_after_every_step(sequence):
         except DomainError:
             db.session.rollback()  # a refused step must leave no trace
         assert ledger.violations() == [], step
-    figures = funds.figures.budget_figures(programme)
+    figures = budget_use.budget_figures(programme)
     assert figures["issued_fen"] - figures["expired_fen"] <= figures["budget_fen"]
     rules = programme.current_rules
     for voucher in db.session.query(Voucher).filter_by(programme_id=programme.id):

@@ -12,6 +12,7 @@ from marketplace.core.audit import AuditRecord
 from marketplace.core.errors import InvalidTransition, ValidationFailed
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
+from marketplace.vouchers import budget_use
 from marketplace.vouchers import lifecycle, services
 from marketplace.vouchers.models import ApplicationStatus, VoucherStatus
 from tests.factories import (FirmMemberFactory, make_application, make_programme,
@@ -62,7 +63,7 @@ def test_approval_issues_the_voucher_from_the_pool_and_records_the_rule_version(
     assert application.status == ApplicationStatus.APPROVED
     assert application.decision_rule_version_id == programme.current_rules.id
     assert application.rule_version.version == 1  # it was submitted under v1
-    figures = funds.figures.budget_figures(programme)
+    figures = budget_use.budget_figures(programme)
     assert figures["issued_fen"] == 150_000_00
     assert figures["available_fen"] == 850_000_00
     assert funds.figures.voucher_balances(voucher)["available_fen"] == 150_000_00
@@ -89,7 +90,7 @@ def test_the_budget_cannot_be_over_issued():
     with pytest.raises(services.BudgetExhausted):
         services.decide_application(application, actor=staff("auditor"), decision="approve")
     db.session.rollback()
-    assert funds.figures.budget_figures(programme)["issued_fen"] == 100_000_00
+    assert budget_use.budget_figures(programme)["issued_fen"] == 100_000_00
     assert ledger.violations() == []
 
 
@@ -125,7 +126,7 @@ def test_a_budget_cut_below_what_is_issued_is_refused():
     db.session.rollback()
     services.update_programme(programme, actor=None, budget_fen=250_000_00)
     db.session.commit()
-    assert funds.figures.budget_figures(programme)["available_fen"] == 50_000_00
+    assert budget_use.budget_figures(programme)["available_fen"] == 50_000_00
     assert ledger.violations() == []
 
 
@@ -150,7 +151,7 @@ def test_expiry_returns_the_unspent_value_to_the_pool_and_keeps_reservations():
     balances = funds.figures.voucher_balances(voucher)
     assert balances == {"face_value_fen": 100_000_00, "available_fen": 0,
                         "reserved_fen": 30_000_00, "spent_fen": 0, "expired_fen": 70_000_00}
-    figures = funds.figures.budget_figures(programme)
+    figures = budget_use.budget_figures(programme)
     assert figures["available_fen"] == 970_000_00 and figures["expired_fen"] == 70_000_00
     assert lifecycle.expire_due_vouchers(today=voucher.expires_on + timedelta(days=2)) == 0
     assert ledger.violations() == []

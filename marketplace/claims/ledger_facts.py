@@ -1,0 +1,175 @@
+"""What the books must state about claims, their batches and the agencies they pay,
+checked by `flask ledger verify` (registered with funds' ``invariant``; see
+marketplace/funds/invariants.py).
+
+The agencies' payables are here: the voucher payable is claims' money, and this is the
+lowest domain that sees all of what an agency is owed (claims, orders' co-pays, payments'
+unallocated charges)."""
+from collections import defaultdict
+
+from sqlalchemy import func, select
+
+from marketplace.claims.models import (BankOutcome, BankResult, BatchStatus, Claim,
+                                       ClaimStatus, DisbursementBatch, DisbursementLine,
+                                       LineKind, LineStatus)
+from marketplace.extensions import db
+from marketplace.funds import accounts, kinds
+from marketplace.funds.copay import positions
+from marketplace.funds.invariants import (balances_by_owner, invariant, per_reference,
+                                          repeated_transactions, unallocated_payment_ids)
+from marketplace.funds.models import Recovery, RecoveryKind
+from marketplace.orders.models import Order
+from marketplace.payments.models import PAID_STATUSES, Payment
+
+
+@invariant
+def claims_move_once_and_never_pay_more_than_approved():
+    """No claim approved, paid, clawed back or recovered twice; net payout per claim ≤
+    approved − clawed back; a voided or rejected claim paid nothing net and nothing of it
+    is still owed to the agency; a claim's status and its postings agree."""
+    problems = repeated_transactions()
+    flows = per_reference("claim", [kinds.CLAIM_APPROVAL, kinds.CLAWBACK, kinds.DISBURSEMENT,
+                                    kinds.CLAIM_RECOVERY_DUE])
+    statuses = dict(db.session.execute(select(Claim.id, Claim.status)).all())
+    for claim_id in set(flows) | set(statuses):
+        moved = flows.get(claim_id, {})
+        approved, clawed = moved.get(kinds.CLAIM_APPROVAL, 0), moved.get(kinds.CLAWBACK, 0)
+        paid, recovered = moved.get(kinds.DISBURSEMENT, 0), moved.get(kinds.CLAIM_RECOVERY_DUE, 0)
+        net_payout = paid - recovered
+        status = statuses.get(claim_id)
+        owed = approved - clawed - paid
+        if paid > approved:
+            problems.append(f"claim {claim_id} paid {paid} fen but approved {approved} fen")
+        if net_payout > approved - clawed:
+            problems.append(f"claim {claim_id} paid out {net_payout} fen net but approved "
+                            f"{approved} fen less {clawed} fen clawed back")
+        if status in (ClaimStatus.VOIDED, ClaimStatus.REJECTED):
+            if net_payout:
+                problems.append(f"{status.value} claim {claim_id} paid out {net_payout} fen "
+                                "net")
+            if owed:
+                problems.append(f"{status.value} claim {claim_id} still owes the agency "
+                                f"{owed} fen")
+        elif status == ClaimStatus.APPROVED and (owed <= 0 or paid):
+            problems.append(f"claim {claim_id} is approved but the books show {owed} fen owed "
+                            f"and {paid} fen paid")
+        elif status == ClaimStatus.DISBURSED and (not paid or owed or recovered):
+            problems.append(f"claim {claim_id} is disbursed but the books show {paid} fen "
+                            f"paid, {owed} fen still owed, {recovered} fen recovered")
+        elif status not in (ClaimStatus.APPROVED, ClaimStatus.DISBURSED, ClaimStatus.VOIDED,
+                            ClaimStatus.REJECTED) and (approved or paid):
+            state = status.value if status else "missing"
+            problems.append(f"claim {claim_id} is {state} but the books show {approved} fen "
+                            f"approved and {paid} fen paid")
+    return problems
+
+
+@invariant
+def agency_payables_match_what_is_owed():
+    """Per agency: its voucher payable is its approved, unpaid claims; its co-pay payable
+    its accepted, unpaid co-pays; its recoveries account what it still owes back; and
+    the platform's advances and unallocated money are what recoveries and refunds still
+    owe."""
+    problems = []
+    balances = balances_by_owner([accounts.AGENCY_PAYABLE, accounts.AGENCY_COPAY_PAYABLE,
+                                  accounts.AGENCY_RECOVERIES, accounts.GATEWAY_ADVANCES,
+                                  accounts.GATEWAY_UNALLOCATED])
+    approved = dict(db.session.execute(
+        select(Claim.agency_id, func.sum(Claim.amount_fen))
+        .where(Claim.status == ClaimStatus.APPROVED).group_by(Claim.agency_id)).all())
+    for agency_id in set(approved) | set(balances[accounts.AGENCY_PAYABLE]):
+        if balances[accounts.AGENCY_PAYABLE].get(agency_id, 0) != int(approved.get(agency_id, 0)):
+            problems.append(f"agency {agency_id}'s voucher payable is "
+                            f"{balances[accounts.AGENCY_PAYABLE].get(agency_id, 0)} fen but "
+                            f"its approved unpaid claims make {approved.get(agency_id, 0)} fen")
+    agency_of = dict(db.session.execute(select(Order.id, Order.agency_id)).all())
+    due = defaultdict(int)
+    for order_id, position in positions(list(agency_of)).items():
+        due[agency_of[order_id]] += position.payable
+    for agency_id in set(due) | set(balances[accounts.AGENCY_COPAY_PAYABLE]):
+        if balances[accounts.AGENCY_COPAY_PAYABLE].get(agency_id, 0) != due.get(agency_id, 0):
+            problems.append(f"agency {agency_id}'s co-pay payable is "
+                            f"{balances[accounts.AGENCY_COPAY_PAYABLE].get(agency_id, 0)} fen "
+                            f"but its accepted unpaid co-pays make {due.get(agency_id, 0)} fen")
+    owed = defaultdict(int)
+    copay_owed = 0
+    for agency_id, kind, amount, collected in db.session.execute(
+            select(Recovery.agency_id, Recovery.kind, Recovery.amount_fen,
+                   Recovery.collected_fen)):
+        owed[agency_id] += amount - collected
+        if kind == RecoveryKind.COPAY:
+            copay_owed += amount - collected
+    for agency_id in set(owed) | set(balances[accounts.AGENCY_RECOVERIES]):
+        if balances[accounts.AGENCY_RECOVERIES].get(agency_id, 0) != owed.get(agency_id, 0):
+            problems.append(f"agency {agency_id} owes {owed.get(agency_id, 0)} fen back by its "
+                            f"recoveries but its account shows "
+                            f"{balances[accounts.AGENCY_RECOVERIES].get(agency_id, 0)} fen")
+    advanced = -sum(balances[accounts.GATEWAY_ADVANCES].values())
+    if advanced != copay_owed:
+        problems.append(f"the platform advanced {advanced} fen of refunds but co-pay "
+                        f"recoveries owe {copay_owed} fen")
+    unrefunded = int(db.session.execute(
+        select(func.coalesce(func.sum(Payment.amount_fen - Payment.refunded_fen), 0))
+        .where(Payment.status.in_(PAID_STATUSES),
+               Payment.id.in_(unallocated_payment_ids()))).scalar_one())
+    unallocated = sum(balances[accounts.GATEWAY_UNALLOCATED].values())
+    if unallocated != unrefunded:
+        problems.append(f"the unallocated account holds {unallocated} fen but charges that pay "
+                        f"for nothing still hold {unrefunded} fen")
+    return problems
+
+
+@invariant
+def batches_add_up():
+    """A batch's total is its live lines (payouts less deductions); a paid batch paid
+    every live line; no claim is in a batch it has no live line in."""
+    problems = []
+    lines = defaultdict(list)
+    for line in db.session.execute(select(DisbursementLine).where(
+            DisbursementLine.status != LineStatus.REMOVED)).scalars():
+        lines[line.batch_id].append(line)
+    for batch in db.session.execute(select(DisbursementBatch)).scalars():
+        live = lines.get(batch.id, [])
+        total = sum(line.signed_amount_fen for line in live)
+        if total != batch.total_fen or len(live) != batch.line_count:
+            problems.append(f"batch {batch.id} says {batch.total_fen} fen in "
+                            f"{batch.line_count} lines but its lines make {total} fen in "
+                            f"{len(live)}")
+        wrong = [line.id for line in live
+                 if (line.status == LineStatus.PAID) != (batch.status == BatchStatus.PAID)]
+        if wrong:
+            problems.append(f"{batch.status.value} batch {batch.id} has lines {wrong} "
+                            "in another state")
+    in_lines = {line.claim_id: line.batch_id for live in lines.values() for line in live
+                if line.kind == LineKind.VOUCHER_PART}
+    for claim_id, batch_id in db.session.execute(
+            select(Claim.id, Claim.disbursement_batch_id)
+            .where(Claim.disbursement_batch_id.is_not(None))):
+        if in_lines.get(claim_id) != batch_id:
+            problems.append(f"claim {claim_id} names batch {batch_id} but has no live line "
+                            "there")
+    return problems
+
+
+@invariant
+def bank_answers_hold():
+    """Every line of a batch matches the bank's answer for its payee: a line the bank did
+    not pay (failed, returned) left the batch, a line it paid is paid; a result's counts
+    are the payees it answered."""
+    problems = []
+    answered = defaultdict(lambda: defaultdict(set))
+    for line in db.session.execute(select(DisbursementLine).where(
+            DisbursementLine.bank_outcome.is_not(None))).scalars():
+        paid = line.bank_outcome == BankOutcome.PAID
+        if paid != (line.status == LineStatus.PAID) or \
+                (not paid and line.status != LineStatus.REMOVED):
+            problems.append(f"line {line.id} is {line.status.value} but the bank answered "
+                            f"{line.bank_outcome.value}")
+        answered[line.bank_result_id][paid].add(line.agency_id)
+    for result in db.session.execute(select(BankResult)).scalars():
+        paid, unpaid = (len(answered[result.id][True]), len(answered[result.id][False]))
+        if (paid, unpaid) != (result.paid_count, result.failed_count):
+            problems.append(f"bank result {result.id} counts {result.paid_count} paid and "
+                            f"{result.failed_count} not paid but its lines make {paid} and "
+                            f"{unpaid}")
+    return problems
