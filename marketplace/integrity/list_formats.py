@@ -6,9 +6,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.accounts import identity_numbers
 from marketplace.accounts import uscc as uscc_rules
 from marketplace.accounts.models import FirmTier
-from marketplace.integrity import identity, normalise
+from marketplace.core import normalise
 from marketplace.turnover.imports.columns import cell_text, read_date
 
 INTEGRITY_COLUMNS = (
@@ -148,11 +149,11 @@ def integrity_row(cells, today):
     elif subject == "person":
         number = cell_text(cells["id_number"])
         try:
-            identity.checked_number("resident_id" if len(normalise.identity_number_key(number)
+            identity_numbers.checked_number("resident_id" if len(normalise.identity_number_key(number)
                                                          or "") in (15, 18) else "other",
                                     number)
             values["id_number"] = number
-        except identity.InvalidIdentityNumber:
+        except identity_numbers.InvalidIdentityNumber:
             errors.append(("id_number", "id_number"))
     if values["listed_from"] and values["listed_to"] and \
             values["listed_to"] < values["listed_from"]:
@@ -189,8 +190,8 @@ def people_row(cells, today):
     number = cell_text(cells["id_number"]) or None
     if number and kind:
         try:
-            identity.checked_number(kind, number)
-        except identity.InvalidIdentityNumber:
+            identity_numbers.checked_number(kind, number)
+        except identity_numbers.InvalidIdentityNumber:
             errors.append(("id_number", "id_number"))
     share = cell_text(cells["share"]).rstrip("%") or None
     share_bp = None

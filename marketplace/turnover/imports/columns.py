@@ -17,7 +17,7 @@ from marketplace.core.forms import MAX_AMOUNT_FEN
 from marketplace.core.spreadsheets import Reader, sniff_encoding  # noqa: F401  (importers)
 from marketplace.core.money import MoneyError, yuan_to_fen
 from marketplace.extensions import db
-from marketplace.integrity.normalise import invoice_key
+from marketplace.core.normalise import invoice_key
 from marketplace.orders.models import ContractType
 from marketplace.technology_fields.services import TECH_FIELDS, resolve_field
 
