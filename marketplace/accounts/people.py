@@ -57,7 +57,8 @@ def person(role, name, *, title=None, id_kind=None, id_number=None, share_bp=Non
             identity_numbers.checked_number(id_kind, id_number)
         except identity_numbers.InvalidIdentityNumber as error:
             raise PeopleInvalid(identity_numbers.REASONS[error.reason], details={"field": field})
-        number_hash, masked = identity_numbers.number_hash(id_number), identity_numbers.masked(id_number)
+        number_hash = identity_numbers.number_hash(id_number)
+        masked = identity_numbers.masked(id_number)
     elif kept_hash:
         number_hash, masked = kept_hash, kept_masked
     if number_hash is None:

@@ -128,7 +128,8 @@ def entry_values(*, subject, name, uscc=None, id_kind=None, id_number=None, reas
         try:
             identity_numbers.checked_number(id_kind or "resident_id", id_number)
         except identity_numbers.InvalidIdentityNumber as error:
-            raise EntryInvalid(identity_numbers.REASONS[error.reason], details={"field": "id_number"})
+            raise EntryInvalid(identity_numbers.REASONS[error.reason],
+                               details={"field": "id_number"})
         values["id_number_hash"] = identity_numbers.number_hash(id_number)
         values["id_number_masked"] = identity_numbers.masked(id_number)
     reason, source = (reason or "").strip(), (source or "").strip()

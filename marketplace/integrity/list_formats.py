@@ -148,10 +148,10 @@ def integrity_row(cells, today):
         values["uscc"] = _uscc(cells["uscc"], errors)
     elif subject == "person":
         number = cell_text(cells["id_number"])
+        kind = "resident_id" if len(normalise.identity_number_key(number) or "") in (15, 18) \
+            else "other"
         try:
-            identity_numbers.checked_number("resident_id" if len(normalise.identity_number_key(number)
-                                                         or "") in (15, 18) else "other",
-                                    number)
+            identity_numbers.checked_number(kind, number)
             values["id_number"] = number
         except identity_numbers.InvalidIdentityNumber:
             errors.append(("id_number", "id_number"))
