@@ -7,12 +7,12 @@ import secrets
 from sqlalchemy import bindparam, insert, select
 from werkzeug.security import generate_password_hash
 
-from marketplace.accounts import uscc
+from marketplace.accounts import identity_numbers, uscc
 from marketplace.accounts.models import (ApiToken, District, FirmTier, Organisation,
                                          OrganisationKind, Role, User)
 from marketplace.accounts.version_models import OrganisationVersion, VersionPerson
-from marketplace.integrity import identity, normalise
 from marketplace.integrity.models import CertificationEntry, CertificationSource
+from marketplace.core import normalise
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 
@@ -84,8 +84,8 @@ def _first_versions(ids, rows, now):
         people.append(dict(version_id=version_id, position=0, role="legal_representative",
                            name=row["legal_representative"],
                            name_key=row["legal_representative_key"], id_kind="resident_id",
-                           id_number_hash=identity.number_hash(f"{number}{org_id}"),
-                           id_number_masked=identity.masked(number)))
+                           id_number_hash=identity_numbers.number_hash(f"{number}{org_id}"),
+                           id_number_masked=identity_numbers.masked(number)))
     db.session.execute(insert(VersionPerson), people)
     db.session.execute(
         Organisation.__table__.update().where(

@@ -10,7 +10,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from marketplace.core.errors import ValidationFailed
-from marketplace.integrity import normalise
+from marketplace.core import normalise
 
 # category -> the words a branch name of that bank contains (None: a class of banks)
 CATEGORIES = {

@@ -10,20 +10,18 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts import bank, uscc
+from marketplace.accounts import bank, bureau_lists, uscc
 from marketplace.accounts import people as people_rules
 from marketplace.accounts import versions
 from marketplace.accounts.models import District, FirmTier, Organisation, Role
 from marketplace.accounts.version_models import (FACT_FIELDS, ChangeRequest,
                                                  ChangeRequestStatus, VersionSource)
-from marketplace.core import audit, outbox
+from marketplace.core import audit, normalise, outbox
 from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.integrity import certification, normalise
-from marketplace.integrity.models import CertificationEntry
 
 
 class NothingChanged(ValidationFailed):
@@ -100,7 +98,7 @@ def _certificate(facts, base, certificate):
     tier = facts["firm_tier"]
     if tier is None or tier == base.fact("firm_tier"):
         return None, None, None
-    listed = certification.tier_on(facts["uscc"])
+    listed = bureau_lists.tier_on(facts["uscc"])
     if listed is not None and listed.tier.value == tier:
         return None, None, None
     number = normalise.nfkc((certificate or {}).get("number"))
@@ -181,16 +179,15 @@ def approve(request, auditor, comment=None):
     base = organisation.current_version
     certificate = None
     if facts["firm_tier"] and facts["firm_tier"] == base.fact("firm_tier"):
-        certificate = db.session.get(CertificationEntry, base.tier_certificate_id) \
-            if base.tier_certificate_id else None
+        certificate = base.tier_certificate
     elif facts["firm_tier"] and request.certificate_number:
-        certificate = certification.confirm_certificate(
+        certificate = bureau_lists.confirm_certificate(
             uscc=facts["uscc"], organisation_name=facts["name"], tier=facts["firm_tier"],
             certificate_number=request.certificate_number,
             valid_from=request.certificate_valid_from, valid_to=request.certificate_valid_to,
             actor=auditor, change_request_id=request.id)
     elif facts["firm_tier"]:
-        listed = certification.tier_on(facts["uscc"])
+        listed = bureau_lists.tier_on(facts["uscc"])
         certificate = listed.entry if listed is not None else None
     version = versions.record_version(organisation, facts, proposal["people"], actor=auditor,
                                       source=VersionSource.CHANGE_REQUEST,

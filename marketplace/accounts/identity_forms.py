@@ -9,8 +9,8 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Radi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.accounts.forms import CreditCode, OrganisationFieldsMixin
+from marketplace.accounts.identity_numbers import ID_KIND_NAMES
 from marketplace.accounts.people import ROLE_NAMES, TITLE_NAMES
-from marketplace.integrity.identity import ID_KIND_NAMES
 
 EXTRA_ROWS = 3      # empty rows offered for new people (no script adds rows)
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.accounts import change_requests, versions
+from marketplace.accounts import bureau_lists, change_requests, versions
 from marketplace.accounts import permissions as perms
 from marketplace.accounts.forms import tier_choices
 from marketplace.accounts.identity_forms import (EXTRA_ROWS, ChangeRequestForm, DecisionForm,
@@ -18,7 +18,6 @@ from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
-from marketplace.integrity import barred, certification
 from marketplace.notifications.services import mark_queue_seen
 
 bp = Blueprint("identity", __name__)
@@ -123,10 +122,10 @@ def _visible_request(request_id):
 def _render_change(found, form=None, status=200):
     rows, before, after = change_requests.comparison(found)
     proposal = found.proposal
-    listed = certification.tier_on(proposal["facts"]["uscc"]) \
+    listed = bureau_lists.tier_on(proposal["facts"]["uscc"]) \
         if found.organisation.is_firm else None
     hashes = [p["id_number_hash"] for p in after if p.get("id_number_hash")]
-    hits = barred.hits([proposal["facts"]["uscc"]], hashes) \
+    hits = bureau_lists.hits([proposal["facts"]["uscc"]], hashes) \
         if perms.can_review_identity_changes(current_user) else []
     can_decide = perms.can_decide_identity_change(current_user) and \
         found.status == ChangeRequestStatus.PENDING
@@ -203,7 +202,7 @@ def organisation_history(organisation_id):
     found = db.session.execute(select(OrganisationVersion).where(
         OrganisationVersion.organisation_id == organisation.id)
         .order_by(OrganisationVersion.number.desc())).scalars().all()
-    listed = certification.tier_on(organisation.uscc) if organisation.is_firm else None
+    listed = bureau_lists.tier_on(organisation.uscc) if organisation.is_firm else None
     return render_template("identity/history.html", organisation=organisation,
                            versions=found, listed=listed,
                            requests=change_requests.requests_of(organisation),

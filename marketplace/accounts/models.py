@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marketplace.core import normalise
 from marketplace.core.reference_rows import CodedReferenceRow
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
@@ -35,6 +36,11 @@ class FirmTier(str, enum.Enum):
     TECH_SME = "tech_sme"
     HIGH_TECH = "high_tech"
     BENCHMARK_HIGH_TECH = "benchmark_high_tech"
+
+    @property
+    def rank(self):
+        """1 to 3, in the order above: of two valid certificates the higher tier counts."""
+        return list(FirmTier).index(self) + 1
 
 
 class District(CodedReferenceRow, db.Model):
@@ -83,8 +89,6 @@ class Organisation(db.Model):
     )
 
     def refresh_keys(self):
-        from marketplace.integrity import normalise
-
         self.legal_representative_key = normalise.name_key(self.legal_representative)
         self.registered_address_key = normalise.address_key(self.registered_address)
         self.contact_phone_key = normalise.phone_key(self.contact_phone)

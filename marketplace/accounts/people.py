@@ -7,9 +7,10 @@ number and the masked number, a shareholder's share. The number itself is hashed
 moment it arrives and never stored or logged."""
 from flask_babel import lazy_gettext as _l
 
+from marketplace.accounts import identity_numbers
 from marketplace.accounts.version_models import OfficerTitle, PersonRole, VersionPerson
+from marketplace.core import normalise
 from marketplace.core.errors import ValidationFailed
-from marketplace.integrity import identity, normalise
 
 ROLE_NAMES = {
     "legal_representative": _l("Legal representative"),
@@ -53,10 +54,11 @@ def person(role, name, *, title=None, id_kind=None, id_number=None, share_bp=Non
     number_hash = masked = None
     if id_number and str(id_number).strip():
         try:
-            identity.checked_number(id_kind, id_number)
-        except identity.InvalidIdentityNumber as error:
-            raise PeopleInvalid(identity.REASONS[error.reason], details={"field": field})
-        number_hash, masked = identity.number_hash(id_number), identity.masked(id_number)
+            identity_numbers.checked_number(id_kind, id_number)
+        except identity_numbers.InvalidIdentityNumber as error:
+            raise PeopleInvalid(identity_numbers.REASONS[error.reason], details={"field": field})
+        number_hash = identity_numbers.number_hash(id_number)
+        masked = identity_numbers.masked(id_number)
     elif kept_hash:
         number_hash, masked = kept_hash, kept_masked
     if number_hash is None:

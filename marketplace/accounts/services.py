@@ -62,9 +62,8 @@ def register_organisation(*, kind, name, credit_code, legal_representative,
     A firm's tier is the one the certification lists give its credit code; a tier the
     lists do not give is a change request for an auditor to check against the
     certificate named (``certificate``: number, valid_from, valid_to)."""
-    from marketplace.accounts import bank, people, versions
+    from marketplace.accounts import bank, bureau_lists, people, versions
     from marketplace.accounts.version_models import VersionSource
-    from marketplace.integrity import barred, certification
 
     code = ensure_credit_code_free(credit_code)
     _ensure_email_free(owner_email)
@@ -73,12 +72,12 @@ def register_organisation(*, kind, name, credit_code, legal_representative,
                                    id_kind=legal_representative_id_kind,
                                    id_number=legal_representative_id_number,
                                    field="legal_representative_id_number")
-    barred.refuse_if_listed(uscc=code, id_hashes=[representative["id_number_hash"]],
-                            field="credit_code")
+    bureau_lists.refuse_if_listed(uscc=code, id_hashes=[representative["id_number_hash"]],
+                                  field="credit_code")
     bank_name, bank_cnaps_code, bank_account = bank.checked_bank(bank_name, bank_cnaps_code,
                                                                  bank_account)
     declared = FirmTier(firm_tier) if (firm_tier and kind == OrganisationKind.FIRM) else None
-    listed = certification.tier_on(code) if kind == OrganisationKind.FIRM else None
+    listed = bureau_lists.tier_on(code) if kind == OrganisationKind.FIRM else None
     organisation = Organisation(
         kind=kind, name=name.strip(), uscc=code,
         legal_representative=representative["name"],
@@ -102,8 +101,7 @@ def register_organisation(*, kind, name, credit_code, legal_representative,
                                      tier_certificate=listed.entry if listed else None,
                                      bank_name=bank_name, bank_cnaps_code=bank_cnaps_code)
     # a higher tier than the lists give is a request for an auditor; a lower one is moot
-    if declared is not None and (listed is None or certification.TIER_RANK[declared] >
-                                 certification.TIER_RANK[listed.tier]):
+    if declared is not None and (listed is None or declared.rank > listed.tier.rank):
         _request_declared_tier(organisation, owner, version, declared, certificate)
     return owner
 

@@ -7,7 +7,7 @@ version, and a contract pins the version of each party it was signed with. The
 organisation row keeps a copy of its current version's facts for the pages that show them.
 
 People are part of a version: a new version carries its own list. Identity-document
-numbers are kept only as a keyed hash (``integrity.identity``) and a masked form.
+numbers are kept only as a keyed hash (``accounts.identity_numbers``) and a masked form.
 """
 import enum
 import json
@@ -74,7 +74,7 @@ class OrganisationVersion(db.Model):
     tier_certificate_id: Mapped[int | None] = mapped_column(
         ForeignKey("certification_entries.id", use_alter=True,
                    name="fk_organisation_versions_tier_certificate_id_certification_entries"))
-    # comparison keys (integrity.normalise), indexed where other organisations are
+    # comparison keys (core.normalise), indexed where other organisations are
     # looked up by them
     name_key: Mapped[str | None] = mapped_column(String(200))
     address_key: Mapped[str | None] = mapped_column(String(300), index=True)
@@ -90,6 +90,8 @@ class OrganisationVersion(db.Model):
                           lazy="selectin", cascade="all, delete-orphan",
                           back_populates="version")
     district = relationship("District", lazy="joined")
+    # the integrity domain's model, named so that accounts imports nothing of it: the name
+    # resolves once the whole schema is imported (marketplace/models.py, by the app factory)
     tier_certificate = relationship("CertificationEntry", lazy="select")
 
     __table_args__ = (
@@ -214,6 +216,3 @@ ChangeRequest.TRANSITIONS = TransitionTable({
                                   "reject": ChangeRequestStatus.REJECTED,
                                   "withdraw": ChangeRequestStatus.WITHDRAWN},
 })
-
-
-from marketplace.integrity import models as _integrity_models  # noqa: E402,F401  (certificates)

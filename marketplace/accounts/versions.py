@@ -12,9 +12,8 @@ from marketplace.accounts import signals
 from marketplace.accounts.models import FirmTier, Organisation
 from marketplace.accounts.version_models import (FACT_FIELDS, OrganisationVersion,
                                                  VersionSource)
-from marketplace.core import audit
+from marketplace.core import audit, normalise
 from marketplace.extensions import db
-from marketplace.integrity import normalise
 
 # the organisation row's copy of its current version
 MIRRORED = ("name", "uscc", "legal_representative", "registered_address", "district_id",

@@ -323,14 +323,13 @@ def revoke_token(token_id):
 
 
 def _render_organisation(org, invite_form=None, status=200):
-    from marketplace.accounts import change_requests, versions
-    from marketplace.integrity import certification
+    from marketplace.accounts import bureau_lists, change_requests, versions
 
     version = versions.current_version(org)
     db.session.commit()     # a version made for an organisation that had none is kept
     return render_template(
         "accounts/organisation.html", org=org, version=version,
-        listed=certification.tier_on(org.uscc) if org.is_firm else None,
+        listed=bureau_lists.tier_on(org.uscc) if org.is_firm else None,
         pending=change_requests.pending_request(org),
         requests=change_requests.requests_of(org)[:10],
         invite_form=invite_form or InviteForm(prefix="inv"),

@@ -15,10 +15,11 @@ from marketplace.accounts.version_models import ChangeRequest, ChangeRequestStat
 from marketplace.api.answers import Timestamp, answer
 from marketplace.api.spec import MAX_ID, Id, Int, named_in_body, operation
 from marketplace.api.views import bp
+from marketplace.core import normalise
 from marketplace.core.errors import NotFound, PermissionDenied
 from marketplace.core.permissions import require_visible
 from marketplace.extensions import db
-from marketplace.integrity import barred, certification, normalise
+from marketplace.integrity import barred, certification
 from marketplace.integrity import permissions as integrity_perms
 
 ROLES = Literal["legal_representative", "officer", "shareholder"]

@@ -6,7 +6,7 @@ from marketplace.accounts.reference import seed_reference_data
 from marketplace.demo.agencies import seed_demo_agencies
 from marketplace.demo.experts import seed_demo_experts
 from marketplace.extensions import db
-from marketplace.integrity.normalise import resident_id_check
+from marketplace.core.normalise import resident_id_check
 
 DEMO_PASSWORD = "demo12345"
 

@@ -7,13 +7,13 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from marketplace.accounts import identity_numbers
 from marketplace.accounts import uscc as uscc_rules
-from marketplace.core import audit
+from marketplace.core import audit, normalise
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.integrity import identity, normalise
 from marketplace.integrity.models import BarredSubject, EntryStatus, IntegrityListEntry
 
 
@@ -126,11 +126,12 @@ def entry_values(*, subject, name, uscc=None, id_kind=None, id_number=None, reas
         values["uscc"] = uscc_rules.normalise(normalise.nfkc(uscc))
     else:
         try:
-            identity.checked_number(id_kind or "resident_id", id_number)
-        except identity.InvalidIdentityNumber as error:
-            raise EntryInvalid(identity.REASONS[error.reason], details={"field": "id_number"})
-        values["id_number_hash"] = identity.number_hash(id_number)
-        values["id_number_masked"] = identity.masked(id_number)
+            identity_numbers.checked_number(id_kind or "resident_id", id_number)
+        except identity_numbers.InvalidIdentityNumber as error:
+            raise EntryInvalid(identity_numbers.REASONS[error.reason],
+                               details={"field": "id_number"})
+        values["id_number_hash"] = identity_numbers.number_hash(id_number)
+        values["id_number_masked"] = identity_numbers.masked(id_number)
     reason, source = (reason or "").strip(), (source or "").strip()
     if not reason:
         raise EntryInvalid(_l("Give the reason of the listing."), details={"field": "reason"})

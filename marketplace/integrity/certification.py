@@ -14,7 +14,6 @@ from marketplace.core import audit
 from marketplace.extensions import db
 from marketplace.integrity.models import CertificationEntry, CertificationSource
 
-TIER_RANK = {FirmTier.TECH_SME: 1, FirmTier.HIGH_TECH: 2, FirmTier.BENCHMARK_HIGH_TECH: 3}
 LIST_NAMES = {
     "tech_sme": _l("tech SME list (科技型中小企业入库名单)"),
     "high_tech": _l("high-tech enterprise list (高新技术企业名单)"),
@@ -48,7 +47,7 @@ def tier_on(uscc, day=None):
     found = certificates_valid_on(uscc, day or date.today())
     if not found:
         return None
-    best = max(found, key=lambda e: (TIER_RANK[e.tier], e.valid_to, e.id))
+    best = max(found, key=lambda e: (e.tier.rank, e.valid_to, e.id))
     return CertifiedTier(best.tier, best)
 
 

@@ -1,9 +1,9 @@
 """The parties' facts as the integrity checks compare them: from the versions a contract
 pinned at signing and from the parties' current versions."""
+from marketplace.accounts import identity_numbers
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.version_models import OrganisationVersion
 from marketplace.extensions import db
-from marketplace.integrity import identity
 from marketplace.integrity.related import PartyFacts, PersonFact
 
 
@@ -13,7 +13,7 @@ def party_facts(version):
     return PartyFacts(
         organisation_id=version.organisation_id, version_id=version.id,
         version_number=version.number, name=version.name, uscc=version.uscc,
-        uscc_hash=identity.number_hash(version.uscc), address=version.registered_address,
+        uscc_hash=identity_numbers.number_hash(version.uscc), address=version.registered_address,
         address_key=version.address_key, phone=version.contact_phone,
         phone_key=version.phone_key, bank_account=version.bank_account,
         bank_key=version.bank_account_key,

@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from marketplace.integrity.identity import ID_KIND_NAMES
+from marketplace.accounts.identity_numbers import ID_KIND_NAMES
 
 IMPORT_KINDS = [("integrity_list", _l("Integrity list (失信名单 / 科研诚信)")),
                 ("certification", _l("Certification lists (高新技术企业 / 科技型中小企业)")),

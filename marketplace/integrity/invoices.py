@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import or_, select
 
 from marketplace.extensions import db
-from marketplace.integrity.normalise import invoice_key
+from marketplace.core.normalise import invoice_key
 
 __all__ = ("InvoiceSource", "invoice_key", "register_source", "seen", "uses_of")
 

@@ -6,10 +6,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.accounts import identity_numbers
 from marketplace.accounts import uscc as uscc_rules
 from marketplace.accounts.models import FirmTier
+from marketplace.core import normalise
 from marketplace.core.spreadsheets import cell_text, read_date
-from marketplace.integrity import identity, normalise
 
 INTEGRITY_COLUMNS = (
     ("subject", "对象类型", "subject", True),
@@ -147,12 +148,12 @@ def integrity_row(cells, today):
         values["uscc"] = _uscc(cells["uscc"], errors)
     elif subject == "person":
         number = cell_text(cells["id_number"])
+        kind = "resident_id" if len(normalise.identity_number_key(number) or "") in (15, 18) \
+            else "other"
         try:
-            identity.checked_number("resident_id" if len(normalise.identity_number_key(number)
-                                                         or "") in (15, 18) else "other",
-                                    number)
+            identity_numbers.checked_number(kind, number)
             values["id_number"] = number
-        except identity.InvalidIdentityNumber:
+        except identity_numbers.InvalidIdentityNumber:
             errors.append(("id_number", "id_number"))
     if values["listed_from"] and values["listed_to"] and \
             values["listed_to"] < values["listed_from"]:
@@ -189,8 +190,8 @@ def people_row(cells, today):
     number = cell_text(cells["id_number"]) or None
     if number and kind:
         try:
-            identity.checked_number(kind, number)
-        except identity.InvalidIdentityNumber:
+            identity_numbers.checked_number(kind, number)
+        except identity_numbers.InvalidIdentityNumber:
             errors.append(("id_number", "id_number"))
     share = cell_text(cells["share"]).rstrip("%") or None
     share_bp = None

@@ -16,11 +16,11 @@ from marketplace.accounts import people as people_rules
 from marketplace.accounts import versions
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.version_models import VersionSource
-from marketplace.core import audit
+from marketplace.core import audit, normalise
 from marketplace.core.spreadsheets import (UNREADABLE, ImportReport, Reader, data_rows,
                                            file_sha256)
 from marketplace.extensions import db
-from marketplace.integrity import barred, list_formats, normalise
+from marketplace.integrity import barred, list_formats
 from marketplace.integrity.models import (CertificationEntry, CertificationSource,
                                           IdentityImportBatch, IdentityImportKind,
                                           IntegrityListEntry)

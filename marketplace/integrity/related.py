@@ -9,7 +9,7 @@ are equal. Two people of the same name whose numbers differ are two people; when
 has no number, a shared name is only a lead for the auditor (``name_only``)."""
 from dataclasses import dataclass, field
 
-from marketplace.integrity import normalise
+from marketplace.core import normalise
 
 # strength of a match: "strong" blocks the claim, "name_only" flags it
 STRONG, NAME_ONLY = "strong", "name_only"

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from marketplace.core import normalise
 from marketplace.core.permissions import access
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
-from marketplace.integrity import barred, list_formats, list_imports, normalise
+from marketplace.integrity import barred, list_formats, list_imports
 from marketplace.integrity import permissions as perms
 from marketplace.integrity.forms import EntryForm, LiftForm, ListImportForm
 from marketplace.integrity.models import (CertificationEntry, IdentityImportBatch,

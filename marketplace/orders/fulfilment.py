@@ -37,7 +37,7 @@ class AlreadyRated(Conflict):
 
 def invoice_key(number):
     """Invoice numbers compare by the investigator's key: Unicode-normalised, decorations
-    and separators stripped (integrity.normalise.invoice_key)."""
+    and separators stripped (core.normalise.invoice_key)."""
     return invoices.invoice_key(number) or ""
 
 

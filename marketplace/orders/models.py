@@ -207,7 +207,7 @@ class ContractDocument(db.Model):
 
 class Delivery(db.Model):
     """The agency's delivery with its invoice (发票). An invoice number is used once across
-    the whole system, compared by its key (``integrity.normalise.invoice_key``): delivery
+    the whole system, compared by its key (``core.normalise.invoice_key``): delivery
     refuses a number seen before, and the claim's check finds any that got past it (two
     deliveries at once, a registration imported later)."""
     __tablename__ = "deliveries"

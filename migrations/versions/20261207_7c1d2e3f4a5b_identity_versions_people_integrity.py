@@ -230,7 +230,7 @@ def upgrade():
 
 def _first_versions():
     """Version 1 of every organisation, pinned by its contracts; keys recomputed."""
-    from marketplace.integrity import normalise
+    from marketplace.core import normalise
 
     connection = op.get_bind()
     organisations = sa.table(

@@ -121,6 +121,19 @@ def test_registration_of_a_barred_organisation_is_refused(client, app):
     assert db.session.query(Organisation).count() == 0
 
 
+def test_registration_whose_legal_representative_is_barred_is_refused(client):
+    from marketplace.integrity import barred
+
+    barred.add_entry(UserFactory(), subject="person", name="赵六", id_kind="resident_id",
+                     id_number=resident_id(7), reason="虚报冒领补助资金",
+                     source="信用中国（江西）", listed_from=date(2025, 1, 1))
+    db.session.commit()
+    page = client.post("/register", data=_registration())
+    assert page.status_code == 200 and "虚报" not in page.get_data(as_text=True)
+    assert db.session.query(Organisation).count() == 0 and \
+        db.session.query(User).filter_by(email="zhao@example.com").count() == 0
+
+
 def test_an_agency_needs_no_tier(client):
     response = client.post("/register", data=_registration(kind="agency", firm_tier=""))
     assert response.status_code == 302

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from marketplace.accounts import people, versions
 from marketplace.accounts.version_models import VersionSource
 from marketplace.extensions import db
-from marketplace.integrity.normalise import resident_id_check
+from marketplace.core.normalise import resident_id_check
 
 
 def resident_id(serial, region="360102"):

@@ -2,7 +2,7 @@
 what only looks alike."""
 import pytest
 
-from marketplace.integrity import normalise
+from marketplace.core import normalise
 
 
 @pytest.mark.parametrize("written", [

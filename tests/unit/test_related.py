@@ -1,7 +1,7 @@
 """Related parties as an investigator finds them: the same person by identity number, a
 holding, a shared address, phone or bank account by their normalised keys; and the clean
 look-alikes kept apart."""
-from marketplace.integrity import normalise
+from marketplace.core import normalise
 from marketplace.integrity.related import (NAME_ONLY, STRONG, PartyFacts, PersonFact,
                                            compare, compare_versions)
 

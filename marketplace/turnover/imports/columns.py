@@ -15,7 +15,7 @@ from marketplace.core.forms import MAX_AMOUNT_FEN
 from marketplace.core.money import MoneyError, yuan_to_fen
 from marketplace.core.spreadsheets import cell_text, read_date
 from marketplace.extensions import db
-from marketplace.integrity.normalise import invoice_key
+from marketplace.core.normalise import invoice_key
 from marketplace.orders.models import ContractType
 from marketplace.technology_fields.services import TECH_FIELDS, resolve_field
 

@@ -77,9 +77,9 @@ def _(w):
 
 
 def _uscc_holder(code):
-    from marketplace.integrity import identity
-    return {"id_kind": "uscc", "id_number_hash": identity.number_hash(code),
-            "id_number_masked": identity.masked(code)}
+    from marketplace.accounts import identity_numbers
+    return {"id_kind": "uscc", "id_number_hash": identity_numbers.number_hash(code),
+            "id_number_masked": identity_numbers.masked(code)}
 
 
 @case("related_party", "fraud", "shared representative removed by the agency after delivery")
@@ -260,7 +260,7 @@ def _(w):
     firm, agency = _pair(w)
     first = resident_id(w.serial())
     second = first[:14] + "9" + first[15:17]
-    second += __import__("marketplace.integrity.normalise", fromlist=["x"]) \
+    second += __import__("marketplace.core.normalise", fromlist=["x"]) \
         .resident_id_check(second)
     w.with_person(firm, "shareholder", "周一", first, share_bp=1000)
     w.with_person(agency, "shareholder", "周二", second, share_bp=1000)

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from marketplace.accounts import uscc
-from marketplace.integrity import normalise
+from marketplace.core import normalise
 
 ID_KINDS = ("resident_id", "uscc", "other")
 ID_KIND_NAMES = {
