@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.accounts import bureau_lists, change_requests, versions
+from marketplace.accounts import bureau_lists, change_requests, signals, versions
 from marketplace.accounts import permissions as perms
 from marketplace.accounts.forms import tier_choices
 from marketplace.accounts.identity_forms import (EXTRA_ROWS, ChangeRequestForm, DecisionForm,
@@ -18,7 +18,6 @@ from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
-from marketplace.notifications.services import mark_queue_seen
 
 bp = Blueprint("identity", __name__)
 
@@ -165,7 +164,8 @@ def queue():
         status = ChangeRequestStatus.PENDING.value
     if status == ChangeRequestStatus.PENDING.value and \
             perms.can_decide_identity_change(current_user):
-        mark_queue_seen(current_user, "identity_change_to_review")
+        # the notifications domain marks the queue's counting notice read
+        signals.identity_queue_opened.send(current_user._get_current_object())
     pagination = db.paginate(change_requests.review_queue(ChangeRequestStatus(status)),
                              page=page_argument(), per_page=20, error_out=False)
     page = render_template("identity/queue.html", pagination=pagination, status=status,

@@ -6,7 +6,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only
 
-from marketplace.accounts import uscc
+from marketplace.accounts import signals, uscc
 from marketplace.accounts.models import (ApiToken, District, FirmTier, Invitation, InvitationStatus,
                                          Organisation, OrganisationKind, Role, User,
                                          lower_email)
@@ -15,7 +15,6 @@ from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
-from marketplace.notifications import services as notifications
 
 from flask_babel import lazy_gettext as _l
 
@@ -114,20 +113,19 @@ def ensure_credit_code_free(credit_code):
     return code
 
 
-def send_registration_link(owner, reset_url_for):
-    """Mail the new owner the link to choose a password (a password-reset link)."""
-    notifications.send_mail(to=owner.email, template="registration_link",
-                            locale=owner.locale, name=owner.name,
-                            organisation=owner.organisation.name,
-                            link=reset_url_for(make_reset_token(owner)))
+def send_registration_link(owner, reset_url_for, home_link):
+    """Announce the registration: the new owner is mailed the link to choose a password (a
+    password-reset link) and welcomed in the inbox (notifications hears it)."""
+    signals.send_heard(signals.organisation_registered, owner,
+                       password_link=reset_url_for(make_reset_token(owner)),
+                       home_link=home_link)
 
 
 def tell_owner_of_registration_attempt(user, login_url, forgot_url, locale=None):
     """Someone registered with an address that has an account: the page answers as for a
     new one (so it reveals no account), and the address's owner is told by mail."""
-    notifications.send_mail(to=user.email, template="registration_attempt",
-                            locale=user.locale or locale, name=user.name, login=login_url,
-                            forgot=forgot_url)
+    signals.send_heard(signals.registration_attempted, user, login_link=login_url,
+                       forgot_link=forgot_url, locale=locale)
     audit.record(user, "registration_attempted", actor=None)
 
 
@@ -208,8 +206,7 @@ def request_password_reset(email, reset_url_for):
     if user is None or not user.is_active_account:
         return None
     token = make_reset_token(user)
-    notifications.send_mail(to=user.email, template="password_reset",
-                            locale=user.locale, name=user.name, link=reset_url_for(token))
+    signals.send_heard(signals.password_reset_requested, user, link=reset_url_for(token))
     audit.record(user, "password_reset_requested", actor=user)
     return token
 
@@ -257,9 +254,8 @@ def invite_member(organisation, inviter, email, accept_url_for):
     db.session.add(invitation)
     db.session.flush()
     token = _serializer(_INVITE_SALT).dumps({"inv": invitation.id})
-    notifications.send_mail(to=email, template="invitation", locale=inviter.locale,
-                            organisation=organisation.name, inviter=inviter.name,
-                            link=accept_url_for(token))
+    signals.send_heard(signals.member_invited, invitation, inviter=inviter,
+                       link=accept_url_for(token))
     audit.record(invitation, "create", actor=inviter, after=InvitationStatus.PENDING,
                  data={"email": email})
     return invitation, token
@@ -291,6 +287,7 @@ def accept_invitation(token, *, name, password, locale=None):
     invitation.accepted_dt = now_utc()
     transition(invitation, "accept", actor=user)
     audit.record(user, "create", actor=user, after="active", data={"role": role.value})
+    signals.member_joined.send(user, invitation=invitation)   # the owners hear of it
     return user
 
 

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from marketplace.accounts import services
+from marketplace.accounts import services, signals
 from marketplace.accounts.models import User, lower_email
 from marketplace.core import audit, throttle
 from marketplace.extensions import db
-from marketplace.notifications import services as notifications
 
 _LINK_SALT = "sign-in-link"
 
@@ -84,8 +83,8 @@ def make_link_token(user):
 def send_link(user, link_url_for):
     token = make_link_token(user)
     minutes = current_app.config["SIGNIN_LINK_MAX_AGE"] // 60
-    notifications.send_mail(to=user.email, template="signin_link", locale=user.locale,
-                            name=user.name, link=link_url_for(token), minutes=minutes)
+    signals.send_heard(signals.signin_link_made, user, link=link_url_for(token),
+                       minutes=minutes)
     audit.record(user, "signin_link_sent", actor=user)
     return token
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.accounts import permissions as perms
-from marketplace.accounts import services, signin
+from marketplace.accounts import services, signals, signin
 from marketplace.accounts.forms import (AcceptInvitationForm, ApiTokenForm, ChangePasswordForm,
                                         InviteForm, LoginForm, PasswordResetForm,
                                         PasswordResetRequestForm, ProfileForm,
@@ -16,7 +16,6 @@ from marketplace.core.permissions import access, anyone, is_authenticated, requi
 from marketplace.core.redirects import local_target
 from marketplace.core.web import apply_domain_error, attempt
 from marketplace.extensions import db, limiter
-from marketplace.notifications import services as notifications
 
 bp = Blueprint("accounts", __name__)
 
@@ -144,9 +143,8 @@ def register():
                     owner_email=form.email.data, owner_name=form.owner_name.data,
                     locale=_current_locale())
                 services.send_registration_link(owner, lambda token: url_for(
-                    "accounts.reset_password", token=token, _external=True))
-                notifications.notify(owner, "welcome", organisation=owner.organisation.name,
-                                     link=url_for("site.home"))
+                    "accounts.reset_password", token=token, _external=True),
+                    home_link=url_for("site.home"))
             else:
                 services.ensure_credit_code_free(form.credit_code.data)
                 services.tell_owner_of_registration_attempt(
@@ -214,10 +212,6 @@ def accept_invitation(token):
             user = services.accept_invitation(token, name=form.name.data,
                                               password=form.password.data,
                                               locale=_current_locale())
-            owners = [m for m in invitation.organisation.members if m.is_owner]
-            for owner in owners:
-                notifications.notify(owner, "member_joined", name=user.name,
-                                     organisation=invitation.organisation.name)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -246,35 +240,12 @@ def profile():
     return _render_profile(profile_form=form)
 
 
-def _notification_choices():
-    from marketplace.notifications.messages import KIND_GROUPS, kinds_of_group
-
-    enabled = notifications.email_preferences(current_user)
-    groups = [(group, label, all(enabled[kind] for kind in kinds_of_group(group)))
-              for group, label in KIND_GROUPS.items()]
-    return {"groups": groups, "daily_digest": notifications.wants_digest(current_user)}
-
-
-@bp.route("/profile/notifications", methods=["POST"])
-@access(is_authenticated)
-def notification_settings():
-    from marketplace.notifications.messages import KIND_GROUPS, kinds_of_group
-
-    chosen = set(request.form.getlist("email_group"))
-    enabled = {kind: group in chosen
-               for group in KIND_GROUPS for kind in kinds_of_group(group)}
-    notifications.set_email_preferences(current_user, enabled,
-                                        daily_digest=bool(request.form.get("daily_digest")))
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("accounts.profile") + "#notifications-heading")
-
-
 def _render_profile(profile_form=None, password_form=None, token_form=None, new_token=None,
                     status=200):
     return render_template(
         "accounts/profile.html",
-        notification_choices=_notification_choices(),
+        # the sections other domains draw (notifications: the e-mail preferences)
+        sections=signals.answers(signals.profile_page, current_user._get_current_object()),
         profile_form=profile_form or ProfileForm(obj=current_user),
         password_form=password_form or ChangePasswordForm(prefix="pw"),
         token_form=token_form or ApiTokenForm(prefix="tok"),

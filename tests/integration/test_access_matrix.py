@@ -72,7 +72,7 @@ EXPECTED = {
     ("accounts.profile", "POST"):               {VISITOR: LOGIN, OTHERS: 302},
     ("accounts.change_password", "POST"):       {VISITOR: LOGIN, OTHERS: 422},
     ("accounts.create_token", "POST"):          {VISITOR: LOGIN, OTHERS: 422},
-    ("accounts.notification_settings", "POST"): {VISITOR: LOGIN, OTHERS: 302},
+    ("notifications.notification_settings", "POST"): {VISITOR: LOGIN, OTHERS: 302},
     ("accounts.revoke_token", "POST"): by_object(
         own=                                    {VISITOR: LOGIN, OTHERS: 302},
         other=                                  {VISITOR: LOGIN, OTHERS: 404},

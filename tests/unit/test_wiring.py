@@ -113,5 +113,9 @@ def test_what_the_lower_domains_announce_is_heard(snapshot):
     assert heard == {"contract_signed", "contract_cancelled", "order_accepted",
                      "copay_refund_arriving", "copay_refunded", "registration_asked",
                      "order_page", "organisation_changed", "agency_admitted",
-                     "category_renamed", "outside_expert_wanted"}
+                     "category_renamed", "outside_expert_wanted",
+                     # the notifications domain mails and notifies what accounts announces
+                     "signin_link_made", "organisation_registered", "registration_attempted",
+                     "password_reset_requested", "member_invited", "member_joined",
+                     "identity_queue_opened", "profile_page"}
 
