@@ -7,33 +7,34 @@ kinds and labels; it names the models the visitor page cache watches. ``flask wi
 prints what each one registered. A domain missing here has no pages and none of its
 handlers or jobs run; tests/unit/test_wiring.py fails when a declared part is not wired.
 
-Lower domains first. A lower domain announces what happened (marketplace/orders/signals.py)
-and the domains above it subscribe from their ``init_app``, so orders imports none of them
-(.importlinter).
+Lower domains first, in the layers of `.importlinter`'s "domain-layers" contract: a domain
+imports only the domains listed before it. A lower domain announces what happened (its
+``signals.py``) or keeps a registry, and the domains above it subscribe or register from
+their ``init_app``.
 """
 from marketplace import (accounts, agencies, api, catalogue, claims, commissioners, exchange,
                          experts, funds, incentives, integrity, notifications, orders, payments,
                          site, technology_fields, turnover, vouchers, workdays)
 
 DOMAINS = (
-    site,            # home page, language, health, the background-jobs page
-    accounts,        # users, roles, organisations, districts, identity changes
+    accounts,        # users, roles, organisations, districts, identity numbers and changes
     notifications,   # inbox and e-mail, sent through the outbox
-    workdays,        # the working-day calendar and its deadlines
     integrity,       # the barred list and certification lists
-    funds,           # the ledger's accounts and verbs, and its invariants
-    payments,        # the payment gateway and its webhooks
+    workdays,        # the working-day calendar and its deadlines
     technology_fields,  # the registration system's fields (技术领域), reference data
+    funds,           # the ledger's accounts and verbs, and its own invariants
+    payments,        # the payment gateway and its webhooks
     agencies,        # the agency registry, admission, service categories
     catalogue,       # offerings, search, scorecards
     vouchers,        # programmes, applications, vouchers
     orders,          # quotes, contracts, co-pay, delivery, acceptance
     claims,          # redemption claims, checks, review, disbursement
+    experts,         # the expert pool
     turnover,        # the contract registry, imports, targets, dashboards
     exchange,        # technology results, demands, brokered matching
     commissioners,   # science and technology commissioners
-    experts,         # the expert pool
     incentives,      # rewards for registering contracts
+    site,            # home page, language, health, the background-jobs page
     api,             # the JSON API over the same services (last: it uses them all)
 )
 

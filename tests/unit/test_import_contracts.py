@@ -61,3 +61,30 @@ def test_core_names_no_domain_even_in_a_string():
              for number, line in enumerate(path.read_text().splitlines(), 1)
              if pattern.search(line)]
     assert not named, named
+
+
+def _layers():
+    """The domain-layers contract's layers, lowest first, each a set of package names."""
+    value = _contracts()["importlinter:contract:domain-layers"]["layers"]
+    return [{name.strip() for name in line.split("|")}
+            for line in reversed(sorted(_listed(value), key=value.index))]
+
+
+def test_every_domain_has_its_layer():
+    """A new domain is placed among the layers on purpose: outside them, it could import
+    any domain and any could import it."""
+    packages = {path.parent.name for path in (ROOT / "marketplace").glob("*/__init__.py")}
+    layered = set().union(*_layers())
+    assert layered == packages - {"core"}
+
+
+def test_the_factory_wires_the_domains_in_the_order_of_their_layers():
+    """marketplace/domains.py is the one visible list a newcomer reads: it must say the
+    same order as the contract lint-imports holds the imports to."""
+    from marketplace.domains import DOMAINS
+
+    level = {name: number for number, layer in enumerate(_layers()) for name in layer}
+    wired = [domain.__name__.removeprefix("marketplace.") for domain in DOMAINS]
+    assert set(wired) == set(level) - {"demo"}, "demo seeds data from the CLI, unwired"
+    levels = [level[name] for name in wired]
+    assert levels == sorted(levels), list(zip(wired, levels))
