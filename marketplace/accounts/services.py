@@ -12,6 +12,7 @@ from marketplace.accounts.models import (ApiToken, District, FirmTier, Invitatio
                                          lower_email)
 from marketplace.core import audit
 from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.signals import send_heard
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -116,7 +117,7 @@ def ensure_credit_code_free(credit_code):
 def send_registration_link(owner, reset_url_for, home_link):
     """Announce the registration: the new owner is mailed the link to choose a password (a
     password-reset link) and welcomed in the inbox (notifications hears it)."""
-    signals.send_heard(signals.organisation_registered, owner,
+    send_heard(signals.organisation_registered, owner,
                        password_link=reset_url_for(make_reset_token(owner)),
                        home_link=home_link)
 
@@ -124,7 +125,7 @@ def send_registration_link(owner, reset_url_for, home_link):
 def tell_owner_of_registration_attempt(user, login_url, forgot_url, locale=None):
     """Someone registered with an address that has an account: the page answers as for a
     new one (so it reveals no account), and the address's owner is told by mail."""
-    signals.send_heard(signals.registration_attempted, user, login_link=login_url,
+    send_heard(signals.registration_attempted, user, login_link=login_url,
                        forgot_link=forgot_url, locale=locale)
     audit.record(user, "registration_attempted", actor=None)
 
@@ -206,7 +207,7 @@ def request_password_reset(email, reset_url_for):
     if user is None or not user.is_active_account:
         return None
     token = make_reset_token(user)
-    signals.send_heard(signals.password_reset_requested, user, link=reset_url_for(token))
+    send_heard(signals.password_reset_requested, user, link=reset_url_for(token))
     audit.record(user, "password_reset_requested", actor=user)
     return token
 
@@ -254,7 +255,7 @@ def invite_member(organisation, inviter, email, accept_url_for):
     db.session.add(invitation)
     db.session.flush()
     token = _serializer(_INVITE_SALT).dumps({"inv": invitation.id})
-    signals.send_heard(signals.member_invited, invitation, inviter=inviter,
+    send_heard(signals.member_invited, invitation, inviter=inviter,
                        link=accept_url_for(token))
     audit.record(invitation, "create", actor=inviter, after=InvitationStatus.PENDING,
                  data={"email": email})

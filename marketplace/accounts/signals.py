@@ -13,7 +13,7 @@ sent for its first). Sender: the ``Organisation``; ``version``: the new
 
 # --- what people are told: the notifications domain mails it through the outbox after
 # commit, queued in the step's transaction (a rollback sends nothing). Those whose mail a
-# page promises ("a link is on its way") are sent with send_heard().
+# page promises ("a link is on its way") are sent with core.signals.send_heard().
 
 signin_link_made = _signals.signal("signin-link-made", doc="""
 A one-time sign-in link was made for an account whose sign-in is throttled but whose
@@ -59,19 +59,3 @@ profile_page = _signals.signal("profile-page", doc="""
 The profile page is being drawn. Sender: the ``User``. A receiver answers with a section
 of the page (HTML) it draws: the notifications domain, the e-mail preferences.
 """)
-
-
-def send_heard(signal, sender, **kwargs):
-    """Send ``signal``, which some domain must hear: a page tells the person a mail is on
-    its way, so with no receiver (its domain not wired) this fails instead of answering
-    as if it were sent."""
-    if not signal.receivers:
-        raise RuntimeError(f"nobody hears {signal.name!r}: is the notifications domain "
-                           "wired (marketplace/domains.py)?")
-    return signal.send(sender, **kwargs)
-
-
-def answers(signal, sender, **kwargs):
-    """The receivers' answers that are not None, in the order they were connected."""
-    return [answer for _receiver, answer in signal.send(sender, **kwargs)
-            if answer is not None]

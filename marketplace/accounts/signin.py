@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marketplace.accounts import services, signals
 from marketplace.accounts.models import User, lower_email
 from marketplace.core import audit, throttle
+from marketplace.core.signals import send_heard
 from marketplace.extensions import db
 
 _LINK_SALT = "sign-in-link"
@@ -83,7 +84,7 @@ def make_link_token(user):
 def send_link(user, link_url_for):
     token = make_link_token(user)
     minutes = current_app.config["SIGNIN_LINK_MAX_AGE"] // 60
-    signals.send_heard(signals.signin_link_made, user, link=link_url_for(token),
+    send_heard(signals.signin_link_made, user, link=link_url_for(token),
                        minutes=minutes)
     audit.record(user, "signin_link_sent", actor=user)
     return token

@@ -14,6 +14,7 @@ from marketplace.accounts.models import ApiToken, Invitation, OrganisationKind
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.redirects import local_target
+from marketplace.core.signals import answers
 from marketplace.core.web import apply_domain_error, attempt
 from marketplace.extensions import db, limiter
 
@@ -245,7 +246,7 @@ def _render_profile(profile_form=None, password_form=None, token_form=None, new_
     return render_template(
         "accounts/profile.html",
         # the sections other domains draw (notifications: the e-mail preferences)
-        sections=signals.answers(signals.profile_page, current_user._get_current_object()),
+        sections=answers(signals.profile_page, current_user._get_current_object()),
         profile_form=profile_form or ProfileForm(obj=current_user),
         password_form=password_form or ChangePasswordForm(prefix="pw"),
         token_form=token_form or ApiTokenForm(prefix="tok"),

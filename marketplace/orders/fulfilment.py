@@ -9,6 +9,7 @@ from sqlalchemy import select
 from marketplace import funds
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.signals import answers
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -115,7 +116,7 @@ def accept(order, actor, *, today=None):
     transition(order, "accept", actor=actor)
     order.accepted_dt = order.updated_dt = now_utc()
     funds.copay.settle(order.id, order.agency_id, actor=actor)
-    made = signals.answers(signals.order_accepted, order, actor=actor, today=today)
+    made = answers(signals.order_accepted, order, actor=actor, today=today)
     outbox.emit("orders.accepted", order_id=order.id)
     return made[0] if made else None
 

@@ -47,9 +47,3 @@ The order page is being drawn. Sender: the ``Order``; ``user``: who is looking. 
 answers with a dict of template values it adds (the claims domain: the claim and whether
 the user may open it).
 """)
-
-
-def answers(signal, sender, **kwargs):
-    """The receivers' answers that are not None, in the order they were connected."""
-    return [answer for _receiver, answer in signal.send(sender, **kwargs)
-            if answer is not None]

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 from flask import current_app
 from sqlalchemy import select
 
+from marketplace.core.signals import answers
 from marketplace.extensions import db
 from marketplace.orders import signals
 from marketplace.orders.models import TechContract
@@ -74,7 +75,7 @@ def verify(number, code):
             normalise_code(verification_code(contract)), normalise_code(code)):
         return None
     # the turnover domain answers with the registration's state and field
-    answered = signals.answers(signals.registration_asked, contract)
+    answered = answers(signals.registration_asked, contract)
     state, field_code = answered[0] if answered else ("not_registered", contract.field_code)
     if contract.is_cancelled:
         state = "cancelled"

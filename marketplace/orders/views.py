@@ -15,6 +15,7 @@ from marketplace.core import storage
 from marketplace.core.errors import DomainError
 from marketplace.core.labels import label
 from marketplace.core.permissions import access, is_authenticated, require_visible
+from marketplace.core.signals import answers
 from marketplace.core.web import apply_domain_error, page_argument
 from marketplace.extensions import db
 from marketplace.orders import documents, queries
@@ -154,7 +155,7 @@ def render_order(order, status=200, **forms):
         "contract_form": contract_form_for(order, options, forms.get("contract_form")),
         "document_form": document_form_for(order, forms.get("document_form")),
     }
-    for values in signals.answers(signals.order_page, order, user=current_user):
+    for values in answers(signals.order_page, order, user=current_user):
         context.update(values)
     for name, form_class in (("payment_form", PaymentForm), ("delivery_form", DeliveryForm),
                              ("acceptance_form", AcceptanceForm),
