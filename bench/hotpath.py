@@ -1,0 +1,120 @@
+"""The web part of the write hot paths, in-process: CPU milliseconds and SQL statements per
+voucher application and per contract signature, served by the product app (production
+settings) through Flask's test client against the bench's own PostgreSQL database.
+
+Process CPU time and statement counts hold on a machine shared with other work, where
+requests per second do not; this is what issue 23's "web CPU per application / per
+signature" goals are read from. The outbox's messages go to the run's own Redis queue
+(purged afterwards) as gunicorn would send them; no worker consumes them.
+
+    .venv/bin/python -m bench.hotpath --applications 300 --signatures 200
+    .venv/bin/python -m bench.hotpath --applications 100 --profile /tmp/app.prof
+"""
+import argparse
+import contextlib
+import cProfile
+import pstats
+import time
+from collections import Counter
+
+from sqlalchemy import event
+
+from bench import scenario_reservations, scenario_rush
+from bench.env import BenchEnv, step, workers_default
+
+
+class StatementCount:
+    """Statements the engine sends, by their first words, while active."""
+
+    def __init__(self, engine):
+        self.engine, self.total, self.kinds = engine, 0, Counter()
+
+    def _count(self, conn, cursor, statement, *args):
+        self.total += 1
+        self.kinds[" ".join(statement.split()[:3])[:60]] += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def measure(app, requests, *, expect, warm=20, profile=None):
+    """CPU ms and statements per request over ``requests`` (bench.load.Request), after
+    ``warm`` of them have filled the caches (compiled statements, pools, models)."""
+    from marketplace.extensions import db
+
+    client = app.test_client()
+
+    def send(request):
+        response = client.open(request.path, method=request.method,
+                               headers=request.headers, data=request.body)
+        assert response.status_code == expect, (response.status_code, response.data[:300])
+
+    for request in requests[:warm]:
+        send(request)
+    counted = requests[warm:]
+    with app.app_context():
+        engine = db.engine
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    with StatementCount(engine) as statements:
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        for request in counted:
+            send(request)
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if profiler:
+        profiler.dump_stats(profile)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+    n = len(counted)
+    return {"requests": n, "cpu_ms": round(1000 * cpu / n, 2),
+            "wall_ms": round(1000 * wall / n, 2),
+            "statements": round(statements.total / n, 2),
+            "by_kind": {k: round(v / n, 2) for k, v in statements.kinds.most_common()}}
+
+
+def applications(env, n, profile=None):
+    with env.database("hotpath_rush") as url:
+        with step(f"setup: {n} firms with tokens, a programme"):
+            app, programme_id, members, _auditor = scenario_rush.setup(env, url, n)
+        requests = [scenario_rush.application(programme_id, token)
+                    for _org, _uid, token in members]
+        return measure(app, requests, expect=201, profile=profile)
+
+
+def signatures(env, n, profile=None):
+    with env.database("hotpath_sign") as url:
+        with step(f"setup: {n} vouchers with a quoted order each"):
+            app, spread, _hot, _fit = scenario_reservations.setup(env, url, n, 0)
+        requests = [scenario_reservations.signature(*item) for item in spread]
+        return measure(app, requests, expect=200, profile=profile)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", type=int, default=300)
+    parser.add_argument("--signatures", type=int, default=0)
+    parser.add_argument("--profile", help="cProfile the measured requests into this file "
+                                          "(.app/.sign appended) and print the top")
+    args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        env = BenchEnv(stack, "small", 1, workers_default(), "/tmp/hc-bench-logs")
+        results = {}
+        if args.applications:
+            results["application"] = applications(
+                env, args.applications, args.profile and args.profile + ".app")
+        if args.signatures:
+            results["signature"] = signatures(
+                env, args.signatures, args.profile and args.profile + ".sign")
+    for name, figures in results.items():
+        print(f"{name}: {figures}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
