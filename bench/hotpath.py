@@ -18,20 +18,27 @@ import time
 from collections import Counter
 
 from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
 
 from bench import scenario_reservations, scenario_rush
 from bench.env import BenchEnv, step, workers_default
 
 
 class StatementCount:
-    """Statements the engine sends, by their first words, while active."""
+    """Statements the engine sends, by their first words, while active; and those that
+    were compiled again (SQLAlchemy's compiled cache missed or could not be used), each
+    costing a few milliseconds of Python."""
 
     def __init__(self, engine):
-        self.engine, self.total, self.kinds = engine, 0, Counter()
+        self.engine, self.total, self.kinds, self.compiled = engine, 0, Counter(), Counter()
 
-    def _count(self, conn, cursor, statement, *args):
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
         self.total += 1
-        self.kinds[" ".join(statement.split()[:3])[:60]] += 1
+        kind = " ".join(statement.split()[:3])[:60]
+        self.kinds[kind] += 1
+        hit = getattr(context, "cache_hit", None)
+        if hit is not None and hit is not CacheStats.CACHE_HIT:
+            self.compiled[f"{kind} ({hit.name})"] += 1
 
     def __enter__(self):
         event.listen(self.engine, "before_cursor_execute", self._count)
@@ -75,7 +82,9 @@ def measure(app, requests, *, expect, warm=20, profile=None):
     return {"requests": n, "cpu_ms": round(1000 * cpu / n, 2),
             "wall_ms": round(1000 * wall / n, 2),
             "statements": round(statements.total / n, 2),
-            "by_kind": {k: round(v / n, 2) for k, v in statements.kinds.most_common()}}
+            "by_kind": {k: round(v / n, 2) for k, v in statements.kinds.most_common()},
+            "compiled_per_request": {k: round(v / n, 2)
+                                     for k, v in statements.compiled.most_common()}}
 
 
 def applications(env, n, profile=None):

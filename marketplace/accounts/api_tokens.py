@@ -4,7 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from marketplace.accounts import token_cache
 from marketplace.accounts.models import ApiToken, User
@@ -49,18 +49,20 @@ def user_for_api_token(plaintext, now):
     cache = token_cache.cache()
     generation = cache.generation()
     entry = cache.get(token_hash, generation)
+    bound = {"sought_hash": token_hash, "now": now, "cutoff": now - LAST_USED_RESOLUTION}
     if entry is not None:
         if _use_is_due(entry.last_used_dt, now):
-            db.session.execute(_noting_use(token_hash, now))
+            db.session.execute(_NOTING_USE, bound)
             cache.noted(token_hash, entry, now)
         return LiveToken(entry.token_id, db.session.merge(entry.user, load=False))
-    found = db.session.execute(_live_token_query(token_hash, now)).first()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    found = db.session.execute(_READ_AND_NOTE if postgres else _READ, bound).first()
     if found is None:
         return None
     user, token_id, last_used = found
     if _use_is_due(last_used, now):
-        if db.session.get_bind().dialect.name != "postgresql":
-            db.session.execute(_noting_use(token_hash, now))
+        if not postgres:
+            db.session.execute(_NOTING_USE, bound)
         last_used = now
     cache.put(token_hash, generation, token_id, user, last_used)
     return LiveToken(token_id, user)
@@ -70,27 +72,24 @@ def _use_is_due(last_used, now):
     return last_used is None or now - last_used >= LAST_USED_RESOLUTION
 
 
-def _noting_use(token_hash, now):
-    """UPDATE the token's last use when it is due (the condition in SQL, so two processes
-    racing write it once)."""
-    table = ApiToken.__table__
-    return table.update().where(
-        table.c.token_hash == token_hash, table.c.revoked_dt.is_(None),
-        or_(table.c.last_used_dt.is_(None),
-            table.c.last_used_dt <= now - LAST_USED_RESOLUTION)).values(last_used_dt=now)
-
-
-def _live_token_query(token_hash, now):
-    """The user (with organisation and district, joined by the mappers), the token's id and
-    its last use before this request; on PostgreSQL the use is recorded by the same
-    statement (a data-modifying CTE: the SELECT still sees the row as it was)."""
-    query = select(User, ApiToken.id, ApiToken.last_used_dt) \
-        .join(ApiToken, ApiToken.user_id == User.id) \
-        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_dt.is_(None),
-               User.is_active_account.is_(True))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.add_cte(_noting_use(token_hash, now).cte("noted_use"))
-    return query
+# The statements are built once, with bound parameters: building a select and its CTE per
+# request cost as much CPU as executing it (SQLAlchemy memoises a statement's cache key).
+# No parameter is named after a column: an UPDATE would take it as a value to SET.
+_TOKENS = ApiToken.__table__
+# the last use, when due (the condition in SQL, so two processes racing write it once)
+_NOTING_USE = _TOKENS.update().where(
+    _TOKENS.c.token_hash == bindparam("sought_hash"), _TOKENS.c.revoked_dt.is_(None),
+    or_(_TOKENS.c.last_used_dt.is_(None), _TOKENS.c.last_used_dt <= bindparam("cutoff"))
+).values(last_used_dt=bindparam("now"))
+# the user (organisation and district joined by the mappers), the token's id and its last
+# use before this request
+_READ = select(User, ApiToken.id, ApiToken.last_used_dt) \
+    .join(ApiToken, ApiToken.user_id == User.id) \
+    .where(ApiToken.token_hash == bindparam("sought_hash"), ApiToken.revoked_dt.is_(None),
+           User.is_active_account.is_(True))
+# on PostgreSQL the use is recorded by the same statement (a data-modifying CTE: the
+# SELECT still sees the row as it was)
+_READ_AND_NOTE = _READ.add_cte(_NOTING_USE.cte("noted_use"))
 
 
 def revoke_api_token(token, actor):
