@@ -54,7 +54,7 @@ def user_for_api_token(plaintext, now):
         if _use_is_due(entry.last_used_dt, now):
             db.session.execute(_NOTING_USE, bound)
             cache.noted(token_hash, entry, now)
-        return LiveToken(entry.token_id, db.session.merge(entry.user, load=False))
+        return LiveToken(entry.token_id, db.session.merge(entry.user(), load=False))
     postgres = db.session.get_bind().dialect.name == "postgresql"
     found = db.session.execute(_READ_AND_NOTE if postgres else _READ, bound).first()
     if found is None:

@@ -22,7 +22,6 @@ entries are dropped so none outlives an outage whose bumps Redis may have missed
 import logging
 import threading
 import time
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import event, inspect
@@ -37,15 +36,23 @@ _WATCHED = (ApiToken, User, Organisation, District)
 _CHANGED_KEY = "api_token_cache_changed"
 EXTENSION = "api_token_cache"
 clock = time.monotonic     # a name of its own, so a test can move it
+MAX_ENTRIES = 20_000       # a few KB each: tens of MB per process at most
 
 
-@dataclass(frozen=True)
 class Entry:
-    token_id: int
-    user: User            # detached, with organisation and district loaded: merged per use
-    last_used_dt: object  # the last use recorded (as far as this process knows)
-    generation: tuple
-    expires: float        # clock()
+    """``user()``: the user's graph (user, organisation, district) as detached copies,
+    merged into the request's session per use. Built at the first repeat from the columns
+    kept at the first look-up: most tokens of an opening rush are used once."""
+    __slots__ = ("token_id", "columns", "last_used_dt", "generation", "expires", "_user")
+
+    def __init__(self, token_id, columns, last_used_dt, generation, expires, user=None):
+        self.token_id, self.columns, self.last_used_dt = token_id, columns, last_used_dt
+        self.generation, self.expires, self._user = generation, expires, user
+
+    def user(self):
+        if self._user is None:
+            self._user = _detached_graph(*self.columns)
+        return self._user
 
 
 class TokenCache:
@@ -96,17 +103,30 @@ class TokenCache:
     def put(self, token_hash, generation, token_id, user, last_used_dt):
         if generation is None:
             return
-        entry = Entry(token_id=token_id, user=_detached_graph(user),
-                      last_used_dt=last_used_dt, generation=generation,
-                      expires=clock() + self.seconds)
+        organisation = user.organisation
+        district = organisation.district if organisation is not None else None
+        entry = Entry(token_id, (_columns(user), _columns(organisation), _columns(district)),
+                      last_used_dt, generation, clock() + self.seconds)
         with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._drop_expired()
             self._entries[token_hash] = entry
+
+    def _drop_expired(self):
+        """Entries are dropped when met expired; a process seeing many tokens once (an
+        opening rush) sweeps them here, and forgets all if that is not enough."""
+        now = clock()
+        for key in [k for k, e in self._entries.items() if e.expires <= now]:
+            del self._entries[key]
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
 
     def noted(self, token_hash, entry, when):
         with self._lock:
             if self._entries.get(token_hash) is entry:
                 self._entries[token_hash] = Entry(
-                    entry.token_id, entry.user, when, entry.generation, entry.expires)
+                    entry.token_id, entry.columns, when, entry.generation, entry.expires,
+                    entry._user)
 
     def clear(self):
         with self._lock:
@@ -127,27 +147,32 @@ class TokenCache:
             log.error("API token cache: could not publish a change (%s)", exc)
 
 
-def _copy(obj):
-    """A detached copy of ``obj``'s loaded columns (merging it later loads nothing)."""
-    mapper = inspect(type(obj))
-    copy = mapper.class_manager.new_instance()
-    state = inspect(obj)
-    for attr in mapper.column_attrs:
-        if attr.key in state.dict:
-            setattr(copy, attr.key, state.dict[attr.key])
+def _columns(obj):
+    """``(class, loaded column values)`` of ``obj``, or None."""
+    if obj is None:
+        return None
+    loaded = inspect(obj).dict
+    return type(obj), {attr.key: loaded[attr.key] for attr in inspect(type(obj)).column_attrs
+                       if attr.key in loaded}
+
+
+def _copy(columns):
+    """A detached instance with these loaded columns (merging it later loads nothing)."""
+    cls, values = columns
+    copy = inspect(cls).class_manager.new_instance()
+    for key, value in values.items():
+        set_committed_value(copy, key, value)
     return copy
 
 
-def _detached_graph(user):
+def _detached_graph(user, organisation, district):
     """The user with its organisation and district, detached. The links are set as loaded
     values, not through the attributes, whose backref would leave the copied organisation
     with a ``members`` list of this one user."""
     copy = _copy(user)
-    organisation = user.organisation
     org_copy = None
     if organisation is not None:
         org_copy = _copy(organisation)
-        district = organisation.district
         district_copy = _copy(district) if district is not None else None
         if district_copy is not None:
             make_transient_to_detached(district_copy)

@@ -153,3 +153,13 @@ def test_an_unknown_or_altered_token_is_refused(client, token):
     assert token_reads(client, bearer(token))[0].status_code == 200
     for wrong in (token + "x", token[:-1], "hc_" + "A" * 43):
         assert_error(client.get(f"{PREFIX}/me", headers=bearer(wrong)), 401, "unauthorized")
+
+
+def test_the_remembered_tokens_are_bounded(app, client, member, monkeypatch):
+    monkeypatch.setattr(token_cache, "MAX_ENTRIES", 2)
+    cache = app.extensions[token_cache.EXTENSION]
+    for name in ("a", "b", "c", "d", "e"):
+        _token, plaintext = issue_api_token(member, name)
+        db.session.commit()
+        assert client.get(f"{PREFIX}/me", headers=bearer(plaintext)).status_code == 200
+        assert len(cache._entries) <= 2
