@@ -7,7 +7,8 @@ requests per second do not; this is what issue 23's "web CPU per application / p
 signature" goals are read from. The outbox's messages go to the run's own Redis queue
 (purged afterwards) as gunicorn would send them; no worker consumes them.
 
-    .venv/bin/python -m bench.hotpath --applications 300 --signatures 200
+    .venv/bin/python -m bench.hotpath --applications 300 --signatures 200 \
+        --hot-signatures 200
     .venv/bin/python -m bench.hotpath --applications 100 --profile /tmp/app.prof
 """
 import argparse
@@ -96,11 +97,16 @@ def applications(env, n, profile=None):
         return measure(app, requests, expect=201, profile=profile)
 
 
-def signatures(env, n, profile=None):
-    with env.database("hotpath_sign") as url:
-        with step(f"setup: {n} vouchers with a quoted order each"):
-            app, spread, _hot, _fit = scenario_reservations.setup(env, url, n, 0)
-        requests = [scenario_reservations.signature(*item) for item in spread]
+def signatures(env, n, profile=None, hot=False):
+    """Spread: each of ``n`` firms signs once with its own token (none remembered). Hot:
+    one firm signs ``n`` orders on one voucher with one token (remembered after the first),
+    all of them fundable."""
+    with env.database("hotpath_hot" if hot else "hotpath_sign") as url:
+        with step(f"setup: {n} quoted orders, {'one voucher' if hot else 'a voucher each'}"):
+            app, spread, hot_orders, _fit = scenario_reservations.setup(
+                env, url, 0 if hot else n, n * 6 // 5 if hot else 0)
+        items = hot_orders[:n] if hot else spread
+        requests = [scenario_reservations.signature(*item) for item in items]
         return measure(app, requests, expect=200, profile=profile)
 
 
@@ -108,6 +114,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=300)
     parser.add_argument("--signatures", type=int, default=0)
+    parser.add_argument("--hot-signatures", type=int, default=0,
+                        help="signatures by one firm on one voucher with one token")
     parser.add_argument("--profile", help="cProfile the measured requests into this file "
                                           "(.app/.sign appended) and print the top")
     args = parser.parse_args(argv)
@@ -120,6 +128,9 @@ def main(argv=None):
         if args.signatures:
             results["signature"] = signatures(
                 env, args.signatures, args.profile and args.profile + ".sign")
+        if args.hot_signatures:
+            results["signature, hot"] = signatures(
+                env, args.hot_signatures, args.profile and args.profile + ".hot", hot=True)
     for name, figures in results.items():
         print(f"{name}: {figures}")
     return results

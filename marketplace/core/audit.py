@@ -22,6 +22,7 @@ the table, on the public transparency page and by mail to the supervisors;
 with the hash it had, and names a chain that now ends before it. Records not yet sealed
 are counted, not proved: they become provable when sealed, seconds later.
 """
+import functools
 import hashlib
 import json
 import time
@@ -144,6 +145,7 @@ _ENTRY_COLUMNS = (("created_dt", "timestamptz"), ("actor_id", "integer"),
                   ("request_id", "text"))
 
 
+@functools.lru_cache(maxsize=32)
 def _records_with_writer_xid(count):
     """One INSERT of ``count`` records that takes the writing transaction's id itself
     (PostgreSQL's xid8), in the subquery scanned before any row is formed, so before the
