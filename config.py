@@ -200,7 +200,7 @@ class Config:
                      "IDEMPOTENCY_ABANDONED_SECONDS", "COPAY_ATTEMPT_STALE_SECONDS",
                      "RECONCILIATION_DAYS", "OVERRIDE_REASON_MIN_CHARS", "PROXY_HOPS",
                      "HSTS_MAX_AGE", "SIGNIN_LINK_MAX_AGE", "CALENDAR_CACHE_SECONDS",
-                     "AUDIT_SEAL_SECONDS"):
+                     "AUDIT_SEAL_SECONDS", "API_TOKEN_CACHE_SECONDS"):
             settings[name] = _env_int(name, settings[name])
         settings["AUDIT_SEAL_ASK_SECONDS"] = float(_env("AUDIT_SEAL_ASK_SECONDS",
                                                         settings["AUDIT_SEAL_ASK_SECONDS"]))
