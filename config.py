@@ -167,6 +167,11 @@ class Config:
     PAGE_CACHE_MAX_BYTES = 1024 * 1024
     PAGE_CACHE_RETRY_SECONDS = 30   # after a Redis error, before trying it again
     CELERY_QUEUE = "marketplace"
+    # How long a process may trust an API token it has checked (marketplace/accounts/
+    # token_cache.py), given that no change to the token, its user, organisation or
+    # district was committed since: the bound for a change made outside the app (SQL by
+    # hand) or a change whose notice Redis lost. 0 (or no REDIS_URL) loads every time.
+    API_TOKEN_CACHE_SECONDS = 30
     # None: run tasks in-process exactly when there is no REDIS_URL.
     TASKS_IN_PROCESS = None
 
@@ -195,7 +200,7 @@ class Config:
                      "IDEMPOTENCY_ABANDONED_SECONDS", "COPAY_ATTEMPT_STALE_SECONDS",
                      "RECONCILIATION_DAYS", "OVERRIDE_REASON_MIN_CHARS", "PROXY_HOPS",
                      "HSTS_MAX_AGE", "SIGNIN_LINK_MAX_AGE", "CALENDAR_CACHE_SECONDS",
-                     "AUDIT_SEAL_SECONDS"):
+                     "AUDIT_SEAL_SECONDS", "API_TOKEN_CACHE_SECONDS"):
             settings[name] = _env_int(name, settings[name])
         settings["AUDIT_SEAL_ASK_SECONDS"] = float(_env("AUDIT_SEAL_ASK_SECONDS",
                                                         settings["AUDIT_SEAL_ASK_SECONDS"]))

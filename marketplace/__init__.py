@@ -28,6 +28,8 @@ def create_app(config=None):
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from marketplace.accounts import token_cache
+    token_cache.init_app(app)
     from marketplace.core import page_cache
     page_cache.init_app(app)    # outermost: a hit skips every request hook
     announce_mode(app)

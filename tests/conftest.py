@@ -240,6 +240,9 @@ def _reset_database(app):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(text(f'DELETE FROM "{table.name}"'))
     outbox._committed_ids.set(None)
+    # the tables were emptied by SQL no flush hook sees, and ids restart: nothing the
+    # process remembers of tokens, users or firms stands
+    app.extensions["api_token_cache"].bump()
     seed_reference_data()
     db.session.commit()
     db.session.remove()

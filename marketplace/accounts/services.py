@@ -4,10 +4,12 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import load_only
 
 from marketplace.accounts import signals, uscc
-from marketplace.accounts.models import (ApiToken, District, FirmTier, Invitation, InvitationStatus,
+# the API tokens' services live in their own module; their callers import them from here
+from marketplace.accounts.api_tokens import (api_tokens_of, issue_api_token,  # noqa: F401
+                                             revoke_api_token, user_for_api_token)
+from marketplace.accounts.models import (District, FirmTier, Invitation, InvitationStatus,
                                          Organisation, OrganisationKind, Role, User,
                                          lower_email)
 from marketplace.core import audit
@@ -312,46 +314,6 @@ def set_user_active(user, is_active, actor):
     user.session_version += 1
     audit.record(user, "disable" if not is_active else "enable", actor=actor,
                  before=before, after=after)
-
-
-# --- API tokens -----------------------------------------------------------------------
-
-def issue_api_token(user, name="API"):
-    """Return ``(ApiToken, plaintext)``; the plaintext is shown once and never stored."""
-    plaintext = "hc_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name[:100] or "API",
-                     token_hash=ApiToken.hash_token(plaintext), prefix=plaintext[:10])
-    db.session.add(token)
-    db.session.flush()
-    audit.record(token, "create", actor=user, after="active")
-    return token, plaintext
-
-
-def user_for_api_token(plaintext):
-    """The live token of ``plaintext``, in one statement: of the token only what the API
-    reads (its user, revocation and last use; the rest loads if ever touched), with its
-    user, the user's organisation and its district joined, as most operations use them
-    (the voucher application's eligibility reads the firm's district)."""
-    token = db.session.execute(
-        select(ApiToken).options(load_only(ApiToken.id, ApiToken.user_id,
-                                           ApiToken.last_used_dt, ApiToken.revoked_dt))
-        .where(ApiToken.token_hash == ApiToken.hash_token(plaintext))
-    ).scalar_one_or_none()
-    if token is None or token.is_revoked or not token.user.is_active_account:
-        return None
-    return token
-
-
-def revoke_api_token(token, actor):
-    if token.revoked_dt is None:
-        token.revoked_dt = now_utc()
-        audit.record(token, "revoke", actor=actor, before="active", after="revoked")
-
-
-def api_tokens_of(user):
-    return db.session.execute(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-    ).scalars().all()
 
 
 # --- districts ------------------------------------------------------------------------

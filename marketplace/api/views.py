@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts import signin
+from marketplace.accounts.models import ApiToken
 from marketplace.api.errors import ApiError, domain_error_response
 from marketplace.api.answers import answer
 from marketplace.api.spec import build_openapi, operation
@@ -73,7 +74,7 @@ def create_token(body):
 @operation(bp, "/auth/tokens/current", "DELETE", summary="Revoke the token of this request",
            tag="auth", responses={204: None})
 def revoke_current_token():
-    accounts.revoke_api_token(g.api_token, g.api_user)
+    accounts.revoke_api_token(db.session.get(ApiToken, g.api_token_id), g.api_user)
     db.session.commit()
     return "", 204
 

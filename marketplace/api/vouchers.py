@@ -8,7 +8,7 @@ from typing import Literal
 from marketplace import funds
 from marketplace.api.catalogue import CategoryCode
 from marketplace.api.answers import answer
-from marketplace.api.spec import Flag, Id, PositiveFen, named_in_body, one_of, operation
+from marketplace.api.spec import Flag, Id, PositiveFen, one_of, operation
 from marketplace.api.views import bp
 from marketplace.core.errors import NotFound
 from marketplace.core.permissions import is_authenticated, require_visible
@@ -142,9 +142,13 @@ def programme_budget(programme_id):
            responses={201: ApplicationOut}, rule=perms.can_apply_for_voucher,
            errors=(404, 409))
 def create_application(body):
-    programme = named_in_body(Programme, body.programme_id, field="programme_id")
+    firm = g.api_user.organisation
+    found = services.programme_for_application(body.programme_id, firm.id)
+    if found is None:
+        raise NotFound(details={"field": "programme_id"})   # as named_in_body answers
+    programme, taken = found
     application = services.apply_for_voucher(
-        firm=g.api_user.organisation, applicant=g.api_user, programme=programme,
+        firm=firm, applicant=g.api_user, programme=programme, taken=taken,
         requested_fen=body.requested_fen, purpose=body.purpose.strip(),
         planned_category_codes=body.planned_categories,
         declares_no_double_funding=body.declares_no_double_funding)

@@ -22,6 +22,7 @@ the table, on the public transparency page and by mail to the supervisors;
 with the hash it had, and names a chain that now ends before it. Records not yet sealed
 are counted, not proved: they become provable when sealed, seconds later.
 """
+import functools
 import hashlib
 import json
 import time
@@ -138,12 +139,26 @@ def chain_head(session):
     return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
 
 
-def _writer_xid(session):
-    """The writing transaction's id, taken before the records' ids: the sealer's horizon
-    (audit_seal) relies on a writer holding its xid before it takes an id."""
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    return session.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
+_ENTRY_COLUMNS = (("created_dt", "timestamptz"), ("actor_id", "integer"),
+                  ("object_type", "text"), ("object_id", "text"), ("action", "text"),
+                  ("before_state", "text"), ("after_state", "text"), ("data", "text"),
+                  ("request_id", "text"))
+
+
+@functools.lru_cache(maxsize=32)
+def _records_with_writer_xid(count):
+    """One INSERT of ``count`` records that takes the writing transaction's id itself
+    (PostgreSQL's xid8), in the subquery scanned before any row is formed, so before the
+    records' ids are drawn: the sealer's horizon (audit_seal) relies on a writer holding
+    its xid before it takes an id. It was a SELECT of its own before each INSERT."""
+    names = ", ".join(name for name, _type in _ENTRY_COLUMNS)
+    rows = ", ".join("(" + ", ".join(f":{name}_{i}" for name, _type in _ENTRY_COLUMNS) + ")"
+                     for i in range(count))
+    casts = ", ".join(f"entries.{name}::{kind}" for name, kind in _ENTRY_COLUMNS)
+    return text(f"INSERT INTO audit_records ({names}, writer_xid) "
+                f"SELECT {casts}, writer.xid "
+                f"FROM (SELECT pg_current_xact_id()::text::bigint AS xid) AS writer "
+                f"CROSS JOIN (VALUES {rows}) AS entries ({names})")
 
 
 @event.listens_for(Session, "before_commit")
@@ -152,7 +167,6 @@ def _write_pending_entries(session):
     if not pending:
         return
     session.flush()  # new objects get their ids before we name them in the log
-    writer_xid = _writer_xid(session)
     rows = []
     for entry in pending:
         object_id = entry.object_id or getattr(entry.target, "id", None)
@@ -160,9 +174,13 @@ def _write_pending_entries(session):
             created_dt=entry.created_dt, actor_id=entry.actor_id,
             object_type=entry.object_type, object_id=str(object_id),
             action=entry.action, before_state=entry.before, after_state=entry.after,
-            data=entry.data, request_id=entry.request_id, writer_xid=writer_xid))
-    # one statement for all (executemany), ids in the order the entries were recorded
-    session.execute(insert(AuditRecord.__table__), rows)
+            data=entry.data, request_id=entry.request_id))
+    if session.get_bind().dialect.name == "postgresql":
+        # one statement for all, ids in the order the entries were recorded (VALUES order)
+        session.execute(_records_with_writer_xid(len(rows)), {
+            f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in row})
+    else:
+        session.execute(insert(AuditRecord.__table__), rows)
     _ask_for_a_seal(session)
 
 

@@ -23,7 +23,7 @@ _VOUCHER_MODEL = []   # the one model whose rows the verbs lock, named by the vo
 
 
 def register_voucher_model(model):
-    """Name the model of the vouchers' rows (it has ``id``, ``programme_id``, ``is_active``
+    """Name the model of the vouchers' rows (it has ``id``, ``firm_id``, ``programme_id``, ``is_active``
     and ``is_revoked``). Called from the vouchers domain's ``init_app``; naming the same
     model again (one app per test) changes nothing."""
     _VOUCHER_MODEL[:] = [model]
@@ -42,17 +42,21 @@ def _forget_locks(session, *_args):
     session.info.pop(_LOCKED, None)   # row locks end with the transaction
 
 
-def lock_voucher(voucher_id, *, missing_ok=False):
+def lock_voucher(voucher_id, *, missing_ok=False, firm_id=None):
     """The voucher re-read under its row lock (populate_existing refreshes a copy already
     in the session in the same statement). Locked once per transaction: a second call
     returns the row read under the lock, which nobody else can have changed since. With
-    ``missing_ok`` an unknown id gives None rather than an error."""
+    ``missing_ok`` an unknown id gives None rather than an error; with ``firm_id``, so
+    does another firm's voucher, which is then neither read nor locked."""
     locked = db.session.info.setdefault(_LOCKED, {})
     found = locked.get(voucher_id)
     if found is not None and found in db.session:
-        return found
+        return found if firm_id is None or found.firm_id == firm_id else None
     model = _voucher_model()
-    query = for_update(select(model).where(model.id == voucher_id), of=model)
+    query = select(model).where(model.id == voucher_id)
+    if firm_id is not None:
+        query = query.where(model.firm_id == firm_id)
+    query = for_update(query, of=model)
     found = db.session.execute(
         query.execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if found is None:

@@ -174,9 +174,11 @@ def usable_vouchers(firm_id, today=None):
 
 def _voucher_split(order, quote, voucher_id, signed_on):
     """Lock the voucher, check it may pay for this contract, and split the amount."""
-    voucher = voucher_lifecycle.lock_voucher(voucher_id, missing_ok=True)
+    # another firm's voucher is not locked, and answers as a missing one: the answer tells
+    # no ids (the API relies on this: it reads the voucher nowhere else)
+    voucher = voucher_lifecycle.lock_voucher(voucher_id, missing_ok=True,
+                                             firm_id=order.firm_id)
     if voucher is None or voucher.firm_id != order.firm_id:
-        # another firm's voucher answers as a missing one: the answer tells no ids
         raise NotFound(details={"field": "voucher_id"})
     if voucher.status != VoucherStatus.ACTIVE or voucher.expires_on < signed_on:
         raise voucher_lifecycle.VoucherNotActive()

@@ -27,9 +27,10 @@ class VoucherNotActive(Conflict):
     default_message = _l("The voucher is expired or revoked.")
 
 
-def lock_voucher(voucher_id, *, missing_ok=False):
-    """The voucher re-read under its row lock (the first lock a money verb takes)."""
-    return funds.budget.lock_voucher(voucher_id, missing_ok=missing_ok)
+def lock_voucher(voucher_id, *, missing_ok=False, firm_id=None):
+    """The voucher re-read under its row lock (the first lock a money verb takes); with
+    ``firm_id``, only that firm's (another's is missing, and not locked)."""
+    return funds.budget.lock_voucher(voucher_id, missing_ok=missing_ok, firm_id=firm_id)
 
 
 def reserve(voucher, amount_fen, *, ref, actor=None, idempotency_key=None):

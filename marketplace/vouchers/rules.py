@@ -57,11 +57,10 @@ def describe(check):
 
 
 def check_eligibility(*, programme, rules, firm, requested_fen, declares_no_double_funding,
-                      today, ignore_application_id=None):
-    """Every rule's result for this firm and request (passed or not), in clause order."""
-    from marketplace.vouchers.models import (LIVE_APPLICATION_STATUSES, Voucher,
-                                             VoucherApplication)
-
+                      today, ignore_application_id=None, taken=None):
+    """Every rule's result for this firm and request (passed or not), in clause order.
+    ``taken``: whether the firm already has a live application or a voucher of the
+    programme, when the caller read it already (:func:`already_taken`)."""
     version = rules.version
     checks = [result("window_open", version, programme.is_open_on(today),
                      opens=programme.applications_open_on.isoformat(),
@@ -75,16 +74,9 @@ def check_eligibility(*, programme, rules, firm, requested_fen, declares_no_doub
     citation = certified.citation() if certified is not None else {}
     checks.append(result("tier_set", version, certified is not None,
                          **{k: v for k, v in citation.items() if k != "tier"}))
-    live = select(VoucherApplication.id).where(
-        VoucherApplication.programme_id == programme.id,
-        VoucherApplication.firm_id == firm.id,
-        VoucherApplication.status.in_(LIVE_APPLICATION_STATUSES))
-    if ignore_application_id is not None:
-        live = live.where(VoucherApplication.id != ignore_application_id)
-    has_voucher = select(Voucher.id).where(Voucher.programme_id == programme.id,
-                                           Voucher.firm_id == firm.id)
-    # one statement for both: this runs on every application of an opening rush
-    taken = db.session.execute(select(or_(has_voucher.exists(), live.exists()))).scalar()
+    if taken is None:
+        taken = db.session.execute(select(already_taken(
+            programme.id, firm.id, ignore_application_id=ignore_application_id))).scalar()
     checks.append(result("one_per_programme", version, not taken))
     if certified is not None:
         cap = rules.cap_for(certified.tier)
@@ -92,6 +84,24 @@ def check_eligibility(*, programme, rules, firm, requested_fen, declares_no_doub
                              tier=certified.tier.value, cap=cap))
     checks.append(result("no_double_funding", version, declares_no_double_funding))
     return checks
+
+
+def already_taken(programme_id, firm_id, *, ignore_application_id=None):
+    """SQL truth: the firm has a live application or a voucher in the programme (rule
+    3.1), as a column expression to read alone or with the programme."""
+    from marketplace.vouchers.models import (LIVE_APPLICATION_STATUSES, Voucher,
+                                             VoucherApplication)
+
+    live = select(VoucherApplication.id).where(
+        VoucherApplication.programme_id == programme_id,
+        VoucherApplication.firm_id == firm_id,
+        VoucherApplication.status.in_(LIVE_APPLICATION_STATUSES))
+    if ignore_application_id is not None:
+        live = live.where(VoucherApplication.id != ignore_application_id)
+    has_voucher = select(Voucher.id).where(Voucher.programme_id == programme_id,
+                                           Voucher.firm_id == firm_id)
+    # one expression for both: this runs on every application of an opening rush
+    return or_(has_voucher.exists(), live.exists()).label("already_taken")
 
 
 def failed(checks):

@@ -3,7 +3,7 @@ import json
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from marketplace import funds
 from marketplace.core import audit, outbox
@@ -149,14 +149,31 @@ def get_programme(programme_id):
 
 # --- applications ---------------------------------------------------------------------
 
+# The programme an application names, with its current rules and rule 3.1's look-up, in
+# one statement (built once): the API's opening rush reads both for every application.
+_PROGRAMME_AND_TAKEN = select(Programme, eligibility.already_taken(
+    bindparam("programme_id"), bindparam("firm_id"))).where(
+        Programme.id == bindparam("programme_id"))
+
+
+def programme_for_application(programme_id, firm_id):
+    """``(programme, taken)``: the programme and whether the firm already has a live
+    application or a voucher in it (for :func:`apply_for_voucher`); None when there is
+    no such programme."""
+    return db.session.execute(_PROGRAMME_AND_TAKEN, {
+        "programme_id": programme_id, "firm_id": firm_id}).first()
+
+
 def apply_for_voucher(*, firm, applicant, programme, requested_fen, purpose,
-                      planned_category_codes=(), declares_no_double_funding, today=None):
-    """Submit an application; refused with every failed rule when not eligible."""
+                      planned_category_codes=(), declares_no_double_funding, today=None,
+                      taken=None):
+    """Submit an application; refused with every failed rule when not eligible.
+    ``taken``: rule 3.1's look-up when the caller read it with the programme."""
     today = today or date.today()
     rules = programme.current_rules
     checks = eligibility.check_eligibility(
         programme=programme, rules=rules, firm=firm, requested_fen=requested_fen,
-        declares_no_double_funding=declares_no_double_funding, today=today)
+        declares_no_double_funding=declares_no_double_funding, today=today, taken=taken)
     _refuse_if_failed(checks)
     application = VoucherApplication(
         programme_id=programme.id, firm_id=firm.id, applicant_id=applicant.id,

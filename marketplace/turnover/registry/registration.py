@@ -14,12 +14,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.core import audit
+from marketplace.core.rows import insert_on_conflict_do_nothing
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
-from marketplace.turnover.models import (ContractRegistration, RegistrationKind,
+from marketplace.turnover.models import (LIVE_SQL, ContractRegistration, RegistrationKind,
                                          RegistrationSource, RegistrationStatus)
 
 
@@ -206,13 +206,13 @@ def _insert_unless_live(values):
     statement checks and writes, and a registration of the same number still in flight on
     another connection is waited for (then found) rather than failing on the duplicate
     key. None when the number has a live original already."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(ContractRegistration).values(**values)
-                 .on_conflict_do_nothing(index_elements=["contract_number", "sequence"],
-                                         index_where=ContractRegistration.is_live())
-                 .returning(ContractRegistration))
-    return db.session.scalar(statement)
+    table = ContractRegistration.__table__
+    statement, parameters = insert_on_conflict_do_nothing(
+        table, values, target=f"(contract_number, sequence) WHERE {LIVE_SQL}",
+        returning=", ".join(column.name for column in table.columns))
+    return db.session.scalar(select(ContractRegistration).from_statement(
+        statement.columns(*table.columns)), parameters)
+
 
 
 # --- the imports' lock (PostgreSQL; SQLite, for development, serialises writers itself) ---

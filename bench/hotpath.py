@@ -1,0 +1,140 @@
+"""The web part of the write hot paths, in-process: CPU milliseconds and SQL statements per
+voucher application and per contract signature, served by the product app (production
+settings) through Flask's test client against the bench's own PostgreSQL database.
+
+Process CPU time and statement counts hold on a machine shared with other work, where
+requests per second do not; this is what issue 23's "web CPU per application / per
+signature" goals are read from. The outbox's messages go to the run's own Redis queue
+(purged afterwards) as gunicorn would send them; no worker consumes them.
+
+    .venv/bin/python -m bench.hotpath --applications 300 --signatures 200 \
+        --hot-signatures 200
+    .venv/bin/python -m bench.hotpath --applications 100 --profile /tmp/app.prof
+"""
+import argparse
+import contextlib
+import cProfile
+import pstats
+import time
+from collections import Counter
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
+
+from bench import scenario_reservations, scenario_rush
+from bench.env import BenchEnv, step, workers_default
+
+
+class StatementCount:
+    """Statements the engine sends, by their first words, while active; and those that
+    were compiled again (SQLAlchemy's compiled cache missed or could not be used), each
+    costing a few milliseconds of Python."""
+
+    def __init__(self, engine):
+        self.engine, self.total, self.kinds, self.compiled = engine, 0, Counter(), Counter()
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        self.total += 1
+        kind = " ".join(statement.split()[:3])[:60]
+        self.kinds[kind] += 1
+        hit = getattr(context, "cache_hit", None)
+        if hit is not None and hit is not CacheStats.CACHE_HIT:
+            self.compiled[f"{kind} ({hit.name})"] += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def measure(app, requests, *, expect, warm=20, profile=None):
+    """CPU ms and statements per request over ``requests`` (bench.load.Request), after
+    ``warm`` of them have filled the caches (compiled statements, pools, models)."""
+    from marketplace.extensions import db
+
+    client = app.test_client()
+
+    def send(request):
+        response = client.open(request.path, method=request.method,
+                               headers=request.headers, data=request.body)
+        assert response.status_code == expect, (response.status_code, response.data[:300])
+
+    for request in requests[:warm]:
+        send(request)
+    counted = requests[warm:]
+    with app.app_context():
+        engine = db.engine
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    with StatementCount(engine) as statements:
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        for request in counted:
+            send(request)
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if profiler:
+        profiler.dump_stats(profile)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+    n = len(counted)
+    return {"requests": n, "cpu_ms": round(1000 * cpu / n, 2),
+            "wall_ms": round(1000 * wall / n, 2),
+            "statements": round(statements.total / n, 2),
+            "by_kind": {k: round(v / n, 2) for k, v in statements.kinds.most_common()},
+            "compiled_per_request": {k: round(v / n, 2)
+                                     for k, v in statements.compiled.most_common()}}
+
+
+def applications(env, n, profile=None):
+    with env.database("hotpath_rush") as url:
+        with step(f"setup: {n} firms with tokens, a programme"):
+            app, programme_id, members, _auditor = scenario_rush.setup(env, url, n)
+        requests = [scenario_rush.application(programme_id, token)
+                    for _org, _uid, token in members]
+        return measure(app, requests, expect=201, profile=profile)
+
+
+def signatures(env, n, profile=None, hot=False):
+    """Spread: each of ``n`` firms signs once with its own token (none remembered). Hot:
+    one firm signs ``n`` orders on one voucher with one token (remembered after the first),
+    all of them fundable."""
+    with env.database("hotpath_hot" if hot else "hotpath_sign") as url:
+        with step(f"setup: {n} quoted orders, {'one voucher' if hot else 'a voucher each'}"):
+            app, spread, hot_orders, _fit = scenario_reservations.setup(
+                env, url, 0 if hot else n, n * 6 // 5 if hot else 0)
+        items = hot_orders[:n] if hot else spread
+        requests = [scenario_reservations.signature(*item) for item in items]
+        return measure(app, requests, expect=200, profile=profile)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", type=int, default=300)
+    parser.add_argument("--signatures", type=int, default=0)
+    parser.add_argument("--hot-signatures", type=int, default=0,
+                        help="signatures by one firm on one voucher with one token")
+    parser.add_argument("--profile", help="cProfile the measured requests into this file "
+                                          "(.app/.sign appended) and print the top")
+    args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        env = BenchEnv(stack, "small", 1, workers_default(), "/tmp/hc-bench-logs")
+        results = {}
+        if args.applications:
+            results["application"] = applications(
+                env, args.applications, args.profile and args.profile + ".app")
+        if args.signatures:
+            results["signature"] = signatures(
+                env, args.signatures, args.profile and args.profile + ".sign")
+        if args.hot_signatures:
+            results["signature, hot"] = signatures(
+                env, args.hot_signatures, args.profile and args.profile + ".hot", hot=True)
+    for name, figures in results.items():
+        print(f"{name}: {figures}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
