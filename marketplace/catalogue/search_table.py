@@ -186,6 +186,7 @@ def _rebuild_after_bulk(state):
             or state.bind_mapper is None or state.bind_mapper.class_ not in KEYS:
         return None
     result = state.invoke_statement()
-    frozen = result.freeze() if result.returns_rows else None
+    # rows still to be read are read first: the rebuild runs on the same connection
+    frozen = result.freeze() if state.statement.returning_column_descriptions else None
     rebuild(state.session.connection())
     return frozen() if frozen is not None else result
