@@ -156,15 +156,15 @@ def changed_keys(session):
     """The keys of the rows this flush may have changed (``refresh``'s arguments)."""
     keys = {"offering_ids": set(), "agency_ids": set(), "category_ids": set()}
     watched = _watched()
-    new = session.new
-    for obj in chain(session.new, session.dirty, session.deleted):
+    new, dirty = session.new, session.dirty      # each a set built anew on every access
+    for obj in chain(new, dirty, session.deleted):
         model = type(obj)
         if model not in KEYS:
             continue
         kind, key_of, new_matters = KEYS[model]
         if obj in new and not new_matters:
             continue
-        if obj in session.dirty and not _changed(obj, watched[model]):
+        if obj in dirty and not _changed(obj, watched[model]):
             continue
         keys[kind].add(key_of(obj))
     return keys
@@ -173,9 +173,10 @@ def changed_keys(session):
 @event.listens_for(Session, "after_flush")
 def _refresh_after_flush(session, flush_context):
     keys = changed_keys(session)
-    if sum(map(len, keys.values())) > MAX_KEYS:
+    count = sum(map(len, keys.values()))
+    if count > MAX_KEYS:
         rebuild(session.connection())
-    else:
+    elif count:
         refresh(session.connection(), **keys)
 
 
