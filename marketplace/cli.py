@@ -230,7 +230,8 @@ def wiring_command():
 
 
 def register(app):
+    from marketplace.catalogue.cli import catalogue_cli
     from marketplace.turnover.cli import turnover_cli
     for command in (users_cli, audit_cli, outbox_cli, ledger_cli, payments_cli,
-                    seed_reference, seed_demo, turnover_cli, wiring_command):
+                    seed_reference, seed_demo, turnover_cli, catalogue_cli, wiring_command):
         app.cli.add_command(command)

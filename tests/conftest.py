@@ -136,6 +136,7 @@ def _fresh_database(request, app):
             assert check_chain().unsealed == 0, "audit records left unsealed"
             if _checks_ledger(request):
                 _verify_ledger()
+                _verify_search_table()
     finally:   # a broken invariant fails this test, not the ones after it
         db.session.remove()
         _reset_database(app)
@@ -194,6 +195,20 @@ def _verify_ledger():
     assert not found, "ledger invariants broken after the test:\n" + "\n".join(found)
 
 
+def _verify_search_table():
+    """The catalogue's search table says exactly what the offerings say (it is kept by
+    session events, marketplace/catalogue/search_table.py): a change that escaped them
+    fails the test that made it."""
+    from marketplace.catalogue.search_table import differences
+    from marketplace.extensions import db
+
+    if db.session.execute(_HAS_OFFERINGS).scalar():
+        found = differences(db.session)
+        assert not found, "the search table differs from the offerings after the test:\n" \
+            + "\n".join(found)
+
+
+_HAS_OFFERINGS = text("SELECT EXISTS (SELECT 1 FROM offerings)")
 _HOLDS_MONEY = text("SELECT EXISTS (SELECT 1 FROM ledger_accounts) "
                     "OR EXISTS (SELECT 1 FROM ledger_transactions) "
                     "OR EXISTS (SELECT 1 FROM programmes) OR EXISTS (SELECT 1 FROM vouchers)")

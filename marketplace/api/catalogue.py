@@ -66,7 +66,11 @@ class OfferingItem(BaseModel):
 
 class OfferingList(BaseModel):
     items: list[OfferingItem]
-    total: int
+    total: int = Field(description="The offerings found; when `total_exact` is false, "
+                                   "at least this many (matches are counted up to a "
+                                   "bound, at least two pages past this one).")
+    total_exact: bool = Field(description="False when more offerings matched than "
+                                          "were counted.")
     page: int
     per_page: int
 
@@ -219,8 +223,10 @@ def _offering_values(offering):
             "agency": {"id": offering.agency_id, "name": offering.agency.organisation.name}}
 
 
-def _item_json(offering):
-    return answer(OfferingItem, offering, **_offering_values(offering))
+def _listed_json(row):
+    """An item of a search, from the search table's row (services.LISTED)."""
+    return answer(OfferingItem, row, category=row.category_code,
+                  agency={"id": row.agency_id, "name": row.agency_name})
 
 
 def _offering_json(offering):
@@ -253,8 +259,9 @@ def list_offerings(query):
         min_rating=query.min_rating,
         sort=query.sort or ("relevance" if query.q else "newest"))
     page = services.search_catalogue(search, page=query.page, per_page=query.per_page)
-    return jsonify(answer(OfferingList, items=[_item_json(o) for o in page.items],
-                          total=page.total, page=query.page, per_page=query.per_page))
+    return jsonify(answer(OfferingList, items=[_listed_json(row) for row in page.items],
+                          total=page.total, total_exact=page.total_exact,
+                          page=query.page, per_page=query.per_page))
 
 
 @operation(bp, "/offerings/<int:offering_id>", "GET", tag="catalogue", auth=False,

@@ -5,7 +5,7 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index,
                         String, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.agencies.models import AgencyProfile, ServiceCategory
+from marketplace.agencies.models import AgencyProfile, AgencyType, ServiceCategory
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime, enum_column
@@ -115,3 +115,42 @@ class AgencyScorecard(db.Model):
     broker_turnover_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
                                                      server_default="0")
     computed_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
+class CatalogueEntry(db.Model):
+    """The catalogue search's own table: one row per offering the public search may show
+    (published, its agency admitted), with every column the search filters, sorts and
+    lists by, copied from the offering, its agency, organisation, category and scorecard.
+
+    Kept by marketplace/catalogue/search_table.py in the transaction of every change to
+    those sources, so a search reads one table instead of five joined ones. The columns
+    copied from outer-joined rows keep their NULLs (no scorecard: NULL, not 0), so sorting
+    here orders exactly as the joined query did."""
+    __tablename__ = "catalogue_search"
+
+    offering_id: Mapped[int] = mapped_column(
+        ForeignKey("offerings.id", ondelete="CASCADE"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    category_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    category_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    district_id: Mapped[int | None] = mapped_column(Integer)
+    agency_type: Mapped[AgencyType] = mapped_column(
+        enum_column(AgencyType, name="agency_type"), nullable=False)
+    in_city: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    agency_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    price_fen: Mapped[int | None] = mapped_column(BigInteger)
+    price_low_fen: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    price_high_fen: Mapped[int | None] = mapped_column(BigInteger)
+    accepts_vouchers: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    updated_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    rating_avg_x100: Mapped[int | None] = mapped_column(Integer)
+    orders_completed: Mapped[int | None] = mapped_column(Integer)
+    # the offering's pre-tokenised terms (catalogue/search.py), indexed here as there
+    search_title: Mapped[str] = mapped_column(Text, nullable=False)
+    search_body: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (
+        # the default order of a search without words: newest first
+        Index("ix_catalogue_search_newest", "updated_dt", "offering_id"),
+    )

@@ -7,8 +7,9 @@ or more characters becomes the bigrams it contains, all of which must occur, so 
 finds 材料检测服务 and 知识产权 finds 知识产权代理 without any dictionary. Latin words
 and numbers are indexed lower-cased, whole.
 
-The terms are computed here, in Python, and stored as space-separated text in
-``search_title`` and ``search_body``; each database indexes them with its own engine:
+The terms are computed here, in Python, and stored as space-separated text in the
+offering's ``search_title`` and ``search_body``, copied to the search table kept for the
+catalogue (``catalogue_search``, marketplace/catalogue/search_table.py); each database indexes them with its own engine:
 PostgreSQL as a weighted ``tsvector`` (a generated column with a GIN index, built by the
 ``simple`` configuration, which only splits on the spaces we put and lower-cases; in a C
 locale PostgreSQL's parser also takes any non-ASCII character as a letter), SQLite as an
@@ -17,7 +18,7 @@ FTS5 table. Ranking: ``ts_rank`` with title terms weighted above body terms on P
 """
 import re
 
-from sqlalchemy import Float, Integer, func, literal_column, select, text
+from sqlalchemy import Float, Integer, func, literal_column, text, true
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Latin runs are plain alphanumerics: PostgreSQL's parser and SQLite's unicode61
@@ -70,23 +71,22 @@ def _quoted(term, quote):
 
 
 def ranked_matches(dialect_name, terms):
-    """A subquery of (offering_id, relevance) for the offerings holding every term; a
-    higher relevance is a better match."""
+    """How the search table (``catalogue_search``) matches ``terms``: ``(joined, condition,
+    relevance)``, where ``joined`` is a subquery to join on ``offering_id`` (SQLite's FTS5
+    table) or None, ``condition`` what a matching row satisfies, and ``relevance`` a
+    higher-is-better score. Every term must occur."""
     if dialect_name == "postgresql":
         tsquery = func.plainto_tsquery(literal_column("'simple'"), " ".join(terms))
-        vector = literal_column("offerings.search_vector")
-        return (select(literal_column("offerings.id").label("offering_id"),
-                       func.ts_rank(vector, tsquery).label("relevance"))
-                .select_from(text("offerings"))
-                .where(vector.op("@@")(tsquery))
-                .subquery("matches"))
+        vector = literal_column("catalogue_search.search_vector")
+        return None, vector.op("@@")(tsquery), func.ts_rank(vector, tsquery)
     match = " AND ".join(_quoted(t, '"') for t in terms)
-    return (text("SELECT rowid AS offering_id, "
-                 f"-bm25(offerings_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS relevance "
-                 "FROM offerings_fts WHERE offerings_fts MATCH :match")
-            .bindparams(match=match)
-            .columns(offering_id=Integer, relevance=Float)
-            .subquery("matches"))
+    joined = (text("SELECT rowid AS offering_id, "
+                   f"-bm25(catalogue_search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS relevance "
+                   "FROM catalogue_search_fts WHERE catalogue_search_fts MATCH :match")
+              .bindparams(match=match)
+              .columns(offering_id=Integer, relevance=Float)
+              .subquery("matches"))
+    return joined, true(), joined.c.relevance
 
 
 # --- the schema objects each database needs (used by the migration) --------------------
@@ -94,49 +94,66 @@ def ranked_matches(dialect_name, terms):
 PG_VECTOR = ("setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
              "setweight(to_tsvector('simple'::regconfig, search_body), 'D')")
 
-SQLITE_FTS = (
-    "CREATE VIRTUAL TABLE offerings_fts USING fts5(search_title, search_body, "
-    "content='offerings', content_rowid='id', tokenize='unicode61')",
-    "CREATE TRIGGER offerings_fts_insert AFTER INSERT ON offerings BEGIN "
-    "INSERT INTO offerings_fts(rowid, search_title, search_body) "
-    "VALUES (new.id, new.search_title, new.search_body); END",
-    "CREATE TRIGGER offerings_fts_delete AFTER DELETE ON offerings BEGIN "
-    "INSERT INTO offerings_fts(offerings_fts, rowid, search_title, search_body) "
-    "VALUES ('delete', old.id, old.search_title, old.search_body); END",
-    "CREATE TRIGGER offerings_fts_update AFTER UPDATE OF search_title, search_body "
-    "ON offerings BEGIN "
-    "INSERT INTO offerings_fts(offerings_fts, rowid, search_title, search_body) "
-    "VALUES ('delete', old.id, old.search_title, old.search_body); "
-    "INSERT INTO offerings_fts(rowid, search_title, search_body) "
-    "VALUES (new.id, new.search_title, new.search_body); END",
-)
+# The tables indexed so, with their key: the offerings (the first migration's index, no
+# longer read by the search) and the search table kept for it.
+INDEXED = {"offerings": "id", "catalogue_search": "offering_id"}
 
 
-def create_search_index(op):
+def sqlite_fts(table, key):
+    fts = f"{table}_fts"
+    return (
+        f"CREATE VIRTUAL TABLE {fts} USING fts5(search_title, search_body, "
+        f"content='{table}', content_rowid='{key}', tokenize='unicode61')",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, search_title, search_body) "
+        f"VALUES (new.{key}, new.search_title, new.search_body); END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, search_title, search_body) "
+        f"VALUES ('delete', old.{key}, old.search_title, old.search_body); END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF search_title, search_body "
+        f"ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, search_title, search_body) "
+        f"VALUES ('delete', old.{key}, old.search_title, old.search_body); "
+        f"INSERT INTO {fts}(rowid, search_title, search_body) "
+        f"VALUES (new.{key}, new.search_title, new.search_body); END",
+    )
+
+
+def _key_of(table):
+    """Only the tables above: their names go into DDL."""
+    if table not in INDEXED:
+        raise ValueError(f"no full-text index is made for {table!r}")
+    return INDEXED[table]
+
+
+def create_search_index(op, table="offerings"):
+    key = _key_of(table)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"ALTER TABLE offerings ADD COLUMN search_vector tsvector "
-                   f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED")
-        op.execute("CREATE INDEX ix_offerings_search_vector ON offerings "
+        op.execute(f"ALTER TABLE {table} ADD COLUMN search_vector "
+                   f"tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED")
+        op.execute(f"CREATE INDEX ix_{table}_search_vector ON {table} "
                    "USING gin (search_vector)")
     else:
-        for statement in SQLITE_FTS:
+        for statement in sqlite_fts(table, key):
             op.execute(statement)
 
 
-def drop_search_index(op):
+def drop_search_index(op, table="offerings"):
+    _key_of(table)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_offerings_search_vector")
-        op.execute("ALTER TABLE offerings DROP COLUMN IF EXISTS search_vector")
+        op.execute(f"DROP INDEX IF EXISTS ix_{table}_search_vector")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")
     else:
         for name in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER IF EXISTS offerings_fts_{name}")
-        op.execute("DROP TABLE IF EXISTS offerings_fts")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{name}")
+        op.execute(f"DROP TABLE IF EXISTS {table}_fts")
 
 
 def is_search_index_object(name):
     """Schema objects the migration makes by hand, which autogenerate must not drop."""
-    return bool(name) and (name == "search_vector" or name.startswith("offerings_fts")
-                           or name == "ix_offerings_search_vector")
+    return bool(name) and (name == "search_vector" or any(
+        name.startswith(f"{table}_fts") or name == f"ix_{table}_search_vector"
+        for table in INDEXED))
 
 
 def include_object(obj, name, type_, reflected, compare_to):

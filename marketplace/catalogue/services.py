@@ -1,18 +1,22 @@
 """Offerings: publishing, editing, withdrawing, moderation; and the catalogue query.
 
-An offering is visible to everyone while it is published and its agency is admitted; a
-suspended or removed agency's offerings disappear at once because visibility is a join
-on the agency's status, not a copy of it."""
+An offering is visible to everyone while it is published and its agency is admitted
+(``visible_condition``); a suspended or removed agency's offerings disappear at once. The
+search reads the table kept for it (catalogue_search, search_table.py), which copies the
+visible offerings' columns in the transaction of every change to them, so a search is one
+statement on one table plus a bounded count."""
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, desc, nulls_last, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, desc, func, literal, nulls_last, select
+from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import District, Organisation
 from marketplace.agencies.models import (AgencyProfile, AgencyStatus, AgencyType,
                                          ServiceCategory)
 from marketplace.catalogue import search
-from marketplace.catalogue.models import (AgencyScorecard, Offering, OfferingStatus,
+from marketplace.catalogue.models import (CatalogueEntry, Offering, OfferingStatus,
                                           PriceModel)
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
@@ -24,6 +28,7 @@ OFFERING_FIELDS = ("title", "category_id", "description", "deliverables", "price
                    "price_fen", "guide_min_fen", "guide_max_fen", "typical_duration_days",
                    "accepts_vouchers")
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "rating", "orders")
+COUNT_LIMIT = 1000   # a search counts its matches up to here, then says "more than"
 
 
 class AgencyNotActive(Conflict):
@@ -211,65 +216,110 @@ class CatalogueQuery:
             self.sort = "relevance" if self.terms else "newest"
 
 
-def _category_ids(code):
-    """The category with this code and every category below it in the tree."""
-    categories = db.session.execute(select(ServiceCategory.id, ServiceCategory.parent_id,
-                                           ServiceCategory.code)).all()
-    root = next((c.id for c in categories if c.code == code), None)
-    if root is None:
-        return []
-    found, frontier = {root}, {root}
-    while frontier:
-        frontier = {c.id for c in categories if c.parent_id in frontier} - found
-        found |= frontier
-    return sorted(found)
+def _category_tree(code):
+    """The ids of the category with this code and of every category below it in the
+    tree, as a subquery (recursive, so the search stays one statement)."""
+    tree = (select(ServiceCategory.id).where(ServiceCategory.code == code)
+            .cte("category_tree", recursive=True))
+    below = aliased(ServiceCategory)
+    tree = tree.union(select(below.id).where(below.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+# what a result lists (the API's item; the pages load the offerings they show)
+LISTED = (CatalogueEntry.offering_id.label("id"), CatalogueEntry.title,
+          CatalogueEntry.category_code, CatalogueEntry.price_fen, CatalogueEntry.agency_id,
+          CatalogueEntry.agency_name)
+
+
+def _matching(query, dialect_name, *columns):
+    """SELECT ``columns`` of the search table's rows matching ``query``, and the relevance
+    expression (None without words). The table holds only visible offerings."""
+    entry = CatalogueEntry
+    statement = select(*columns).select_from(entry)
+    relevance = None
+    if query.terms:
+        joined, condition, relevance = search.ranked_matches(dialect_name, query.terms)
+        if joined is not None:
+            statement = statement.join(joined, joined.c.offering_id == entry.offering_id)
+        statement = statement.where(condition)
+    if query.category:
+        statement = statement.where(entry.category_id.in_(_category_tree(query.category)))
+    if query.district:
+        statement = statement.where(entry.district_id.in_(
+            select(District.id).where(District.code == query.district)))
+    if query.agency_type:
+        statement = statement.where(entry.agency_type == AgencyType(query.agency_type))
+    if query.location in ("in_city", "out_of_town"):
+        statement = statement.where(entry.in_city.is_(query.location == "in_city"))
+    if query.price_min_fen is not None:
+        statement = statement.where(entry.price_high_fen >= query.price_min_fen)
+    if query.price_max_fen is not None:
+        statement = statement.where(entry.price_low_fen <= query.price_max_fen)
+    if query.voucher is not None:
+        statement = statement.where(entry.accepts_vouchers.is_(query.voucher))
+    if query.min_rating:
+        statement = statement.where(entry.rating_avg_x100 >= query.min_rating * 100)
+    if query.agency_id:
+        statement = statement.where(entry.agency_id == query.agency_id)
+    return statement, relevance
 
 
 def catalogue_statement(query, dialect_name):
-    """The SELECT of (Offering, relevance) for ``query``, filtered and ordered."""
-    statement = (select(Offering).join(Offering.agency)
-                 .join(Organisation, Organisation.id == AgencyProfile.organisation_id)
-                 .outerjoin(AgencyScorecard,
-                            AgencyScorecard.agency_id == AgencyProfile.organisation_id)
-                 .where(visible_condition()))
-    relevance = None
-    if query.terms:
-        matches = search.ranked_matches(dialect_name, query.terms)
-        statement = statement.join(matches, matches.c.offering_id == Offering.id)
-        relevance = matches.c.relevance
-    if query.category:
-        statement = statement.where(Offering.category_id.in_(_category_ids(query.category)))
-    if query.district:
-        statement = statement.join(District, District.id == Organisation.district_id).where(
-            District.code == query.district)
-    if query.agency_type:
-        statement = statement.where(AgencyProfile.agency_type == AgencyType(query.agency_type))
-    if query.location in ("in_city", "out_of_town"):
-        statement = statement.where(AgencyProfile.in_city.is_(query.location == "in_city"))
-    if query.price_min_fen is not None:
-        statement = statement.where(Offering.price_high_fen >= query.price_min_fen)
-    if query.price_max_fen is not None:
-        statement = statement.where(Offering.price_low_fen <= query.price_max_fen)
-    if query.voucher is not None:
-        statement = statement.where(Offering.accepts_vouchers.is_(query.voucher))
-    if query.min_rating:
-        statement = statement.where(AgencyScorecard.rating_avg_x100 >= query.min_rating * 100)
-    if query.agency_id:
-        statement = statement.where(Offering.agency_id == query.agency_id)
+    """The SELECT of the listed columns (``LISTED``) for ``query``, filtered and ordered."""
+    statement, relevance = _matching(query, dialect_name, *LISTED)
+    entry = CatalogueEntry
     order = {
         "relevance": [desc(relevance)] if relevance is not None else [],
-        "newest": [Offering.updated_dt.desc()],
-        "price_asc": [nulls_last(Offering.price_low_fen.asc())],
-        "price_desc": [nulls_last(Offering.price_high_fen.desc())],
-        "rating": [nulls_last(AgencyScorecard.rating_avg_x100.desc()),
-                   AgencyScorecard.orders_completed.desc()],
-        "orders": [AgencyScorecard.orders_completed.desc(),
-                   nulls_last(AgencyScorecard.rating_avg_x100.desc())],
+        "newest": [entry.updated_dt.desc()],
+        "price_asc": [nulls_last(entry.price_low_fen.asc())],
+        "price_desc": [nulls_last(entry.price_high_fen.desc())],
+        "rating": [nulls_last(entry.rating_avg_x100.desc()), entry.orders_completed.desc()],
+        "orders": [entry.orders_completed.desc(), nulls_last(entry.rating_avg_x100.desc())],
     }[query.sort]
-    return statement.order_by(*order, Offering.id.desc())
+    return statement.order_by(*order, entry.offering_id.desc())
+
+
+class SearchPage(Pagination):
+    """A page of results with a bounded count: matches are counted up to
+    ``COUNT_LIMIT`` (or two pages past this one, if further), so a word found in every
+    offering does not count them all on every request. ``total_exact`` is False when more
+    matched than were counted; ``total`` is then a lower bound that still leaves the next
+    page reachable. A short page needs no count at all."""
+    total_exact = True
+
+    def _query_items(self):
+        statement = self._query_args["statement"]
+        return db.session.execute(
+            statement.limit(self.per_page).offset(self._query_offset)).all()
+
+    def _query_count(self):
+        offset = self._query_offset
+        if len(self.items) < self.per_page and (self.items or offset == 0):
+            return offset + len(self.items)
+        bound = max(COUNT_LIMIT, offset + 2 * self.per_page)
+        matching = self._query_args["matching"].limit(bound + 1).subquery()
+        counted = db.session.execute(select(func.count()).select_from(matching)).scalar()
+        if counted > bound:
+            self.total_exact = False
+            return bound
+        return counted
 
 
 def search_catalogue(query, page=1, per_page=20):
+    """A :class:`SearchPage` of rows (``LISTED``) from the search table."""
     dialect = db.session.get_bind().dialect.name
-    return db.paginate(catalogue_statement(query, dialect), page=page, per_page=per_page,
-                       error_out=False, count=True)
+    matching, _relevance = _matching(query, dialect, literal(1))
+    return SearchPage(page=page, per_page=per_page, max_per_page=None, error_out=False,
+                      statement=catalogue_statement(query, dialect), matching=matching)
+
+
+def listed_offerings(rows):
+    """The offerings of a page of results, in its order (the pages show more than the
+    search table holds)."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    found = {o.id: o for o in db.session.execute(
+        select(Offering).where(Offering.id.in_(ids))).unique().scalars()}
+    return [found[i] for i in ids if i in found]

@@ -52,12 +52,13 @@ def search():
                                        {d.code for d in districts})
     pagination = services.search_catalogue(arguments.query, page=page_argument(),
                                            per_page=PER_PAGE)
+    results = services.listed_offerings(pagination.items)
     cards = {agency_id: scorecards.as_dict(card) for agency_id, card in
-             scorecards.scorecards_for({o.agency_id for o in pagination.items}).items()}
+             scorecards.scorecards_for({o.agency_id for o in results}).items()}
     # only the values that were understood travel on to the other pages of the result
     kept = {name: value for name, value in arguments.values.items()
             if value and name not in arguments.invalid}
-    return render_template("catalogue/search.html", pagination=pagination,
+    return render_template("catalogue/search.html", pagination=pagination, results=results,
                            arguments=arguments, values=arguments.values, kept=kept,
                            query=arguments.query, tree=tree, districts=districts,
                            agency_types=list(AgencyType), sorts=services.SORTS,

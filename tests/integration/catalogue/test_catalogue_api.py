@@ -63,7 +63,7 @@ def test_the_list_is_public_and_has_exactly_the_documented_shape(client, catalog
                                "category": "ip", "price_fen": None,
                                "agency": {"id": agency.organisation_id,
                                           "name": agency.name}}],
-                    "total": 1, "page": 1, "per_page": 20}
+                    "total": 1, "total_exact": True, "page": 1, "per_page": 20}
     fixed = client.get(f"{PREFIX}/offerings?q=材料检测服务").get_json()["items"][0]
     assert fixed["price_fen"] == 8_000_00 and fixed["category"] == "testing"
 
