@@ -245,6 +245,7 @@ def _reset_database(app):
     from marketplace.accounts.reference import seed_reference_data
     from marketplace.core import outbox
     from marketplace.extensions import db
+    from marketplace.workdays import calendar
 
     on_postgres = db.engine.dialect.name == "postgresql"
     if on_postgres:
@@ -261,6 +262,9 @@ def _reset_database(app):
     seed_reference_data()
     db.session.commit()
     db.session.remove()
+    # the reference rows may have stayed (they are not seeded again), so nothing forgets
+    # the calendar this process keeps: every test starts from a cold one, as in a new process
+    calendar.forget()
     if on_postgres and "reference" not in _POSTGRES_RESET:
         with db.engine.begin() as connection:
             _remember_reference_rows(connection, db.metadata.sorted_tables)

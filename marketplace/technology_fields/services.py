@@ -54,13 +54,17 @@ def all_fields():
 
 
 def _names():
-    """``{code: TechnologyField}``, read once per app context (a page of the registry
-    names twenty rows' fields)."""
-    if has_app_context() and _NAMES in g:
-        return g.get(_NAMES)
+    """``{code: TechnologyField}``, read once per app context and session (a page of the
+    registry names twenty rows' fields). Rows of a session since removed are read again:
+    they are detached, and one expired by its commit could not be loaded."""
+    session = db.session()
+    if has_app_context():
+        cached = g.get(_NAMES)
+        if cached is not None and cached[0] is session:
+            return cached[1]
     names = {field.code: field for field in all_fields()}
     if has_app_context():
-        setattr(g, _NAMES, names)
+        setattr(g, _NAMES, (session, names))
     return names
 
 

@@ -151,3 +151,15 @@ def test_a_firm_member_cannot_reach_the_admins_field_pages(client):
     member = committed(FirmMemberFactory())
     login(client, member.email)
     assert client.get("/admin/technology-fields").status_code == 403
+
+
+def test_the_fields_remembered_in_a_context_outlive_its_session():
+    """A worker or script keeps one app context across many sessions: the fields read in a
+    session since committed and removed are read again, not refreshed while detached (the
+    money walk met a DetachedInstanceError here once reference rows were kept between
+    tests)."""
+    codes = fields.field_codes()
+    db.session.commit()       # expires what the session loaded
+    db.session.remove()       # and detaches it
+    assert fields.field_codes() == codes
+    assert fields.field_label(codes[0])
