@@ -15,7 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+# one worker runs them all: under pytest-xdist each worker that got one of these tests
+# built the module's fixture, which is a whole bench run (~90 s), again
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("bench-smoke")]
 
 
 @pytest.fixture(scope="module")
