@@ -23,7 +23,7 @@ check-search`` lists what differs and ``flask catalogue rebuild-search`` rebuild
 """
 from itertools import chain
 
-from sqlalchemy import Column, delete, event, inspect, insert, or_, select
+from sqlalchemy import Column, delete, event, inspect, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
@@ -76,28 +76,61 @@ def _scope(offering_ids, agency_ids, category_ids, offering, agency, category):
                  if keys))
 
 
-def refresh(connection, offering_ids=(), agency_ids=(), category_ids=()):
-    """Make the rows of these offerings, and of every offering of these agencies and
-    categories, say what the sources say: deleted, then upserted from ``visible_rows``
-    (an upsert, so a concurrent refresh of the same offering cannot collide on the key)."""
-    if not (offering_ids or agency_ids or category_ids):
+# pg_advisory_xact_lock(LOCK_CLASS, agency id) serialises the refreshes of one agency's
+# rows; (LOCK_CLASS, 0), shared by them, is taken whole by a refresh of categories or a
+# rebuild, which may touch any agency's rows.
+LOCK_CLASS = 0x4353    # "CS": catalogue search
+
+
+def _serialise(connection, agency_ids=(), everything=False):
+    """Wait for every other transaction refreshing the same rows to end. Without it, under
+    READ COMMITTED, a DELETE that waited for a concurrent refresh skips the row that
+    refresh wrote, and the INSERT from the sources then adds nothing: an offering taken
+    down while its agency's scorecard was refreshed stayed searchable. Held to commit, so
+    the next refresh's statements see this one's rows. SQLite has one writer at a time."""
+    if connection.dialect.name != "postgresql":
         return
-    keys = (offering_ids, agency_ids, category_ids)
-    connection.execute(delete(TABLE).where(_scope(
-        *keys, TABLE.c.offering_id, TABLE.c.agency_id, TABLE.c.category_id)))
-    rows = visible_rows().where(_scope(*keys, Offering.id, Offering.agency_id,
-                                       Offering.category_id))
+    if everything:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:lock_class, 0)"),
+                           {"lock_class": LOCK_CLASS})
+        return
+    agencies = sorted(agency_ids)     # one order for everyone: no deadlock between them
+    calls = ["pg_advisory_xact_lock_shared(:lock_class, 0)"] + [
+        f"pg_advisory_xact_lock(:lock_class, :agency_{n})" for n in range(len(agencies))]
+    connection.execute(text("SELECT " + ", ".join(calls)),
+                       {"lock_class": LOCK_CLASS,
+                        **{f"agency_{n}": agency for n, agency in enumerate(agencies)}})
+
+
+def _upsert(connection, rows):
+    """INSERT the rows, or UPDATE the one already there for the offering."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(TABLE).from_select(COLUMNS, rows)
-    connection.execute(statement.on_conflict_do_update(
+    return connection.execute(statement.on_conflict_do_update(
         index_elements=[TABLE.c.offering_id],
         set_={name: statement.excluded[name] for name in COLUMNS if name != "offering_id"}))
 
 
+def refresh(connection, offering_ids=(), agency_ids=(), category_ids=(), lock_agency_ids=()):
+    """Make the rows of these offerings, and of every offering of these agencies and
+    categories, say what the sources say: deleted, then upserted from ``visible_rows``.
+    ``lock_agency_ids``: the agencies of ``offering_ids`` (serialised with ``agency_ids``)."""
+    if not (offering_ids or agency_ids or category_ids):
+        return
+    _serialise(connection, set(agency_ids) | set(lock_agency_ids),
+               everything=bool(category_ids))
+    keys = (offering_ids, agency_ids, category_ids)
+    connection.execute(delete(TABLE).where(_scope(
+        *keys, TABLE.c.offering_id, TABLE.c.agency_id, TABLE.c.category_id)))
+    _upsert(connection, visible_rows().where(
+        _scope(*keys, Offering.id, Offering.agency_id, Offering.category_id)))
+
+
 def rebuild(connection):
     """The whole table again from the sources; returns the number of rows."""
+    _serialise(connection, everything=True)
     connection.execute(delete(TABLE))
-    return connection.execute(insert(TABLE).from_select(COLUMNS, visible_rows())).rowcount
+    return _upsert(connection, visible_rows()).rowcount
 
 
 def differences(session, limit=20):
@@ -154,7 +187,8 @@ def _changed(obj, names):
 
 def changed_keys(session):
     """The keys of the rows this flush may have changed (``refresh``'s arguments)."""
-    keys = {"offering_ids": set(), "agency_ids": set(), "category_ids": set()}
+    keys = {"offering_ids": set(), "agency_ids": set(), "category_ids": set(),
+            "lock_agency_ids": set()}
     watched = _watched()
     new, dirty = session.new, session.dirty      # each a set built anew on every access
     for obj in chain(new, dirty, session.deleted):
@@ -167,13 +201,15 @@ def changed_keys(session):
         if obj in dirty and not _changed(obj, watched[model]):
             continue
         keys[kind].add(key_of(obj))
+        if model is Offering and obj.agency_id is not None:
+            keys["lock_agency_ids"].add(obj.agency_id)
     return keys
 
 
 @event.listens_for(Session, "after_flush")
 def _refresh_after_flush(session, flush_context):
     keys = changed_keys(session)
-    count = sum(map(len, keys.values()))
+    count = sum(len(keys[kind]) for kind in ("offering_ids", "agency_ids", "category_ids"))
     if count > MAX_KEYS:
         rebuild(session.connection())
     elif count:

@@ -150,3 +150,65 @@ def test_the_api_and_the_page_say_when_more_matched(many, client, monkeypatch):
     page = client.get("/catalogue?q=检测").get_data(as_text=True)
     assert "找到4个以上服务产品" in page and "共4条以上" in page
     assert page.count('data-testid="offering-result"') == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("round_", range(5))
+def test_an_offering_taken_down_while_its_agency_is_refreshed_leaves_the_search(app, round_):
+    """Two transactions refresh the same rows: one the agency's (its scorecard changed),
+    one an offering of it (taken down). Under READ COMMITTED the second's DELETE, having
+    waited for the first, skipped the row the first wrote, and its INSERT from the sources
+    added nothing: the offering stayed searchable. The refreshes of an agency's rows are
+    serialised, so the second sees the first's row and deletes it."""
+    import threading
+
+    from marketplace.catalogue.models import AgencyScorecard
+
+    auditor = staff("auditor")
+    agency = make_agency_profile()
+    offering = make_offering(agency, title="材料检测服务")
+    if db.session.get(AgencyScorecard, agency.organisation_id) is None:
+        db.session.add(AgencyScorecard(agency_id=agency.organisation_id))
+    db.session.get(AgencyScorecard, agency.organisation_id).rating_avg_x100 = 400
+    db.session.commit()
+    agency_id, offering_id, auditor_id = agency.organisation_id, offering.id, auditor.id
+    flushed, taking_down, errors = threading.Event(), threading.Event(), []
+
+    def refresh_the_agency():
+        with app.app_context():
+            try:
+                card = db.session.get(AgencyScorecard, agency_id)
+                card.rating_avg_x100 += 10
+                db.session.flush()          # its rows deleted and written again
+                flushed.set()
+                taking_down.wait(5)
+                import time
+                time.sleep(0.3)             # the take-down is waiting for this one
+                db.session.commit()
+            except Exception as exc:        # noqa: BLE001  (reported by the test)
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    def take_it_down():
+        with app.app_context():
+            try:
+                flushed.wait(5)
+                taking_down.set()
+                services.take_down(db.session.get(Offering, offering_id),
+                                   db.session.get(type(auditor), auditor_id), "与资质不符")
+                db.session.commit()
+            except Exception as exc:        # noqa: BLE001
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=refresh_the_agency), threading.Thread(target=take_it_down)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors, errors
+    db.session.rollback()
+    assert offering_id not in listed()
+    assert search_table.differences(db.session) == []
