@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import ApiToken, District, Organisation, User
+from marketplace.core import savepoints
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,8 @@ def _note_changes(session, _context, _instances):
 
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session):
+    if savepoints.in_savepoint(session):   # the transaction's end decides
+        return
     if session.info.pop(_CHANGED_KEY, None):
         try:
             found = current_app.extensions.get(EXTENSION)
@@ -212,4 +215,6 @@ def _bump_after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session):
+    if savepoints.in_savepoint(session):   # the transaction's end decides
+        return
     session.info.pop(_CHANGED_KEY, None)

@@ -34,7 +34,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import BigInteger, Integer, String, Text, event, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from marketplace.core import outbox
+from marketplace.core import outbox, savepoints
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
@@ -161,8 +161,13 @@ def _records_with_writer_xid(count):
                 f"CROSS JOIN (VALUES {rows}) AS entries ({names})")
 
 
+savepoints.follow(_PENDING_KEY)
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending_entries(session):
+    if savepoints.in_savepoint(session):   # written once, when the transaction commits
+        return
     pending = session.info.pop(_PENDING_KEY, None)
     if not pending:
         return
@@ -201,7 +206,8 @@ def _ask_for_a_seal(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending_entries(session):
-    session.info.pop(_PENDING_KEY, None)
+    if not savepoints.in_savepoint(session):   # a savepoint takes back only its own
+        session.info.pop(_PENDING_KEY, None)
 
 
 class AuditCheckpoint(db.Model):

@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import BigInteger, Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from marketplace.core import savepoints
 from marketplace.core.rows import for_update
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
@@ -100,8 +101,13 @@ def emit_in(session, topic, **payload):
     return message
 
 
+savepoints.follow(_NEW_IN_SESSION)
+
+
 @event.listens_for(Session, "after_commit")
 def _remember_committed(session):
+    if savepoints.in_savepoint(session):   # relayed once the transaction has committed
+        return
     new = session.info.pop(_NEW_IN_SESSION, None)
     if not new:
         return
@@ -114,7 +120,8 @@ def _remember_committed(session):
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session):
-    session.info.pop(_NEW_IN_SESSION, None)
+    if not savepoints.in_savepoint(session):   # a savepoint takes back only its own
+        session.info.pop(_NEW_IN_SESSION, None)
 
 
 def relay_pending():

@@ -39,6 +39,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_cookie
 
+from marketplace.core import savepoints
 from marketplace.core.page_store import PageCache
 
 # environ keys shared by the middleware and the decorator
@@ -270,6 +271,8 @@ def _note_bulk_changes(state):
 
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session):
+    if savepoints.in_savepoint(session):   # the transaction's end decides
+        return
     if session.info.pop(_CHANGED, False) and has_app_context():
         cache = current_app.extensions.get("page_cache")
         if cache is not None:
@@ -278,6 +281,8 @@ def _bump_after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session):
+    if savepoints.in_savepoint(session):   # the transaction's end decides
+        return
     session.info.pop(_CHANGED, None)
 
 
