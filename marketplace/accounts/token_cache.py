@@ -20,6 +20,7 @@ is trusted and every request loads its token from the database, as before; the p
 entries are dropped so none outlives an outage whose bumps Redis may have missed.
 """
 import logging
+import secrets
 import threading
 import time
 
@@ -83,11 +84,21 @@ class TokenCache:
             return None
         try:
             shared = self._client().get(self.key)
+            if shared is None:
+                shared = self._start_generation()
         except Exception as exc:   # any Redis failure: trust nothing
             log.warning("API token cache: generation unreadable (%s); loading tokens", exc)
             self.clear()
             return None
-        return int(shared or 0), self._local_generation
+        return int(shared), self._local_generation
+
+    def _start_generation(self):
+        """A lost key (Redis restarted empty, evicted, flushed) starts again at a random
+        value, not at 0: counting up from 0 again, it would meet the generations entries
+        were stored under before the loss, and one revoked since would be trusted."""
+        client = self._client()
+        client.set(self.key, secrets.randbelow(2 ** 48) + 1, nx=True)
+        return client.get(self.key) or 0
 
     def get(self, token_hash, generation):
         if generation is None:
@@ -138,9 +149,11 @@ class TokenCache:
         with self._lock:
             self._local_generation += 1
             self._entries.clear()
-        if not self.enabled:
-            return
+        if not self.url:       # published even where this process caches nothing
+            return               # (API_TOKEN_CACHE_SECONDS=0): the others may
         try:
+            if self._client().get(self.key) is None:
+                self._start_generation()
             self._client().incr(self.key)
         except Exception as exc:
             # the other processes drop theirs when they cannot read the generation either;

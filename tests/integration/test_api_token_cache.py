@@ -163,3 +163,37 @@ def test_the_remembered_tokens_are_bounded(app, client, member, monkeypatch):
         db.session.commit()
         assert client.get(f"{PREFIX}/me", headers=bearer(plaintext)).status_code == 200
         assert len(cache._entries) <= 2
+
+
+def test_a_process_that_caches_nothing_still_tells_the_others(client, token, member,
+                                                              other_process, monkeypatch):
+    """An admin instance or a worker run with API_TOKEN_CACHE_SECONDS=0 remembers no token,
+    but a revocation made there must still reach the processes that do."""
+    other = other_process.test_client()
+    assert token_reads(other, bearer(token))[0].status_code == 200
+    assert token_reads(other, bearer(token))[1] == []      # cached over there
+    monkeypatch.setattr(client.application.extensions[token_cache.EXTENSION], "seconds", 0)
+    [stored] = db.session.query(ApiToken).all()
+    revoke_api_token(stored, member)
+    db.session.commit()
+    assert_error(other.get(f"{PREFIX}/me", headers=bearer(token)), 401, "unauthorized")
+
+
+def test_a_lost_generation_does_not_count_up_to_an_old_one_again(client, token, member,
+                                                                 other_process):
+    """Redis restarted empty (or the key was evicted): counting from 0 again, as many bumps
+    later the generation an old entry was stored under comes back, and a token revoked in
+    between would be trusted. A lost key restarts at a random value."""
+    import redis
+
+    other = other_process.test_client()
+    here = client.application.extensions[token_cache.EXTENSION]
+    keys = redis.Redis.from_url(client.application.config["REDIS_URL"])
+    keys.delete(here.key)
+    here.bump()
+    assert token_reads(other, bearer(token))[0].status_code == 200    # stored under it
+    keys.delete(here.key)                                              # Redis lost it
+    [stored] = db.session.query(ApiToken).all()
+    revoke_api_token(stored, member)
+    db.session.commit()                              # one bump: counting from 0, 1 again
+    assert_error(other.get(f"{PREFIX}/me", headers=bearer(token)), 401, "unauthorized")
