@@ -213,6 +213,14 @@ def _note_changes(session, _context, _instances):
         session.info[_CHANGED_KEY] = True
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state):
+    """``session.execute(update(User)...)`` skips the flush the hook above watches."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and issubclass(state.bind_mapper.class_, _WATCHED):
+        state.session.info[_CHANGED_KEY] = True
+
+
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session):
     if savepoints.in_savepoint(session):   # the transaction's end decides

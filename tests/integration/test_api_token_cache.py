@@ -197,3 +197,15 @@ def test_a_lost_generation_does_not_count_up_to_an_old_one_again(client, token, 
     revoke_api_token(stored, member)
     db.session.commit()                              # one bump: counting from 0, 1 again
     assert_error(other.get(f"{PREFIX}/me", headers=bearer(token)), 401, "unauthorized")
+
+
+def test_a_bulk_update_through_the_session_is_seen(client, token, member):
+    """``session.execute(update(User)...)`` changes rows without a flush: still a change."""
+    from sqlalchemy import update
+
+    from marketplace.accounts.models import User
+
+    assert token_reads(client, bearer(token))[0].status_code == 200
+    db.session.execute(update(User).where(User.id == member.id).values(is_active_account=False))
+    db.session.commit()
+    assert_error(client.get(f"{PREFIX}/me", headers=bearer(token)), 401, "unauthorized")
