@@ -161,6 +161,24 @@ def _seal_everything(seal, patience=10.0):
 
 
 @pytest.fixture(autouse=True)
+def _one_celery_app(app):
+    """A test that made an app of its own and left its Celery app the default fails here
+    (the tests after it would run their tasks in that app, without their settings: mails
+    that never reach the test's SMTP server); the session's app is put back either way.
+    Use the ``isolated_globals`` fixture (tests/support/apps.py)."""
+    from celery import _state
+
+    yield
+    ours = app.extensions["celery"]
+    left = _state.default_app
+    if left is not ours:
+        ours.set_current()
+        ours.set_default()
+        pytest.fail("the test left another app's Celery as the default: use the "
+                    "isolated_globals fixture when creating apps")
+
+
+@pytest.fixture(autouse=True)
 def _answers_match_the_document():
     """A test fails when an API answer it received is not what the OpenAPI document
     declares for that operation and status (tests/support/answers.py)."""
@@ -361,6 +379,15 @@ def auditor(app):
     user = UserFactory(role=Role.AUDITOR, locale="en")
     db.session.commit()
     return user
+
+
+@pytest.fixture
+def isolated_globals(app):
+    """For a test that creates apps of its own (tests/support/apps.py)."""
+    from tests.support.apps import process_globals_kept
+
+    with process_globals_kept(app):
+        yield
 
 
 @pytest.fixture

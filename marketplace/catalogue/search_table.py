@@ -91,15 +91,16 @@ def _serialise(connection, agency_ids=(), everything=False):
     if connection.dialect.name != "postgresql":
         return
     if everything:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:lock_class, 0)"),
-                           {"lock_class": LOCK_CLASS})
+        connection.execute(_TAKE_ALL, {"lock_class": LOCK_CLASS})
         return
-    agencies = sorted(agency_ids)     # one order for everyone: no deadlock between them
-    calls = ["pg_advisory_xact_lock_shared(:lock_class, 0)"] + [
-        f"pg_advisory_xact_lock(:lock_class, :agency_{n})" for n in range(len(agencies))]
-    connection.execute(text("SELECT " + ", ".join(calls)),
-                       {"lock_class": LOCK_CLASS,
-                        **{f"agency_{n}": agency for n, agency in enumerate(agencies)}})
+    connection.execute(_SHARE_ALL, {"lock_class": LOCK_CLASS})
+    for agency in sorted(agency_ids):   # one order for everyone: no deadlock between them
+        connection.execute(_TAKE_AGENCY, {"lock_class": LOCK_CLASS, "agency": agency})
+
+
+_TAKE_ALL = text("SELECT pg_advisory_xact_lock(:lock_class, 0)")
+_SHARE_ALL = text("SELECT pg_advisory_xact_lock_shared(:lock_class, 0)")
+_TAKE_AGENCY = text("SELECT pg_advisory_xact_lock(:lock_class, :agency)")
 
 
 def _upsert(connection, rows):

@@ -33,7 +33,7 @@ def token(member):
 
 
 @pytest.fixture
-def other_process(app):
+def other_process(app, isolated_globals):
     """A second app in this process: its own token cache, the same database and Redis."""
     from marketplace import create_app
     from tests.conftest import IsolatedClient

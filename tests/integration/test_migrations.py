@@ -1,6 +1,5 @@
 """The migrations build the whole schema, tear it down, build it again, and match the
 models exactly (what `flask db check` checks), on a fresh PostgreSQL database."""
-import logging
 import os
 import re
 import secrets
@@ -51,21 +50,6 @@ def fresh_database():
         finally:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
                                .format(sql.Identifier(name)))
-
-
-@pytest.fixture
-def isolated_globals(app):
-    """Creating a second app rebinds process-wide state: the current and default Celery
-    app (which ``shared_task`` resolves to) and, through Alembic's env.py, the logging
-    configuration. Put them back for the tests that follow."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    celery = app.extensions["celery"]
-    celery.set_current()
-    celery.set_default()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def schema_differences(db):

@@ -213,14 +213,10 @@ def test_a_visitor_with_flashed_messages_gets_a_fresh_page_that_is_not_stored(ca
 
 
 @pytest.fixture
-def own_app(app):
+def own_app(app, isolated_globals):
     """A product app of its own (its own cache settings, routes added before its first
-    request). Creating one rebinds process-wide state: the current Celery app and the
-    logging handlers are put back afterwards, and the limiter (one object for every app)
-    is given this app's storage so that it keeps counting where the tests look."""
-    import logging
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    request). The limiter (one object for every app) is given this app's storage so that
+    it keeps counting where the tests look."""
     limits = {name: app.config[name] for name in app.config if name.startswith("RATELIMIT_")}
 
     def make(**config):
@@ -229,11 +225,6 @@ def own_app(app):
         made.test_client_class = IsolatedClient
         return made
     yield make
-    celery = app.extensions["celery"]
-    celery.set_current()
-    celery.set_default()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.mark.redis

@@ -79,19 +79,13 @@ def _probe_blueprint():
 @pytest.fixture(scope="module")
 def probe_app(app):
     """A second app on the same database, with the probe operations."""
-    import logging
     from marketplace import create_app
+    from tests.support.apps import process_globals_kept
 
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    probe = create_app("testing")
+    with process_globals_kept(app):
+        probe = create_app("testing")
     probe.register_blueprint(_probe_blueprint())
     probe.test_client_class = IsolatedClient
-    celery = app.extensions["celery"]  # creating an app rebinds the current Celery app
-    celery.set_current()
-    celery.set_default()
-    root.handlers[:] = handlers
-    root.setLevel(level)
     return probe
 
 

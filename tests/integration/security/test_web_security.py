@@ -257,6 +257,11 @@ REVIEWED = {
         "migration DDL from the module constant PG_VECTOR",
     ("marketplace/catalogue/search.py", "drop_search_index"):
         "migration DDL over a fixed tuple of trigger names",
+    ("marketplace/core/audit.py", "_records_with_writer_xid"):
+        "column names and casts from the module constant _ENTRY_COLUMNS; values bound",
+    ("marketplace/core/rows.py", "insert_on_conflict_do_nothing"):
+        "table and column names from the metadata, conflict target and RETURNING from the "
+        "calling code's constants; values bound",
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from config import normalise_database_url
-from tests.integration.test_migrations import fresh_database, isolated_globals  # noqa: F401
+from tests.integration.test_migrations import fresh_database  # noqa: F401
 
 BEFORE_FIELDS = "0f51d9fa0837"
 
