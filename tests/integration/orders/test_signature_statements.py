@@ -6,11 +6,7 @@ caches. It was 34 before issue 10's round on signing, 22 before issue 23's; a re
 shows here, and so does a statement SQLAlchemy compiles again on every request."""
 import os
 
-from sqlalchemy import event
-from sqlalchemy.engine.interfaces import CacheStats
-
 from marketplace.core import ledger
-from marketplace.extensions import db
 from marketplace.orders.models import OrderStatus
 from tests.factories import make_quoted_order
 from tests.integration.orders.order_world import (agency_member, committed,  # noqa: F401
@@ -18,6 +14,7 @@ from tests.integration.orders.order_world import (agency_member, committed,  # n
                                                   voucher)
 from tests.integration.orders.test_order_api import token_for
 from tests.integration.test_api_base import PREFIX
+from tests.support.statements import statements_sent
 
 # The 19 statements of a signature paying half with a voucher (POST /api/v1/orders/<id>/contract):
 #  1 the API token with its user, its use recorded in the same statement (a data-modifying
@@ -46,20 +43,11 @@ MAX_STATEMENTS = 19
 
 
 def _statements(client, order_id, headers, body, compiled=None):
-    statements = []
-    compiled = [] if compiled is None else compiled
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.split()))
-        if context.cache_hit is not CacheStats.CACHE_HIT:
-            compiled.append(f"{context.cache_hit.name}: {statement[:80]}")
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent() as (statements, recompiled):
         response = client.post(f"{PREFIX}/orders/{order_id}/contract", headers=headers,
                                json=body)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    if compiled is not None:
+        compiled.extend(recompiled)
     assert response.status_code == 200, response.get_json()
     return statements
 

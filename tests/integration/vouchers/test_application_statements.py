@@ -19,36 +19,26 @@ firm applies once):
 With a token the process remembers (token_cache), statement 1 is not sent. Naming planned
 categories adds one read of the category set (the rush names none)."""
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine.interfaces import CacheStats
+from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.vouchers.models import ApplicationStatus, VoucherApplication
 from tests.factories import FirmMemberFactory, make_programme
 from tests.integration.test_api_base import PREFIX
 from tests.support.api import token_for
+from tests.support.statements import statements_sent
 
 MAX_STATEMENTS_NEW_TOKEN = 7
 MAX_STATEMENTS_KNOWN_TOKEN = 6
 
 
 def _apply(client, headers, programme):
-    statements, compiled = [], []
     programme_id = programme.id     # read here: the test's own read is not the request's
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.split()))
-        if context.cache_hit is not CacheStats.CACHE_HIT:
-            compiled.append(f"{context.cache_hit.name}: {statement[:80]}")
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_sent() as (statements, compiled):
         response = client.post(f"{PREFIX}/voucher-applications", headers=headers, json={
             "programme_id": programme_id, "requested_fen": 100_000_00,
             "purpose": "Materials testing for the new coating line",
             "planned_categories": []})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 201, response.get_json()
     return statements, compiled
 
