@@ -7,12 +7,10 @@ and the parties (``parties.contract_parties``, which will read the facts pinned 
 once contracts pin them). Its QR code carries the public verification page's address with
 the contract's verification code.
 """
+import functools
 import hashlib
 import logging
 
-import segno
-from fpdf import FPDF
-from fpdf.enums import WrapMode
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -51,59 +49,68 @@ def amount_text(fen):
     return f"人民币 {format_fen(fen, symbol='¥')}（大写：{fen_to_capital(fen)}）"
 
 
-class _Document(FPDF):
-    def __init__(self, number):
-        super().__init__(format="A4", unit="mm")
-        self.number = number
-        font = find_cjk_font()
-        self.add_font("cjk", "", font.regular, collection_font_number=font.face)
-        self.add_font("cjk", "B", font.bold, collection_font_number=font.face)
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(True, margin=MARGIN)
-        self.alias_nb_pages()
+@functools.lru_cache(maxsize=None)
+def _document_class():
+    """The PDF page class, made at the first render: fpdf and segno (~48 MB of every web
+    worker's memory at start) are loaded by the process that renders a contract, once."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
 
-    def footer(self):
-        self.set_y(-12)
-        self.set_font("cjk", "", 8)
-        self.set_text_color(90)
-        self.cell(0, 5, f"合同编号 {self.number}    第 {self.page_no()} 页 共 {{nb}} 页",
-                  align="C")
-        self.set_text_color(0)
+    class _Document(FPDF):
+        def __init__(self, number):
+            super().__init__(format="A4", unit="mm")
+            self.number = number
+            font = find_cjk_font()
+            self.add_font("cjk", "", font.regular, collection_font_number=font.face)
+            self.add_font("cjk", "B", font.bold, collection_font_number=font.face)
+            self.set_margins(MARGIN, MARGIN, MARGIN)
+            self.set_auto_page_break(True, margin=MARGIN)
+            self.alias_nb_pages()
 
-    def paragraph(self, text, size=10.5, style="", height=LINE, indent=False):
-        self.set_font("cjk", style, size)
-        text = ("\u3000\u3000" if indent else "") + text
-        self.multi_cell(0, height, "\n".join(self.lines(text, self.epw - 2 * self.c_margin)),
-                        wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+        def footer(self):
+            self.set_y(-12)
+            self.set_font("cjk", "", 8)
+            self.set_text_color(90)
+            self.cell(0, 5, f"合同编号 {self.number}    第 {self.page_no()} 页 共 {{nb}} 页",
+                      align="C")
+            self.set_text_color(0)
 
-    def lines(self, text, width):
-        """Break ``text`` into lines of ``width``, keeping Chinese typesetting's rule
-        (禁则): no line starts with closing punctuation; the character before it moves
-        down with it."""
-        lines, line = [], ""
-        for char in text:
-            if line and self.get_string_width(line + char) > width:
-                if char in NO_LINE_START and len(line) > 1:
-                    lines.append(line[:-1])
-                    line = line[-1]
-                else:
-                    lines.append(line)
-                    line = ""
-            line += char
-        return lines + [line]
+        def paragraph(self, text, size=10.5, style="", height=LINE, indent=False):
+            self.set_font("cjk", style, size)
+            text = ("\u3000\u3000" if indent else "") + text
+            self.multi_cell(0, height, "\n".join(self.lines(text, self.epw - 2 * self.c_margin)),
+                            wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
 
-    def article(self, number, heading, *paragraphs):
-        self.ln(1.5)
-        self.paragraph(f"第{CHINESE_NUMBERS[number - 1]}条　{heading}", style="B")
-        for text in paragraphs:
-            self.paragraph(text, indent=True)
+        def lines(self, text, width):
+            """Break ``text`` into lines of ``width``, keeping Chinese typesetting's rule
+            (禁则): no line starts with closing punctuation; the character before it moves
+            down with it."""
+            lines, line = [], ""
+            for char in text:
+                if line and self.get_string_width(line + char) > width:
+                    if char in NO_LINE_START and len(line) > 1:
+                        lines.append(line[:-1])
+                        line = line[-1]
+                    else:
+                        lines.append(line)
+                        line = ""
+                line += char
+            return lines + [line]
 
-    def facts_row(self, label, value, width=42):
-        self.set_font("cjk", "B", 10.5)
-        self.cell(width, LINE, label)
-        self.set_font("cjk", "", 10.5)
-        self.multi_cell(0, LINE, value, wrapmode=WrapMode.CHAR, new_x="LMARGIN",
-                        new_y="NEXT")
+        def article(self, number, heading, *paragraphs):
+            self.ln(1.5)
+            self.paragraph(f"第{CHINESE_NUMBERS[number - 1]}条　{heading}", style="B")
+            for text in paragraphs:
+                self.paragraph(text, indent=True)
+
+        def facts_row(self, label, value, width=42):
+            self.set_font("cjk", "B", 10.5)
+            self.cell(width, LINE, label)
+            self.set_font("cjk", "", 10.5)
+            self.multi_cell(0, LINE, value, wrapmode=WrapMode.CHAR, new_x="LMARGIN",
+                            new_y="NEXT")
+
+    return _Document
 
 
 def _field_name(code):
@@ -143,6 +150,8 @@ def _signature_block(pdf, role, party, signed_on):
 def _qr_code(pdf, url, code, size=32):
     """The verification address as a QR code (drawn as squares: vector, no image) with the
     address and the code beside it."""
+    import segno
+
     matrix = segno.make(url, error="m").matrix
     cells = len(matrix) + 8   # the quiet zone of four modules each side
     module = size / cells
@@ -174,7 +183,7 @@ def render(contract):
     order, quote = contract.order, _signed_quote(contract)
     buyer, seller = contract_parties(contract)
     wording = texts.TYPE_TEXTS[contract.contract_type]
-    pdf = _Document(contract.number)
+    pdf = _document_class()(contract.number)
     pdf.set_title(f"{wording.title} {contract.number}")
     pdf.set_author(PLATFORM)
     pdf.set_lang("zh-CN")
