@@ -221,21 +221,4 @@ def _note_bulk_changes(state):
         state.session.info[_CHANGED_KEY] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _bump_after_commit(session):
-    if savepoints.in_savepoint(session):   # the transaction's end decides
-        return
-    if session.info.pop(_CHANGED_KEY, None):
-        try:
-            found = current_app.extensions.get(EXTENSION)
-        except RuntimeError:    # no app context: a script's own session
-            return
-        if found is not None:
-            found.bump()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session):
-    if savepoints.in_savepoint(session):   # the transaction's end decides
-        return
-    session.info.pop(_CHANGED_KEY, None)
+savepoints.bump_at_commit(_CHANGED_KEY, EXTENSION)

@@ -33,7 +33,7 @@ import json
 import time
 from functools import wraps
 
-from flask import current_app, has_app_context, request, session
+from flask import current_app, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -269,21 +269,7 @@ def _note_bulk_changes(state):
         state.session.info[_CHANGED] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _bump_after_commit(session):
-    if savepoints.in_savepoint(session):   # the transaction's end decides
-        return
-    if session.info.pop(_CHANGED, False) and has_app_context():
-        cache = current_app.extensions.get("page_cache")
-        if cache is not None:
-            cache.bump()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session):
-    if savepoints.in_savepoint(session):   # the transaction's end decides
-        return
-    session.info.pop(_CHANGED, None)
+savepoints.bump_at_commit(_CHANGED, "page_cache")
 
 
 def init_app(app):

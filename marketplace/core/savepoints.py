@@ -52,3 +52,24 @@ def _take_back(session):
 def _forget_mark(session, transaction):
     if transaction.nested:
         session.info.get(_MARKS, {}).pop(transaction, None)
+
+
+def bump_at_commit(flag, extension):
+    """When a transaction that set ``session.info[flag]`` commits (its savepoints are not
+    its end), call ``bump()`` on ``app.extensions[extension]``; a rollback forgets the flag.
+    The caches that copy rows (pages, API tokens) publish their changes this way."""
+    from flask import current_app, has_app_context
+
+    @event.listens_for(Session, "after_commit")
+    def _bump_after_commit(session):
+        if in_savepoint(session) or not session.info.pop(flag, None):
+            return
+        if has_app_context():
+            found = current_app.extensions.get(extension)
+            if found is not None:
+                found.bump()
+
+    @event.listens_for(Session, "after_rollback")
+    def _forget_changes(session):
+        if not in_savepoint(session):
+            session.info.pop(flag, None)
