@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, desc, func, literal, nulls_last, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer, joinedload, lazyload
 
 from marketplace.accounts.models import District, Organisation
 from marketplace.agencies.models import (AgencyProfile, AgencyStatus, AgencyType,
@@ -20,6 +20,7 @@ from marketplace.catalogue.models import (CatalogueEntry, Offering, OfferingStat
                                           PriceModel)
 from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.pagination import total_told_by_page
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -186,6 +187,27 @@ def offerings_of(agency_id):
         Offering.updated_dt.desc(), Offering.id.desc())
 
 
+def agency_for_page(agency_id):
+    """The agency of its public page with its organisation, district and categories, in one
+    statement (the categories would otherwise be a second)."""
+    return db.session.get(AgencyProfile, agency_id,
+                          options=[joinedload(AgencyProfile.categories)])
+
+
+# Not on the agency's page, and the largest columns of a row: the search terms alone are
+# ~2 kB an offering.
+_NOT_ON_AGENCY_PAGE = ("description", "deliverables", "search_title", "search_body",
+                       "takedown_reason")
+
+
+def offerings_for_agency_page(agency_id):
+    """The agency's published offerings, newest change first, with their categories. Their
+    agency is the page's, already in the session: it is not joined in again."""
+    return (offerings_of(agency_id).where(Offering.status == OfferingStatus.PUBLISHED)
+            .options(lazyload(Offering.agency),
+                     *(defer(getattr(Offering, name)) for name in _NOT_ON_AGENCY_PAGE)))
+
+
 def moderation_queue():
     """Published offerings not yet checked, the oldest change first."""
     return (select(Offering).join(Offering.agency)
@@ -295,8 +317,9 @@ class SearchPage(Pagination):
 
     def _query_count(self):
         offset = self._query_offset
-        if len(self.items) < self.per_page and (self.items or offset == 0):
-            return offset + len(self.items)
+        told = total_told_by_page(len(self.items), offset, self.per_page)
+        if told is not None:
+            return told
         bound = max(COUNT_LIMIT, offset + 2 * self.per_page)
         matching = self._query_args["matching"].limit(bound + 1).subquery()
         counted = db.session.execute(select(func.count()).select_from(matching)).scalar()

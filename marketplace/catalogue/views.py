@@ -14,6 +14,7 @@ from marketplace.catalogue import scorecards, services
 from marketplace.catalogue.forms import OfferingForm, TakeDownForm, parse_search_arguments
 from marketplace.catalogue.models import AgencyScorecard, Offering, OfferingStatus
 from marketplace.core.page_cache import cached_for_visitors
+from marketplace.core.pagination import paginate
 from marketplace.core.permissions import access, anyone, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
@@ -69,16 +70,16 @@ def search():
 @cached_for_visitors()
 @access(anyone)
 def agency(agency_id):
-    profile = db.session.get(AgencyProfile, agency_id)
+    profile = services.agency_for_page(agency_id)
     require_visible(can_view_agency_page, profile)
-    statement = services.offerings_of(agency_id).where(
-        Offering.status == OfferingStatus.PUBLISHED)
-    pagination = db.paginate(statement, page=page_argument(), per_page=PER_PAGE,
-                             error_out=False)
-    card = _scorecard(agency_id)
+    pagination = paginate(services.offerings_for_agency_page(agency_id),
+                          page=page_argument(), per_page=PER_PAGE)
+    # the row also holds the brokerage figures, which the page's brokerage part shows
+    scorecard = db.session.get(AgencyScorecard, agency_id)
+    card = scorecards.as_dict(scorecard)
     return render_template("catalogue/agency.html", profile=profile, pagination=pagination,
                            card=card, has_figures=_has_scorecard_figures(card),
-                           locale=_locale())
+                           broker_card=scorecard, locale=_locale())
 
 
 @bp.route("/offerings/<int:offering_id>")

@@ -11,8 +11,10 @@ from marketplace.agencies import services as registry
 from marketplace.agencies.models import ServiceCategory
 from marketplace.catalogue import services
 from marketplace.catalogue.models import AgencyScorecard, Offering, OfferingStatus
+from marketplace.core import outbox
 from marketplace.extensions import db
 from tests.conftest import login
+from tests.support.statements import statements_sent
 from tests.factories import (AgencyMemberFactory, FirmMemberFactory, UserFactory,
                              make_agency_profile, make_offering)
 
@@ -193,6 +195,41 @@ def test_the_agency_page_shows_the_profile_its_offerings_and_an_empty_scorecard(
         "材料检测服务"]
     assert 'data-testid="scorecard-empty"' in page
     assert 'data-testid="agency-status-banner"' not in page
+
+
+def test_the_agency_page_reads_the_agency_its_offerings_and_its_scorecard_once_each(
+        client, catalogue, agency):
+    """A first visit is a miss of the visitor page cache: three statements, none of them a
+    count while the offerings fit on the page, and neither the search terms nor the
+    descriptions of the offerings, which the page does not show."""
+    outbox.relay_pending()   # the fixtures' messages, whose in-process handling is not the page's
+    url = f"/agencies/{agency.organisation_id}"
+    db.session.remove()      # a visitor's request starts with nothing in its session
+    with statements_sent() as (sent, _compiled):
+        response = client.get(url)
+    assert response.status_code == 200 and response.headers.get("X-Cache") != "hit"
+    assert len(sent) == 3, "\n".join(s[-250:] for s in sent)
+    assert not any("count(" in statement for statement in sent)
+    offerings_read = next(s for s in sent if s.startswith("SELECT offerings.id"))
+    assert "search_body" not in offerings_read and "description" not in offerings_read
+    assert len(re.findall(r'data-testid="agency-offering"', text(response))) == 2
+
+
+def test_the_agency_page_counts_only_a_full_page_of_offerings(client, agency, member):
+    for number in range(21):
+        make_offering(agency, actor=member, title=f"检测服务{number}号")
+    db.session.commit()
+    outbox.relay_pending()
+    url = f"/agencies/{agency.organisation_id}"
+    with statements_sent() as (sent, _compiled):
+        first = text(client.get(url))
+    assert sum("count(" in statement for statement in sent) == 1
+    assert len(re.findall(r'data-testid="agency-offering"', first)) == 20
+    assert f'href="{url}?page=2"' in first
+    with statements_sent() as (sent, _compiled):
+        second = text(client.get(f"{url}?page=2"))
+    assert not any("count(" in statement for statement in sent)
+    assert len(re.findall(r'data-testid="agency-offering"', second)) == 1
 
 
 def test_the_scorecard_shows_the_agency_figures(client, agency):
