@@ -21,7 +21,7 @@ from collections import Counter
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import CacheStats
 
-from bench import scenario_reservations, scenario_rush
+from bench import load, scenario_catalogue, scenario_reservations, scenario_rush
 from bench.env import BenchEnv, step, workers_default
 
 
@@ -110,12 +110,29 @@ def signatures(env, n, profile=None, hot=False):
         return measure(app, requests, expect=200, profile=profile)
 
 
+def reads(env, n, agencies=1000, offerings=10000, profile=None):
+    """The catalogue's reads that miss every cache, as an anonymous visitor: ``n`` agency
+    pages each visited for the first time, and ``n`` searches through the API."""
+    with env.database("hotpath_reads") as url:
+        with step(f"setup: {agencies} agencies, {offerings} offerings"):
+            app, agency_ids, _district = scenario_catalogue.setup(env, url, agencies,
+                                                                  offerings)
+        first_visits = [load.Request("GET", f"/agencies/{a}") for a in agency_ids[:n + 20]]
+        search = load.Request("GET", "/api/v1/offerings?q=%E6%A3%80%E6%B5%8B&per_page=20")
+        return {"agency page, first visit": measure(
+                    app, first_visits, expect=200, profile=profile and profile + ".agency"),
+                "API search": measure(app, [search] * (n + 20), expect=200,
+                                      profile=profile and profile + ".search")}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=300)
     parser.add_argument("--signatures", type=int, default=0)
     parser.add_argument("--hot-signatures", type=int, default=0,
                         help="signatures by one firm on one voucher with one token")
+    parser.add_argument("--reads", type=int, default=0,
+                        help="agency pages on a first visit and API searches, each")
     parser.add_argument("--profile", help="cProfile the measured requests into this file "
                                           "(.app/.sign appended) and print the top")
     args = parser.parse_args(argv)
@@ -131,6 +148,8 @@ def main(argv=None):
         if args.hot_signatures:
             results["signature, hot"] = signatures(
                 env, args.hot_signatures, args.profile and args.profile + ".hot", hot=True)
+        if args.reads:
+            results.update(reads(env, args.reads, profile=args.profile))
     for name, figures in results.items():
         print(f"{name}: {figures}")
     return results
