@@ -236,12 +236,15 @@ def process_message(message_id, unless_topics=()):
     topic_handler = _HANDLERS.get(message.topic)
     if topic_handler is None:
         raise RuntimeError(f"no handler registered for outbox topic {message.topic!r}")
-    message.attempts += 1
     token = _current_message.set(message.id)
     try:
         topic_handler(**message.payload_dict)
     finally:
         _current_message.reset(token)
+    # Counted with the outcome, in one UPDATE: counted before the handler, the first query
+    # of the handler flushed it in an UPDATE of its own. A failed attempt rolls back and
+    # is counted by record_failure.
+    message.attempts += 1
     message.processed_dt = now_utc()
     db.session.commit()
     return True
