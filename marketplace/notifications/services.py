@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
 
 from marketplace.core import outbox
-from marketplace.core.rows import for_update
+from marketplace.core.rows import for_update, insert_unless_present
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -218,11 +218,14 @@ def _mark_unread_read(user, *conditions):
 
 
 def _send_once(dedupe_key, recipient, subject, body):
-    if db.session.execute(select(SentMail.id).where(SentMail.dedupe_key == dedupe_key)).first():
+    """Send unless a mail of ``dedupe_key`` was sent. The key is claimed before the
+    sending, in the same statement that finds it taken: a mail that cannot be sent raises,
+    and the rollback gives the key back; a second worker on the same mail waits for the
+    first one's commit and then sends nothing."""
+    if not insert_unless_present(SentMail.__table__, ("dedupe_key",), dedupe_key=dedupe_key,
+                                 recipient=recipient, subject=subject[:300]):
         return False
     mail.deliver(recipient, subject, body, message_id=_message_id(dedupe_key))
-    db.session.add(SentMail(dedupe_key=dedupe_key, recipient=recipient, subject=subject[:300]))
-    db.session.flush()
     return True
 
 
@@ -242,10 +245,12 @@ def _message_id(dedupe_key):
 def _email_notification(notification_id):
     from marketplace.accounts.models import User
 
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.emailed_dt is not None:
+    found = db.session.execute(
+        select(Notification, User).join(User, User.id == Notification.user_id)
+        .where(Notification.id == notification_id)).first()
+    if found is None or found.Notification.emailed_dt is not None:
         return
-    user = db.session.get(User, notification.user_id)
+    notification, user = found
     subject, body = rendered(notification, user.locale)
     _send_once(f"notification:{notification.id}", user.email, subject, body)
     notification.emailed_dt = now_utc()
