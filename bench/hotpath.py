@@ -88,13 +88,59 @@ def measure(app, requests, *, expect, warm=20, profile=None):
                                      for k, v in statements.compiled.most_common()}}
 
 
-def applications(env, n, profile=None):
+def worker_part(app, profile=None):
+    """CPU ms and statements per message of what the requests left in the outbox, handled
+    as a Celery worker handles them (each message's handler, then its follow-ups in the
+    same worker), minus the broker's delivery. The audit sealer's runs are counted too."""
+    from sqlalchemy import select
+
+    from marketplace.core import outbox
+    from marketplace.core.tasks import process_outbox_message
+    from marketplace.extensions import db
+
+    with app.app_context():
+        pending = db.session.execute(select(outbox.OutboxMessage.id, outbox.OutboxMessage.topic)
+                                     .where(outbox.OutboxMessage.processed_dt.is_(None))
+                                     .order_by(outbox.OutboxMessage.id)).all()
+        db.session.remove()
+        engine = db.engine
+    topics = Counter(topic for _id, topic in pending)
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    with StatementCount(engine) as statements:
+        cpu = time.process_time()
+        if profiler:
+            profiler.enable()
+        for message_id, _topic in pending:
+            with app.app_context():
+                try:
+                    outbox.process_message(message_id)
+                    outbox.continue_in_worker(process_outbox_message)
+                finally:
+                    db.session.remove()
+        if profiler:
+            profiler.disable()
+        cpu = time.process_time() - cpu
+    if profiler:
+        profiler.dump_stats(profile)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+    n = len(pending)
+    return {"messages": n, "topics": dict(topics), "cpu_ms_per_message": round(1000 * cpu / n, 2),
+            "cpu_ms_total": round(1000 * cpu, 1), "statements": statements.total,
+            "by_kind": {k: v for k, v in statements.kinds.most_common(12)}}
+
+
+def applications(env, n, profile=None, worker=False):
     with env.database("hotpath_rush") as url:
         with step(f"setup: {n} firms with tokens, a programme"):
             app, programme_id, members, _auditor = scenario_rush.setup(env, url, n)
         requests = [scenario_rush.application(programme_id, token)
                     for _org, _uid, token in members]
-        return measure(app, requests, expect=201, profile=profile)
+        figures = measure(app, requests, expect=201, profile=profile)
+        if worker:
+            figures["worker"] = worker_part(app, profile and profile + ".worker")
+            figures["worker"]["cpu_ms_per_application"] = round(
+                figures["worker"]["cpu_ms_total"] / len(requests), 2)
+        return figures
 
 
 def signatures(env, n, profile=None, hot=False):
@@ -131,6 +177,9 @@ def main(argv=None):
     parser.add_argument("--signatures", type=int, default=0)
     parser.add_argument("--hot-signatures", type=int, default=0,
                         help="signatures by one firm on one voucher with one token")
+    parser.add_argument("--worker", action="store_true",
+                        help="also handle the applications' outbox messages as a worker "
+                             "would, in-process, and measure that")
     parser.add_argument("--reads", type=int, default=0,
                         help="agency pages on a first visit and API searches, each")
     parser.add_argument("--profile", help="cProfile the measured requests into this file "
@@ -141,7 +190,8 @@ def main(argv=None):
         results = {}
         if args.applications:
             results["application"] = applications(
-                env, args.applications, args.profile and args.profile + ".app")
+                env, args.applications, args.profile and args.profile + ".app",
+                worker=args.worker)
         if args.signatures:
             results["signature"] = signatures(
                 env, args.signatures, args.profile and args.profile + ".sign")
