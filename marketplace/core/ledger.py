@@ -6,13 +6,18 @@ moved with a single conditional ``UPDATE`` per leg (``balance + amount >= 0`` fo
 that may not go negative). On PostgreSQL a concurrent transaction waits on the row and
 re-checks the condition, so two approvals racing for the last of a budget can never both
 succeed; SQLite serialises writers. Legs are applied in account-id order so two
-transactions touching the same accounts cannot deadlock.
+transactions touching the same accounts cannot deadlock. A transaction's idempotency key
+is taken (its row inserted) before its balances move: a poster of the same key waits
+there, before this posting touches an account (the postings' foreign keys take only KEY
+SHARE locks on the accounts, which the balance UPDATEs do not wait for).
 """
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String,
-                        event, func, select, update)
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+                        bindparam, event, func, insert, select, text, update)
+from sqlalchemy.orm import (Mapped, Session, make_transient_to_detached, mapped_column,
+                            relationship)
 
 from marketplace.core.errors import Conflict
+from marketplace.core.rows import insert_on_conflict_do_nothing
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
@@ -167,35 +172,113 @@ def post(kind, legs, *, memo=None, ref=None, idempotency_key=None, actor=None):
     """Record a transaction. ``legs`` is a list of ``(account, amount_fen)``; the amounts
     must sum to zero. Raises :class:`InsufficientBalance` (naming the account) if a leg
     would take a non-negative account below zero. Like every domain error it leaves the
-    unit of work to be rolled back by the caller (views and tasks do), which undoes any
-    leg already applied.
+    unit of work to be rolled back by the caller (views and tasks do), which undoes the
+    transaction's rows and any leg already applied.
 
-    With an ``idempotency_key`` already used, returns the first transaction unchanged.
+    With an ``idempotency_key`` already used, returns the first transaction unchanged,
+    whatever this call asked to post, and moves nothing.
+
+    On PostgreSQL a posting is three statements for two legs: the transaction and its
+    postings in one (``ON CONFLICT (idempotency_key) DO NOTHING``, which is also the
+    replay check), then the conditional UPDATE of each leg. The key is claimed before
+    the balances move, so a replay never reaches them; a concurrent poster of the same
+    key waits on the unique index for the first one's outcome, then moves nothing and
+    returns the first's transaction if it committed, or posts if it rolled back.
     """
-    previous = existing_transaction(idempotency_key)
-    if previous is not None:
-        return previous
     legs = [(acct, int(amount)) for acct, amount in legs if int(amount) != 0]
-    if not legs:
-        raise UnbalancedTransaction("a transaction needs at least one non-zero leg")
-    if sum(amount for _acct, amount in legs) != 0:
-        raise UnbalancedTransaction(f"legs of {kind!r} do not sum to zero: {legs!r}")
+    problem = _unbalanced(kind, legs)
+    if problem is not None:
+        # a replay has always returned the first transaction before the legs were looked
+        # at: so it still does, at the cost of the look-up on this (failing) path only
+        previous = existing_transaction(idempotency_key)
+        if previous is not None:
+            return previous
+        raise UnbalancedTransaction(problem)
     db.session.flush()
+    values = {"kind": kind, "memo": (memo or "")[:300] or None,
+              "ref_type": ref[0] if ref else None, "ref_id": ref[1] if ref else None,
+              "idempotency_key": idempotency_key,
+              "actor_id": actor if isinstance(actor, int) or actor is None else actor.id,
+              "created_dt": now_utc()}
+    transaction_id = _insert_unless_replayed(values, legs)
+    if transaction_id is None:
+        # READ COMMITTED: the conflicting row is committed (ON CONFLICT waited for it),
+        # so this statement's fresh snapshot sees it
+        previous = existing_transaction(idempotency_key)
+        if previous is None:
+            raise RuntimeError(f"ledger key {idempotency_key!r} conflicted but is not "
+                               "visible (not READ COMMITTED?)")
+        return previous
     for acct, amount in sorted(legs, key=lambda leg: leg[0].id):
         _move_balance(acct, amount)
-    transaction = LedgerTransaction(
-        kind=kind, memo=(memo or "")[:300] or None,
-        ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None,
-        idempotency_key=idempotency_key,
-        actor_id=actor if isinstance(actor, int) or actor is None else actor.id)
+    # the row as inserted, made persistent without reading it back (its postings load
+    # when asked for)
+    transaction = LedgerTransaction(id=transaction_id, **values)
+    make_transient_to_detached(transaction)
     db.session.add(transaction)
-    db.session.flush()
-    db.session.add_all(LedgerPosting(transaction_id=transaction.id, account_id=acct.id,
-                                     amount_fen=amount) for acct, amount in legs)
-    db.session.flush()
     for acct, _amount in legs:
         db.session.expire(acct, ["balance_fen"])
     return transaction
+
+
+def _unbalanced(kind, legs):
+    if not legs:
+        return "a transaction needs at least one non-zero leg"
+    if sum(amount for _acct, amount in legs) != 0:
+        return f"legs of {kind!r} do not sum to zero: {legs!r}"
+    return None
+
+
+def _insert_unless_replayed(values, legs):
+    """Insert the transaction and its postings unless its idempotency key is taken: the
+    new transaction's id, or None (nothing inserted)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        parameters = dict(values)
+        for index, (acct, amount) in enumerate(legs):
+            parameters[f"account_{index}"] = acct.id
+            parameters[f"amount_{index}"] = amount
+        return db.session.execute(_posting_statement(len(legs)), parameters).scalar()
+    # SQLite (development) has no data-modifying CTE: two statements
+    statement, values = insert_on_conflict_do_nothing(
+        LedgerTransaction.__table__, values, target="(idempotency_key)", returning="id")
+    transaction_id = db.session.execute(statement, values).scalar()
+    if transaction_id is not None:
+        db.session.execute(insert(LedgerPosting.__table__), [
+            {"transaction_id": transaction_id, "account_id": acct.id, "amount_fen": amount,
+             "created_dt": values["created_dt"]} for acct, amount in legs])
+    return transaction_id
+
+
+_POSTING_STATEMENTS = {}
+
+
+def _posting_statement(leg_count):
+    """The transaction and its ``leg_count`` postings as one PostgreSQL statement (a data-
+    modifying CTE: the postings are made from the transaction's RETURNING, so a conflict
+    inserts neither). Text made once per leg count, as SQLAlchemy cannot cache its
+    compiled ON CONFLICT insert (core/rows.py)."""
+    statement = _POSTING_STATEMENTS.get(leg_count)
+    if statement is not None:
+        return statement
+    table = LedgerTransaction.__table__
+    columns = ["kind", "memo", "ref_type", "ref_id", "idempotency_key", "actor_id",
+               "created_dt"]
+    # the ordinal keeps the postings' ids in the order of the legs, as before
+    rows = ", ".join(f"({i}, :account_{i}, :amount_{i})" for i in range(leg_count))
+    statement = text(
+        f"WITH tx AS (INSERT INTO ledger_transactions ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), "
+        "legs AS (INSERT INTO ledger_postings (transaction_id, account_id, amount_fen, "
+        "created_dt) SELECT tx.id, leg.account_id, leg.amount_fen, :created_dt "
+        f"FROM tx CROSS JOIN (VALUES {rows}) AS leg (n, account_id, amount_fen) "
+        "ORDER BY leg.n) "
+        "SELECT id FROM tx"
+    ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns),
+                 *(bindparam(f"{name}_{i}", type_=BigInteger())
+                   for i in range(leg_count) for name in ("account", "amount")))
+    _POSTING_STATEMENTS[leg_count] = statement
+    return statement
 
 
 def _move_balance(acct, amount):
