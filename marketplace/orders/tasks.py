@@ -1,8 +1,11 @@
 """Outbox consumers of the order flow: tell each party what happened and what to do
 next, refund cancelled co-pays through the gateway, keep scorecards current."""
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload
 
 from marketplace.accounts.models import Role
+from marketplace.agencies.models import AgencyProfile
+from marketplace.catalogue.models import Offering
 from marketplace.catalogue.scorecards import refresh as refresh_scorecard
 from marketplace.core import audit, outbox
 from marketplace.core.money import format_fen
@@ -19,8 +22,15 @@ def _tell(order, party, kind, **params):
         notify(member, kind, link=f"/orders/{order.id}", **params)
 
 
+# The agencies' categories load with every agency (selectin), twice per order (its agency
+# and its offering's); nothing told of an order shows them.
+_WITHOUT_CATEGORIES = (
+    defaultload(Order.agency).lazyload(AgencyProfile.categories),
+    defaultload(Order.offering).defaultload(Offering.agency).lazyload(AgencyProfile.categories))
+
+
 def _order(order_id):
-    return db.session.get(Order, order_id)
+    return db.session.get(Order, order_id, options=_WITHOUT_CATEGORIES)
 
 
 @outbox.handler("orders.requested")
