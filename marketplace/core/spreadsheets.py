@@ -16,11 +16,10 @@ import hashlib
 import io
 import json
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-
-from openpyxl.utils.exceptions import InvalidFileException
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -137,9 +136,22 @@ def header_map(header, columns):
     return positions, missing
 
 
-# what a damaged or mislabelled file raises while it is read
-UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
-              OSError, InvalidFileException)
+_UNREADABLE = (zipfile.BadZipFile, csv.Error, UnicodeDecodeError, ValueError, KeyError,
+               OSError)
+
+
+def unreadable():
+    """What a damaged or mislabelled file raises while it is read, for ``except
+    unreadable():`` (evaluated only once something was raised). openpyxl's
+    InvalidFileException is among them once openpyxl is loaded; before that no file was
+    read as XLSX, so none was raised. openpyxl is some 18 MB that a worker should load for
+    an XLSX, not at start (issue 23), nor to be told a CSV was unreadable."""
+    exceptions = sys.modules.get("openpyxl.utils.exceptions")
+    if exceptions is None:
+        return _UNREADABLE
+    return _UNREADABLE + (exceptions.InvalidFileException,)
+
+
 MAX_REPORTED = 1000          # problems listed in a report (all are counted)
 
 

@@ -17,8 +17,8 @@ from marketplace.accounts import versions
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.version_models import VersionSource
 from marketplace.core import audit, normalise
-from marketplace.core.spreadsheets import (UNREADABLE, ImportReport, Reader, data_rows,
-                                           file_sha256)
+from marketplace.core.spreadsheets import (ImportReport, Reader, data_rows, file_sha256,
+                                           unreadable)
 from marketplace.extensions import db
 from marketplace.integrity import barred, list_formats
 from marketplace.integrity.models import (CertificationEntry, CertificationSource,
@@ -71,7 +71,7 @@ def import_list(stream, filename, kind, actor, today):
             report, rows = _grouped_people(filename, rows)
         if report is None and kind == IdentityImportKind.CERTIFICATION:
             report = _repeated_certificates(filename, rows)
-    except UNREADABLE:
+    except unreadable():
         report = _report(filename)
         report.bad_rows = 1
         report.add(1, "file", "unreadable")

@@ -9,13 +9,16 @@ Only parameters localstripe accepts are sent: a PaymentIntent is created with
 ``amount, currency, payment_method, payment_method_types, confirm, metadata`` (localstripe
 answers "Unexpected description" / "Unexpected return_url" to anything else), so give
 ``return_url`` only against the real Stripe, for redirect-based payment methods.
+
+The SDK is imported by the functions that call it, not by this module: it brings aiohttp
+and requests, some 30 MB that every web worker would carry from its start for the few
+requests that pay (issue 23).
 """
 import json
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import stripe
 from flask import current_app
 
 from marketplace.payments.errors import (AuthenticationRequired, CardDeclined, GatewayError,
@@ -92,6 +95,8 @@ def charge(amount_fen, *, currency="cny", payment_method, idempotency_key, metad
     says ``failed`` so the caller can record it. Raises GatewayUnavailable when Stripe
     cannot be reached and GatewayError when it refuses the request itself.
     """
+    import stripe
+
     _check_amount(amount_fen)
     _check_key(idempotency_key)
     params = {"amount": amount_fen, "currency": currency, "payment_method": payment_method,
@@ -111,6 +116,8 @@ def charge(amount_fen, *, currency="cny", payment_method, idempotency_key, metad
 
 def retrieve(payment_intent_id):
     """The PaymentIntent as it stands now (a read: Stripe takes no idempotency key)."""
+    import stripe
+
     try:
         intent = _client().v1.payment_intents.retrieve(
             payment_intent_id, params={"expand": ["latest_charge"]})
@@ -123,6 +130,8 @@ def cancel(payment_intent_id):
     """Cancel a PaymentIntent still waiting for the card holder. A gateway that refuses
     (the intent went through meanwhile, or was cancelled already) is answered with the
     intent as it stands, for the caller to record."""
+    import stripe
+
     try:
         intent = _client().v1.payment_intents.cancel(payment_intent_id)
     except stripe.InvalidRequestError as exc:
@@ -140,6 +149,8 @@ def list_intents(created_from, created_to, *, page_size=100, max_pages=200):
     """Every PaymentIntent created in ``[created_from, created_to]`` (unix seconds), read
     page by page (newest first). localstripe takes no ``created`` filter, so the window is
     applied here."""
+    import stripe
+
     found, starting_after = [], None
     for _page in range(max_pages):
         params = {"limit": page_size}
@@ -160,6 +171,8 @@ def list_intents(created_from, created_to, *, page_size=100, max_pages=200):
 
 def refund(payment_intent_id, amount_fen=None, *, idempotency_key):
     """Refund ``amount_fen`` (all of it when None) of a succeeded PaymentIntent."""
+    import stripe
+
     _check_key(idempotency_key)
     params = {"payment_intent": payment_intent_id}
     if amount_fen is not None:
@@ -179,6 +192,8 @@ def verify_webhook(payload_bytes, signature_header):
     (``t=<unix time>,v1=<HMAC-SHA256 of "t.payload" with STRIPE_WEBHOOK_SECRET>``) checks
     out and is at most five minutes old (Stripe's tolerance, against replays of old
     captures). Raises WebhookSignatureInvalid otherwise."""
+    import stripe
+
     if not signature_header:
         raise WebhookSignatureInvalid()
     try:
@@ -215,6 +230,8 @@ def _client_for(api_key, api_base, connect_timeout, read_timeout, retries):
     """One client per configuration: it keeps a requests session per thread, so
     connections to the gateway are reused. Keyed on the settings, so a test (or an
     operator) that changes STRIPE_API_BASE gets a client for the new address."""
+    import stripe
+
     return stripe.StripeClient(
         api_key, base_addresses={"api": api_base}, max_network_retries=retries,
         http_client=stripe.RequestsClient(timeout=(connect_timeout, read_timeout)))
@@ -261,6 +278,8 @@ def _declined(exc, amount_fen, currency):
 
 def _domain_error(exc, what):
     """Turn an SDK exception into the domain error the user gets to see."""
+    import stripe
+
     if isinstance(exc, stripe.CardError):
         error = AuthenticationRequired() if exc.code in _AUTHENTICATION_CODES \
             else CardDeclined(details={"decline_code": getattr(exc.error, "decline_code",

@@ -28,8 +28,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import String
 
 from marketplace.core import audit, outbox
-from marketplace.core.spreadsheets import (UNREADABLE, ImportReport, Reader, csv_writer,
-                                           data_rows, file_sha256)
+from marketplace.core.spreadsheets import (ImportReport, Reader, csv_writer, data_rows,
+                                           file_sha256, unreadable)
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -89,7 +89,7 @@ def import_file(path_or_stream, filename, actor, *, progress=None, batch=None):
         try:
             report, rows_in_file, numbers = check_file(stream, filename, progress,
                                                        spool.add if spool else None)
-        except UNREADABLE:
+        except unreadable():
             report = _report(filename, bad_rows=1)
             report.add(1, "file", "unreadable")
         if report is not None:

@@ -97,6 +97,18 @@ def test_xlsx_with_english_headers_and_gb18030_and_bom_csv_all_import():
         ContractRegistration.contract_number == "G000001")).scalar_one() == "南昌买方1有限公司"
 
 
+def test_a_damaged_xlsx_is_refused_as_unreadable_and_imports_nothing():
+    auditor = person("auditor")
+    quiet()
+    whole = xlsx_bytes(good_rows(3, prefix="D"))
+    for data in (b"a text file named .xlsx", whole[:len(whole) // 2]):
+        report = import_file(io.BytesIO(data), "export.xlsx", auditor)
+        assert isinstance(report, ImportReport)
+        assert (report.bad_rows, report.problems) == (1, [(1, "file", "unreadable")])
+    db.session.rollback()
+    assert registered_count() == 0
+
+
 def test_the_page_imports_a_small_file_inline_and_shows_a_refused_files_report(app):
     auditor = person("auditor")
     quiet()
