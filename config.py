@@ -148,6 +148,9 @@ class Config:
     # (marketplace/workdays/calendar.py); a change in the same process clears it at once
     CALENDAR_CACHE_SECONDS = 300
     OUTBOX_SWEEP_SECONDS = 30
+    # With a real worker, committed outbox messages are handed over in drains (one task for
+    # a burst, marketplace/core/outbox_drain.py); off: a task per message.
+    OUTBOX_DRAIN = True
     # The audit sealer (marketplace/core/audit_seal.py): a process asks for a seal after a
     # commit at most once per AUDIT_SEAL_ASK_SECONDS (0: after every commit), and the beat
     # seals every AUDIT_SEAL_SECONDS whatever is left.
@@ -206,6 +209,7 @@ class Config:
                                                         settings["AUDIT_SEAL_ASK_SECONDS"]))
         settings["HSTS_INCLUDE_SUBDOMAINS"] = _env_bool("HSTS_INCLUDE_SUBDOMAINS",
                                                         cls.HSTS_INCLUDE_SUBDOMAINS)
+        settings["OUTBOX_DRAIN"] = _env_bool("OUTBOX_DRAIN", cls.OUTBOX_DRAIN)
         settings["EXPERT_REQUIRE_OUT_OF_PROVINCE"] = _env_bool(
             "EXPERT_REQUIRE_OUT_OF_PROVINCE", cls.EXPERT_REQUIRE_OUT_OF_PROVINCE)
         settings["SUSPEND_ON_EXPIRED_DOCUMENT"] = _env_bool(

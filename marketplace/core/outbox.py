@@ -33,6 +33,8 @@ INLINE_MAX_MESSAGES = 50
 INLINE_MAX_SECONDS = 2.0
 _NEW_IN_SESSION = "outbox_new"
 _committed_ids: ContextVar[list | None] = ContextVar("outbox_committed_ids", default=None)
+# those of them whose topic runs long: always a task of their own
+_committed_long: ContextVar[set] = ContextVar("outbox_committed_long")
 _relaying: ContextVar[bool] = ContextVar("outbox_relaying", default=False)
 _current_message: ContextVar[int | None] = ContextVar("outbox_current_message", default=None)
 
@@ -87,6 +89,10 @@ def registered_handlers():
     return dict(_HANDLERS)
 
 
+def long_running_topics():
+    return frozenset(_RUNS_LONG)
+
+
 def emit(topic, **payload):
     """Write an outbox row in the current transaction. Payloads hold ids, never objects."""
     return emit_in(db.session, topic, **payload)
@@ -116,12 +122,30 @@ def _remember_committed(session):
         ids = []
         _committed_ids.set(ids)
     ids.extend(message.id for message in new if message.id is not None)
+    _long_ids().update(message.id for message in new
+                                 if message.id is not None and message.topic in _RUNS_LONG)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session):
     if not savepoints.in_savepoint(session):   # a savepoint takes back only its own
         session.info.pop(_NEW_IN_SESSION, None)
+
+
+def _long_ids():
+    long_ids = _committed_long.get(None)
+    if long_ids is None:
+        long_ids = set()
+        _committed_long.set(long_ids)
+    return long_ids
+
+
+def forget_committed():
+    """The messages committed so far are someone else's to hand over (a drain read them)."""
+    ids = _committed_ids.get()
+    if ids:
+        ids.clear()
+    _long_ids().clear()
 
 
 def relay_pending():
@@ -173,7 +197,7 @@ def continue_in_worker(process_outbox_message):
                 if process_message(message_id, unless_topics=_RUNS_LONG) is LEFT_FOR_A_TASK:
                     _dispatch_or_leave(process_outbox_message, message_id)
             except Exception as exc:
-                _hand_back(process_outbox_message, message_id, exc)
+                hand_back(process_outbox_message, message_id, exc)
     except Exception:
         # a soft time limit or a lost database mid-way: the task itself succeeded and stays so;
         # what is left goes through the broker (or, failing that, the sweep)
@@ -186,7 +210,7 @@ def continue_in_worker(process_outbox_message):
             _relaying.reset(token)
 
 
-def _hand_back(process_outbox_message, message_id, error):
+def hand_back(process_outbox_message, message_id, error):
     """A follow-up failed: note it on its row (best effort) and queue it for the retries of
     a task of its own."""
     log.exception("outbox message %s failed; handed to the queue for a retry", message_id)
@@ -208,6 +232,8 @@ def _dispatch_or_leave(process_outbox_message, message_id, countdown=None):
 
 def _relay(process_outbox_message):
     ids = _committed_ids.get()
+    if ids and _relayed_by_drain(process_outbox_message, ids):
+        return
     while ids:
         message_id = ids.pop(0)
         try:
@@ -216,6 +242,25 @@ def _relay(process_outbox_message):
             log.warning("outbox relay could not dispatch message %s: %s", message_id, exc)
             ids.clear()
             return
+
+
+def _relayed_by_drain(process_outbox_message, ids):
+    """With a real worker, ask for a drain (core/outbox_drain.py) instead of a task per
+    message; the long-running ones still get theirs. False: hand them over one by one."""
+    from marketplace.core import outbox_drain
+    from marketplace.core.tasks import drain_outbox
+
+    if not outbox_drain.enabled(process_outbox_message):
+        return False
+    long_ids = _long_ids()
+    own_tasks = [message_id for message_id in ids if message_id in long_ids]
+    if len(own_tasks) < len(ids) and not outbox_drain.request(drain_outbox):
+        return False
+    ids.clear()
+    long_ids.clear()
+    for message_id in own_tasks:
+        _dispatch_or_leave(process_outbox_message, message_id)
+    return True
 
 
 LEFT_FOR_A_TASK = "left for a task"

@@ -33,6 +33,13 @@ def process_outbox_message(self, message_id):
         raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 300))
 
 
+@shared_task(name="core.drain_outbox", acks_late=True)
+def drain_outbox():
+    from marketplace.core import outbox_drain
+
+    return outbox_drain.drain(process_outbox_message, drain_outbox)
+
+
 @shared_task(name="core.sweep_outbox")
 def sweep_outbox():
     return outbox.sweep()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 import config
 
-from marketplace.core import outbox
+from marketplace.core import outbox, outbox_drain
 from marketplace.core.outbox import OutboxMessage
 from marketplace.extensions import db
 from tests.support import services as procs
@@ -33,6 +33,8 @@ def publishing(app, run_queue):
     them in-process, for the length of the test."""
     celery = app.extensions["celery"]
     celery.control.purge()
+    with app.app_context():
+        outbox_drain.forget_request()   # a purged drain's flag must not hold back the next
     eager = celery.conf.task_always_eager
     celery.conf.task_always_eager = False
     yield celery

@@ -69,8 +69,21 @@ def test_a_tasks_follow_ups_are_handled_in_the_worker_without_the_broker(
     assert queued(publishing, run_queue) == 0
 
 
-def test_past_the_bound_the_rest_go_through_the_broker(publishing, run_queue, monkeypatch):
+def test_past_the_bound_the_rest_go_through_the_broker_in_one_drain(
+        publishing, run_queue, monkeypatch):
     monkeypatch.setattr(outbox, "INLINE_MAX_MESSAGES", 3)
+
+    run_as_a_task("test.inline_fan_out", count=5)
+
+    assert sorted(HANDLED) == [0, 1, 2]
+    assert len(unprocessed("test.inline_follow_up")) == 2
+    assert queued(publishing, run_queue) == 1     # core.drain_outbox, for both
+
+
+def test_without_drains_the_rest_go_through_the_broker_a_task_each(
+        app, publishing, run_queue, monkeypatch):
+    monkeypatch.setattr(outbox, "INLINE_MAX_MESSAGES", 3)
+    monkeypatch.setitem(app.config, "OUTBOX_DRAIN", False)
 
     run_as_a_task("test.inline_fan_out", count=5)
 
