@@ -1,6 +1,7 @@
 """Row helpers for concurrent writers: row locks for read-check-write sequences (two
 reviewers deciding the same item) and inserts that lose a race gracefully."""
 from sqlalchemy import bindparam, text
+from sqlalchemy.orm import make_transient_to_detached
 
 from marketplace.extensions import db
 
@@ -66,3 +67,21 @@ def insert_on_conflict_do_nothing(table, values, *, target, returning):
         ).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
         _STATEMENTS[key] = statement
     return statement, values
+
+
+def as_inserted(model, values, **keys):
+    """The ``model`` row an INSERT of ``values`` just wrote (its ``keys`` from RETURNING),
+    in the session without reading it back: reading all its columns back was most of the
+    cost of the statement (the ORM load and the result's column descriptions). Columns the
+    INSERT left to the database's own default are left unloaded (read if asked for); the
+    others are NULL."""
+    table = model.__table__
+    row = {column.key: None for column in table.columns
+           if column.server_default is None and column.key not in values}
+    row.update(values)
+    row.update(keys)
+    instance = model(**{key: value for key, value in row.items()
+                        if key in model.__mapper__.column_attrs})
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, union_all
 
 from marketplace.core import audit
-from marketplace.core.rows import insert_on_conflict_do_nothing
+from marketplace.core.rows import as_inserted, insert_on_conflict_do_nothing
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.turnover.models import (LIVE_SQL, ContractRegistration, RegistrationKind,
@@ -206,12 +206,13 @@ def _insert_unless_live(values):
     statement checks and writes, and a registration of the same number still in flight on
     another connection is waited for (then found) rather than failing on the duplicate
     key. None when the number has a live original already."""
-    table = ContractRegistration.__table__
     statement, parameters = insert_on_conflict_do_nothing(
-        table, values, target=f"(contract_number, sequence) WHERE {LIVE_SQL}",
-        returning=", ".join(column.name for column in table.columns))
-    return db.session.scalar(select(ContractRegistration).from_statement(
-        statement.columns(*table.columns)), parameters)
+        ContractRegistration.__table__, values,
+        target=f"(contract_number, sequence) WHERE {LIVE_SQL}", returning="id")
+    new_id = db.session.execute(statement, parameters).scalar()
+    if new_id is None:
+        return None
+    return as_inserted(ContractRegistration, parameters, id=new_id)
 
 
 
