@@ -140,12 +140,17 @@ def _long_ids():
     return long_ids
 
 
-def forget_committed():
-    """The messages committed so far are someone else's to hand over (a drain read them)."""
+def forget_committed(process_outbox_message):
+    """A drain has read the messages committed so far: they are handled, except the
+    long-running ones (a drain leaves them), which get their tasks now."""
     ids = _committed_ids.get()
+    long_ids = _long_ids()
+    own_tasks = [message_id for message_id in ids or () if message_id in long_ids]
     if ids:
         ids.clear()
-    _long_ids().clear()
+    long_ids.clear()
+    for message_id in own_tasks:
+        _dispatch_or_leave(process_outbox_message, message_id)
 
 
 def relay_pending():

@@ -124,7 +124,7 @@ def drain(process_outbox_message, drain_task):
         batch = _never_tried_after(cursor)
         if not batch:
             # what the handlers committed was read by the loop: nothing is left to relay
-            outbox.forget_committed()
+            outbox.forget_committed(process_outbox_message)
             return handled
         for message_id in batch:
             cursor = message_id
@@ -133,7 +133,7 @@ def drain(process_outbox_message, drain_task):
                 outbox.process_message(message_id)
             except Exception as exc:
                 outbox.hand_back(process_outbox_message, message_id, exc)
-    outbox.forget_committed()
+    outbox.forget_committed(process_outbox_message)
     request(drain_task) or _publish_anyway(drain_task)
     return handled
 

@@ -108,3 +108,42 @@ def test_a_failed_follow_up_is_recorded_and_handed_to_the_broker_for_its_retries
     assert len(refused) == 2
     assert all(m.attempts == 1 and "refused" in m.last_error for m in refused)
     assert queued(publishing, run_queue) == 2
+
+
+def run_a_drain(*messages):
+    """What a worker does with a drain task: every committed, never-tried message."""
+    from marketplace.core import outbox_drain
+    from marketplace.core.tasks import drain_outbox
+
+    for topic, payload in messages:
+        outbox.emit(topic, **payload)
+    db.session.commit()
+    outbox._committed_ids.set(None)   # the web's relay asked for this drain
+    return outbox_drain.drain(process_outbox_message, drain_outbox)
+
+
+def test_a_drain_handles_the_follow_ups_too_and_gives_long_ones_their_tasks(
+        publishing, run_queue):
+    run_a_drain(("test.inline_fan_out", {"count": 2}),
+                ("test.inline_fan_out", {"count": 1, "follow_up": "test.inline_long"}))
+
+    assert sorted(HANDLED) == [0, 1]
+    assert unprocessed("test.inline_fan_out") == []
+    assert unprocessed("test.inline_follow_up") == []
+    # the long one is not the drain's: it went to the broker in a task of its own
+    assert len(unprocessed("test.inline_long")) == 1
+    assert queued(publishing, run_queue) == 1
+
+
+def test_a_drain_leaves_a_failed_message_to_its_own_retrying_task(publishing, run_queue):
+    run_a_drain(("test.inline_refused", {"n": 1}), ("test.inline_follow_up", {"n": 2}))
+
+    assert HANDLED == [2]
+    [refused] = unprocessed("test.inline_refused")
+    assert refused.attempts == 1 and "refused" in refused.last_error
+    assert queued(publishing, run_queue) == 1      # its retry
+    # a later drain does not take it again: its retries are its task's
+    HANDLED.clear()
+    run_a_drain(("test.inline_follow_up", {"n": 3}))
+    assert HANDLED == [3]
+    assert unprocessed("test.inline_refused")[0].attempts == 1
