@@ -259,6 +259,9 @@ REVIEWED = {
         "migration DDL over a fixed tuple of trigger names",
     ("marketplace/core/audit.py", "_records_with_writer_xid"):
         "column names and casts from the module constant _ENTRY_COLUMNS; values bound",
+    ("marketplace/core/ledger.py", "_posting_statement"):
+        "column names from a fixed list in the function, placeholders numbered by the "
+        "legs' count (an int); every value bound",
     ("marketplace/core/rows.py", "insert_on_conflict_do_nothing"):
         "table and column names from the metadata, conflict target and RETURNING from the "
         "calling code's constants; values bound",
