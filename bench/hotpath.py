@@ -124,6 +124,8 @@ def worker_part(app, profile=None):
         profiler.dump_stats(profile)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
     n = len(pending)
+    if not n:
+        return {"messages": 0, "cpu_ms_total": 0.0, "statements": statements.total}
     return {"messages": n, "topics": dict(topics), "cpu_ms_per_message": round(1000 * cpu / n, 2),
             "cpu_ms_total": round(1000 * cpu, 1), "statements": statements.total,
             "by_kind": {k: v for k, v in statements.kinds.most_common(12)}}
