@@ -185,6 +185,9 @@ def post(kind, legs, *, memo=None, ref=None, idempotency_key=None, actor=None):
     key waits on the unique index for the first one's outcome, then moves nothing and
     returns the first's transaction if it committed, or posts if it rolled back.
     """
+    if idempotency_key == "":
+        # "" would name one transaction for every caller that forgot its key
+        raise ValueError("an idempotency key must not be empty: pass None for none")
     legs = [(acct, int(amount)) for acct, amount in legs if int(amount) != 0]
     problem = _unbalanced(kind, legs)
     if problem is not None:

@@ -239,6 +239,7 @@ def _relay(process_outbox_message):
     ids = _committed_ids.get()
     if ids and _relayed_by_drain(process_outbox_message, ids):
         return
+    _long_ids().clear()   # one by one, long or not
     while ids:
         message_id = ids.pop(0)
         try:
@@ -308,7 +309,11 @@ def record_failure(message_id, error):
         db.session.commit()
 
 
-def sweep(older_than_seconds=30, limit=500):
+# Unprocessed this long, a message is the sweep's (and no longer a drain's).
+SWEEP_AFTER_SECONDS = 30
+
+
+def sweep(older_than_seconds=SWEEP_AFTER_SECONDS, limit=500):
     """Re-dispatch unprocessed messages the relay may have lost. Returns how many."""
     from marketplace.core.tasks import process_outbox_message
 

@@ -22,11 +22,13 @@ the tests without a worker) handled one by one right after the commit.
 """
 import logging
 import time
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from marketplace.core import outbox
+from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,9 @@ def request(drain_task):
     except Exception as exc:
         log.warning("outbox: could not ask for a drain (%s); sending messages one by one",
                     exc)
+        # The SET may have reached Redis although its answer did not: then other writers
+        # see a flag with no drain behind it. A spare drain costs little.
+        _publish_anyway(drain_task)
         return False
     if newly_set:
         try:
@@ -90,34 +95,42 @@ def request(drain_task):
 
 def forget_request(drain_task=None):
     """No drain is asked for any more (the first step of a drain; and after a queue's
-    tasks were purged)."""
+    tasks were purged). False when Redis could not be told."""
     if drain_task is None:
         from marketplace.core.tasks import drain_outbox as drain_task
     client = _redis(drain_task)
     if client is None:
-        return
+        return True
     try:
         client.delete(_flag(drain_task))
     except Exception as exc:
         log.warning("outbox: could not clear the drain flag (%s); it expires in %ss",
                     exc, FLAG_SECONDS)
+        return False
+    return True
 
 
 def _never_tried_after(cursor):
+    """The next young messages no one has tried. Young only: a message whose handler kills
+    its worker (it rolls back, so it stays untried) must not be every drain's first item
+    for ever; once older than the sweep's age it is the sweep's, in a task of its own, and
+    the drains go past it."""
+    young = now_utc() - timedelta(seconds=outbox.SWEEP_AFTER_SECONDS)
+    message = outbox.OutboxMessage
     rows = db.session.execute(
-        select(outbox.OutboxMessage.id)
-        .where(outbox.OutboxMessage.id > cursor,
-               outbox.OutboxMessage.processed_dt.is_(None),
-               outbox.OutboxMessage.attempts == 0,
-               outbox.OutboxMessage.topic.not_in(sorted(outbox.long_running_topics())))
-        .order_by(outbox.OutboxMessage.id).limit(BATCH)).scalars().all()
+        select(message.id)
+        .where(message.processed_dt.is_(None), message.created_dt > young,
+               message.id > cursor, message.attempts == 0,
+               message.topic.not_in(sorted(outbox.long_running_topics())))
+        .order_by(message.id).limit(BATCH)).scalars().all()
     db.session.rollback()   # the read's snapshot must not outlive it
     return rows
 
 
 def drain(process_outbox_message, drain_task):
     """Handle the committed messages no one has tried yet; the number handled here."""
-    forget_request(drain_task)   # first: a commit from now on asks for a drain of its own
+    # first: a commit from now on asks for a drain of its own
+    flag_cleared = forget_request(drain_task)
     cursor, handled = 0, 0
     deadline = time.monotonic() + DRAIN_MAX_SECONDS
     while handled < DRAIN_MAX_MESSAGES and time.monotonic() < deadline:
@@ -125,6 +138,10 @@ def drain(process_outbox_message, drain_task):
         if not batch:
             # what the handlers committed was read by the loop: nothing is left to relay
             outbox.forget_committed(process_outbox_message)
+            if not flag_cleared:
+                # writers may have seen the old flag after this drain's last read: one
+                # more drain once it has expired
+                _publish_anyway(drain_task, countdown=FLAG_SECONDS)
             return handled
         for message_id in batch:
             cursor = message_id
@@ -138,8 +155,8 @@ def drain(process_outbox_message, drain_task):
     return handled
 
 
-def _publish_anyway(drain_task):
+def _publish_anyway(drain_task, countdown=None):
     try:
-        drain_task.delay()
+        drain_task.apply_async(countdown=countdown)
     except Exception as exc:
         log.warning("outbox relay could not dispatch a drain: %s", exc)

@@ -33,7 +33,10 @@ def process_outbox_message(self, message_id):
         raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 300))
 
 
-@shared_task(name="core.drain_outbox", acks_late=True)
+# Acknowledged on receipt: a drain lost with its worker is not run again (its messages wait
+# for the next writer's drain or the sweep), so a message that kills workers cannot bring
+# the same drain back to it.
+@shared_task(name="core.drain_outbox", acks_late=False)
 def drain_outbox():
     from marketplace.core import outbox_drain
 

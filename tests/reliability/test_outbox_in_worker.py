@@ -147,3 +147,74 @@ def test_a_drain_leaves_a_failed_message_to_its_own_retrying_task(publishing, ru
     run_a_drain(("test.inline_follow_up", {"n": 3}))
     assert HANDLED == [3]
     assert unprocessed("test.inline_refused")[0].attempts == 1
+
+
+@outbox.handler("test.drain_poison")
+def _poison(n):
+    # stands for a handler that kills its worker (out of memory, the hard time limit): it
+    # is no Exception, so nothing records it as a failure and its transaction rolls back
+    raise SystemExit(f"message {n} killed the worker")
+
+
+def test_a_message_that_kills_workers_holds_the_drains_only_until_it_is_the_sweeps(
+        publishing, run_queue):
+    from datetime import timedelta
+
+    from marketplace.core.timeutil import now_utc
+
+    with pytest.raises(SystemExit):
+        run_a_drain(("test.drain_poison", {"n": 1}), ("test.inline_follow_up", {"n": 2}))
+    db.session.rollback()
+    [poison] = unprocessed("test.drain_poison")
+    assert poison.attempts == 0 and HANDLED == []
+    # once older than the sweep's age it is the sweep's, in a task of its own: the drains
+    # go past it instead of dying on it again
+    poison.created_dt = now_utc() - timedelta(seconds=outbox.SWEEP_AFTER_SECONDS + 1)
+    db.session.commit()
+    run_a_drain()
+    assert HANDLED == [2]
+    assert len(unprocessed("test.drain_poison")) == 1
+
+
+def test_a_drain_request_whose_answer_was_lost_still_queues_a_drain(
+        publishing, run_queue, monkeypatch):
+    """The flag's SET may reach Redis while its answer times out: the other writers then
+    see a flag. A drain must be behind it."""
+    import redis
+
+    from marketplace.core import outbox_drain
+    from marketplace.core.tasks import drain_outbox
+
+    client = outbox_drain._redis(drain_outbox)
+    set_flag = client.set
+
+    def set_and_lose_the_answer(*args, **kwargs):
+        set_flag(*args, **kwargs)
+        raise redis.TimeoutError("the answer was lost")
+
+    monkeypatch.setattr(client, "set", set_and_lose_the_answer)
+    outbox.emit("test.inline_follow_up", n=1)
+    db.session.commit()
+    outbox.relay_pending()
+    monkeypatch.setattr(client, "set", set_flag)
+    # the writer's own message in a task of its own, and a drain for whoever sees the flag
+    assert queued(publishing, run_queue) == 2
+    assert client.exists(outbox_drain._flag(drain_outbox))
+
+
+def test_a_drain_that_could_not_clear_the_flag_asks_for_another_after_it_expires(
+        publishing, run_queue, monkeypatch):
+    import redis
+
+    from marketplace.core import outbox_drain
+    from marketplace.core.tasks import drain_outbox
+
+    client = outbox_drain._redis(drain_outbox)
+
+    def refuse(*args, **kwargs):
+        raise redis.ConnectionError("the flag could not be cleared")
+
+    monkeypatch.setattr(client, "delete", refuse)
+    run_a_drain(("test.inline_follow_up", {"n": 1}))
+    assert HANDLED == [1]
+    assert queued(publishing, run_queue) == 1     # one more drain, delayed

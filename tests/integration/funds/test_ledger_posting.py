@@ -205,3 +205,11 @@ def test_a_concurrent_poster_of_the_same_key_posts_when_the_first_rolls_back(app
     assert _balances(source, held) == [-700, 700]
     assert _count(LedgerTransaction) == 1 and _count(LedgerPosting) == 2
     assert ledger.violations() == []
+
+
+def test_an_empty_idempotency_key_is_refused_not_shared():
+    """"" would make every caller that forgot its key replay the first such posting."""
+    source, held, _other = _accounts("empty-key")
+    with pytest.raises(ValueError):
+        ledger.post("test_kind", [(source, -100), (held, 100)], idempotency_key="")
+    db.session.rollback()
