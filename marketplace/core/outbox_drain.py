@@ -15,8 +15,13 @@ sees the message; a writer that commits after the flag was cleared sets it again
 publishes another drain. Losing the flag or the task (Redis restarted, a worker killed)
 leaves the message to the sweep, as a lost per-message task did.
 
+A drain takes only messages younger than the sweep's age (``outbox.SWEEP_AFTER_SECONDS``)
+and is acknowledged on receipt: a message whose handler kills its worker stays untried,
+and would otherwise be every drain's first item for ever; past that age it is the sweep's,
+in a task of its own, as before drains.
+
 Unchanged: the row lock that makes a message run once, the retries of a failed message
-in a task of its own (:func:`outbox._hand_back`; a drain never takes a message that was
+in a task of its own (:func:`outbox.hand_back`; a drain never takes a message that was
 tried), ``runs_long`` topics in tasks of their own, and in-process tasks (development and
 the tests without a worker) handled one by one right after the commit.
 """
