@@ -131,20 +131,25 @@ def worker_part(app, profile=None):
             "by_kind": {k: v for k, v in statements.kinds.most_common(12)}}
 
 
+def _web_and_worker(app, requests, expect, item, profile, worker):
+    """The requests' web part and, with ``worker``, the part of the messages they left."""
+    if worker:
+        worker_part(app)   # the setup's own messages (admissions, orders), not counted
+    figures = measure(app, requests, expect=expect, profile=profile)
+    if worker:
+        figures["worker"] = worker_part(app, profile and profile + ".worker")
+        figures["worker"][f"cpu_ms_per_{item}"] = round(
+            figures["worker"]["cpu_ms_total"] / len(requests), 2)
+    return figures
+
+
 def applications(env, n, profile=None, worker=False):
     with env.database("hotpath_rush") as url:
         with step(f"setup: {n} firms with tokens, a programme"):
             app, programme_id, members, _auditor = scenario_rush.setup(env, url, n)
         requests = [scenario_rush.application(programme_id, token)
                     for _org, _uid, token in members]
-        if worker:
-            worker_part(app)   # the setup's own messages, not counted
-        figures = measure(app, requests, expect=201, profile=profile)
-        if worker:
-            figures["worker"] = worker_part(app, profile and profile + ".worker")
-            figures["worker"]["cpu_ms_per_application"] = round(
-                figures["worker"]["cpu_ms_total"] / len(requests), 2)
-        return figures
+        return _web_and_worker(app, requests, 201, "application", profile, worker)
 
 
 def signatures(env, n, profile=None, hot=False, worker=False):
@@ -157,14 +162,7 @@ def signatures(env, n, profile=None, hot=False, worker=False):
                 env, url, 0 if hot else n, n * 6 // 5 if hot else 0)
         items = hot_orders[:n] if hot else spread
         requests = [scenario_reservations.signature(*item) for item in items]
-        if worker:
-            worker_part(app)   # the setup's own messages (admissions, orders), not counted
-        figures = measure(app, requests, expect=200, profile=profile)
-        if worker:
-            figures["worker"] = worker_part(app, profile and profile + ".worker")
-            figures["worker"]["cpu_ms_per_signature"] = round(
-                figures["worker"]["cpu_ms_total"] / len(requests), 2)
-        return figures
+        return _web_and_worker(app, requests, 200, "signature", profile, worker)
 
 
 def reads(env, n, agencies=1000, offerings=10000, profile=None):
