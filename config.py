@@ -148,9 +148,10 @@ class Config:
     # (marketplace/workdays/calendar.py); a change in the same process clears it at once
     CALENDAR_CACHE_SECONDS = 300
     OUTBOX_SWEEP_SECONDS = 30
-    # With a real worker, committed outbox messages are handed over in drains (one task for
-    # a burst, marketplace/core/outbox_drain.py); off: a task per message.
-    OUTBOX_DRAIN = True
+    # On: with a real worker, committed outbox messages are handed over in drains (one task
+    # for a burst, marketplace/core/outbox_drain.py). Off (the default): a task per message.
+    # Measured on one 2-core machine, drains were not faster (bench/RESULTS.md, run 17c).
+    OUTBOX_DRAIN = False
     # The audit sealer (marketplace/core/audit_seal.py): a process asks for a seal after a
     # commit at most once per AUDIT_SEAL_ASK_SECONDS (0: after every commit), and the beat
     # seals every AUDIT_SEAL_SECONDS whatever is left.

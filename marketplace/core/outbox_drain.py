@@ -72,7 +72,7 @@ def _flag(task):
 
 def enabled(task):
     """Drains are for a real worker; in-process tasks handle each message at once."""
-    return (current_app.config.get("OUTBOX_DRAIN", True)
+    return (current_app.config.get("OUTBOX_DRAIN", False)
             and not task.app.conf.task_always_eager and _redis(task) is not None)
 
 

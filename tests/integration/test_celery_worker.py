@@ -185,13 +185,14 @@ def test_the_sweep_hands_a_message_whose_relay_was_lost_to_the_worker(worker, ma
 
 
 def test_a_burst_from_many_writers_is_drained_in_few_tasks_and_none_is_left(
-        app, worker, mail_server):
+        app, worker, mail_server, monkeypatch):
     """Writers committing at once each ask for a drain; a flag in the broker's Redis makes
     most of them publish nothing, and no message waits for the sweep: every one is
     handled within seconds (this worker runs no sweep), each once. Several rounds: a message
     stranded between a drain's last read and its writer's request shows up as a miss."""
     import threading
 
+    monkeypatch.setitem(app.config, "OUTBOX_DRAIN", True)   # off by default
     rounds, writers, per_writer = 3, 4, 10
     tasks_before = worker.log().count("core.drain_outbox[")
     for round_ in range(rounds):

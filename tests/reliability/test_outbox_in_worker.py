@@ -69,8 +69,14 @@ def test_a_tasks_follow_ups_are_handled_in_the_worker_without_the_broker(
     assert queued(publishing, run_queue) == 0
 
 
+@pytest.fixture
+def drains(app, monkeypatch):
+    """Committed messages are handed over in drains (OUTBOX_DRAIN, off by default)."""
+    monkeypatch.setitem(app.config, "OUTBOX_DRAIN", True)
+
+
 def test_past_the_bound_the_rest_go_through_the_broker_in_one_drain(
-        publishing, run_queue, monkeypatch):
+        publishing, run_queue, monkeypatch, drains):
     monkeypatch.setattr(outbox, "INLINE_MAX_MESSAGES", 3)
 
     run_as_a_task("test.inline_fan_out", count=5)
@@ -81,9 +87,8 @@ def test_past_the_bound_the_rest_go_through_the_broker_in_one_drain(
 
 
 def test_without_drains_the_rest_go_through_the_broker_a_task_each(
-        app, publishing, run_queue, monkeypatch):
+        publishing, run_queue, monkeypatch):
     monkeypatch.setattr(outbox, "INLINE_MAX_MESSAGES", 3)
-    monkeypatch.setitem(app.config, "OUTBOX_DRAIN", False)
 
     run_as_a_task("test.inline_fan_out", count=5)
 
@@ -177,7 +182,7 @@ def test_a_message_that_kills_workers_holds_the_drains_only_until_it_is_the_swee
 
 
 def test_a_drain_request_whose_answer_was_lost_still_queues_a_drain(
-        publishing, run_queue, monkeypatch):
+        publishing, run_queue, monkeypatch, drains):
     """The flag's SET may reach Redis while its answer times out: the other writers then
     see a flag. A drain must be behind it."""
     import redis
