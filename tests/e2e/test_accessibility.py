@@ -164,6 +164,9 @@ def _outline(page):
 
 
 def _overflow(page):
+    # after the page's stylesheets: measured before them (a switch of language or a
+    # sign-in has just started a new page), the unstyled navigation is ~1,300px too wide
+    page.wait_for_load_state("load")
     return page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")
 
 
