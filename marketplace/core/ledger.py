@@ -13,11 +13,10 @@ SHARE locks on the accounts, which the balance UPDATEs do not wait for).
 """
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String,
                         bindparam, event, func, insert, select, text, update)
-from sqlalchemy.orm import (Mapped, Session, make_transient_to_detached, mapped_column,
-                            relationship)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from marketplace.core.errors import Conflict
-from marketplace.core.rows import insert_on_conflict_do_nothing
+from marketplace.core.rows import as_inserted, insert_on_conflict_do_nothing
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
@@ -214,11 +213,8 @@ def post(kind, legs, *, memo=None, ref=None, idempotency_key=None, actor=None):
         return previous
     for acct, amount in sorted(legs, key=lambda leg: leg[0].id):
         _move_balance(acct, amount)
-    # the row as inserted, made persistent without reading it back (its postings load
-    # when asked for)
-    transaction = LedgerTransaction(id=transaction_id, **values)
-    make_transient_to_detached(transaction)
-    db.session.add(transaction)
+    # its postings load when asked for
+    transaction = as_inserted(LedgerTransaction, values, id=transaction_id)
     for acct, _amount in legs:
         db.session.expire(acct, ["balance_fen"])
     return transaction

@@ -123,7 +123,7 @@ def _remember_committed(session):
         _committed_ids.set(ids)
     ids.extend(message.id for message in new if message.id is not None)
     _long_ids().update(message.id for message in new
-                                 if message.id is not None and message.topic in _RUNS_LONG)
+                       if message.id is not None and message.topic in _RUNS_LONG)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -143,11 +143,10 @@ def _long_ids():
 def forget_committed(process_outbox_message):
     """A drain has read the messages committed so far: they are handled, except the
     long-running ones (a drain leaves them), which get their tasks now."""
-    ids = _committed_ids.get()
+    ids = _committed_ids.get() or []
     long_ids = _long_ids()
-    own_tasks = [message_id for message_id in ids or () if message_id in long_ids]
-    if ids:
-        ids.clear()
+    own_tasks = [message_id for message_id in ids if message_id in long_ids]
+    ids.clear()
     long_ids.clear()
     for message_id in own_tasks:
         _dispatch_or_leave(process_outbox_message, message_id)
@@ -259,13 +258,10 @@ def _relayed_by_drain(process_outbox_message, ids):
     if not outbox_drain.enabled(process_outbox_message):
         return False
     long_ids = _long_ids()
-    own_tasks = [message_id for message_id in ids if message_id in long_ids]
-    if len(own_tasks) < len(ids) and not outbox_drain.request(drain_outbox):
+    if any(message_id not in long_ids for message_id in ids) \
+            and not outbox_drain.request(drain_outbox):
         return False
-    ids.clear()
-    long_ids.clear()
-    for message_id in own_tasks:
-        _dispatch_or_leave(process_outbox_message, message_id)
+    forget_committed(process_outbox_message)   # the drain has the rest
     return True
 
 
