@@ -94,8 +94,9 @@ def ranked_matches(dialect_name, terms):
 PG_VECTOR = ("setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
              "setweight(to_tsvector('simple'::regconfig, search_body), 'D')")
 
-# The tables indexed so, with their key: the offerings (the first migration's index, no
-# longer read by the search) and the search table kept for it.
+# The tables indexed so, with their key: the search table kept for the search, and the
+# offerings (made by the first migration and dropped by d5f1a7c3e9b2, once nothing read
+# it: those migrations still name it).
 INDEXED = {"offerings": "id", "catalogue_search": "offering_id"}
 
 

@@ -2,7 +2,7 @@
 kind of change that affects what the public search shows, it equals a rebuild from the
 sources (marketplace/catalogue/search_table.py); and its count is bounded."""
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, inspect, select, text, update
 
 from marketplace.accounts.models import District
 from marketplace.agencies import services as registry
@@ -212,3 +212,14 @@ def test_an_offering_taken_down_while_its_agency_is_refreshed_leaves_the_search(
     db.session.rollback()
     assert offering_id not in listed()
     assert search_table.differences(db.session) == []
+
+
+def test_only_the_search_table_carries_a_term_index():
+    """The offerings' own index (a generated vector, or an FTS5 table kept by triggers)
+    had no reader once the search read its table, yet was kept on every offering written."""
+    columns = {c["name"] for c in inspect(db.engine).get_columns("offerings")}
+    tables = set(inspect(db.engine).get_table_names())
+    assert "search_vector" not in columns
+    assert "offerings_fts" not in tables
+    indexed = {c["name"] for c in inspect(db.engine).get_columns("catalogue_search")}
+    assert ("search_vector" in indexed) == (db.engine.dialect.name == "postgresql")
