@@ -306,3 +306,19 @@ def test_an_agency_typing_an_11_digit_cnaps_code_is_told_and_keeps_what_it_typed
     page = response.get_data(as_text=True)
     assert 'value="10542100030"' in page and "中国建设银行南昌铁路支行" in page
     assert change_requests.pending_request(agency_owner.organisation) is None
+
+
+@pytest.mark.parametrize("share", ["NaN", "sNaN", "Infinity"])
+def test_a_share_that_is_not_a_number_is_told_and_keeps_what_was_typed(app, share):
+    # Decimal reads these words as numbers; comparing NaN raised, a 500 for the owner
+    owner = AgencyMemberFactory(locale="en")
+    db.session.commit()
+    client = signed_in(owner)
+    data = _form(client)
+    data.update({"people-1-role": "shareholder", "people-1-name": "孙股东",
+                 "people-1-id_kind": "resident_id", "people-1-id_number": resident_id(402),
+                 "people-1-share_percent": share, "reason": "股东变更"})
+    response = client.post("/organisation/changes/new", data=data)
+    assert response.status_code == 422
+    assert "孙股东" in response.get_data(as_text=True)
+    assert change_requests.pending_request(owner.organisation) is None

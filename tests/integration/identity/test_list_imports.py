@@ -6,6 +6,8 @@ organisations' next versions."""
 import io
 from datetime import date
 
+import pytest
+
 from marketplace.accounts.models import FirmTier
 from marketplace.core.spreadsheets import ImportReport
 from marketplace.extensions import db
@@ -88,6 +90,31 @@ def test_a_registry_export_of_people_makes_the_next_versions(auditor):
     assert people[("officer", "钱董事")].title.value == "director"
     again = imported(rows, header, "people", auditor)
     assert again.rows_added == 0 and agency.current_version.number == 2
+
+
+@pytest.mark.parametrize("share", ["inf", "1e400", "-inf", "nan", "0.001"])
+def test_a_share_that_is_not_a_percentage_is_reported_not_a_server_error(auditor, share):
+    # float("inf") * 100 could not be rounded to an integer: the import raised
+    agency = AgencyMemberFactory().organisation
+    header = ["统一社会信用代码", "职务", "姓名", "证件类型", "证件号码", "持股比例"]
+    rows = [[agency.uscc, "法定代表人", agency.current_version.people[0].name, "", "", ""],
+            [agency.uscc, "股东", "孙股东", "身份证", resident_id(402), share]]
+    report = imported(rows, header, "people", auditor)
+    assert isinstance(report, ImportReport)
+    assert [(row, column) for row, column, _reason in report.problems] == [(3, "share")]
+
+
+def test_a_share_written_with_a_full_width_percent_sign_reads(auditor):
+    # Chinese registry exports write 30％ as often as 30%
+    agency = AgencyMemberFactory().organisation
+    header = ["统一社会信用代码", "职务", "姓名", "证件类型", "证件号码", "持股比例"]
+    rows = [[agency.uscc, "法定代表人", agency.current_version.people[0].name, "", "", ""],
+            [agency.uscc, "股东", "孙股东", "身份证", resident_id(402), "30％"]]
+    batch = imported(rows, header, "people", auditor)
+    assert not isinstance(batch, ImportReport), batch.problems
+    db.session.expire_all()
+    shares = {p.name: p.share_bp for p in agency.current_version.people}
+    assert shares["孙股东"] == 3000
 
 
 def test_a_people_export_naming_an_unknown_organisation_or_no_representative_is_refused(

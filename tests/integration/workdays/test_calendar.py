@@ -147,3 +147,13 @@ def test_the_api_refuses_a_range_it_cannot_answer(client, query):
     response = client.get(f"/api/v1/calendar?{query}")
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("query", ["from=9999-12-31&to=9999-12-31",
+                                   "from=9999-12-01&to=9999-12-31"])
+def test_the_api_answers_the_last_days_a_date_can_hold_without_a_server_error(client, query):
+    # the day after 9999-12-31 cannot be made: listing up to it must not try to
+    response = client.get(f"/api/v1/calendar?{query}")
+    assert response.status_code == 200
+    assert response.get_json()["days"][-1] == {"date": "9999-12-31", "working": True,
+                                               "reason": "工作日"}
