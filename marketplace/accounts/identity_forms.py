@@ -36,6 +36,8 @@ class PersonForm(Form):
             value = Decimal(field.data.strip().rstrip("%"))
         except InvalidOperation:
             raise ValidationError(_l("A share in percent, e.g. 25 or 12.5."))
+        if not value.is_finite():    # "NaN" and "Infinity" are Decimals; NaN cannot compare
+            raise ValidationError(_l("A share in percent, e.g. 25 or 12.5."))
         if not Decimal("0.01") <= value <= Decimal("100"):
             raise ValidationError(_l("Between 0.01 and 100."))
 

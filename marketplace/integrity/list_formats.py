@@ -193,14 +193,16 @@ def people_row(cells, today):
             identity_numbers.checked_number(kind, number)
         except identity_numbers.InvalidIdentityNumber:
             errors.append(("id_number", "id_number"))
-    share = cell_text(cells["share"]).rstrip("%") or None
+    # NFKC: exports write 30％ (full width) as often as 30%
+    share = normalise.nfkc(cell_text(cells["share"])).strip().rstrip("%").strip() or None
     share_bp = None
     if share is not None:
         try:
             share_bp = round(float(share) * 100)
             if not 1 <= share_bp <= 10000:
                 raise ValueError
-        except ValueError:
+        except (ValueError, OverflowError):    # "inf" cannot be rounded to an integer
+            share_bp = None
             errors.append(("share", "share"))
     values = {"uscc": _uscc(cells["uscc"], errors), "role": role[0] if role else None,
               "title": role[1] if role else None,

@@ -126,16 +126,17 @@ WORKING_DAY = ("工作日", "Working day")
 
 def describe(first, last, locale="zh"):
     """``[(day, is_working, reason)]`` for every day from ``first`` to ``last``."""
-    days, result, day = listed_days(), [], first
+    days, result = listed_days(), []
     english = locale == "en"
-    while day <= last:
+    # counted, not stepped past ``last``: the day after 9999-12-31 cannot be made
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
         listed = days.get(day)
         if listed is not None:
             reason = listed.name_en if english else listed.name_zh
         else:
             reason = (WORKING_DAY if day.weekday() < 5 else WEEKEND)[english]
         result.append((day, _working(day, days), reason))
-        day += timedelta(days=1)
     return result
 
 
