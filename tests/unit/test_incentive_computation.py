@@ -92,3 +92,16 @@ def test_a_buyer_reward_when_the_rules_give_one():
                              buyer_cap_fen=600_00))
     buyer = by_role(lines)[RewardRole.BUYER]
     assert (buyer.computed_fen, buyer.amount_fen) == (1_000_00, 600_00)
+
+
+def test_one_seller_written_two_ways_in_the_registry_shares_one_capped_line():
+    # the registration system's exports spell one name with full- or half-width brackets
+    # and stray spaces: counted as two sellers, each kept its own ¥200,000 cap
+    spellings = ("江西某某（南昌）技术转移有限公司", "江西某某(南昌)技术转移有限公司 ",
+                 "江西某某 （南昌） 技术转移有限公司")
+    lines, _ = compute([contract(f"C{i}", 15_000_000_00, seller=Party(name))
+                        for i, name in enumerate(spellings)], rules())
+    [seller] = [line for line in lines if line.role == RewardRole.SELLER]
+    assert seller.contracts == 3
+    assert seller.computed_fen == 3 * 150_000_00
+    assert seller.amount_fen == 200_000_00
