@@ -11,6 +11,7 @@ same when the contract was brokered; the registration office of the seller's dis
 Each beneficiary's total in a role is then capped (``*_cap_fen``; 0 means no cap)."""
 from dataclasses import dataclass, field
 
+from marketplace.core import normalise
 from marketplace.core.money import share_of
 from marketplace.incentives.models import ExclusionReason, RewardRole
 
@@ -29,7 +30,9 @@ class Party:
             return ("organisation", self.organisation_id)
         if self.district_id is not None:
             return ("district", self.district_id)
-        return ("name", self.name)
+        # normalised: one seller spelt with full- or half-width brackets or stray spaces
+        # in the registry's rows is one beneficiary under one cap
+        return ("name", normalise.name_key(self.name) or self.name)
 
 
 @dataclass(frozen=True)
