@@ -11,6 +11,7 @@ the order's transaction: it flushes, never commits.
 from sqlalchemy import select
 
 from marketplace.claims import batch_lines, voiding
+from marketplace.claims.integrity_checks import pinned_rules
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.permissions import can_view_claim
 from marketplace.core import audit, outbox
@@ -23,7 +24,9 @@ def create_claim_at_acceptance(order, *, actor, today):
     contract = order.contract
     if contract.voucher_part_fen <= 0:
         return None
-    rules = contract.voucher.programme.current_rules
+    # the window of the rules the contract was signed under, as for the checks: a
+    # change of the programme's rules after signing neither cuts nor stretches it
+    rules = pinned_rules(contract)
     claim = Claim(order_id=order.id, contract_id=contract.id,
                   voucher_id=contract.voucher_id, firm_id=order.firm_id,
                   agency_id=order.agency_id, amount_fen=contract.voucher_part_fen,

@@ -86,3 +86,32 @@ def test_a_claim_window_ending_on_an_ordinary_sunday_runs_on_to_monday():
     claim = _accepted_on(date(2025, 6, 16))
     assert claim.file_by == date(2025, 9, 15)
     db.session.commit()
+
+
+def test_the_claim_window_is_the_one_the_contract_was_signed_under(auditor):
+    """A window shortened after signing must not cut the firm's time to claim (nor a
+    longer one lengthen it): like the checks' thresholds, it is the pinned version's."""
+    from marketplace.orders import fulfilment
+    from marketplace.orders import services as orders
+    from marketplace.vouchers.services import update_programme
+    from tests.factories import (FirmMemberFactory, make_offering, make_programme,
+                                 make_quoted_order, make_voucher)
+    from tests.support.copay import record_paid_copay
+
+    firm_member = FirmMemberFactory()
+    programme = make_programme()
+    voucher = make_voucher(programme, amount_fen=200_000_00, firm_member=firm_member)
+    order = make_quoted_order(make_offering(price_fen=100_000_00), firm_member,
+                              contract_amount_fen=100_000_00)
+    contract = orders.sign_contract(order, firm_member, voucher_id=voucher.id)
+    signed_under = contract.rule_version_id
+    update_programme(programme, actor=auditor, rules={"claim_deadline_days": 10})
+    assert programme.current_rules_id != signed_under
+    record_paid_copay(order)
+    fulfilment.deliver(order, order.offering.agency.organisation.members[0], summary="交付",
+                       invoice_number="FP-W2", invoice_amount_fen=100_000_00,
+                       invoice_date=date.today())
+    # 16 June + 90 days is Sunday 14 September 2025 (see above); + 10 would be 26 June
+    claim = fulfilment.accept(order, firm_member, today=date(2025, 6, 16))
+    assert claim.file_by == date(2025, 9, 15)
+    db.session.commit()
