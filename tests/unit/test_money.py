@@ -98,3 +98,12 @@ def test_the_plain_spelling_refuses_what_decimal_refuses(text):
             yuan_to_fen(text)
     else:
         assert yuan_to_fen(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1e999999", "-1E999999", "1e99999", "9" * 40])
+def test_an_amount_past_any_real_figure_is_refused_as_money_not_computed(text):
+    # "1e999999" overflowed Decimal's context (decimal.Overflow, an ArithmeticError that no
+    # caller catches: a 500 on every amount field); "1e999990" was computed into a
+    # 3-million-bit integer, half a minute of one worker's time per request
+    with pytest.raises(MoneyError):
+        yuan_to_fen(text)

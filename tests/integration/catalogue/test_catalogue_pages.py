@@ -143,6 +143,14 @@ def test_bad_filter_values_are_ignored_with_a_notice_never_an_error(client, cata
     assert 'class="form-control is-invalid" id="price_min"' in page
 
 
+def test_a_price_limit_past_any_real_figure_is_ignored_with_a_notice(client, catalogue):
+    # a visitor's "1e999999" overflowed the money parser: a 500 on the public catalogue
+    response = client.get("/catalogue?price_max=1e999999")
+    assert sorted(result_titles(response)) == ["材料检测服务", "知识产权代理"]
+    assert 'data-testid="filter-notice"' in text(response)
+    assert 'value="1e999999"' in text(response)
+
+
 def test_an_upside_down_price_range_is_ignored(client, catalogue):
     response = client.get("/catalogue?price_min=9000&price_max=10")
     assert len(result_titles(response)) == 2

@@ -108,6 +108,7 @@ def test_an_ineligible_application_is_refused_citing_the_clauses_and_keeps_the_i
     ("twelve thousand", "Enter an amount in yuan, such as 200000 or 1234.50."),
     ("12.345", "Enter an amount in yuan, such as 200000 or 1234.50."),
     ("0", "The amount must be at least ¥0.01."),
+    ("1e999999", "The amount is too large."),
     ("   ", "This field is required."),
 ])
 def test_an_amount_that_is_not_one_is_a_form_error_keeping_the_typed_text(
