@@ -7,7 +7,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.core.money import MoneyError, format_fen, yuan_to_fen
+from marketplace.core.money import AmountTooLarge, MoneyError, format_fen, yuan_to_fen
 
 MAX_AMOUNT_FEN = 10**14  # ¥1 trillion: far above any real figure, far below BigInteger
 
@@ -30,6 +30,9 @@ class YuanField(StringField):
             return
         try:
             self.data = yuan_to_fen(self.typed)
+        except AmountTooLarge:
+            self.data = None
+            raise ValueError(_l("The amount is too large."))
         except MoneyError:
             self.data = None
             raise ValueError(_l("Enter an amount in yuan, such as 200000 or 1234.50."))

@@ -18,6 +18,15 @@ class MoneyError(ValueError):
     pass
 
 
+class AmountTooLarge(MoneyError):
+    """An amount past any real figure ("1e999999", forty nines): refused before it is
+    computed, which would overflow Decimal or build an integer of millions of bits."""
+
+
+# 10^20 yuan: far past every figure the app keeps (core.forms.MAX_AMOUNT_FEN is 10^12 yuan)
+_MAX_DIGITS_BEFORE_POINT = 21
+
+
 def yuan_to_fen(text):
     """Parse a yuan amount typed by a person or read from a file ("1,234.5", "¥200000",
     "-12.30", an int or a Decimal) into integer fen; more than two decimals is refused."""
@@ -34,6 +43,8 @@ def yuan_to_fen(text):
         raise MoneyError(f"not an amount: {text!r}")
     if not value.is_finite():   # "NaN", "Infinity": numbers to Decimal, not money
         raise MoneyError(f"not an amount: {text!r}")
+    if value and value.adjusted() >= _MAX_DIGITS_BEFORE_POINT:
+        raise AmountTooLarge(f"too large: {text!r}")
     if value.as_tuple().exponent < -2:
         raise MoneyError("at most two decimal places")
     return int((value * FEN_PER_YUAN).to_integral_value(rounding=ROUND_HALF_UP))
