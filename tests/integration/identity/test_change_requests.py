@@ -322,3 +322,25 @@ def test_a_share_that_is_not_a_number_is_told_and_keeps_what_was_typed(app, shar
     assert response.status_code == 422
     assert "孙股东" in response.get_data(as_text=True)
     assert change_requests.pending_request(owner.organisation) is None
+
+
+@pytest.mark.parametrize("typed, message", [
+    # Decimal reads "NaN", and comparing it raised InvalidOperation: a 500
+    ("NaN", "A share in percent, e.g. 25 or 12.5."),
+    ("sNaN", "A share in percent, e.g. 25 or 12.5."),
+    # a share is kept in basis points: a third decimal was cut off without a word
+    ("12.345", "At most two decimals, e.g. 12.34."),
+])
+def test_a_share_that_is_not_a_percentage_of_two_decimals_is_told_keeping_what_was_typed(
+        app, owner, typed, message):
+    client = signed_in(owner)
+    data = _form(client)
+    data.update({"people-1-role": "shareholder", "people-1-name": "孙股东",
+                 "people-1-id_kind": "resident_id", "people-1-id_number": resident_id(503),
+                 "people-1-share_percent": typed, "reason": "新增股东"})
+    response = client.post("/organisation/changes/new", data=data)
+    assert response.status_code == 422, errors_of(response)
+    assert message in errors_of(response)
+    page = response.get_data(as_text=True)
+    assert f'value="{typed}"' in page and "孙股东" in page
+    assert change_requests.pending_request(owner.organisation) is None
