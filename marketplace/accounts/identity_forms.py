@@ -36,8 +36,11 @@ class PersonForm(Form):
             value = Decimal(field.data.strip().rstrip("%"))
         except InvalidOperation:
             raise ValidationError(_l("A share in percent, e.g. 25 or 12.5."))
-        if not value.is_finite():    # "NaN" and "Infinity" are Decimals; NaN cannot compare
+        if not value.is_finite():   # "NaN" is a Decimal that cannot be compared
             raise ValidationError(_l("A share in percent, e.g. 25 or 12.5."))
+        # kept in basis points: a third decimal would be lost (12.340 is two)
+        if value.normalize().as_tuple().exponent < -2:
+            raise ValidationError(_l("At most two decimals, e.g. 12.34."))
         if not Decimal("0.01") <= value <= Decimal("100"):
             raise ValidationError(_l("Between 0.01 and 100."))
 
