@@ -2,6 +2,7 @@
 the firm accepts (the claim is created), disputes (the auditor mediates) or rates;
 either side asks to cancel and the other answers."""
 import io
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -186,3 +187,19 @@ def test_a_declined_cancellation_lets_the_order_go_on(client, quoted, firm_membe
     assert (order.status, order.cancel_requested_by) == (OrderStatus.CONTRACTED, None)
 
 
+def test_agreeing_to_cancel_a_contract_asks_first_declining_does_not(client, quoted,
+                                                                     firm_member, agency_member):
+    # agreeing ends the contract, releases the voucher part and refunds the co-pay: as
+    # final as the request to cancel, which already asks "are you sure?"
+    signed(quoted, firm_member)
+    fulfilment.request_cancellation(quoted, firm_member, "Project stopped")
+    committed(quoted)
+    login(client, agency_member.email)
+    page = client.get(f"/orders/{quoted.id}").get_data(as_text=True)
+    buttons = {value: tag for tag, value in re.findall(
+        r'<button([^>]*name="answer-decision"[^>]*value="(\w+)"[^>]*)>', page)}
+    assert set(buttons) == {"agree", "decline"}
+    assert "data-confirm=" in buttons["agree"]
+    assert "data-confirm=" not in buttons["decline"]
+    answer_form = re.search(r'<form[^>]*id="answer-form"[^>]*>', page).group(0)
+    assert "data-confirm" not in answer_form        # declining is asked nothing
