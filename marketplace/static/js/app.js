@@ -1,7 +1,11 @@
 // Behaviour without inline scripts (the Content-Security-Policy forbids them).
+// A form's data-confirm asks before it is sent; a button's own data-confirm asks only when
+// that button sends it (a form whose buttons are "agree" and "decline").
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var question = (button && button.getAttribute("data-confirm")) ||
+    form.getAttribute("data-confirm");
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }
