@@ -1,5 +1,6 @@
 """The voucher pages' POST flows through the test client: a firm applies, corrects and
 withdraws; an auditor decides; the admin creates and edits programmes."""
+import re
 from datetime import date, timedelta
 from html import unescape
 
@@ -129,6 +130,18 @@ def test_an_amount_that_is_not_one_is_a_form_error_keeping_the_typed_text(
 
 def decide(client, application, **form):
     return client.post(f"/review/voucher-applications/{application.id}", data=form)
+
+
+def test_the_decision_form_asks_before_it_issues_or_rejects(client, programme, firm_member,
+                                                           auditor):
+    # approving issues the voucher from the budget and rejecting is final, like a claim's or
+    # an identity change's decision, whose forms already ask "are you sure?"
+    application = make_application(programme, firm_member)
+    db.session.commit()
+    login(client, auditor.email)
+    page = client.get(f"/review/voucher-applications/{application.id}").get_data(as_text=True)
+    form = re.findall(r'<form [^>]*>', page[:page.index('name="decision"')])[-1]
+    assert 'data-confirm="Record this decision? It cannot be undone."' in form
 
 
 def test_approving_a_lower_amount_issues_that_voucher_from_a_balanced_ledger(
