@@ -267,5 +267,5 @@ def test_a_new_firm_gets_a_voucher_buys_a_service_and_follows_its_claim_to_payme
     assert the_order().status == OrderStatus.ACCEPTED
     assert db.session.get(Claim, claim.id).status == ClaimStatus.DISBURSED
     assert ledger.violations() == []
-    assert len(confirm_dialogs) == 4     # issue the voucher, sign, deliver, accept: each asked first
+    assert len(confirm_dialogs) == 4     # issue, sign, deliver, accept: each asked first
     page_problems.assert_none()
