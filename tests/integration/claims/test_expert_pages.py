@@ -225,3 +225,32 @@ def test_the_api_takes_an_accepted_experts_scores_and_shows_the_bureau_the_panel
     assert shown["panel"] == {"count": 1, "mean_score": 4.0, "outliers": []}
     assert client.get(f"{PREFIX}/claims/{claim.id}",
                       headers=token_for(chen)).get_json()["panel"] is None
+
+
+def test_the_experts_done_invitations_come_by_pages(client, auditor, monkeypatch):
+    # an expert on the pool for years has hundreds of done invitations: the page showed
+    # (and loaded, with their claims) every one of them
+    from datetime import timedelta
+
+    from marketplace.claims import views as claim_views
+    from marketplace.core.timeutil import now_utc
+    monkeypatch.setattr(claim_views, "DONE_PER_PAGE", 2, raising=False)
+    solo = expert("Expert Busy")
+    claims = [claim_at_first_review(auditor) for _ in range(3)]
+    for n, claim in enumerate(claims):
+        db.session.add(ExpertInvitation(
+            claim_id=claim.id, expert_id=solo.id, status=InvitationState.DECLINED,
+            invited_dt=now_utc() - timedelta(days=10 - n),
+            respond_by_dt=now_utc() - timedelta(days=5), responded_dt=now_utc()))
+    db.session.commit()
+    browser = signed_in(solo)
+
+    def done_on(page):
+        shown = browser.get(f"/expert/invitations?page={page}").get_data(as_text=True)
+        done = shown[shown.index('data-testid="done"'):]
+        return [int(n) for n in re.findall(r"Claim #(\d+)", done)], done
+
+    first, done = done_on(1)
+    assert first == [claims[2].id, claims[1].id]            # newest first
+    assert 'href="/expert/invitations?page=2"' in done
+    assert done_on(2)[0] == [claims[0].id]
