@@ -156,13 +156,19 @@ INVITATION_STATES = {
 }
 
 
-def invitations_for(user):
-    """An expert's invitations, newest first."""
-    from marketplace.claims.expert_models import ExpertInvitation
+def invitations_for(user, *, done):
+    """An expert's invitations, newest first: the open ones (to answer, to score), or the
+    statement of the done ones (declined, no-show, scored), which grow with every year on
+    the pool and so are shown by pages."""
+    from marketplace.claims.expert_models import ExpertInvitation, InvitationState
 
-    return db.session.execute(select(ExpertInvitation).where(
-        ExpertInvitation.expert_id == user.id).order_by(
-        ExpertInvitation.invited_dt.desc(), ExpertInvitation.id.desc())).scalars().all()
+    open_states = (InvitationState.INVITED, InvitationState.ACCEPTED)
+    statement = select(ExpertInvitation).where(
+        ExpertInvitation.expert_id == user.id,
+        ExpertInvitation.status.not_in(open_states) if done
+        else ExpertInvitation.status.in_(open_states)).order_by(
+        ExpertInvitation.invited_dt.desc(), ExpertInvitation.id.desc())
+    return statement if done else db.session.execute(statement).scalars().all()
 
 
 def claims_by_id(ids):

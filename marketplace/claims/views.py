@@ -30,6 +30,7 @@ from marketplace.vouchers.permissions import can_view_voucher
 bp = Blueprint("claims", __name__)
 
 PER_PAGE = 20
+DONE_PER_PAGE = 20     # an expert's done invitations, on their page
 
 # what the claim waits for, by status
 WAITING = {
@@ -282,14 +283,15 @@ def _own_invitation(invitation_id):
 
 def render_invitations(status=200, forms=None):
     """The expert's invitations: to answer (with the time to answer by), to score, done."""
-    found = queries.invitations_for(current_user)
+    found = queries.invitations_for(current_user, done=False)
+    done = db.paginate(queries.invitations_for(current_user, done=True),
+                       page=page_argument(), per_page=DONE_PER_PAGE, error_out=False)
     forms = forms or {}
     context = {
         "invited": [i for i in found if i.status == InvitationState.INVITED],
         "accepted": [i for i in found if i.status == InvitationState.ACCEPTED],
-        "done": [i for i in found if i.status not in (InvitationState.INVITED,
-                                                       InvitationState.ACCEPTED)],
-        "claims": queries.claims_by_id({i.claim_id for i in found}),
+        "done": done,
+        "claims": queries.claims_by_id({i.claim_id for i in found + done.items}),
         "answer_form": _blank(AnswerForm),
         "score_forms": {i.id: forms.get(i.id) or score_form(i.id, formdata=False)
                         for i in found if i.status == InvitationState.ACCEPTED},
