@@ -35,9 +35,16 @@ def attempt(call, *args, form=None, **kwargs):
         return None, error
 
 
-def page_argument(default=1):
+# The last page number a listing answers for, as the API's ``page`` allows: past it the
+# OFFSET (page x per page) would leave PostgreSQL's bigint and fail the statement.
+MAX_PAGE = 100000
+
+
+def page_argument(default=1, name="page"):
+    """The page asked for in ``?<name>=``, between 1 and MAX_PAGE (a larger one is an empty
+    page past the end, as any page past the last is); not a number: ``default``."""
     try:
-        return max(1, int(request.args.get("page", default)))
+        return min(max(1, int(request.args.get(name, default))), MAX_PAGE)
     except (TypeError, ValueError):
         return default
 

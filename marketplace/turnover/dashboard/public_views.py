@@ -80,11 +80,7 @@ def disbursed_redemptions_statement():
 
 
 def _page(name):
-    from flask import request
-    try:
-        return max(1, int(request.args.get(name, 1)))
-    except (TypeError, ValueError):
-        return 1
+    return page_argument(name=name)
 
 
 @bp.route("/transparency")
