@@ -19,6 +19,7 @@ from marketplace.commissioners.views import PER_PAGE, locale
 from marketplace.core.forms import (ComputeAssessmentsForm, ConfirmAssessmentForm,
                                     NoticeDecisionForm as DecisionForm, ResolveObjectionForm)
 from marketplace.core.permissions import access, require_visible
+from marketplace.core.normalise import whole_number
 from marketplace.core.web import attempt, page_argument, render_assessments
 from marketplace.extensions import db
 from marketplace.notifications.services import mark_queue_seen
@@ -27,9 +28,7 @@ bp = Blueprint("commissioner_review", __name__)
 
 
 def _year_argument():
-    value = request.args.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 \
-        else date.today().year
+    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 @bp.route("/commissioners/review")

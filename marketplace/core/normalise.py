@@ -170,3 +170,15 @@ def is_resident_id(value):
     key = identity_number_key(value) or ""
     return (len(key) == 18 and key[:17].isdigit()
             and key[17] == resident_id_check(key[:17]))
+
+
+def whole_number(value, low, high):
+    """``int(value)`` when ``value`` is ASCII digits whose number lies in [low, high], else
+    None. ``str.isdigit`` alone lets through what ``int`` refuses (a superscript ², a
+    circled ①) and numbers no database integer holds: a query argument read with it
+    failed the page instead of being ignored."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(high)):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None

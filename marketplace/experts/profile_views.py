@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from marketplace.claims import permissions as perms
 from marketplace.claims.expert_models import ExpertConflict, ExpertProfile
+from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.experts import profiles as expert_pool
@@ -34,10 +35,7 @@ def _profile(user_id):
 
 
 def _int_argument(name):
-    try:
-        return int(request.args.get(name) or 0) or None
-    except ValueError:
-        return None
+    return whole_number(request.args.get(name), 1, 2**31 - 1)
 
 
 @bp.route("/experts")

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.core.forms import ComputeAssessmentsForm, ConfirmAssessmentForm
+from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument, render_assessments
 from marketplace.experts import assessment, pool, services
@@ -35,9 +36,7 @@ def province_name_in_locale(code):
 
 
 def _year_argument():
-    value = request.args.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 \
-        else date.today().year
+    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 def _application_limit():

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.core.permissions import access, require_visible
+from marketplace.core.normalise import whole_number
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
 from marketplace.incentives import exports, services
@@ -26,9 +27,9 @@ def _locale():
 
 
 def _year_argument(default=None):
-    value = request.args.get("year", "")
-    if value.isdigit() and 2000 <= int(value) <= 2100:
-        return int(value)
+    year = whole_number(request.args.get("year"), 2000, 2100)
+    if year is not None:
+        return year
     return default or date.today().year - 1    # rewards are for a year that has ended
 
 

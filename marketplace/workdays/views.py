@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.core.labels import register_labels
+from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt
 from marketplace.extensions import db
@@ -28,9 +29,7 @@ register_labels({"calendar_official": _l("State Council schedule"),
 
 
 def _year():
-    value = request.args.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 \
-        else date.today().year
+    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 def _page(year, import_form=None, status=200):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.core.money import FEN_PER_YUAN, format_fen
+from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
@@ -68,14 +69,14 @@ def parse_filters(args, today=None):
     year = today.year
     raw_year = (args.get("year") or "").strip()
     if raw_year:
-        if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100:
+        if whole_number(raw_year, 2000, 2100):
             year = int(raw_year)
         else:
             errors["year"] = _("Choose a year between 2000 and 2100.")
     district_id = None
     raw_district = (args.get("district") or "").strip()
     if raw_district:
-        if raw_district.isdigit():
+        if whole_number(raw_district, 1, 2**31 - 1):
             district_id = int(raw_district)
         else:
             errors["district"] = _("Choose a district from the list.")

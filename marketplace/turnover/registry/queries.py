@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
+from marketplace.core.normalise import whole_number
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
@@ -36,9 +37,10 @@ class RegistryFilter:
         year = text("year")
         district = text("district")
         return cls(
-            year=int(year) if year.isdigit() and 1990 <= int(year) <= 2100 else None,
+            year=whole_number(year, 1990, 2100),
             contract_type=choice("type", {t.value for t in ContractType}),
-            district=district if district.isdigit() or district == "outside" else "",
+            district=district if whole_number(district, 1, 2**31 - 1) or district == "outside"
+            else "",
             source=choice("source", {s.value for s in RegistrationSource}),
             status=choice("status", {s.value for s in RegistrationStatus}),
             q=text("q")[:100],

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access
 from marketplace.core.web import attempt
 from marketplace.extensions import db
@@ -23,9 +24,7 @@ def _year_in_range(value):
 
 
 def _year():
-    value = request.args.get("year", "")
-    return int(value) if value.isdigit() and _year_in_range(int(value)) \
-        else date.today().year
+    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 def _page(form, year, status=200):
