@@ -53,9 +53,12 @@ def can_file_commissioner_objection(user, commissioner):
 
 @predicate
 def can_request_pairing(user, commissioner):
-    """A firm's member asks a recognised commissioner to serve the firm."""
+    """A firm's member asks a recognised commissioner to serve the firm; never the
+    commissioner for their own firm (they would answer the request and then confirm their
+    own services)."""
     return (is_firm_member(user) and commissioner is not None
-            and commissioner.status == CommissionerStatus.RECOGNISED)
+            and commissioner.status == CommissionerStatus.RECOGNISED
+            and not is_the_commissioner(user, commissioner))
 
 
 @predicate
@@ -94,10 +97,13 @@ def can_view_firm_commissioners(user, obj=None):
 @predicate
 def can_answer_service(user, service):
     """The served firm's members answer a service given to the firm; an auditor answers
-    those given to a village or a park."""
+    those given to a village or a park. Never the commissioner who logged it: a
+    confirmation is the served party's word, and it counts toward the yearly minimum."""
     if service is None:
         return False
     pairing = service.pairing
+    if is_the_commissioner(user, pairing.commissioner):
+        return False
     if pairing.kind == PairingKind.FIRM:
         return is_firm_member(user) and user.organisation_id == pairing.firm_id
     return is_auditor(user)
