@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, is_authenticated
 from marketplace.core.web import page_argument
 from marketplace.extensions import db
@@ -27,8 +28,13 @@ def inbox():
 @bp.route("/inbox/read", methods=["POST"])
 @access(is_authenticated)
 def mark_read():
-    ids = [int(value) for value in request.form.getlist("id") if value.isdigit()]
-    services.mark_read(current_user, ids or None)
+    # no id at all: the page's "mark all as read"; ids given: only those, and a form of
+    # only ids that are no notice's (not a number, past any id) marks nothing
+    sent = request.form.getlist("id")
+    ids = [number for number in (whole_number(value, 1, 2**31 - 1) for value in sent)
+           if number is not None]
+    if ids or not sent:
+        services.mark_read(current_user, ids or None)
     db.session.commit()
     return redirect(url_for("notifications.inbox"))
 
