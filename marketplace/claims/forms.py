@@ -7,7 +7,7 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
     TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from marketplace.core.forms import YuanField
+from marketplace.core.forms import YuanField, coerce_id
 from marketplace.core.idempotency import IdempotencyTokenField
 
 
@@ -43,14 +43,15 @@ class ResubmitForm(FlaskForm):
 
 
 class AssignmentForm(FlaskForm):
-    auditor = SelectField(_l("Auditor"), coerce=int, validate_choice=False,
+    auditor = SelectField(_l("Auditor"), coerce=coerce_id, validate_choice=False,
                           validators=[DataRequired(message=_l("Choose an active auditor."))])
 
 
 class BatchForm(FlaskForm):
     # the service judges each id (approved and not yet in a batch), not the form
-    claim_ids = SelectMultipleField(_l("Claims"), coerce=int, validate_choice=False)
-    copay_order_ids = SelectMultipleField(_l("Co-pays"), coerce=int, validate_choice=False)
+    claim_ids = SelectMultipleField(_l("Claims"), coerce=coerce_id, validate_choice=False)
+    copay_order_ids = SelectMultipleField(_l("Co-pays"), coerce=coerce_id,
+                                          validate_choice=False)
     idempotency_token = IdempotencyTokenField()
 
 

@@ -10,6 +10,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from marketplace.core.money import AmountTooLarge, MoneyError, format_fen, yuan_to_fen
 
 MAX_AMOUNT_FEN = 10**14  # ¥1 trillion: far above any real figure, far below BigInteger
+MAX_ID = 2**31 - 1       # the largest id an INTEGER column holds
+
+
+def coerce_id(value):
+    """``coerce`` of a field whose choices are ids the service judges (not the form): an
+    id no row can have is an invalid choice, not a number PostgreSQL cannot compare."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"{value!r} is not an id")
+    return number
 
 
 class YuanField(StringField):

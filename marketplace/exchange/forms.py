@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectF
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional)
 
-from marketplace.core.forms import MultiCheckboxField, YuanField
+from marketplace.core.forms import MAX_ID, MultiCheckboxField, YuanField
 from marketplace.core.labels import label
 from marketplace.exchange.models import IpType, TransferMode
 from marketplace.technology_fields.services import field_choices as technology_fields
@@ -98,7 +98,7 @@ class StatusForm(FlaskForm):
 
 
 class ProposeForm(FlaskForm):
-    result_id = IntegerField(validators=[InputRequired()])
+    result_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     note = TextAreaField(_l("Why do they fit?"), filters=[_strip],
                          validators=[DataRequired(), Length(min=5, max=2000)])
     submit = SubmitField(_l("Propose to both parties"))
