@@ -107,3 +107,17 @@ def test_an_amount_past_any_real_figure_is_refused_as_money_not_computed(text):
     # 3-million-bit integer, half a minute of one worker's time per request
     with pytest.raises(MoneyError):
         yuan_to_fen(text)
+
+
+@pytest.mark.parametrize("text", ["1e1000000", "-1e1000000", "1e999997", "9" * 5000,
+                                  "1E+400000"])
+def test_an_amount_past_any_money_is_refused_at_once(text):
+    """Decimal reads "1e999997" in no time, but turning it into fen built an integer of
+    a million digits (about half a minute of CPU for one query string), and past
+    Decimal's exponent it raised decimal.Overflow, which is not a MoneyError: a 500."""
+    import time
+    started = time.perf_counter()
+    with pytest.raises(MoneyError):
+        yuan_to_fen(text)
+    # computed, it took ~30 s: refused, well under a second even on a loaded machine
+    assert time.perf_counter() - started < 5
