@@ -11,7 +11,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 
 from marketplace.agencies.models import AgencyType
 from marketplace.catalogue.services import SORTS, CatalogueQuery
-from marketplace.core.forms import YuanField
+from marketplace.core.forms import MAX_AMOUNT_FEN, YuanField
 from marketplace.core.money import MoneyError, yuan_to_fen
 
 MAX_QUERY_LENGTH = 100
@@ -149,6 +149,8 @@ def _price(text):
     fen = yuan_to_fen(text)
     if fen < 0:
         raise MoneyError("negative")
+    if fen > MAX_AMOUNT_FEN:    # no price is higher; past a bigint the query would fail
+        raise MoneyError("too large")
     return fen
 
 

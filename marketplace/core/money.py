@@ -12,6 +12,11 @@ _CENTS = Decimal("0.01")
 # "1200000", "-5", "1200000.5": read as integers, exactly and fast (an import reads a
 # hundred thousand of them); any other spelling goes through Decimal
 _PLAIN = re.compile(r"(-?)([0-9]{1,18})(?:\.([0-9]{1,2}))?")
+# Digits of yuan before the point that any spelling may have: far past every amount the
+# forms allow (core.forms.MAX_AMOUNT_FEN), so they can still say "too large", and far
+# below what costs anything to turn into fen ("1e999997" is a million-digit integer,
+# half a minute of CPU; "1e1000000" overflows Decimal).
+MAX_YUAN_DIGITS = 30
 
 
 class MoneyError(ValueError):
@@ -47,6 +52,8 @@ def yuan_to_fen(text):
         raise AmountTooLarge(f"too large: {text!r}")
     if value.as_tuple().exponent < -2:
         raise MoneyError("at most two decimal places")
+    if value and value.adjusted() >= MAX_YUAN_DIGITS:
+        raise MoneyError(f"not an amount of money: {cleaned[:20]!r}…")
     return int((value * FEN_PER_YUAN).to_integral_value(rounding=ROUND_HALF_UP))
 
 
