@@ -190,6 +190,9 @@ def register_request_hooks(app):
         values = [v for _k, vs in request.args.lists() for v in vs]
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             values += [v for _k, vs in request.form.lists() for v in vs]
+        if request.mimetype == "multipart/form-data":
+            # an upload's name is stored as typed (its original_name)
+            values += [f.filename or "" for _k, fs in request.files.lists() for f in fs]
         if any("\x00" in value for value in values):
             raise ValidationFailed(_l("The text you sent contains a NUL character; please "
                                       "type it again."))
