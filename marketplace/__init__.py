@@ -188,6 +188,8 @@ def register_request_hooks(app):
 
         from marketplace.core.errors import ValidationFailed
         values = [v for _k, vs in request.args.lists() for v in vs]
+        # a path's text segments too (the public /contracts/verify/<number>)
+        values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             values += [v for _k, vs in request.form.lists() for v in vs]
         if request.mimetype == "multipart/form-data":
