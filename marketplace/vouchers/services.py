@@ -90,6 +90,12 @@ def update_programme(programme, *, actor, rules=None, note=None, **fields):
     keep the version they applied. A budget change is a ledger posting."""
     changed = {}
     new_budget = fields.pop("budget_fen", None)
+    if new_budget is not None:
+        # under the programme's row lock, re-read: the posting is the difference from the
+        # budget as it stands, not as this request first read it (two changes at once)
+        programme = db.session.execute(for_update(
+            select(Programme).where(Programme.id == programme.id)
+            .execution_options(populate_existing=True), of=Programme)).unique().scalar_one()
     for name, value in fields.items():
         if value is not None and getattr(programme, name) != value:
             changed[name] = str(value)
