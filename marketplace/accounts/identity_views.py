@@ -15,6 +15,7 @@ from marketplace.accounts.services import active_districts
 from marketplace.accounts.version_models import (ChangeRequest, ChangeRequestStatus,
                                                  OrganisationVersion)
 from marketplace.core.errors import DomainError
+from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
@@ -65,8 +66,8 @@ def _people(form, version):
         person = row.form
         if not (person.name.data or "").strip():
             continue
-        kept = on_file[int(person.kept.data)] if (person.kept.data or "").isdigit() and \
-            int(person.kept.data) < len(on_file) else None
+        index = whole_number(person.kept.data, 0, len(on_file) - 1)
+        kept = on_file[index] if index is not None else None
         found.append(people_rules.person(
             person.role.data, person.name.data, title=person.title.data or None,
             id_kind=person.id_kind.data, id_number=person.id_number.data,
