@@ -51,6 +51,9 @@ class QuoteIn(BaseModel):
 class ContractIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     voucher_id: Id | None = None
+    quote_id: Id | None = Field(default=None, description=(
+        "The quote the firm accepts (GET /orders/{id}: quote.id); when it is no longer "
+        "the order's current quote, 409 quote_changed and nothing is signed."))
 
 
 class PaymentIn(BaseModel):
@@ -256,7 +259,8 @@ def sign_order_contract(order_id, body):
     # The voucher is checked where it is locked: only the order's firm's (the user's, as
     # is_buyer_of holds) is read; any other id answers 404 naming voucher_id, as
     # named_in_body would, without a read of its own.
-    contract = services.sign_contract(order, g.api_user, voucher_id=body.voucher_id)
+    contract = services.sign_contract(order, g.api_user, voucher_id=body.voucher_id,
+                                      quote_id=body.quote_id)
     # The answer is made before the commit, which expires the order and the contract:
     # made after, it would re-read both to say what we already know.
     response = _status(order, ContractedOut, voucher_part_fen=contract.voucher_part_fen,

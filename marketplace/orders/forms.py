@@ -10,7 +10,8 @@ from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectFie
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from marketplace.core.forms import YuanField
+from marketplace.core.forms import MAX_ID, YuanField
+from marketplace.core.normalise import whole_number
 from marketplace.orders.models import ContractType
 from marketplace.technology_fields.services import field_choices
 from marketplace.vouchers.forms import AmountRequired
@@ -85,6 +86,8 @@ class QuoteForm(StepForm):
 class ContractForm(StepForm):
     prefix_name = "contract"
     voucher_id = RadioField(_l("Pay part with"), validators=[InputRequired()])
+    # the quote the page showed: a quote the agency replaced meanwhile is not signed
+    quote_id = HiddenField()
     confirm = BooleanField(_l("I accept this quote and sign the technology contract."),
                            validators=[DataRequired(_l("Tick the box to sign the "
                                                        "contract."))])
@@ -92,6 +95,13 @@ class ContractForm(StepForm):
     def voucher_choice(self):
         """The chosen voucher's id, or None for no voucher."""
         return None if self.voucher_id.data == NO_VOUCHER else int(self.voucher_id.data)
+
+    def quote_choice(self):
+        """The id of the quote the firm was shown (None: not sent, nothing to compare; an
+        id no quote has (0) is never the current one)."""
+        if not self.quote_id.data:
+            return None
+        return whole_number(self.quote_id.data, 1, MAX_ID) or 0
 
 
 class PaymentForm(StepForm):

@@ -43,6 +43,12 @@ class VoucherNotUsable(Conflict):
     default_message = _l("This voucher cannot pay for this contract.")
 
 
+class QuoteChanged(Conflict):
+    code = "quote_changed"
+    default_message = _l("The agency has sent a new quote since you opened this page. "
+                         "Please read it before you sign.")
+
+
 class NotYourTurn(Conflict):
     code = "not_your_turn"
     default_message = _l("The other party has to act first.")
@@ -216,9 +222,11 @@ def _voucher_split(order, quote, voucher_id, signed_on):
     return voucher, rules, split, certified
 
 
-def sign_contract(order, actor, *, voucher_id=None, today=None):
+def sign_contract(order, actor, *, voucher_id=None, quote_id=None, today=None):
     """The firm accepts the current quote: the technology contract is made and the voucher
-    part reserved (available → reserved) in the same transaction."""
+    part reserved (available → reserved) in the same transaction. ``quote_id``, the quote
+    the firm was shown, must still be the current one (else QuoteChanged): an agency
+    must not get a signature for a quote sent after the firm read its last one."""
     signed_on = today or date.today()
     order = lock_order(order, with_quotes=True)
     if order.status != OrderStatus.QUOTED:
@@ -226,6 +234,8 @@ def sign_contract(order, actor, *, voucher_id=None, today=None):
     if order.agency.status != AgencyStatus.ADMITTED:
         raise AgencyNotActive()
     quote = order.current_quote
+    if quote_id is not None and quote.id != quote_id:
+        raise QuoteChanged(details={"quote_id": quote.id})
     voucher = rules = certified = None
     voucher_part = share_bp = 0
     agency_org = order.agency.organisation

@@ -61,8 +61,12 @@ def sign_contract(order_id):
         return invalid(order, "contract_form", form)
     try:
         contract = services.sign_contract(order, current_user,
-                                          voucher_id=form.voucher_choice())
+                                          voucher_id=form.voucher_choice(),
+                                          quote_id=form.quote_choice())
     except DomainError as error:
+        if isinstance(error, services.QuoteChanged):
+            # the page shown again shows the new quote: signing it is now what is meant
+            form.quote_id.data = str(error.details["quote_id"])
         return refused(order, "contract_form", form, error)
     if contract.copay_fen == 0:
         return _done(order, _("The contract is signed. The voucher pays it in full: the "

@@ -98,6 +98,8 @@ def contract_form_for(order, options, form=None):
     if form is None:
         form = _blank(ContractForm)
         form.voucher_id.data = str(usable[0].voucher.id) if usable else NO_VOUCHER
+        quote = order.current_quote
+        form.quote_id.data = str(quote.id) if quote is not None else ""
     form.voucher_id.choices = [(str(o.voucher.id), o.voucher.programme.name) for o in usable] \
         + [(NO_VOUCHER, _("No voucher: you pay the whole contract"))]
     return form

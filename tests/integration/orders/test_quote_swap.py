@@ -44,3 +44,22 @@ def test_the_api_refuses_a_signature_naming_a_replaced_quote(app, quoted, firm_m
     assert response.status_code == 409, response.get_json()
     assert response.get_json()["error"]["code"] == "quote_changed"
     assert reload(quoted).status == OrderStatus.QUOTED
+
+
+def test_after_the_refusal_the_page_shows_the_new_quote_and_signs_it(client, quoted,
+                                                                     firm_member,
+                                                                     agency_member):
+    login(client, firm_member.email)
+    page = client.get(f"/orders/{quoted.id}").get_data(as_text=True)
+    [form] = [f for f in parse_forms(page, f"/orders/{quoted.id}", "firm")
+              if f.action == f"/orders/{quoted.id}/contract"]
+    _requote(reload(quoted), agency_member, 400_000_00)
+    refused = client.post(f"/orders/{quoted.id}/contract",
+                          data={**form.defaults(), "contract-confirm": "y"})
+    assert refused.status_code == 409
+    [again] = [f for f in parse_forms(refused.get_data(as_text=True), f"/orders/{quoted.id}",
+                                      "firm") if f.action == f"/orders/{quoted.id}/contract"]
+    signed = client.post(f"/orders/{quoted.id}/contract",
+                         data={**again.defaults(), "contract-confirm": "y"})
+    assert signed.status_code == 302
+    assert reload(quoted).contract.contract_amount_fen == 400_000_00
