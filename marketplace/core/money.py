@@ -12,11 +12,6 @@ _CENTS = Decimal("0.01")
 # "1200000", "-5", "1200000.5": read as integers, exactly and fast (an import reads a
 # hundred thousand of them); any other spelling goes through Decimal
 _PLAIN = re.compile(r"(-?)([0-9]{1,18})(?:\.([0-9]{1,2}))?")
-# Digits of yuan before the point that any spelling may have: far past every amount the
-# forms allow (core.forms.MAX_AMOUNT_FEN), so they can still say "too large", and far
-# below what costs anything to turn into fen ("1e999997" is a million-digit integer,
-# half a minute of CPU; "1e1000000" overflows Decimal).
-MAX_YUAN_DIGITS = 30
 
 
 class MoneyError(ValueError):
@@ -28,7 +23,10 @@ class AmountTooLarge(MoneyError):
     computed, which would overflow Decimal or build an integer of millions of bits."""
 
 
-# 10^20 yuan: far past every figure the app keeps (core.forms.MAX_AMOUNT_FEN is 10^12 yuan)
+# Digits of yuan before the point that any spelling may have: 10^20 yuan, far past every
+# amount the forms allow (core.forms.MAX_AMOUNT_FEN is 10^12 yuan), so they can still say
+# "too large", and far below what costs anything to turn into fen ("1e999997" is a
+# million-digit integer, half a minute of CPU; "1e1000000" overflows Decimal).
 _MAX_DIGITS_BEFORE_POINT = 21
 
 
@@ -52,8 +50,6 @@ def yuan_to_fen(text):
         raise AmountTooLarge(f"too large: {text!r}")
     if value.as_tuple().exponent < -2:
         raise MoneyError("at most two decimal places")
-    if value and value.adjusted() >= MAX_YUAN_DIGITS:
-        raise MoneyError(f"not an amount of money: {cleaned[:20]!r}…")
     return int((value * FEN_PER_YUAN).to_integral_value(rounding=ROUND_HALF_UP))
 
 
