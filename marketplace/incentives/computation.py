@@ -117,6 +117,11 @@ def compute(contracts, rules):
                             (RewardRole.BROKER, contract.broker)):
             if party is None:
                 continue
+            if role == RewardRole.BROKER and party.key in (contract.seller.key,
+                                                           contract.buyer.key):
+                # a broker stands between the parties: one of them "brokering" its own
+                # contract would earn the broker's reward on top of its own
+                continue
             per_contract, rate_bp, _cap = _role_terms(rules, role)
             add(role, party, per_contract + share_of(contract.technical_fen, rate_bp),
                 contract)

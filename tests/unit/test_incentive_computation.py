@@ -105,3 +105,17 @@ def test_one_seller_written_two_ways_in_the_registry_shares_one_capped_line():
     assert seller.contracts == 3
     assert seller.computed_fen == 3 * 150_000_00
     assert seller.amount_fen == 200_000_00
+
+
+def test_a_party_to_the_contract_earns_no_broker_reward_for_it():
+    """A broker stands between the buyer and the seller: an agency that "brokered" its own
+    sale (or purchase) would earn the seller's 1% and the broker's ¥2,000 on one contract."""
+    own_sale = contract("C1", 100_000_00, broker=Party(SELLER.name, SELLER.organisation_id))
+    own_purchase = contract("C2", 100_000_00, broker=Party(BUYER.name, BUYER.organisation_id))
+    brokered = contract("C3", 100_000_00, broker=BROKER)
+    lines, exclusions = compute([own_sale, own_purchase, brokered], rules())
+    assert exclusions == []
+    brokers = [line for line in lines if line.role == RewardRole.BROKER]
+    assert [(line.party, line.items) for line in brokers] == [
+        (BROKER, [["C3", 100_000_00, 2_000_00]])]
+    assert by_role(lines)[RewardRole.SELLER].contracts == 3   # the sale itself still counts
