@@ -226,6 +226,8 @@ def _cancel(order, actor, reason):
 # --- rating -----------------------------------------------------------------------------
 
 def rate(order, actor, stars, comment=""):
+    # locked: two ratings sent at once (a double click) must not both find none
+    order = lock_order(order)
     if order.status != OrderStatus.ACCEPTED:
         raise Conflict(_l("An order can be rated after acceptance."), code="not_accepted")
     if not isinstance(stars, int) or not 1 <= stars <= 5:

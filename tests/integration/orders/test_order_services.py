@@ -200,3 +200,29 @@ def test_an_order_without_a_voucher_is_all_co_pay(firm_member):
     _paid_and_delivered(order, firm_member)
     assert fulfilment.accept(order, firm_member) is None   # no claim without a voucher part
     assert db.session.query(Claim).count() == 0
+
+
+@pytest.mark.postgres
+def test_two_ratings_sent_at_once_make_one_and_tell_the_other_it_is_rated(
+        app, firm_member, voucher):
+    """A double click on "rate" sends two requests: both found no rating, and the second
+    one's INSERT hit the unique key, a 500. Now the order is locked first."""
+    from marketplace.accounts.models import User
+    from marketplace.orders.models import Order, Rating
+    from tests.support.races import at_once
+
+    order = make_quoted_order(firm_member=firm_member)
+    services.sign_contract(order, firm_member, voucher_id=voucher.id)
+    _paid_and_delivered(order, firm_member)
+    fulfilment.accept(order, firm_member)
+    db.session.commit()
+    order_id, member_id = order.id, firm_member.id
+
+    def load():
+        return db.session.get(Order, order_id), db.session.get(User, member_id)
+
+    for _round in range(3):
+        outcomes = at_once(app, [(load, lambda o, u: fulfilment.rate(o, u, 5))] * 2)
+        assert sorted(outcomes) in (["already_rated", "ok"], ["already_rated"] * 2), outcomes
+    db.session.expire_all()
+    assert db.session.query(Rating).filter_by(order_id=order_id).count() == 1
