@@ -3,6 +3,7 @@
 `create_app()` picks the class named by ``MARKETPLACE_CONFIG`` (development, testing,
 production; development by default) and then applies the environment overrides.
 """
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -285,6 +286,12 @@ class ProductionConfig(Config):
         problems = production_problems(settings)
         if problems:
             raise RuntimeError("Production refuses to start:\n- " + "\n- ".join(problems))
+        if not settings.get("SESSION_COOKIE_SECURE"):
+            # allowed (a trial behind plain http), but never silently: the session cookie
+            # then travels in clear and no HSTS is sent
+            logging.getLogger("marketplace").warning(
+                "production with SESSION_COOKIE_SECURE off: session cookies are sent over "
+                "plain http and no Strict-Transport-Security header is sent")
 
 
 # The public values of development and tests: anyone can read them here, so a production

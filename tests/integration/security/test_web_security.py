@@ -369,3 +369,18 @@ def test_a_huge_id_on_a_path_with_rules_for_other_methods_is_not_found(app):
     response = app.test_client().patch(f"/api/v1/offerings/{2**60}", json={},
                                        headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
+
+
+def test_production_with_insecure_cookies_says_so_at_start(monkeypatch, caplog):
+    """Switching secure cookies off is allowed (a trial over plain http) but not silent:
+    it also drops HSTS."""
+    production_environment(monkeypatch, SESSION_COOKIE_SECURE="0")
+    with caplog.at_level("WARNING", logger="marketplace"):
+        production = config.load_config("production")
+    assert production["SESSION_COOKIE_SECURE"] is False
+    assert any("SESSION_COOKIE_SECURE off" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    production_environment(monkeypatch)
+    with caplog.at_level("WARNING", logger="marketplace"):
+        config.load_config("production")
+    assert not any("SESSION_COOKIE_SECURE" in r.getMessage() for r in caplog.records)
