@@ -15,10 +15,14 @@ PostgreSQL as a weighted ``tsvector`` (a generated column with a GIN index, buil
 locale PostgreSQL's parser also takes any non-ASCII character as a letter), SQLite as an
 FTS5 table. Ranking: ``ts_rank`` with title terms weighted above body terms on PostgreSQL,
 ``bm25`` with the same weighting on SQLite.
+
+On PostgreSQL the title's terms are also indexed alone (:func:`title_matches`): for a
+one-term query every offering with the term in its title ranks above every offering with
+it only in the body, so a page the title matches fill is found without ranking the rest.
 """
 import re
 
-from sqlalchemy import Float, Integer, func, literal_column, text, true
+from sqlalchemy import Float, Integer, and_, func, literal_column, text, true
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Latin runs are plain alphanumerics: PostgreSQL's parser and SQLite's unicode61
@@ -70,13 +74,17 @@ def _quoted(term, quote):
     return quote + term.replace(quote, quote + quote) + quote
 
 
+def _tsquery(terms):
+    return func.plainto_tsquery(literal_column("'simple'"), " ".join(terms))
+
+
 def ranked_matches(dialect_name, terms):
     """How the search table (``catalogue_search``) matches ``terms``: ``(joined, condition,
     relevance)``, where ``joined`` is a subquery to join on ``offering_id`` (SQLite's FTS5
     table) or None, ``condition`` what a matching row satisfies, and ``relevance`` a
     higher-is-better score. Every term must occur."""
     if dialect_name == "postgresql":
-        tsquery = func.plainto_tsquery(literal_column("'simple'"), " ".join(terms))
+        tsquery = _tsquery(terms)
         vector = literal_column("catalogue_search.search_vector")
         return None, vector.op("@@")(tsquery), func.ts_rank(vector, tsquery)
     match = " AND ".join(_quoted(t, '"') for t in terms)
@@ -87,6 +95,35 @@ def ranked_matches(dialect_name, terms):
               .columns(offering_id=Integer, relevance=Float)
               .subquery("matches"))
     return joined, true(), joined.c.relevance
+
+
+def title_matches(dialect_name, terms):
+    """What a row of the search table whose *title* holds the query satisfies, found through
+    the title's own index (``TITLE_INDEX``); None but for one term on PostgreSQL.
+
+    Why a one-term query may look at the title's matches first: ``ts_rank`` as
+    :func:`ranked_matches` calls it (default weights, no normalisation) of a query of one
+    lexeme (``calc_rank_or`` in PostgreSQL's tsrank.c) takes the lexeme's positions in
+    order, their weights w_j (A 1.0 for the title's, D 0.1 for the body's) and the first
+    of the highest weight, at index m, and returns
+    (w_m + sum_j w_j / j**2 - w_m / m**2) / (pi**2 / 6). With an A position that is at
+    least 1 / (pi**2 / 6) = 0.6079, however often or late the term occurs; with D positions
+    only it is 0.1 * sum_j 1 / j**2 / (pi**2 / 6) < 0.1, however many there are (at most
+    256 are kept). A title match keeps an A position in ``search_vector``: ``||`` puts the
+    title's (left) positions first and always copies the first of them. So every title
+    match ranks above every body-only match (0.6079 against below 0.1, far beyond float4
+    rounding), and the title matches, ranked by the same ``ts_rank``, begin the whole.
+    tests/integration/catalogue/test_search_title_first.py checks this on the server.
+
+    The condition holds only when the query is one lexeme (``numnode`` 1): one term is
+    not always one (``1e5abc`` parses as ``'1e5' & 'abc'``, ranked by ``calc_rank_and``,
+    where a body match can outrank a title match), and a query of none matches nothing."""
+    if dialect_name != "postgresql" or len(terms) != 1:
+        return None
+    tsquery = _tsquery(terms)
+    title = func.to_tsvector(literal_column("'simple'::regconfig"),
+                             literal_column("catalogue_search.search_title"))
+    return and_(title.op("@@")(tsquery), func.numnode(tsquery) == 1)
 
 
 # --- the schema objects each database needs (used by the migration) --------------------
@@ -150,9 +187,28 @@ def drop_search_index(op, table="offerings"):
         op.execute(f"DROP TABLE IF EXISTS {table}_fts")
 
 
+# The title's terms alone, for title_matches: an index on the expression (the same as the
+# query's, or PostgreSQL will not use it) rather than a stored column, so that the rows,
+# which the ranking reads, are no wider. SQLite has no such index (and no such query).
+TITLE_INDEX = "ix_catalogue_search_title_vector"
+_CREATE_TITLE_INDEX = ("CREATE INDEX ix_catalogue_search_title_vector ON catalogue_search "
+                       "USING gin (to_tsvector('simple'::regconfig, search_title))")
+_DROP_TITLE_INDEX = "DROP INDEX IF EXISTS ix_catalogue_search_title_vector"
+
+
+def create_title_index(op):
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_CREATE_TITLE_INDEX)
+
+
+def drop_title_index(op):
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_DROP_TITLE_INDEX)
+
+
 def is_search_index_object(name):
-    """Schema objects the migration makes by hand, which autogenerate must not drop."""
-    return bool(name) and (name == "search_vector" or any(
+    """Schema objects the migrations make by hand, which autogenerate must not drop."""
+    return bool(name) and (name in ("search_vector", TITLE_INDEX) or any(
         name.startswith(f"{table}_fts") or name == f"ix_{table}_search_vector"
         for table in INDEXED))
 

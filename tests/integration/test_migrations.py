@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from config import normalise_database_url
-from marketplace.catalogue.search import include_object
+from marketplace.catalogue.search import TITLE_INDEX, include_object
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "migrations"
@@ -95,6 +95,46 @@ def test_upgrade_downgrade_upgrade_matches_the_models(fresh_database, isolated_g
             differences = schema_differences(db)
             assert differences == [], ("the models and the migrations differ; run "
                                        "`flask db migrate`:\n" + "\n".join(map(str, differences)))
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def catalogue_search_indexes(db):
+    with db.engine.connect() as connection:
+        return dict(connection.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'catalogue_search'")).all())
+
+
+@pytest.mark.postgres
+def test_the_title_index_comes_and_goes_with_its_revision(fresh_database, isolated_globals):
+    """28dbae85ab41 adds the index of the titles' terms (catalogue/search.py,
+    title_matches) and takes it away again; autogenerate leaves it alone."""
+    from flask_migrate import downgrade, upgrade
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    other = create_app({"CONFIG_NAME": "testing",
+                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
+    with other.app_context():
+        try:
+            upgrade(revision="c4d8e2f6a9b1")
+            before = catalogue_search_indexes(db)
+            assert TITLE_INDEX not in before
+
+            upgrade(revision="28dbae85ab41")
+            after = catalogue_search_indexes(db)
+            assert set(after) - set(before) == {TITLE_INDEX}
+            assert "USING gin (to_tsvector('simple'::regconfig, search_title))" in \
+                after[TITLE_INDEX]
+            assert schema_differences(db) == []
+
+            downgrade(revision="c4d8e2f6a9b1")
+            assert catalogue_search_indexes(db) == before
+            upgrade()
+            assert catalogue_search_indexes(db)[TITLE_INDEX] == after[TITLE_INDEX]
         finally:
             db.session.remove()
             db.engine.dispose()
