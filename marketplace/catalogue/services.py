@@ -4,7 +4,8 @@ An offering is visible to everyone while it is published and its agency is admit
 (``visible_condition``); a suspended or removed agency's offerings disappear at once. The
 search reads the table kept for it (catalogue_search, search_table.py), which copies the
 visible offerings' columns in the transaction of every change to them, so a search is one
-statement on one table plus a bounded count."""
+statement on one table (two for some one-term searches, see SearchPage) plus a bounded
+count."""
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +31,10 @@ OFFERING_FIELDS = ("title", "category_id", "description", "deliverables", "price
                    "accepts_vouchers")
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "rating", "orders")
 COUNT_LIMIT = 1000   # a search counts its matches up to here, then says "more than"
+# A page ending past this many rows is not looked for among the title matches first: when
+# fewer titles hold the term than the page needs, the ones ranked were ranked in vain
+# (at worst all the matches twice), so at most this many.
+TITLE_FIRST_DEPTH = 1000
 
 
 class AgencyNotActive(Conflict):
@@ -254,9 +259,10 @@ LISTED = (CatalogueEntry.offering_id.label("id"), CatalogueEntry.title,
           CatalogueEntry.agency_name)
 
 
-def _matching(query, dialect_name, *columns):
+def _matching(query, dialect_name, *columns, words=None):
     """SELECT ``columns`` of the search table's rows matching ``query``, and the relevance
-    expression (None without words). The table holds only visible offerings."""
+    expression (None without words). The table holds only visible offerings. ``words``:
+    what the rows satisfy instead of holding every term (search.title_matches)."""
     entry = CatalogueEntry
     statement = select(*columns).select_from(entry)
     relevance = None
@@ -264,7 +270,7 @@ def _matching(query, dialect_name, *columns):
         joined, condition, relevance = search.ranked_matches(dialect_name, query.terms)
         if joined is not None:
             statement = statement.join(joined, joined.c.offering_id == entry.offering_id)
-        statement = statement.where(condition)
+        statement = statement.where(condition if words is None else words)
     if query.category:
         statement = statement.where(entry.category_id.in_(_category_tree(query.category)))
     if query.district:
@@ -287,9 +293,10 @@ def _matching(query, dialect_name, *columns):
     return statement, relevance
 
 
-def catalogue_statement(query, dialect_name):
-    """The SELECT of the listed columns (``LISTED``) for ``query``, filtered and ordered."""
-    statement, relevance = _matching(query, dialect_name, *LISTED)
+def catalogue_statement(query, dialect_name, words=None):
+    """The SELECT of the listed columns (``LISTED``) for ``query``, filtered and ordered;
+    ``words`` as for :func:`_matching`."""
+    statement, relevance = _matching(query, dialect_name, *LISTED, words=words)
     entry = CatalogueEntry
     order = {
         "relevance": [desc(relevance)] if relevance is not None else [],
@@ -302,6 +309,21 @@ def catalogue_statement(query, dialect_name):
     return statement.order_by(*order, entry.offering_id.desc())
 
 
+def title_matches_statement(query, dialect_name, offset, limit):
+    """The page (``limit`` rows from ``offset``) of a one-term search by relevance cut from
+    the offerings with the term in their title, or None when the search has no such page
+    (search.title_matches; SQLite, several terms, another order, or a page past
+    ``TITLE_FIRST_DEPTH``). Every title match ranks above every other match, so when it
+    returns a full page that page is :func:`catalogue_statement`'s: the title matches,
+    ordered as the whole is, begin the whole. The title's index finds them, and only they
+    are ranked."""
+    by_title = search.title_matches(dialect_name, query.terms)
+    if by_title is None or query.sort != "relevance" or offset + limit > TITLE_FIRST_DEPTH:
+        return None
+    return (catalogue_statement(query, dialect_name, words=by_title)
+            .limit(limit).offset(offset))
+
+
 class SearchPage(Pagination):
     """A page of results with a bounded count: matches are counted up to
     ``COUNT_LIMIT`` (or two pages past this one, if further), so a word found in every
@@ -311,9 +333,17 @@ class SearchPage(Pagination):
     total_exact = True
 
     def _query_items(self):
-        statement = self._query_args["statement"]
+        """The page from the title matches when they fill it (one statement), else from
+        every match (a second)."""
+        query, dialect = self._query_args["query"], self._query_args["dialect"]
+        offset, limit = self._query_offset, self.per_page
+        titles = title_matches_statement(query, dialect, offset, limit)
+        if titles is not None and limit > 0:
+            rows = db.session.execute(titles).all()
+            if len(rows) == limit:
+                return rows
         return db.session.execute(
-            statement.limit(self.per_page).offset(self._query_offset)).all()
+            catalogue_statement(query, dialect).limit(limit).offset(offset)).all()
 
     def _query_count(self):
         offset = self._query_offset
@@ -334,7 +364,7 @@ def search_catalogue(query, page=1, per_page=20):
     dialect = db.session.get_bind().dialect.name
     matching, _relevance = _matching(query, dialect, literal(1))
     return SearchPage(page=page, per_page=per_page, max_per_page=None, error_out=False,
-                      statement=catalogue_statement(query, dialect), matching=matching)
+                      query=query, dialect=dialect, matching=matching)
 
 
 def listed_offerings(rows):
