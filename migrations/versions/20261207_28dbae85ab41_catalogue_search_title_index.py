@@ -9,7 +9,7 @@ which the ranking reads, stay as wide as they were. PostgreSQL only: SQLite's se
 keeps its FTS5 table and its one query.
 
 Revision ID: 28dbae85ab41
-Revises: c4d8e2f6a9b1
+Revises: d5f1a7c3e9b2
 Create Date: 2026-12-07 18:00:00.000000
 
 """
@@ -20,7 +20,7 @@ from marketplace.catalogue.search import create_title_index, drop_title_index
 
 # revision identifiers, used by Alembic.
 revision = '28dbae85ab41'
-down_revision = 'c4d8e2f6a9b1'
+down_revision = 'd5f1a7c3e9b2'
 branch_labels = None
 depends_on = None
 

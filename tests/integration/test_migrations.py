@@ -120,7 +120,7 @@ def test_the_title_index_comes_and_goes_with_its_revision(fresh_database, isolat
                         "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
     with other.app_context():
         try:
-            upgrade(revision="c4d8e2f6a9b1")
+            upgrade(revision="d5f1a7c3e9b2")
             before = catalogue_search_indexes(db)
             assert TITLE_INDEX not in before
 
@@ -132,7 +132,7 @@ def test_the_title_index_comes_and_goes_with_its_revision(fresh_database, isolat
                 "WITH (fastupdate=off)"), after[TITLE_INDEX]
             assert schema_differences(db) == []
 
-            downgrade(revision="c4d8e2f6a9b1")
+            downgrade(revision="d5f1a7c3e9b2")
             assert catalogue_search_indexes(db) == before
             upgrade()
             assert catalogue_search_indexes(db)[TITLE_INDEX] == after[TITLE_INDEX]
