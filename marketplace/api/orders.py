@@ -53,7 +53,8 @@ class ContractIn(BaseModel):
     voucher_id: Id | None = None
     quote_id: Id | None = Field(default=None, description=(
         "The quote the firm accepts (GET /orders/{id}: quote.id); when it is no longer "
-        "the order's current quote, 409 quote_changed and nothing is signed."))
+        "the order's current quote, 409 quote_changed and nothing is signed; an id that "
+        "is no quote of this order, 404 naming quote_id."))
 
 
 class PaymentIn(BaseModel):

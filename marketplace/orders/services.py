@@ -235,6 +235,10 @@ def sign_contract(order, actor, *, voucher_id=None, quote_id=None, today=None):
         raise AgencyNotActive()
     quote = order.current_quote
     if quote_id is not None and quote.id != quote_id:
+        # an earlier quote of this order: replaced since the firm read it; any other id
+        # names nothing the firm may sign, answered as every id in a body is
+        if quote_id not in {q.id for q in order.quotes}:
+            raise NotFound(details={"field": "quote_id"})
         raise QuoteChanged(details={"quote_id": quote.id})
     voucher = rules = certified = None
     voucher_part = share_bp = 0

@@ -163,6 +163,13 @@ def _voucher_case():
     return member, f"/orders/{order.id}/contract", {}, "voucher_id", other_firms.id
 
 
+def _quote_case():
+    member, order = _firm_with_quoted_order()
+    _other_member, others = _firm_with_quoted_order()
+    db.session.commit()
+    return member, f"/orders/{order.id}/contract", {}, "quote_id", others.current_quote.id
+
+
 def _programme_case():
     return FirmMemberFactory(), "/voucher-applications", {
         "requested_fen": 100_000_00, "purpose": "Testing our new coating line"}, \
@@ -217,6 +224,7 @@ def _change_district_case():
 # another organisation's object, or None where every signed-in user sees them all)
 BODY_IDS = {("create_order", "offering_id"): _offering_case,
             ("sign_order_contract", "voucher_id"): _voucher_case,
+            ("sign_order_contract", "quote_id"): _quote_case,
             ("create_application", "programme_id"): _programme_case,
             ("create_disbursement", "claim_ids"): _claims_case,
             ("create_disbursement", "copay_order_ids"): _copays_case,
