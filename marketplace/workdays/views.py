@@ -1,6 +1,5 @@
 """The admin's calendar pages: a year's holidays and make-up working days, a day's form,
 its removal, the CSV import and a year's CSV (the import's format)."""
-import csv
 import io
 from datetime import date
 
@@ -13,6 +12,7 @@ from flask_login import current_user
 from marketplace.core.labels import register_labels
 from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, require_visible
+from marketplace.core.spreadsheets import csv_writer
 from marketplace.core.web import attempt
 from marketplace.extensions import db
 from marketplace.workdays import calendar, services
@@ -120,7 +120,7 @@ def year_csv(year):
     if not 2000 <= year <= 2100:
         abort(404)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)   # a name typed as =HYPERLINK(...) stays text
     writer.writerow(["date", "working", "name_zh", "name_en"])
     for listed in services.days_of_year(year):
         writer.writerow([listed.day.isoformat(), "workday" if listed.is_working else "holiday",

@@ -117,3 +117,19 @@ def test_the_import_template_is_inert_text(client, auditor):
     (None, None), ("", "")])
 def test_a_cell_that_could_be_a_formula_is_neutralised(value, written):
     assert safe_cell(value) == written
+
+
+def test_the_calendar_export_writes_a_formula_holiday_name_as_text(client):
+    """The calendar's CSV is read back by the import, and opened in a spreadsheet first."""
+    from marketplace.workdays import services as workdays
+
+    admin = UserFactory(role=Role.ADMIN, locale="en")
+    workdays.save_day(admin, day=date(2031, 5, 2), is_working=False, name_zh=EVIL,
+                      name_en="+cmd|' /C calc'!A0")
+    db.session.commit()
+    login(client, admin.email)
+    response = client.get("/admin/calendar/2031.csv")
+    assert response.status_code == 200
+    rows = csv_rows(response.data)
+    assert_csv_inert(rows)
+    assert ["2031-05-02", "holiday", "'" + EVIL, "'+cmd|' /C calc'!A0"] in rows
