@@ -19,7 +19,7 @@ from marketplace.commissioners.models import (Commissioner, CommissionerService,
                                               CommissionerStatus, Pairing, PairingStatus,
                                               ServiceAttachment)
 from marketplace.core import storage
-from marketplace.core.normalise import whole_number
+from marketplace.core.normalise import typed_id
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.extensions import db
@@ -51,7 +51,7 @@ def directory_query(field=None, district_id=None, q=None):
 
 
 def _int_argument(name):
-    return whole_number(request.args.get(name), 1, 2**31 - 1)
+    return typed_id(request.args.get(name))
 
 
 @bp.route("/commissioners")

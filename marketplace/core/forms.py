@@ -8,9 +8,9 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.core.money import AmountTooLarge, MoneyError, format_fen, yuan_to_fen
+from marketplace.core.normalise import MAX_ID
 
 MAX_AMOUNT_FEN = 10**14  # ¥1 trillion: far above any real figure, far below BigInteger
-MAX_ID = 2**31 - 1       # the largest id an INTEGER column holds
 
 
 def coerce_id(value):

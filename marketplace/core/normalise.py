@@ -172,6 +172,15 @@ def is_resident_id(value):
             and key[17] == resident_id_check(key[:17]))
 
 
+MAX_ID = 2**31 - 1       # the largest id an INTEGER column holds
+
+
+def typed_id(value):
+    """An id typed or sent as text (a query argument, a form's value), or None when it is
+    no number an id column can hold."""
+    return whole_number(value, 1, MAX_ID)
+
+
 def whole_number(value, low, high):
     """``int(value)`` when ``value`` is ASCII digits whose number lies in [low, high], else
     None. ``str.isdigit`` alone lets through what ``int`` refuses (a superscript ², a

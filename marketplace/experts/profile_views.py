@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from marketplace.claims import permissions as perms
 from marketplace.claims.expert_models import ExpertConflict, ExpertProfile
-from marketplace.core.normalise import whole_number
+from marketplace.core.normalise import typed_id
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.web import attempt, page_argument
 from marketplace.experts import profiles as expert_pool
@@ -35,7 +35,7 @@ def _profile(user_id):
 
 
 def _int_argument(name):
-    return whole_number(request.args.get(name), 1, 2**31 - 1)
+    return typed_id(request.args.get(name))
 
 
 @bp.route("/experts")

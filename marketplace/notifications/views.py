@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from marketplace.core.normalise import whole_number
+from marketplace.core.normalise import typed_id
 from marketplace.core.permissions import access, is_authenticated
 from marketplace.core.web import page_argument
 from marketplace.extensions import db
@@ -31,7 +31,7 @@ def mark_read():
     # no id at all: the page's "mark all as read"; ids given: only those, and a form of
     # only ids that are no notice's (not a number, past any id) marks nothing
     sent = request.form.getlist("id")
-    ids = [number for number in (whole_number(value, 1, 2**31 - 1) for value in sent)
+    ids = [number for number in (typed_id(value) for value in sent)
            if number is not None]
     if ids or not sent:
         services.mark_read(current_user, ids or None)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from marketplace import funds
 from marketplace.agencies.reference import active_categories
 from marketplace.core.errors import DomainError
-from marketplace.core.normalise import whole_number
+from marketplace.core.normalise import typed_id
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.web import apply_domain_error, attempt, page_argument
 from marketplace.extensions import db
@@ -157,7 +157,7 @@ def review_queue():
     status = request.args.get("status", ApplicationStatus.SUBMITTED.value)
     chosen = ApplicationStatus(status) if status in {s.value for s in ApplicationStatus} \
         else None
-    programme_id = whole_number(request.args.get("programme"), 1, 2**31 - 1)
+    programme_id = typed_id(request.args.get("programme"))
     if chosen == ApplicationStatus.SUBMITTED:
         # the auditor sees what is waiting: the notice counting it is read (before the
         # query, so an application arriving meanwhile starts a new notice, not a read one)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.core.money import FEN_PER_YUAN, format_fen
-from marketplace.core.normalise import whole_number
+from marketplace.core.normalise import typed_id, whole_number
 from marketplace.core.permissions import access
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
@@ -76,7 +76,7 @@ def parse_filters(args, today=None):
     district_id = None
     raw_district = (args.get("district") or "").strip()
     if raw_district:
-        if whole_number(raw_district, 1, 2**31 - 1):
+        if typed_id(raw_district):
             district_id = int(raw_district)
         else:
             errors["district"] = _("Choose a district from the list.")

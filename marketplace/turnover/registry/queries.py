@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
-from marketplace.core.normalise import whole_number
+from marketplace.core.normalise import typed_id, whole_number
 from marketplace.orders.models import ContractType
 from marketplace.turnover import permissions as perms
 from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
@@ -39,7 +39,7 @@ class RegistryFilter:
         return cls(
             year=whole_number(year, 1990, 2100),
             contract_type=choice("type", {t.value for t in ContractType}),
-            district=district if whole_number(district, 1, 2**31 - 1) or district == "outside"
+            district=district if typed_id(district) or district == "outside"
             else "",
             source=choice("source", {s.value for s in RegistrationSource}),
             status=choice("status", {s.value for s in RegistrationStatus}),
