@@ -10,8 +10,8 @@ from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectFie
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from marketplace.core.forms import MAX_ID, YuanField
-from marketplace.core.normalise import whole_number
+from marketplace.core.forms import YuanField
+from marketplace.core.normalise import typed_id
 from marketplace.orders.models import ContractType
 from marketplace.technology_fields.services import field_choices
 from marketplace.vouchers.forms import AmountRequired
@@ -98,10 +98,10 @@ class ContractForm(StepForm):
 
     def quote_choice(self):
         """The id of the quote the firm was shown (None: not sent, nothing to compare; an
-        id no quote has (0) is never the current one)."""
+        id no quote can have (0) names no quote of the order)."""
         if not self.quote_id.data:
             return None
-        return whole_number(self.quote_id.data, 1, MAX_ID) or 0
+        return typed_id(self.quote_id.data) or 0
 
 
 class PaymentForm(StepForm):
