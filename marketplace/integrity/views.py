@@ -27,14 +27,20 @@ LANDING = {"integrity_list": "integrity.entries", "certification": "integrity.ce
 @bp.route("/integrity/list")
 @access(perms.can_view_integrity_list)
 def entries():
-    text = (request.args.get("q") or "").strip()[:100]
-    active = request.args.get("active") == "1"
+    return _entries_page((request.args.get("q") or "").strip()[:100],
+                         request.args.get("active") == "1")
+
+
+def _entries_page(text, active, *, lift_form=None, refused_lift=None, status=200):
+    """The list. ``refused_lift``: ``(entry id, message)`` of an ending refused, shown
+    beside that row's reason as typed (``lift_form``)."""
     pagination = db.paginate(barred.entries(text, active_only=active), page=page_argument(),
                              per_page=PER_PAGE, error_out=False)
     return render_template("integrity/entries.html", pagination=pagination, q=text,
                            active=active, today=date.today(),
                            can_manage=perms.can_manage_integrity_list(current_user),
-                           lift_form=LiftForm(prefix="lift"))
+                           lift_form=lift_form or LiftForm(prefix="lift"),
+                           refused_lift=refused_lift), status
 
 
 @bp.route("/integrity/list/new", methods=["GET", "POST"])
@@ -61,8 +67,11 @@ def lift(entry_id):
     entry = db.get_or_404(IntegrityListEntry, entry_id)
     form = LiftForm(prefix="lift")
     if not form.validate_on_submit():
-        flash(_("Give the reason the listing ends."), "danger")
-        return redirect(url_for(".entries"))
+        # the list again, found by the entry's name, with the reason as typed beside it
+        message = form.reason.errors[0] if (form.reason.data or "").strip() else \
+            _("Give the reason the listing ends.")
+        return _entries_page(entry.name[:100], False, lift_form=form,
+                             refused_lift=(entry.id, message), status=422)
     _result, refused = attempt(barred.lift_entry, entry, current_user, form.reason.data)
     if not refused:
         db.session.commit()

@@ -56,9 +56,9 @@ EXPECTED = {
     ("integrity.certifications", "GET"):      BUREAU,
     ("integrity.new_entry", "GET"):           AUDITOR_ONLY,
     ("integrity.new_entry", "POST"):          {VISITOR: LOGIN, AUDITOR: 422, OTHERS: 403},
-    # no reason given: flash + redirect, the listing stays
+    # no reason given: the list again with the reason asked for, the listing stays
     ("integrity.lift", "POST"): by_object(
-        existing=                             {VISITOR: LOGIN, AUDITOR: 302, OTHERS: 403},
+        existing=                             {VISITOR: LOGIN, AUDITOR: 422, OTHERS: 403},
         missing=                              {VISITOR: LOGIN, AUDITOR: 404, OTHERS: 403}),
     ("integrity.import_page", "GET"):         IMPORTERS,
     ("integrity.import_page", "POST"):        {VISITOR: LOGIN, AUDITOR: 422, ADMIN: 422,

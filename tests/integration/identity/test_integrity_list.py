@@ -55,6 +55,17 @@ def test_an_auditor_lists_and_lifts_on_the_pages(app, auditor):
         "subject": "organisation", "name": "某公司", "uscc": "913601000000000000",
         "reason": REASON, "source": SOURCE, "listed_from": "2025-03-01"})
     assert wrong.status_code == 422 and db.session.query(IntegrityListEntry).count() == 1
+    # a reason too long is told beside the entry, kept as typed, and ends nothing
+    too_long = "撤销" * 1001
+    refused = client.post(f"/integrity/list/{entry.id}/lift", data={"lift-reason": too_long})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert f'value="{too_long}"' in page and "is-invalid" in page
+    refused = client.post(f"/integrity/list/{entry.id}/lift", data={"lift-reason": " "})
+    assert refused.status_code == 422
+    assert "Give the reason the listing ends." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert entry.lifted_dt is None
     client.post(f"/integrity/list/{entry.id}/lift", data={"lift-reason": "法院撤销"})
     db.session.expire_all()
     assert entry.lifted_dt is not None and not entry.is_active_on(date.today())
