@@ -19,16 +19,11 @@ from marketplace.commissioners.views import PER_PAGE, locale
 from marketplace.core.forms import (ComputeAssessmentsForm, ConfirmAssessmentForm,
                                     NoticeDecisionForm as DecisionForm, ResolveObjectionForm)
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.normalise import whole_number
-from marketplace.core.web import attempt, page_argument, render_assessments
+from marketplace.core.web import attempt, page_argument, render_assessments, year_argument
 from marketplace.extensions import db
 from marketplace.notifications.services import mark_queue_seen
 
 bp = Blueprint("commissioner_review", __name__)
-
-
-def _year_argument():
-    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 @bp.route("/commissioners/review")
@@ -183,7 +178,7 @@ def withdraw(commissioner_id):
 @bp.route("/commissioners/monitoring")
 @access(perms.can_view_commissioner_queue)
 def monitoring_page():
-    year = _year_argument()
+    year = year_argument()
     pagination = db.paginate(monitoring.recognised_query(), page=page_argument(),
                              per_page=PER_PAGE, error_out=False)
     rules, rows = monitoring.monitoring_rows(pagination.items, year)
@@ -203,7 +198,7 @@ def _render_assessments(year, status=200, **forms):
 @bp.route("/commissioners/assessments")
 @access(perms.can_view_commissioner_queue)
 def assessments():
-    return _render_assessments(_year_argument())
+    return _render_assessments(year_argument())
 
 
 @bp.route("/commissioners/assessments/compute", methods=["POST"])
@@ -211,7 +206,7 @@ def assessments():
 def compute_assessments():
     form = ComputeAssessmentsForm()
     if not form.validate_on_submit():
-        return _render_assessments(_year_argument(), compute_form=form, status=422)
+        return _render_assessments(year_argument(), compute_form=form, status=422)
     found, refused = attempt(monitoring.compute_assessments, form.year.data, current_user,
                              form=form)
     if refused:
@@ -243,7 +238,7 @@ def confirm_assessment(assessment_id):
 @bp.route("/commissioners/rules", methods=["GET", "POST"])
 @access(perms.can_set_commissioner_rules)
 def rules_page():
-    year = _year_argument()
+    year = year_argument()
     form = RulesForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "GET":
         current = monitoring.rules_for(year)

@@ -1,8 +1,11 @@
 """Helpers shared by the HTML views: refused service calls and domain errors into forms,
-pagination arguments."""
+pagination and year arguments."""
+from datetime import date
+
 from flask import flash, render_template, request
 
 from marketplace.core.errors import DomainError
+from marketplace.core.normalise import whole_number
 from marketplace.extensions import db
 
 
@@ -68,3 +71,9 @@ def render_assessments(template, year, query, *, can_compute, can_confirm, compu
     return render_template(template, year=year, pagination=pagination,
                            compute_form=compute_form, confirm_forms=confirm_forms,
                            can_compute=can_compute, can_confirm=can_confirm, **context), status
+
+
+def year_argument(default=None):
+    """The year asked for in ``?year=``, between 2000 and 2100; otherwise ``default`` (this
+    year when None)."""
+    return whole_number(request.args.get("year"), 2000, 2100) or default or date.today().year

@@ -1,7 +1,6 @@
 """Pages of the growing expert pool: the public application to join, the auditors' queue
 and decision, the admin's yearly target, and the experts' yearly assessment. The pool's
 own list and profiles are in profile_views.py (/experts), on this blueprint."""
-from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -9,9 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.core.forms import ComputeAssessmentsForm, ConfirmAssessmentForm
-from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.web import attempt, page_argument, render_assessments
+from marketplace.core.web import attempt, page_argument, render_assessments, year_argument
 from marketplace.experts import assessment, pool, services
 from marketplace.experts import permissions as perms
 from marketplace.experts.forms import (ApplicationDecisionForm, ExpertApplicationForm,
@@ -33,10 +31,6 @@ def _locale():
 @bp.app_template_global("province_name")
 def province_name_in_locale(code):
     return province_name(code, _locale())
-
-
-def _year_argument():
-    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 def _application_limit():
@@ -126,7 +120,7 @@ def decide(application_id):
 @bp.route("/experts/settings", methods=["GET", "POST"])
 @access(perms.can_set_pool_target)
 def settings():
-    year = _year_argument()
+    year = year_argument()
     form = PoolSettingForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "GET":
         current = pool.setting_for(year)
@@ -156,7 +150,7 @@ def _render_assessments(year, status=200, **forms):
 @bp.route("/experts/assessments")
 @access(perms.can_view_pool_share)
 def assessments():
-    return _render_assessments(_year_argument())
+    return _render_assessments(year_argument())
 
 
 @bp.route("/experts/assessments/compute", methods=["POST"])
@@ -164,7 +158,7 @@ def assessments():
 def compute_assessments():
     form = ComputeAssessmentsForm()
     if not form.validate_on_submit():
-        return _render_assessments(_year_argument(), compute_form=form, status=422)
+        return _render_assessments(year_argument(), compute_form=form, status=422)
     found = assessment.compute(form.year.data, current_user)
     db.session.commit()
     flash(_("%(count)s assessments are proposed for %(year)s; a supervisor confirms each.",

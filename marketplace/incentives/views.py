@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.core.permissions import access, require_visible
-from marketplace.core.normalise import whole_number
-from marketplace.core.web import attempt, page_argument
+from marketplace.core.web import attempt, page_argument, year_argument
 from marketplace.extensions import db
 from marketplace.incentives import exports, services
 from marketplace.incentives import permissions as perms
@@ -27,10 +26,8 @@ def _locale():
 
 
 def _year_argument(default=None):
-    year = whole_number(request.args.get("year"), 2000, 2100)
-    if year is not None:
-        return year
-    return default or date.today().year - 1    # rewards are for a year that has ended
+    # rewards are for a year that has ended
+    return year_argument(default or date.today().year - 1)
 
 
 def _render_list(year, compute_form=None, approve_form=None, paid_form=None, status=200):

@@ -10,10 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.core.labels import register_labels
-from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access, require_visible
 from marketplace.core.spreadsheets import csv_writer
-from marketplace.core.web import attempt
+from marketplace.core.web import attempt, year_argument
 from marketplace.extensions import db
 from marketplace.workdays import calendar, services
 from marketplace.workdays.forms import CalendarDayForm, CalendarImportForm, RemoveDayForm
@@ -26,10 +25,6 @@ bp = Blueprint("work_calendar", __name__, url_prefix="/admin/calendar")
 register_labels({"calendar_official": _l("State Council schedule"),
                  "calendar_admin": _l("entered by the admin"),
                  "calendar_import": _l("imported")})
-
-
-def _year():
-    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 def _page(year, import_form=None, status=200):
@@ -45,7 +40,7 @@ def _page(year, import_form=None, status=200):
 @bp.route("")
 @access(can_manage_calendar)
 def calendar_page():
-    return _page(_year())
+    return _page(year_argument())
 
 
 def _listed(day_id):
@@ -98,7 +93,7 @@ def remove_day(day_id):
 @access(can_manage_calendar)
 def import_days():
     form = CalendarImportForm()
-    year = _year()
+    year = year_argument()
     if not form.validate_on_submit():
         return _page(year, form, 422)
     count, refused = attempt(services.import_csv, current_user, form.file.data.read(),

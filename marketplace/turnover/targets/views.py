@@ -1,14 +1,12 @@
 """The admin's page of yearly turnover targets: the city's and each district's."""
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.core.normalise import whole_number
 from marketplace.core.permissions import access
-from marketplace.core.web import attempt
+from marketplace.core.web import attempt, year_argument
 from marketplace.extensions import db
 from marketplace.turnover import permissions as perms
 from marketplace.turnover.forms import TargetForm
@@ -21,10 +19,6 @@ bp = Blueprint("turnover_targets", __name__)
 
 def _year_in_range(value):
     return isinstance(value, int) and 2000 <= value <= 2100
-
-
-def _year():
-    return whole_number(request.args.get("year"), 2000, 2100) or date.today().year
 
 
 def _page(form, year, status=200):
@@ -44,7 +38,7 @@ def _page(form, year, status=200):
 @access(perms.can_manage_targets)
 def targets_page():
     form = TargetForm(districts=districts())
-    year = _year()
+    year = year_argument()
     if request.method == "GET":
         form.year.data = year
         return _page(form, year)
