@@ -3,6 +3,7 @@ what waits for them."""
 from marketplace.accounts.models import Role
 from marketplace.agencies.models import AgencyProfile, Objection, QualificationDocument
 from marketplace.core import outbox
+from marketplace.core.timeutil import local_date
 from marketplace.extensions import db
 from marketplace.notifications.services import (active_members, active_staff, notify,
                                                 notify_coalesced)
@@ -32,7 +33,7 @@ def tell_about_status(agency_id, action):
     if kind is None:
         return
     params = {"agency": profile.name, "reason": profile.status_reason or "-",
-              "notice_ends": (profile.notice_ends_dt.date().isoformat()
+              "notice_ends": (local_date(profile.notice_ends_dt).isoformat()
                               if profile.notice_ends_dt else "-")}
     for member in active_members(agency_id):
         notify(member, kind, link="/registry/application", **params)

@@ -25,7 +25,7 @@ from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
-from marketplace.core.timeutil import now_utc
+from marketplace.core.timeutil import local_year_start, now_utc
 from marketplace.extensions import db
 
 LIVE_STATES = (InvitationState.INVITED, InvitationState.ACCEPTED, InvitationState.SCORED)
@@ -285,10 +285,8 @@ def assessment_inputs(year):
     scored panel (panels of two or more); a late conflict is a claim drawn for the expert
     whose firm or agency is now known to be tied to them (a recorded tie or their
     employer), which the draw would have avoided."""
-    from datetime import datetime, timezone
-
-    start = datetime(year, 1, 1, tzinfo=timezone.utc)
-    end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    start = local_year_start(year)
+    end = local_year_start(year + 1)
     now = now_utc()
     sent = db.session.execute(select(ExpertInvitation).where(
         ExpertInvitation.invited_dt >= start, ExpertInvitation.invited_dt < end)

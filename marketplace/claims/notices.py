@@ -4,6 +4,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role, User
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.core.money import format_fen
+from marketplace.core.timeutil import bureau_time_text, local_date
 from marketplace.extensions import db
 from marketplace.notifications.services import active_members, active_staff, notify
 
@@ -13,7 +14,7 @@ def tell_stage_reviewers(claim_id, kind=None):
     claim = db.session.get(Claim, claim_id)
     params = {"claim": claim.id, "amount": format_fen(claim.amount_fen),
               "firm": claim.order.firm.name,
-              "since": (claim.stage_started_dt.date().isoformat()
+              "since": (local_date(claim.stage_started_dt).isoformat()
                         if claim.stage_started_dt else "-")}
     link = f"/claims/{claim.id}"
     if claim.status == ClaimStatus.FIRST_REVIEW:
@@ -66,7 +67,7 @@ def tell_expert_invited(invitation_id):
     invitation = db.session.get(ExpertInvitation, invitation_id)
     notify(invitation.expert.user, "expert_invited", link=f"/claims/{invitation.claim_id}",
            claim=invitation.claim_id,
-           respond_by=invitation.respond_by_dt.strftime("%Y-%m-%d %H:%M UTC"))
+           respond_by=bureau_time_text(invitation.respond_by_dt))
 
 
 _LINE_NAMES = {"voucher_part": "claim #{claim_id}", "copay": "the co-pay of order #{order_id}",

@@ -11,7 +11,7 @@ from marketplace.claims.models import Claim
 from marketplace.claims.services import REVIEW_STAGES
 from marketplace.core import audit, outbox
 from marketplace.core.tasks import nightly_job
-from marketplace.core.timeutil import now_utc
+from marketplace.core.timeutil import local_date, now_utc
 from marketplace.extensions import db
 from marketplace.workdays import calendar as workdays
 
@@ -29,7 +29,7 @@ def watch_review_deadlines(today=None):
     claims = db.session.execute(select(Claim).where(
         Claim.status.in_(REVIEW_STAGES), Claim.stage_started_dt.is_not(None))).scalars().all()
     for claim in claims:
-        elapsed = working_days_between(claim.stage_started_dt.date(), today)
+        elapsed = working_days_between(local_date(claim.stage_started_dt), today)
         if claim.stage_due_on and today >= claim.stage_due_on \
                 and claim.stage_escalated_dt is None:
             claim.stage_escalated_dt = now_utc()

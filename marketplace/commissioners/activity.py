@@ -16,7 +16,7 @@ from marketplace.core import audit, outbox, storage
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
-from marketplace.core.timeutil import now_utc
+from marketplace.core.timeutil import local_date, now_utc
 from marketplace.extensions import db
 
 MAX_ATTACHMENTS = 3
@@ -180,7 +180,7 @@ def log_service(commissioner, actor, *, pairing_id, service_on, place, participa
     if service_on > date.today():
         raise ValidationFailed(_l("A service is logged once it has taken place."),
                                details={"field": "service_on"})
-    if service_on < pairing.created_dt.date():
+    if service_on < local_date(pairing.created_dt):
         raise ValidationFailed(_l("The service is earlier than the pairing."),
                                details={"field": "service_on"})
     files = [(stream, name) for stream, name in files if name]

@@ -4,7 +4,7 @@ year's rules, the nightly reminder to those falling behind, and the yearly asses
 
 The figures of a page of commissioners take two grouped queries, whatever the number of
 services; the rules themselves are pure functions (commissioners.assessment)."""
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from marketplace.core.assessments import AssessmentStatus, Grade
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
-from marketplace.core.timeutil import now_utc
+from marketplace.core.timeutil import local_date, local_year_start, now_utc
 from marketplace.extensions import db
 
 
@@ -91,7 +91,7 @@ def monitoring_rows(commissioners, year, today=None):
     rows = []
     for commissioner in commissioners:
         found = figures[commissioner.id]
-        recognised_on = commissioner.recognised_dt.date() if commissioner.recognised_dt \
+        recognised_on = local_date(commissioner.recognised_dt) if commissioner.recognised_dt \
             else None
         since = assessment.silent_since(found, recognised_on)
         rows.append({
@@ -118,8 +118,8 @@ def remind_falling_behind(today=None):
     reminded = []
     for commissioner in commissioners:
         due = assessment.reminder_due(
-            figures[commissioner.id], rules, today, commissioner.recognised_dt.date(),
-            commissioner.reminded_dt.date() if commissioner.reminded_dt else None, interval)
+            figures[commissioner.id], rules, today, local_date(commissioner.recognised_dt),
+            local_date(commissioner.reminded_dt) if commissioner.reminded_dt else None, interval)
         if due is None:
             continue
         commissioner.reminded_dt = now_utc()
@@ -152,7 +152,7 @@ def compute_assessments(year, actor, today=None):
     if (year, 12) > (today.year, today.month):
         raise AssessmentTooEarly(details={"year": year})
     rules = rules_for(year)
-    year_end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    year_end = local_year_start(year + 1)
     commissioners = db.session.execute(recognised_query().where(
         Commissioner.recognised_dt < year_end)).scalars().all()
     figures = figures_for([c.id for c in commissioners], year)
@@ -162,7 +162,7 @@ def compute_assessments(year, actor, today=None):
     for commissioner in commissioners:
         found = figures[commissioner.id]
         grade, reasons = assessment.grade(found, rules, year,
-                                          commissioner.recognised_dt.date())
+                                          local_date(commissioner.recognised_dt))
         row = existing.get(commissioner.id)
         if row is not None and row.status == AssessmentStatus.CONFIRMED:
             continue

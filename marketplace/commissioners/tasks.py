@@ -1,5 +1,7 @@
 """Outbox consumers of the commissioners' domain (tell people what happened) and its
 nightly job (conclude the notices that ran out without objection)."""
+from datetime import date
+
 from flask_babel import force_locale
 
 from marketplace.accounts.models import Role
@@ -13,7 +15,7 @@ from marketplace.commissioners.monitoring import figures_for, rules_for
 from marketplace.core import outbox
 from marketplace.core.labels import label
 from marketplace.core.tasks import nightly_job
-from marketplace.core.timeutil import now_utc
+from marketplace.core.timeutil import local_date
 from marketplace.extensions import db
 from marketplace.notifications.services import (active_members, active_staff, notify,
                                                 notify_coalesced)
@@ -56,7 +58,7 @@ def tell_about_status(commissioner_id, action):
     if kind is None:
         return
     notify(commissioner.user, kind, link=MINE, reason=commissioner.status_reason or "-",
-           notice_ends=(commissioner.notice_ends_dt.date().isoformat()
+           notice_ends=(local_date(commissioner.notice_ends_dt).isoformat()
                         if commissioner.notice_ends_dt else "-"),
            until=(commissioner.recognised_until.isoformat()
                   if commissioner.recognised_until else "-"))
@@ -126,9 +128,9 @@ def tell_about_answer(service_id):
 @outbox.handler("commissioners.reminder")
 def remind(commissioner_id, reason):
     commissioner = db.session.get(Commissioner, commissioner_id)
-    today = now_utc().date()
+    today = date.today()
     rules = rules_for(today.year)
-    recognised_on = commissioner.recognised_dt.date()
+    recognised_on = local_date(commissioner.recognised_dt)
     figures = figures_for([commissioner.id], today.year)[commissioner.id]
     required = required_services(rules, today.year, recognised_on)
     if reason == "silent":

@@ -5,12 +5,12 @@ contract or turned into an order) and the turnover brokered (technical transacti
 of confirmed registrations whose broker is recorded, amendments and cancellations
 included, so it follows the turnover sum)."""
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from sqlalchemy import and_, case, func, select
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.catalogue.scorecards import scorecard_source
+from marketplace.core.timeutil import local_year_start
 from marketplace.exchange.models import BrokeredMatch, BrokerProfile, MatchStatus
 from marketplace.extensions import db
 from marketplace.turnover.models import ContractRegistration, RegistrationStatus
@@ -55,8 +55,8 @@ def broker_activity(year, district_id=None):
     """One row per broker (of agencies in ``district_id`` when given): the matches they
     proposed in ``year``, how many both parties accepted and became deals, and the
     turnover they brokered in registrations of ``year``. One SQL query."""
-    start = datetime(year, 1, 1, tzinfo=timezone.utc)
-    end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    start = local_year_start(year)
+    end = local_year_start(year + 1)
     m, r = BrokeredMatch, ContractRegistration
     turnover = (select(func.coalesce(func.sum(r.technical_amount_fen), 0))
                 .where(r.broker_user_id == BrokerProfile.user_id,

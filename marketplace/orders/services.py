@@ -16,7 +16,7 @@ from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
-from marketplace.core.timeutil import now_utc
+from marketplace.core.timeutil import local_date, now_utc
 from marketplace.extensions import db
 from marketplace.integrity import barred, certification
 from marketplace.orders import signals
@@ -188,7 +188,7 @@ def _voucher_split(order, quote, voucher_id, signed_on):
         raise NotFound(details={"field": "voucher_id"})
     if voucher.status != VoucherStatus.ACTIVE or voucher.expires_on < signed_on:
         raise voucher_lifecycle.VoucherNotActive()
-    if signed_on < voucher.issued_dt.date():
+    if signed_on < local_date(voucher.issued_dt):
         raise VoucherNotUsable(_l("A contract signed before its voucher was issued cannot use "
                                   "it."), code="contract_before_voucher")
     if not order.offering.accepts_vouchers:

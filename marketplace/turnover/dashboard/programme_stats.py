@@ -3,12 +3,13 @@ programmes (as ``vouchers.budget_use.budget_figures`` computes it for one progra
 funnel from applications to disbursement, and the review SLA of the claims now at a
 review stage (from the same deadline ``claims.sla`` watches)."""
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import and_, func, select
 
 from marketplace.claims.models import Claim, ClaimStatus
 from marketplace.claims.services import REVIEW_STAGES
+from marketplace.core.timeutil import local_year_start
 from marketplace.extensions import db
 from marketplace.orders.models import Order, TechContract
 from marketplace.vouchers import budget_use
@@ -42,8 +43,8 @@ def programme_statement(year, today):
     programmes = select(Programme.id).where(Programme.year == year)
     vouchers = select(Voucher.id).where(Voucher.programme_id.in_(programmes))
     holders = select(Voucher.firm_id).where(Voucher.programme_id.in_(programmes))
-    start = datetime(year, 1, 1, tzinfo=timezone.utc)
-    end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    start = local_year_start(year)
+    end = local_year_start(year + 1)
     columns = {
         "budget_fen": _total(Programme.budget_fen, Programme.year == year),
         "issued_fen": _total(Voucher.face_value_fen, Voucher.programme_id.in_(programmes)),

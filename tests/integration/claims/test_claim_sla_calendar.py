@@ -1,7 +1,11 @@
 """The review SLA counts working days by the calendar: a stage entered on the Friday
 before National Day 2025 has ten working days that skip 1–8 October and count the Sunday
 and the Saturday worked instead (调休)."""
+import os
+import time
 from datetime import date, datetime, timezone
+
+import pytest
 
 from marketplace.claims import services, sla
 from marketplace.claims.queries import clock_of
@@ -114,4 +118,34 @@ def test_the_claim_window_is_the_one_the_contract_was_signed_under(auditor):
     # 16 June + 90 days is Sunday 14 September 2025 (see above); + 10 would be 26 June
     claim = fulfilment.accept(order, firm_member, today=date(2025, 6, 16))
     assert claim.file_by == date(2025, 9, 15)
+    db.session.commit()
+
+
+# --- the server's day, not UTC's ---------------------------------------------------------------
+
+@pytest.fixture
+def beijing_server():
+    """The processes run with TZ=Asia/Shanghai, as the bureau's servers do."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_a_stage_entered_early_on_a_beijing_monday_counts_from_that_monday(auditor,
+                                                                           beijing_server):
+    claim = settle(accepted_claim())
+    # 02:00 on Monday 13 October 2025 in Nanchang is still Sunday the 12th in UTC: counted
+    # from the Sunday, the Monday itself was a working day elapsed and the reminder came a
+    # day early
+    claim.stage_started_dt = datetime(2025, 10, 12, 18, 0, tzinfo=timezone.utc)
+    db.session.commit()
+    assert sla.watch_review_deadlines(today=date(2025, 10, 21)) == {"reminded": [],
+                                                                    "escalated": []}
+    assert sla.watch_review_deadlines(today=date(2025, 10, 22))["reminded"] == [claim.id]
     db.session.commit()
