@@ -1,15 +1,26 @@
 """Uploaded files (an agency's qualifications, an order's documents, a commissioner's
 attachments, a brokered deal's messages): checked by their content (not their name), at
-most ``UPLOAD_MAX_BYTES``, stored outside the web root under random names."""
+most ``UPLOAD_MAX_BYTES``, stored outside the web root under random names.
+
+A file is written when it is stored, before the row that records it commits; if that
+transaction (or the savepoint it was stored in) rolls back instead, as when the second of
+two attachments is refused, nothing would ever name the file again. So each stored file is
+noted on the session with the transaction it was stored in, and deleted when that
+transaction, or one enclosing it, rolls back; a commit of the outermost transaction keeps
+it for good."""
 import hashlib
 import os
 import secrets
+import weakref
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.core.errors import ValidationFailed
+from marketplace.extensions import db
 
 # content type -> (leading bytes, extension of the stored file)
 SIGNATURES = {
@@ -97,9 +108,54 @@ def store(stream, original_name, field="file"):
         final = path_of(storage_name)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(incoming, final)
+        _note_uncommitted(final)
     finally:
         if incoming.exists():
             incoming.unlink()
     return {"storage_name": storage_name, "content_type": content_type, "size_bytes": size,
             "sha256": digest.hexdigest(),
             "original_name": os.path.basename(original_name or "document")[:255] or "document"}
+
+
+# --- files whose row has not committed -----------------------------------------------------
+
+_UNCOMMITTED = "storage.uncommitted_files"     # [(path, transaction it was stored in)]
+_COMMITTED = "storage.committed_transactions"
+
+
+def _note_uncommitted(path):
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_UNCOMMITTED, []).append((path, transaction))
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(session):
+    # after_transaction_end, which follows, does not say whether the transaction committed
+    if session.info.get(_UNCOMMITTED):
+        committing = session.get_nested_transaction() or session.get_transaction()
+        session.info.setdefault(_COMMITTED, weakref.WeakSet()).add(committing)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _settle_files(session, transaction):
+    """A savepoint released hands its files to the transaction around it; the outermost
+    transaction committed keeps them; any transaction ended otherwise (rolled back,
+    closed) deletes the files stored in it."""
+    noted = session.info.get(_UNCOMMITTED)
+    if not noted:
+        return
+    committed = transaction in session.info.get(_COMMITTED, ())
+    if committed and transaction.parent is None:
+        session.info.pop(_UNCOMMITTED, None)
+        session.info.pop(_COMMITTED, None)
+        return
+    still = []
+    for path, stored_in in noted:
+        if stored_in is not transaction:
+            still.append((path, stored_in))
+        elif committed:
+            still.append((path, transaction.parent))
+        else:
+            Path(path).unlink(missing_ok=True)
+    session.info[_UNCOMMITTED] = still
