@@ -130,3 +130,44 @@ def test_money_released_on_an_expired_voucher_returns_to_the_pool(stripe_server)
     after = budget_use.budget_figures(world.programme)["available_fen"]
     assert after - pool_before == 50_000_00
     assert ledger.violations() == []
+
+
+def test_a_recovery_repaid_while_an_open_batch_deducts_it_leaves_the_batch_payable(
+        stripe_server):
+    """The agency repays by bank transfer what a batch waiting for the treasury already
+    deducts from its payout: the deduction shrinks to what is still owed (the supervisors
+    are told), so the batch can still be paid and nobody collects the recovery twice."""
+    from marketplace.claims.models import BatchStatus, LineStatus
+    from tests.integration.claims.builders import signed_in
+
+    world = World()
+    first = world.paid(100_000_00)
+    claim = world.approved(world.accepted(first))
+    disbursement.mark_paid(world.batch([claim], [first]), world.supervisor, "国库 2026-1")
+    db.session.commit()
+    refunded_at_the_gateway(stripe_server, world.payment_of(first), 50_000_00)
+    second = world.paid(300_000_00)
+    next_batch = world.batch([world.approved(world.accepted(second))], [second])
+    assert next_batch.total_fen == 300_000_00 - 100_000_00   # both recoveries deducted
+    owed = funds.recoveries.outstanding([world.agency_id])
+    browser = signed_in(world.supervisor)
+    for recovery in owed:
+        response = browser.post(f"/disbursements/recoveries/{recovery.id}/repaid", data={
+            "amount": "50000.00", "reference": f"回单 {recovery.id}",
+            "idempotency_token": f"repaid-{recovery.id}"})
+        assert response.status_code == 302
+    db.session.expire_all()
+    next_batch = db.session.get(type(next_batch), next_batch.id)
+    assert next_batch.total_fen == 300_000_00          # nothing left to deduct
+    assert all(line.status == LineStatus.REMOVED for line in disbursement.lines_of(next_batch)
+               if line.kind == LineKind.RECOVERY)
+    disbursement.mark_paid(next_batch, world.supervisor, "国库 2026-2")
+    db.session.commit()
+    assert db.session.get(type(next_batch), next_batch.id).status == BatchStatus.PAID
+    assert all(r.status == RecoveryStatus.COLLECTED
+               for r in funds.recoveries.of_agency(world.agency_id))
+    assert sum(c.amount_fen for r in funds.recoveries.of_agency(world.agency_id)
+               for c in r.collections) == 100_000_00        # collected once
+    # the first payout was owed back and repaid: only the second one stays paid
+    assert balance(accounts.agency_paid_code(world.agency_id)) == 300_000_00
+    assert ledger.violations() == []
