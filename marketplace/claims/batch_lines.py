@@ -153,3 +153,51 @@ def reduce_copay(order_id, amount_fen, reason, *, actor=None):
     net_recoveries(batch, line.agency_id, actor=actor)
     refresh_totals(batch, actor=actor)
     return line
+
+
+def open_batch_ids_of_recovery(recovery_id):
+    """The open batches that mean to deduct some of this recovery."""
+    return sorted(set(db.session.execute(
+        select(DisbursementLine.batch_id)
+        .join(DisbursementBatch, DisbursementBatch.id == DisbursementLine.batch_id)
+        .where(DisbursementBatch.status == BatchStatus.OPEN,
+               DisbursementLine.status == LineStatus.INCLUDED,
+               DisbursementLine.recovery_id == recovery_id)).scalars()))
+
+
+def _lock_batches_of_recovery(recovery_id):
+    """The open batches deducting this recovery, then the recovery, locked in that order
+    (netting takes them so). A batch that netted it between the read and the lock means
+    reading again."""
+    for _attempt in range(3):
+        batch_ids = open_batch_ids_of_recovery(recovery_id)
+        savepoint = db.session.begin_nested()
+        batches = [lock_batch(batch_id) for batch_id in batch_ids]
+        funds.recoveries.lock(recovery_id)
+        if open_batch_ids_of_recovery(recovery_id) == batch_ids:
+            savepoint.commit()
+            return batches
+        savepoint.rollback()   # releases the locks taken since: read the batches again
+    raise RuntimeError(f"recovery {recovery_id} kept moving between batches")
+
+
+def record_repayment(recovery_id, amount_fen, *, actor, reference):
+    """The agency repaid ``amount_fen`` of a recovery by transfer. An open batch that
+    deducts more of it than is still owed then has its deductions netted again (the
+    supervisors are told): else paying that batch would collect the recovery a second
+    time, which funds refuses, and the batch could never be paid."""
+    batches = _lock_batches_of_recovery(recovery_id)
+    collection = funds.recoveries.collect(recovery_id, amount_fen, actor=actor,
+                                          method="repaid", reference=reference)
+    recovery = funds.recoveries.lock(recovery_id)
+    planned = [line for batch in batches for line in live_lines(batch.id, recovery.agency_id)
+               if line.recovery_id == recovery_id]
+    if sum(line.amount_fen for line in planned) <= recovery.outstanding_fen:
+        return collection
+    for batch in batches:
+        for line in planned:
+            if line.batch_id == batch.id:
+                remove_line(line, "repaid by the agency", actor=actor)
+        net_recoveries(batch, recovery.agency_id, actor=actor)
+        refresh_totals(batch, actor=actor)
+    return collection

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.models import Organisation, User
-from marketplace.claims import bank_files, bank_results, disbursement
+from marketplace.claims import bank_files, bank_results, batch_lines, disbursement
 from marketplace.claims import permissions as perms
 from marketplace import funds
 from marketplace.claims.forms import BankResultForm, BatchForm, PaidForm, RepaymentForm
@@ -220,9 +220,9 @@ def record_repayment(recovery_id):
     form = RepaymentForm()
     if not form.validate_on_submit():
         return render_recoveries(form, status=422, chosen=recovery_id)
-    _done, refused = attempt(funds.recoveries.collect, recovery.id, form.amount.data,
-                             actor=current_user, method="repaid",
-                             reference=form.reference.data.strip(), form=form)
+    _done, refused = attempt(batch_lines.record_repayment, recovery.id, form.amount.data,
+                             actor=current_user, reference=form.reference.data.strip(),
+                             form=form)
     if refused:
         return render_recoveries(form, status=refused.status, chosen=recovery_id)
     db.session.commit()
