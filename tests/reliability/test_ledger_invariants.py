@@ -172,3 +172,24 @@ def test_a_line_the_bank_did_not_pay_left_in_its_batch_is_named(bureau):
     db.session.execute(update(DisbursementLine).where(DisbursementLine.id == failed.id)
                        .values(status=LineStatus.INCLUDED, removed_reason=None))
     named(f"line {failed.id} is included but the bank answered failed")
+
+
+def test_a_batch_marked_paid_without_its_postings_is_named(approved, bureau):
+    """A paid batch paid every live line: its claims are disbursed, its co-pays paid out;
+    a batch recorded as paid while none of its money moved is named, line by line."""
+    from marketplace.claims.models import DisbursementBatch, LineKind
+    from marketplace.core.timeutil import now_utc
+
+    batch = disbursement.create_batch(bureau[1], [approved.id], [approved.order_id])
+    db.session.flush()
+    db.session.execute(update(DisbursementBatch).where(DisbursementBatch.id == batch.id)
+                       .values(status="paid", paid_dt=now_utc(), paid_by_id=bureau[1].id,
+                               treasury_reference="纸上"))
+    db.session.execute(update(DisbursementLine).where(DisbursementLine.batch_id == batch.id)
+                       .values(status=LineStatus.PAID))
+    lines = {line.kind: line for line in disbursement.lines_of(batch)}
+    assert lines[LineKind.COPAY].amount_fen > 0
+    named(f"line {lines[LineKind.VOUCHER_PART].id} is paid but claim {approved.id} is "
+          "approved")
+    named(f"order {approved.order_id}'s paid co-pay lines make "
+          f"{lines[LineKind.COPAY].amount_fen} fen but 0 fen of its co-pay was paid out")
