@@ -17,7 +17,8 @@ from marketplace.funds import accounts, kinds
 from marketplace.funds.copay import positions
 from marketplace.funds.invariants import (balances_by_owner, invariant, per_reference,
                                           repeated_transactions, unallocated_payment_ids)
-from marketplace.funds.models import Recovery, RecoveryKind
+from marketplace.funds.models import (CollectionMethod, Recovery, RecoveryCollection,
+                                      RecoveryKind)
 from marketplace.orders.models import Order
 from marketplace.payments.models import PAID_STATUSES, Payment
 
@@ -148,6 +149,43 @@ def batches_add_up():
         if in_lines.get(claim_id) != batch_id:
             problems.append(f"claim {claim_id} names batch {batch_id} but has no live line "
                             "there")
+    return problems + _paid_lines_moved_their_money(
+        [line for live in lines.values() for line in live if line.status == LineStatus.PAID])
+
+
+def _paid_lines_moved_their_money(paid):
+    """A line marked paid is a status; the money is the postings: a paid voucher part's
+    claim was disbursed, an order's paid co-pay lines are what was paid out of its co-pay,
+    a recovery's paid deductions are what batches collected of it."""
+    problems = []
+    statuses = dict(db.session.execute(select(Claim.id, Claim.status).where(
+        Claim.id.in_([line.claim_id for line in paid if line.claim_id]))).all())
+    copay_lines, deducted = defaultdict(int), defaultdict(int)
+    for line in paid:
+        if line.kind == LineKind.VOUCHER_PART and statuses.get(line.claim_id) not in (
+                ClaimStatus.DISBURSED, ClaimStatus.VOIDED):
+            problems.append(f"line {line.id} is paid but claim {line.claim_id} is "
+                            f"{statuses[line.claim_id].value}")
+        elif line.kind == LineKind.COPAY:
+            copay_lines[line.order_id] += line.amount_fen
+        elif line.kind == LineKind.RECOVERY:
+            deducted[line.recovery_id] += line.amount_fen
+    paid_out = {order_id: moved.get(kinds.COPAY_PAYOUT, 0) for order_id, moved in
+                per_reference("order", [kinds.COPAY_PAYOUT]).items()}
+    for order_id in set(copay_lines) | set(paid_out):
+        if copay_lines.get(order_id, 0) != paid_out.get(order_id, 0):
+            problems.append(f"order {order_id}'s paid co-pay lines make "
+                            f"{copay_lines.get(order_id, 0)} fen but "
+                            f"{paid_out.get(order_id, 0)} fen of its co-pay was paid out")
+    collected = dict(db.session.execute(
+        select(RecoveryCollection.recovery_id, func.sum(RecoveryCollection.amount_fen))
+        .where(RecoveryCollection.method == CollectionMethod.NETTED)
+        .group_by(RecoveryCollection.recovery_id)).all())
+    for recovery_id in set(deducted) | set(collected):
+        if deducted.get(recovery_id, 0) != int(collected.get(recovery_id, 0)):
+            problems.append(f"recovery {recovery_id}'s paid deduction lines make "
+                            f"{deducted.get(recovery_id, 0)} fen but batches collected "
+                            f"{int(collected.get(recovery_id, 0))} fen of it")
     return problems
 
 
