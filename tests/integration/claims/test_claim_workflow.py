@@ -141,6 +141,35 @@ def test_a_returned_claim_is_checked_again_when_resubmitted(auditor):
     assert len(services.checks_of(claim)) == len(checks.CHECKS) == 8
 
 
+def test_a_returned_claim_not_resubmitted_by_its_deadline_lapses_and_frees_its_money(
+        auditor):
+    """A firm that never answers a return must not hold the voucher part reserved for
+    good: the night after the claim's deadline it is rejected as lapsed and the
+    reservation released (to the programme's pool once the voucher has expired)."""
+    from datetime import timedelta
+
+    from marketplace.core.tasks import nightly
+
+    claim = settle(accepted_claim())
+    services.decide(claim, auditor, "return", "请补充验收报告")
+    claim = settle(claim)
+    claim.file_by = date.today()            # the last day to answer is today: kept
+    db.session.commit()
+    nightly()
+    claim = settle(claim)
+    assert claim.status == ClaimStatus.RETURNED
+    claim.file_by = date.today() - timedelta(days=1)
+    db.session.commit()
+    nightly()
+    claim = settle(claim)
+    assert claim.status == ClaimStatus.REJECTED
+    figures = funds.figures.voucher_balances(claim.contract.voucher)
+    assert (figures["available_fen"], figures["reserved_fen"]) == (200_000_00, 0)
+    nightly()                               # the next night changes nothing more
+    assert settle(claim).status == ClaimStatus.REJECTED
+    assert ledger.violations() == []
+
+
 def test_large_claims_go_to_the_experts(auditor):
     from marketplace.core.audit import AuditRecord
 
