@@ -47,6 +47,7 @@ ACTIONS = {
     "reject": _l("rejected"),
     "return": _l("returned for correction"),
     "resubmit": _l("corrected and submitted again"),
+    "lapse": _l("not corrected by its deadline: rejected, its reservation released"),
     "escalate": _l("overdue: escalated to the supervisors"),
     "disburse": _l("paid to the agency"),
     "void": _l("voided"),

@@ -86,7 +86,9 @@ Claim.TRANSITIONS = TransitionTable({
     ClaimStatus.FINAL_APPROVAL: {"approve": ClaimStatus.APPROVED,
                                  "return": ClaimStatus.RETURNED,
                                  "reject": ClaimStatus.REJECTED, "void": ClaimStatus.VOIDED},
-    ClaimStatus.RETURNED: {"resubmit": ClaimStatus.SUBMITTED, "void": ClaimStatus.VOIDED},
+    # not resubmitted by its deadline: the night after, it lapses (claims/sla.py)
+    ClaimStatus.RETURNED: {"resubmit": ClaimStatus.SUBMITTED, "void": ClaimStatus.VOIDED,
+                           "lapse": ClaimStatus.REJECTED},
     # a co-pay refunded outside the platform voids even an approved, unpaid claim
     ClaimStatus.APPROVED: {"disburse": ClaimStatus.DISBURSED, "void": ClaimStatus.VOIDED},
     # voided after payout: the agency owes the voucher part back (funds.recoveries)

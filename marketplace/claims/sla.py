@@ -7,9 +7,11 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from marketplace.claims.models import Claim
-from marketplace.claims.services import REVIEW_STAGES
+from marketplace import funds
+from marketplace.claims.models import Claim, ClaimStatus
+from marketplace.claims.services import REVIEW_STAGES, lock_claim
 from marketplace.core import audit, outbox
+from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import local_date, now_utc
 from marketplace.extensions import db
@@ -53,3 +55,29 @@ def overdue_query(today=None):
 
 def overdue_claims(today=None):
     return db.session.execute(overdue_query(today)).scalars().all()
+
+
+@nightly_job
+def lapse_unanswered_returns(today=None):
+    """A claim returned for correction and not resubmitted by its deadline (``file_by``,
+    the last day ``resubmit`` accepts) is rejected as lapsed, and its reservation is
+    released (on to the programme's pool when the voucher is no longer active): else the
+    voucher part stays reserved for good, out of the firm's reach and the programme's.
+    Once per claim, however often the job runs. Returns how many lapsed."""
+    today = today or date.today()
+    due = db.session.execute(select(Claim.id).where(
+        Claim.status == ClaimStatus.RETURNED, Claim.file_by < today)
+        .order_by(Claim.id)).scalars().all()
+    lapsed = 0
+    for claim_id in due:
+        claim = lock_claim(claim_id)
+        if claim.status != ClaimStatus.RETURNED or claim.file_by >= today:
+            continue   # resubmitted (or voided) since it was read
+        transition(claim, "lapse", data={"file_by": claim.file_by.isoformat()})
+        funds.voucher_parts.release_reservation(claim, key="claim-lapse-release")
+        claim.updated_dt = now_utc()
+        claim.stage_due_on = None
+        outbox.emit("claims.decided", claim_id=claim.id, stage=ClaimStatus.RETURNED.value,
+                    decision="reject")
+        lapsed += 1
+    return lapsed
