@@ -151,3 +151,41 @@ def test_a_batch_created_while_a_claim_is_voided_never_holds_the_voided_claim(
         assert claim_id not in [line.claim_id for line in disbursement.lines_of(batch)
                                 if line.status.value != "removed"]
     assert ledger.violations() == []
+
+
+@pytest.mark.parametrize("round_", range(max(2, ROUNDS // 2)))
+def test_a_repayment_racing_the_payment_of_a_batch_that_deducts_it_collects_it_once(
+        app, stripe_server, round_):
+    """The agency's repayment is recorded while the treasury's payment of a batch that
+    deducts the same recovery is: the batch is paid either way, and the recovery is
+    collected once (the repayment is refused when the batch collected it first)."""
+    from marketplace.accounts.models import User
+    from marketplace.claims import batch_lines
+    from tests.integration.funds.test_money_journey import refunded_at_the_gateway
+    from tests.support.races import at_once
+
+    world = World()
+    first = world.paid(100_000_00)
+    claim = world.approved(world.accepted(first))
+    disbursement.mark_paid(world.batch([claim], [first]), world.supervisor, "国库-1")
+    db.session.commit()
+    refunded_at_the_gateway(stripe_server, world.payment_of(first), 50_000_00)
+    second = world.paid(300_000_00)
+    batch = world.batch([world.approved(world.accepted(second))], [second])
+    recovery = funds.recoveries.outstanding([world.agency_id])[0]
+    batch_id, recovery_id, amount = batch.id, recovery.id, recovery.amount_fen
+    supervisor_id = world.supervisor.id
+    outcomes = at_once(app, [
+        (lambda: (db.session.get(DisbursementBatch, batch_id),
+                  db.session.get(User, supervisor_id)),
+         lambda found, user: disbursement.mark_paid(found, user, f"国库-2-{round_}")),
+        (lambda: (db.session.get(User, supervisor_id),),
+         lambda user: batch_lines.record_repayment(recovery_id, amount, actor=user,
+                                                   reference=f"回单-{round_}")),
+    ])
+    assert outcomes[0] == "ok" and outcomes[1] in ("ok", "collection_too_large"), outcomes
+    db.session.expire_all()
+    assert db.session.get(DisbursementBatch, batch_id).status.value == "paid"
+    collected = db.session.get(funds.models.Recovery, recovery_id).collections
+    assert sum(c.amount_fen for c in collected) == amount
+    assert ledger.violations() == []
