@@ -193,3 +193,18 @@ def test_a_batch_marked_paid_without_its_postings_is_named(approved, bureau):
           "approved")
     named(f"order {approved.order_id}'s paid co-pay lines make "
           f"{lines[LineKind.COPAY].amount_fen} fen but 0 fen of its co-pay was paid out")
+
+
+def test_a_reservation_left_behind_by_a_rejected_claim_is_named(bureau):
+    """A voucher's reserved money is what its contracts still wait to be paid for: a
+    claim rejected (or an order cancelled) without its release keeps the voucher part
+    out of the firm's reach and the programme's."""
+    from tests.integration.claims.builders import claim_at_first_review
+
+    claim = claim_at_first_review(bureau[0])
+    db.session.flush()
+    assert ledger.violations() == []
+    db.session.execute(update(Claim).where(Claim.id == claim.id)
+                       .values(status=ClaimStatus.REJECTED))
+    named(f"contract {claim.contract_id} holds {claim.amount_fen} fen reserved on voucher "
+          f"{claim.voucher_id} but waits for 0 fen")
