@@ -19,7 +19,7 @@ from marketplace.funds.invariants import (balances_by_owner, invariant, per_refe
                                           repeated_transactions, unallocated_payment_ids)
 from marketplace.funds.models import (CollectionMethod, Recovery, RecoveryCollection,
                                       RecoveryKind)
-from marketplace.orders.models import Order
+from marketplace.orders.models import Order, TechContract
 from marketplace.payments.models import PAID_STATUSES, Payment
 
 
@@ -117,6 +117,34 @@ def agency_payables_match_what_is_owed():
     if unallocated != unrefunded:
         problems.append(f"the unallocated account holds {unallocated} fen but charges that pay "
                         f"for nothing still hold {unrefunded} fen")
+    return problems
+
+
+@invariant
+def reservations_are_the_contracts_waiting():
+    """Per contract: what it still holds reserved on its voucher (reserved at signing, less
+    what its cancellation released, what its claim's approval took net of a clawback, and
+    what its claim's rejection or voiding released) is its voucher part while it waits
+    for its money (not cancelled, its claim not yet approved, rejected or voided), and
+    nothing after; a reservation left behind holds money nobody can spend."""
+    settled = (ClaimStatus.APPROVED, ClaimStatus.DISBURSED, ClaimStatus.REJECTED,
+               ClaimStatus.VOIDED)
+    by_contract = per_reference("contract", [kinds.RESERVE, kinds.RELEASE])
+    by_claim = per_reference("claim", [kinds.CLAIM_APPROVAL, kinds.CLAWBACK, kinds.RELEASE])
+    problems = []
+    for contract_id, voucher_id, part, cancelled, claim_id, status in db.session.execute(
+            select(TechContract.id, TechContract.voucher_id, TechContract.voucher_part_fen,
+                   TechContract.is_cancelled, Claim.id, Claim.status)
+            .outerjoin(Claim, Claim.contract_id == TechContract.id)
+            .where(TechContract.voucher_part_fen > 0)):
+        signed, claimed = by_contract.get(contract_id, {}), by_claim.get(claim_id, {})
+        held = (signed.get(kinds.RESERVE, 0) - signed.get(kinds.RELEASE, 0)
+                - claimed.get(kinds.CLAIM_APPROVAL, 0) + claimed.get(kinds.CLAWBACK, 0)
+                - claimed.get(kinds.RELEASE, 0))
+        waiting = part if not cancelled and status not in settled else 0
+        if held != waiting:
+            problems.append(f"contract {contract_id} holds {held} fen reserved on voucher "
+                            f"{voucher_id} but waits for {waiting} fen")
     return problems
 
 
