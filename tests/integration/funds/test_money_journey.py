@@ -3,6 +3,8 @@ closes. After the whole journey (contract, co-pay, delivery, acceptance, claim a
 batch paid) every account of the order nets to zero except what was paid out and the
 programme's spent figure; refunds after payout become recoveries, netted from the next
 payout; released money on an expired voucher returns to the pool."""
+from datetime import date
+
 import pytest
 
 from marketplace import funds
@@ -170,4 +172,53 @@ def test_a_recovery_repaid_while_an_open_batch_deducts_it_leaves_the_batch_payab
                for c in r.collections) == 100_000_00        # collected once
     # the first payout was owed back and repaid: only the second one stays paid
     assert balance(accounts.agency_paid_code(world.agency_id)) == 300_000_00
+    assert ledger.violations() == []
+
+
+def test_a_removed_agencys_open_orders_are_frozen_and_the_firm_gets_its_money_back(
+        stripe_server):
+    """Removing an agency from the registry freezes its open orders (domain.md, Lifecycles):
+    no co-pay is taken for it, nothing is delivered or accepted, so no money of the
+    programme or of the firm moves on to it; the order can still be cancelled, which
+    releases the reservation and refunds a co-pay already paid."""
+    from marketplace.agencies import services as registry
+    from marketplace.core.errors import DomainError
+    from marketplace.orders import fulfilment
+    from marketplace.orders.models import OrderStatus
+    from marketplace.orders.payment import pay_copay
+    from tests.support.stripe import VISA
+
+    world = World()
+    contracted, paid = world.contracted(100_000_00), world.paid(100_000_00)
+    delivered = world.paid(100_000_00)
+    fulfilment.deliver(delivered, world.agency_member, summary="交付", invoice_number="RM-0",
+                       invoice_amount_fen=100_000_00, invoice_date=date.today())
+    db.session.commit()
+    registry.remove(registry.profile_of(world.offering.agency.organisation),
+                    world.auditor, "严重违规，退库")
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        pay_copay(contracted, world.firm_member, payment_method=VISA,
+                  idempotency_key="after-removal", commit=db.session.commit)
+    assert refused.value.code == "order_frozen"
+    db.session.rollback()
+    with pytest.raises(DomainError) as refused:
+        fulfilment.deliver(paid, world.agency_member, summary="交付", invoice_number="RM-1",
+                           invoice_amount_fen=100_000_00, invoice_date=date.today())
+    assert refused.value.code == "order_frozen"
+    db.session.rollback()
+    with pytest.raises(DomainError) as refused:
+        fulfilment.accept(delivered, world.firm_member)
+    assert refused.value.code == "order_frozen"
+    db.session.rollback()
+    for order in (contracted, paid, delivered):
+        fulfilment.request_cancellation(order, world.firm_member, "机构已退库")
+        fulfilment.answer_cancellation(order, world.agency_member, True)
+        db.session.commit()
+        outbox.relay_pending()
+    db.session.expire_all()
+    assert {o.status for o in (contracted, paid, delivered)} == {OrderStatus.CANCELLED}
+    assert [world.payment_of(o).refunded_fen for o in (paid, delivered)] == [50_000_00] * 2
+    assert funds.figures.voucher_balances(world.voucher)["available_fen"] == 200_000_00
+    assert balance(accounts.agency_copay_payable_code(world.agency_id)) == 0
     assert ledger.violations() == []
