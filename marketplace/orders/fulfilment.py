@@ -17,7 +17,8 @@ from marketplace.integrity import invoices
 from marketplace.orders import signals
 from marketplace.orders.models import (CANCELLABLE_STATUSES, Delivery, OrderStatus,
                                        Rating)
-from marketplace.orders.services import NotYourTurn, lock_order
+from marketplace.orders.services import (NotYourTurn, is_frozen, lock_order,
+                                         refuse_if_frozen)
 from marketplace.vouchers import lifecycle as voucher_lifecycle
 
 
@@ -59,7 +60,7 @@ def record_copay_received(order, *, payment_id, amount_fen, payment_ref, actor=N
     for nothing and the payments domain refunds it."""
     order = lock_order(order)
     if order.status != OrderStatus.CONTRACTED or order.contract is None \
-            or amount_fen != order.contract.copay_fen:
+            or amount_fen != order.contract.copay_fen or is_frozen(order):
         return False
     funds.copay.receive(payment_id, order.id, amount_fen, actor=actor, memo=payment_ref)
     transition(order, "pay", actor=actor, data={"copay_fen": amount_fen,
@@ -79,6 +80,7 @@ def deliver(order, actor, *, summary, invoice_number, invoice_amount_fen, invoic
     order = lock_order(order)
     if order.status != OrderStatus.PAID:
         transition(order, "deliver", actor=actor)   # refused with the state named
+    refuse_if_frozen(order)
     summary = _required(summary, "summary")
     key = invoice_key(invoice_number)
     if not key:
@@ -113,6 +115,7 @@ def accept(order, actor, *, today=None):
     domain creates the redemption claim for it, which is returned (else None)."""
     today = today or date.today()
     order = lock_order(order)
+    refuse_if_frozen(order)
     transition(order, "accept", actor=actor)
     order.accepted_dt = order.updated_dt = now_utc()
     funds.copay.settle(order.id, order.agency_id, actor=actor)

@@ -22,7 +22,7 @@ from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.orders import fulfilment, signals
 from marketplace.orders.models import Order, OrderStatus
-from marketplace.orders.services import lock_order
+from marketplace.orders.services import lock_order, refuse_if_frozen
 from marketplace.payments import events
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, PaymentStatus
@@ -76,6 +76,7 @@ def plan_copay(order, actor):
         if order.status != OrderStatus.CANCELLED and paid:
             return CopayResult("succeeded", paid[-1].payment_intent_id)
         transition(order, "pay", actor=actor)   # refused, naming the order's state
+    refuse_if_frozen(order)
     attempts = copay_payments(order)
     waiting = tuple(p.id for p in attempts if p.status == PaymentStatus.REQUIRES_ACTION)
     unanswered = [p for p in attempts if p.status == PaymentStatus.PENDING]

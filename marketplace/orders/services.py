@@ -49,6 +49,24 @@ class QuoteChanged(Conflict):
                          "Please read it before you sign.")
 
 
+class OrderFrozen(Conflict):
+    code = "order_frozen"
+    default_message = _l("The agency has been removed from the registry: this order is "
+                         "frozen and can only be cancelled.")
+
+
+def is_frozen(order):
+    """Removing an agency freezes its open orders (domain.md, Lifecycles): no co-pay is
+    taken for them, nothing is delivered or accepted, so no money moves on towards the
+    agency; cancelling still gives the firm its money back."""
+    return order.agency.status == AgencyStatus.REMOVED
+
+
+def refuse_if_frozen(order):
+    if is_frozen(order):
+        raise OrderFrozen()
+
+
 class NotYourTurn(Conflict):
     code = "not_your_turn"
     default_message = _l("The other party has to act first.")
