@@ -3,8 +3,8 @@
 Rendered on its first download and kept (``ContractDocument``): signing stays as fast as it
 was (a render takes a second of CPU, mostly reading the font), and every later download is
 the same bytes. What it shows comes from the contract as signed, the quote, the offering
-and the parties (``parties.contract_parties``, which will read the facts pinned at signing
-once contracts pin them). Its QR code carries the public verification page's address with
+and the parties (``parties.contract_parties``: the versions of their facts pinned at
+signing). Its QR code carries the public verification page's address with
 the contract's verification code.
 """
 import functools

@@ -1,8 +1,10 @@
 """The parties of a technology contract as the document names them.
 
-One function, so that when each contract pins the versions of its parties' regulated facts
-at signing (accounts: versions approved by an auditor) the document reads those versions
-here and nowhere else. Until then it reads the organisations' current facts."""
+One function: a contract pins the versions of both parties' regulated facts at signing
+(accounts: versions approved by an auditor), and the document and its verification page
+name those, never the facts as they stand later (a firm renamed, or its bank account
+changed, after it signed). A contract signed before versions existed pins none: it is
+named by the organisations' current facts."""
 from dataclasses import dataclass
 
 
@@ -16,15 +18,17 @@ class PartyFacts:
     bank_account: str | None
 
 
-def _facts(organisation):
-    return PartyFacts(name=organisation.name, uscc=organisation.uscc,
-                      legal_representative=organisation.legal_representative,
-                      address=organisation.registered_address,
-                      phone=organisation.contact_phone,
-                      bank_account=organisation.bank_account)
+def _facts(source):
+    """``source``: a pinned ``OrganisationVersion`` or, without one, the organisation."""
+    return PartyFacts(name=source.name, uscc=source.uscc,
+                      legal_representative=source.legal_representative,
+                      address=source.registered_address,
+                      phone=source.contact_phone,
+                      bank_account=source.bank_account)
 
 
 def contract_parties(contract):
-    """``(buyer, seller)`` facts of the contract: the firm and the agency."""
+    """``(buyer, seller)`` facts of the contract as signed: the firm and the agency."""
     order = contract.order
-    return _facts(order.firm), _facts(order.agency.organisation)
+    return (_facts(contract.buyer_version or order.firm),
+            _facts(contract.seller_version or order.agency.organisation))

@@ -21,6 +21,7 @@ from marketplace.core.signals import answers
 from marketplace.extensions import db
 from marketplace.orders import signals
 from marketplace.orders.models import TechContract
+from marketplace.orders.parties import contract_parties
 
 CODE_BYTES = 10   # 80 bits: 16 characters of base32, not worth guessing
 
@@ -62,6 +63,8 @@ class Verified:
     contract: TechContract
     state: str            # registered, pending, not_registered, cancelled
     field_code: str
+    buyer_name: str       # as the document names them: the versions pinned at signing
+    seller_name: str
 
 
 def verify(number, code):
@@ -79,4 +82,6 @@ def verify(number, code):
     state, field_code = answered[0] if answered else ("not_registered", contract.field_code)
     if contract.is_cancelled:
         state = "cancelled"
-    return Verified(contract=contract, state=state, field_code=field_code)
+    buyer, seller = contract_parties(contract)
+    return Verified(contract=contract, state=state, field_code=field_code,
+                    buyer_name=buyer.name, seller_name=seller.name)

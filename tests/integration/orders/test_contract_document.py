@@ -190,3 +190,30 @@ def test_without_its_font_the_download_says_so_and_keeps_nothing(client, contrac
     response = client.get(f"/orders/{contract.order_id}/contract.pdf")
     assert response.status_code == 503
     assert db.session.scalar(select(func.count(ContractDocument.id))) == 0
+
+
+def test_the_document_names_the_parties_as_they_stood_at_signing(client, contract):
+    """A party's facts changed after signing (an approved change request: a new name,
+    legal representative, address, phone and bank account) do not rewrite the contract it
+    signed: the document, first drawn after the change, and the verification page name
+    the versions the contract pinned."""
+    from tests.support.identity import change_facts
+
+    firm, agency = contract.order.firm, contract.order.agency.organisation
+    signed_as = {"firm": firm.name, "agency": agency.name,
+                 "account": firm.bank_account, "address": firm.registered_address}
+    assert contract.buyer_version_id and contract.seller_version_id
+    change_facts(firm, name="改名后的企业有限公司", registered_address="江西省南昌市新地址1号",
+                 contact_phone="0791-88888888", bank_account="6222020000000000999")
+    change_facts(agency, name="改名后的服务机构")
+    committed(contract)
+    text = pdf_text(contract_document.document_of(contract).pdf)
+    assert signed_as["firm"] in text and signed_as["agency"] in text
+    assert signed_as["account"] in text and signed_as["address"] in text
+    for changed in ("改名后的企业有限公司", "江西省南昌市新地址1号", "0791-88888888",
+                    "6222020000000000999", "改名后的服务机构"):
+        assert changed not in text
+    url = urlsplit(verification.verification_url(contract))
+    shown = page_text(client.get(f"{url.path}?{url.query}"))
+    assert signed_as["firm"] in shown and signed_as["agency"] in shown
+    assert "改名后的企业有限公司" not in shown and "改名后的服务机构" not in shown
