@@ -282,9 +282,9 @@ def assessment_inputs(year):
     ``{expert id: {invitations, answered_in_time, no_shows, scored, distances_x100,
     late_conflicts}}``. An invitation still open within its time does not count yet;
     a distance is how far the expert's mean score lies from the mean of the claim's whole
-    scored panel (panels of two or more); a late conflict is a claim drawn for the expert
-    whose firm or agency is now known to be tied to them (a recorded tie or their
-    employer), which the draw would have avoided."""
+    scored panel (panels of two or more); a late conflict is a claim drawn for the expert,
+    and not declined by them, whose firm or agency is now known to be tied to them (a
+    recorded tie or their employer), which the draw would have avoided."""
     start = local_year_start(year)
     end = local_year_start(year + 1)
     now = now_utc()
@@ -329,6 +329,9 @@ def assessment_inputs(year):
             if len(panel) >= 2:
                 figures["distances_x100"].append(
                     abs(invitation.mean_score_x100 - sum(panel) // len(panel)))
-        if set(parties.get(invitation.claim_id, ())) & ties.get(invitation.expert_id, set()):
+        # declining is how an expert steps aside from a party they are tied to: a tie
+        # recorded after that is their disclosure, not a conflict found later
+        if invitation.status != InvitationState.DECLINED and \
+                set(parties.get(invitation.claim_id, ())) & ties.get(invitation.expert_id, set()):
             figures["late_conflicts"] += 1
     return found

@@ -117,6 +117,25 @@ def test_without_an_outside_expert_the_panel_is_drawn_and_the_claim_says_so(audi
         action="panel_without_outside_expert").count() == 1
 
 
+def test_an_expert_who_declined_the_claim_of_a_party_they_are_tied_to_is_no_late_conflict(
+        auditor):
+    """Declining is how an expert steps aside from a party they are tied to; the tie the
+    bureau records afterwards (so the draw avoids it) is a disclosure, not a conflict
+    found later: the expert is not graded not competent nor removed for it."""
+    panel = [make_expert() for _ in range(4)]
+    claim = large_claim_at_experts(auditor)
+    invited = experts.invitations_of(claim)
+    honest = next(p for p in panel if p.user_id == invited[0].expert_id)
+    experts.respond(invited[0], honest.user, accept=False)
+    db.session.add(ExpertConflict(expert_id=honest.user_id, organisation_id=claim.firm_id,
+                                  note="专家回避：曾任该企业顾问"))
+    db.session.flush()
+    year = date.today().year
+    assert experts.assessment_inputs(year)[honest.user_id]["late_conflicts"] == 0
+    rows = {row.expert_id: row for row in assessment.compute(year, auditor)}
+    assert rows[honest.user_id].grade != Grade.NOT_COMPETENT
+
+
 def test_a_tie_found_after_the_draw_removes_the_expert_once_confirmed(auditor):
     panel = [make_expert() for _ in range(3)]
     claim = large_claim_at_experts(auditor)
