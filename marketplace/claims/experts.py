@@ -331,7 +331,8 @@ def assessment_inputs(year):
                     abs(invitation.mean_score_x100 - sum(panel) // len(panel)))
         # declining is how an expert steps aside from a party they are tied to: a tie
         # recorded after that is their disclosure, not a conflict found later
-        if invitation.status != InvitationState.DECLINED and \
-                set(parties.get(invitation.claim_id, ())) & ties.get(invitation.expert_id, set()):
+        tied = set(parties.get(invitation.claim_id, ())) & ties.get(invitation.expert_id,
+                                                                      set())
+        if tied and invitation.status != InvitationState.DECLINED:
             figures["late_conflicts"] += 1
     return found
