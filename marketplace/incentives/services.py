@@ -44,6 +44,15 @@ def set_rules(year, actor, values, note=None):
     return yearly_rules.set_rules(IncentiveRules, year, actor, values, note)
 
 
+def rules_of(reward_list):
+    """The rules a list was computed with: the version it records, or the defaults
+    (version 0) when no version was in force then; never the year's rules as they stand
+    now, which the admin may have changed since."""
+    if reward_list.rules is not None:
+        return reward_list.rules
+    return IncentiveRules(year=reward_list.year, version=0, **IncentiveRules.DEFAULTS)
+
+
 # --- the registry's contracts of a year ---------------------------------------------------
 
 def contracts_of(year):

@@ -47,7 +47,10 @@ def _render_list(year, compute_form=None, approve_form=None, paid_form=None, sta
     return render_template(
         "incentives/list.html", year=year, reward_list=reward_list, lines=lines,
         exclusions=exclusions, role=role, roles=list(RewardRole), locale=_locale(),
-        rules=services.rules_for(year), compute_form=compute_form,
+        # a list explains itself by the rules it was computed with; before one, the
+        # rules a computation would apply now
+        rules=services.rules_of(reward_list) if reward_list is not None
+        else services.rules_for(year), compute_form=compute_form,
         approve_form=approve_form or ApproveForm(formdata=None),
         paid_form=paid_form or PaidForm(formdata=None),
         can_compute=perms.can_compute_rewards(current_user),
@@ -131,8 +134,7 @@ def line(line_id):
     require_visible(perms.can_view_reward_line, found)
     return render_template("incentives/line.html", line=found, locale=_locale(),
                            beneficiary=exports.beneficiary(found, _locale()),
-                           rules=found.reward_list.rules
-                           or services.rules_for(found.reward_list.year))
+                           rules=services.rules_of(found.reward_list))
 
 
 @bp.route("/incentives/mine")

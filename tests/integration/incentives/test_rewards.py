@@ -172,3 +172,32 @@ def test_the_export_lists_every_line_and_exclusion(auditor, parties):
 def test_a_year_not_begun_has_no_list(auditor):
     with pytest.raises(ValidationFailed):
         services.compute_list(date.today().year + 1, auditor)
+
+
+def test_the_list_and_a_line_explain_the_rules_that_computed_them_not_later_ones(
+        app, auditor, parties):
+    """Computed under the default rules (1% for the seller), approved, and then the admin
+    sets 3% for that year: the list and the seller's line still say 1%, the rules they
+    were computed with (the figures are 1%)."""
+    from tests.conftest import login
+
+    register("C-1", parties["seller"], parties["buyer"], 1_000_000_00)
+    reward_list = services.compute_list(YEAR, auditor)
+    assert reward_list.rules_id is None and reward_list.rules_version == 0
+    services.approve(reward_list, staff("supervisor"))
+    services.set_rules(YEAR, staff("admin"), {**services.rules_for(YEAR).values(),
+                                              "seller_rate_bp": 300})
+    [line] = [line for line in lines_by_role(reward_list).values()
+              if line.role == RewardRole.SELLER]
+    assert line.amount_fen == 10_000_00
+    db.session.commit()
+    client = app.test_client()
+    login(client, parties["seller_member"].email)
+    shown = client.get(f"/incentives/lines/{line.id}", headers={"Accept-Language": "en"})
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert "1.00%" in text and "3.00%" not in text
+    bureau = app.test_client()
+    login(bureau, auditor.email)
+    text = bureau.get(f"/incentives?year={YEAR}").get_data(as_text=True)
+    assert "1.00%" in text and "3.00%" not in text
