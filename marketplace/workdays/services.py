@@ -58,16 +58,20 @@ def _put(day, *, is_working, name_zh, name_en, source, actor):
 
 
 def save_day(actor, *, day, is_working, name_zh, name_en, previous=None):
-    """Add or change a listed day (moving ``previous`` to another date removes the old)."""
+    """Add a day, or change the listed ``previous`` (moving it to another date removes the
+    old); a date listed already is changed through its own entry, never by another."""
     name_zh, name_en = (name_zh or "").strip(), (name_en or "").strip()
     if not name_zh or not name_en:
         raise ValidationFailed(_l("Name the day in both languages."),
                                details={"field": "name_zh" if not name_zh else "name_en"})
-    if previous is not None and previous.day != day:
+    if previous is None or previous.day != day:
+        # a new entry, or one moved, on a date listed already would write over that
+        # entry's holiday or make-up day unseen
         clash = db.session.execute(select(CalendarDay.id).where(CalendarDay.day == day)).first()
         if clash:
             raise ValidationFailed(_l("This date is already in the calendar: change that "
                                       "entry instead."), details={"field": "day"})
+    if previous is not None and previous.day != day:
         remove_day(actor, previous)
     return _put(day, is_working=is_working, name_zh=name_zh, name_en=name_en,
                 source="admin", actor=actor)

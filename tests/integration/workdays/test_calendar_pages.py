@@ -63,3 +63,16 @@ def test_only_the_admin_keeps_the_calendar(client):
     login(client, committed(FirmMemberFactory()).email)
     assert client.get("/admin/calendar").status_code == 403
     assert client.get("/api/v1/calendar?from=2025-10-01&to=2025-10-02").status_code == 200
+
+
+def test_a_new_day_on_a_date_already_listed_is_refused_not_written_over(client):
+    """'Add a day' on 1 October (National Day, listed) must not silently turn the holiday
+    into what was typed: the admin is sent to that entry, and the form keeps the text."""
+    admin_client(client)
+    refused = client.post("/admin/calendar/days/new", data={
+        "day": "2026-10-01", "kind": "workday", "name_zh": "误录调休", "name_en": "Typo"})
+    assert refused.status_code == 422
+    assert "误录调休" in page_text(refused)
+    assert not calendar.is_working_day(date(2026, 10, 1))
+    listed = db.session.query(CalendarDay).filter_by(day=date(2026, 10, 1)).one()
+    assert (listed.name_zh, listed.is_working) == ("国庆节", False)
