@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 from flask import current_app
 from sqlalchemy import select
 
+from marketplace.core import normalise
 from marketplace.core.signals import answers
 from marketplace.extensions import db
 from marketplace.orders import signals
@@ -46,7 +47,18 @@ def verification_code(contract):
 
 
 def normalise_code(code):
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    """The code's letters and digits in upper case: typed by hand with spaces or without
+    dashes, in lower case, or in a Chinese input method's full-width forms (ＺＤ７Ｘ), which
+    NFKC folds. Only ASCII is kept, so the comparison never meets other characters
+    (hmac.compare_digest refuses non-ASCII text with a TypeError)."""
+    folded = normalise.nfkc(code).upper()
+    return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
+
+
+def normalise_number(number):
+    """A contract number as typed: NFKC (full-width forms), no surrounding spaces, upper
+    case, as the platform writes its numbers (HC-2026-0000001)."""
+    return normalise.nfkc(number).upper()
 
 
 def verification_url(contract):
@@ -70,6 +82,7 @@ class Verified:
 def verify(number, code):
     """The contract whose number and code match, with its registration's state; None for
     anything else (a wrong code and an unknown number look the same)."""
+    number = normalise_number(number)
     if not number or len(number) > 40 or not code:
         return None
     contract = db.session.execute(select(TechContract).where(

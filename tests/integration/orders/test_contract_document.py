@@ -217,3 +217,16 @@ def test_the_document_names_the_parties_as_they_stood_at_signing(client, contrac
     shown = page_text(client.get(f"{url.path}?{url.query}"))
     assert signed_as["firm"] in shown and signed_as["agency"] in shown
     assert "改名后的企业有限公司" not in shown and "改名后的服务机构" not in shown
+
+
+def test_a_code_and_number_typed_in_full_width_or_lower_case_verify(client, contract):
+    """A person typing the printed code (or the number) with a Chinese input method in its
+    full-width mode (ＺＤ７Ｘ－…), or in lower case, holds a genuine document."""
+    code = verification.verification_code(contract)
+    full_width = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in code)
+    for number, typed in ((contract.number, full_width),
+                          (contract.number.lower(), code),
+                          (f" {contract.number} ", code.lower())):
+        response = client.get(f"/contracts/verify/{number}", query_string={"code": typed})
+        assert response.status_code == 200, (number, typed)
+        assert 'data-state="registered"' in page_text(response)
