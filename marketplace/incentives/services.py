@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 
 from marketplace.accounts.models import District, Organisation, User
 from marketplace.core import audit, outbox, yearly_rules
@@ -109,12 +109,27 @@ def live_list(year):
     ).scalar_one_or_none()
 
 
+# pg_advisory_xact_lock(namespace, year): one computation of a year at a time
+_COMPUTE_LOCK_NAMESPACE = 7_100_021
+
+
+def _lock_year(year):
+    """Two computations of a year at once (a double click, two auditors) would each find
+    no live list, and the second's insert would break the one-live-list index; a row lock
+    cannot guard a row not made yet, so the year is locked: the second waits, then finds
+    the first's list and replaces it. SQLite, for development, serialises writers."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :year)"),
+                           {"namespace": _COMPUTE_LOCK_NAMESPACE, "year": year})
+
+
 def compute_list(year, actor, today=None):
     """Compute the year's list afresh; a list not yet approved is replaced (discarded)."""
     today = today or date.today()
     if year > today.year:
         raise ValidationFailed(_l("A year that has not begun has no rewards."),
                                details={"field": "year"})
+    _lock_year(year)
     previous = live_list(year)
     if previous is not None:
         previous = db.session.execute(for_update(select(RewardList).where(

@@ -201,3 +201,30 @@ def test_the_list_and_a_line_explain_the_rules_that_computed_them_not_later_ones
     login(bureau, auditor.email)
     text = bureau.get(f"/incentives?year={YEAR}").get_data(as_text=True)
     assert "1.00%" in text and "3.00%" not in text
+
+
+@pytest.mark.postgres
+def test_two_computations_of_a_year_sent_at_once_leave_one_live_list(app, auditor, parties):
+    """A double click on "compute" (or two auditors at once) for a year with no list yet:
+    both found none and the second insert hit the one-live-list index, a 500. Now the
+    second waits for the first and replaces it, as a later computation does."""
+    from marketplace.accounts.models import User
+    from marketplace.incentives.models import RewardList
+    from tests.support.races import at_once
+
+    register("C-1", parties["seller"], parties["buyer"], 1_000_000_00)
+    db.session.commit()
+    auditor_id = auditor.id
+
+    def load():
+        return (db.session.get(User, auditor_id),)
+
+    for _round in range(3):
+        outcomes = at_once(app, [(load, lambda user: services.compute_list(YEAR, user))] * 2)
+        assert outcomes == ["ok", "ok"], outcomes
+        db.session.expire_all()
+        assert db.session.query(RewardList).filter(
+            RewardList.year == YEAR, RewardList.status != ListStatus.DISCARDED).count() == 1
+        for live in db.session.query(RewardList).filter_by(status=ListStatus.COMPUTED):
+            live.status = ListStatus.DISCARDED     # the next round starts without a list
+        db.session.commit()
