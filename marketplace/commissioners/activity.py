@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import District, Organisation, OrganisationKind
-from marketplace.commissioners.models import (CommissionerService, Pairing, PairingKind,
-                                              PairingStatus, ServiceAttachment,
-                                              ServiceStatus)
+from marketplace.commissioners.models import (Commissioner, CommissionerService, Pairing,
+                                              PairingKind, PairingStatus,
+                                              ServiceAttachment, ServiceStatus)
 from marketplace.core import audit, outbox, storage
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.rows import for_update
@@ -40,6 +40,11 @@ def _require_recognised(commissioner):
 
 # --- pairings -----------------------------------------------------------------------------
 
+def _lock_commissioner(commissioner):
+    db.session.execute(for_update(select(Commissioner.id).where(
+        Commissioner.id == commissioner.id), of=Commissioner))
+
+
 def _live_pairing_with(commissioner, firm_id):
     return db.session.execute(select(Pairing.id).where(
         Pairing.commissioner_id == commissioner.id, Pairing.firm_id == firm_id,
@@ -49,6 +54,9 @@ def _live_pairing_with(commissioner, firm_id):
 def request_pairing(commissioner, actor, note=""):
     """A firm's member asks the commissioner to serve the firm."""
     _require_recognised(commissioner)
+    # the commissioner's row first: a request sent twice at once would find no pairing
+    # twice, and the second insert break the one-live-pairing key; the second waits
+    _lock_commissioner(commissioner)
     if _live_pairing_with(commissioner, actor.organisation_id):
         raise AlreadyPaired()
     pairing = Pairing(commissioner_id=commissioner.id, kind=PairingKind.FIRM,
@@ -82,6 +90,7 @@ def pair(commissioner, actor, *, kind, firm_code=None, place_name=None, district
     values = {"kind": kind, "note": (note or "").strip()}
     if kind == PairingKind.FIRM:
         firm = firm_by_code(firm_code)
+        _lock_commissioner(commissioner)
         if _live_pairing_with(commissioner, firm.id):
             raise AlreadyPaired(details={"field": "firm_code"})
         values.update(firm_id=firm.id, district_id=firm.district_id)

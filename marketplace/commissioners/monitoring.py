@@ -17,6 +17,7 @@ from marketplace.commissioners.models import (Commissioner, CommissionerAssessme
 from marketplace.core import audit, outbox, yearly_rules
 from marketplace.core.assessments import AssessmentStatus, Grade
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
+from marketplace.core.rows import hold_key
 from marketplace.core.states import transition
 from marketplace.core.tasks import nightly_job
 from marketplace.core.timeutil import local_date, local_year_start, now_utc
@@ -140,6 +141,10 @@ class AssessmentTooEarly(Conflict):
     default_message = _l("A year can be assessed from its last month on.")
 
 
+# core.rows.hold_key's namespace: one computation of a year's assessments at a time
+_COMPUTE_LOCK_NAMESPACE = 7_100_022
+
+
 def assessments_query(year):
     return (select(CommissionerAssessment).where(CommissionerAssessment.year == year)
             .order_by(CommissionerAssessment.grade, CommissionerAssessment.id))
@@ -151,6 +156,9 @@ def compute_assessments(year, actor, today=None):
     today = today or date.today()
     if (year, 12) > (today.year, today.month):
         raise AssessmentTooEarly(details={"year": year})
+    # computed twice at once (a double click, two auditors), both would find no row of a
+    # commissioner and the second insert would break its unique key: the second waits
+    hold_key(_COMPUTE_LOCK_NAMESPACE, year)
     rules = rules_for(year)
     year_end = local_year_start(year + 1)
     commissioners = db.session.execute(recognised_query().where(

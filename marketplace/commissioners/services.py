@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import District
+from marketplace.accounts.models import District, User
 from marketplace.commissioners.models import (Commissioner, CommissionerObjection,
                                               CommissionerStatus)
 from marketplace.core import audit, notices, outbox
@@ -91,6 +91,10 @@ def apply(user, **fields):
     """Submit (or, when returned, rejected or withdrawn, submit again) the user's
     application to be a commissioner."""
     fields = _checked(fields)
+    # the applicant's row first: an application sent twice at once (a double click)
+    # would find none twice, and the second insert break the one-per-person key; the
+    # second now waits and finds the first, with the bureau
+    db.session.execute(for_update(select(User.id).where(User.id == user.id), of=User))
     commissioner = application_of(user)
     if commissioner is None:
         commissioner = Commissioner(user_id=user.id, status=CommissionerStatus.SUBMITTED,

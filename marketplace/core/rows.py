@@ -85,3 +85,15 @@ def as_inserted(model, values, **keys):
     make_transient_to_detached(instance)
     db.session.add(instance)
     return instance
+
+
+def hold_key(namespace, key):
+    """Hold ``(namespace, key)`` to the end of the transaction (``pg_advisory_xact_lock``
+    on PostgreSQL; SQLite serialises writers anyway): for a read-check-insert whose row
+    does not exist yet, which no row lock can guard (two computations of one year's
+    list). The second caller waits for the first to commit, and its next statement sees
+    the first one's rows. Namespaces are named where they are used; their two-integer key
+    space does not meet the single-bigint keys of the audit chain and the imports."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                           {"namespace": namespace, "key": key})

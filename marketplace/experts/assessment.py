@@ -18,12 +18,15 @@ from marketplace.claims.expert_models import ExpertProfile
 from marketplace.core import audit, outbox
 from marketplace.core.assessments import AssessmentStatus, Grade
 from marketplace.core.errors import InvalidTransition
+from marketplace.core.rows import hold_key
 from marketplace.core.states import transition
 from marketplace.experts import services
 from marketplace.experts.models import ExpertAssessment
 from marketplace.extensions import db
 
 ASSESSMENT_MIN_CASES = 3
+# core.rows.hold_key's namespace: one computation of a year's assessments at a time
+_COMPUTE_LOCK_NAMESPACE = 7_100_023
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ def assessments_query(year):
 def compute(year, actor):
     """Propose the year's assessment of every expert in the pool invited that year;
     proposals not yet confirmed are computed again."""
+    # computed twice at once (a double click, two auditors), both would find no row of an
+    # expert and the second insert would break its unique key: the second waits
+    hold_key(_COMPUTE_LOCK_NAMESPACE, year)
     rules = Rules.from_config()
     inputs = claim_experts.assessment_inputs(year)
     in_pool = set(db.session.execute(select(ExpertProfile.user_id).where(

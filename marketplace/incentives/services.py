@@ -6,12 +6,12 @@ import json
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, select
 
 from marketplace.accounts.models import District, Organisation, User
 from marketplace.core import audit, outbox, yearly_rules
 from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
-from marketplace.core.rows import for_update
+from marketplace.core.rows import for_update, hold_key
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
@@ -109,18 +109,8 @@ def live_list(year):
     ).scalar_one_or_none()
 
 
-# pg_advisory_xact_lock(namespace, year): one computation of a year at a time
+# core.rows.hold_key's namespace: one computation of a year's list at a time
 _COMPUTE_LOCK_NAMESPACE = 7_100_021
-
-
-def _lock_year(year):
-    """Two computations of a year at once (a double click, two auditors) would each find
-    no live list, and the second's insert would break the one-live-list index; a row lock
-    cannot guard a row not made yet, so the year is locked: the second waits, then finds
-    the first's list and replaces it. SQLite, for development, serialises writers."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :year)"),
-                           {"namespace": _COMPUTE_LOCK_NAMESPACE, "year": year})
 
 
 def compute_list(year, actor, today=None):
@@ -129,7 +119,10 @@ def compute_list(year, actor, today=None):
     if year > today.year:
         raise ValidationFailed(_l("A year that has not begun has no rewards."),
                                details={"field": "year"})
-    _lock_year(year)
+    # two computations at once (a double click, two auditors) would each find no live
+    # list, and the second insert would break the one-live-list index: the second waits
+    # here, then finds the first's list and replaces it
+    hold_key(_COMPUTE_LOCK_NAMESPACE, year)
     previous = live_list(year)
     if previous is not None:
         previous = db.session.execute(for_update(select(RewardList).where(

@@ -162,3 +162,24 @@ def test_a_tie_found_after_the_draw_removes_the_expert_once_confirmed(auditor):
     application = apply(email=late.user.email)
     assert services.admit(application, auditor).pool_status == ExpertStatus.ACTIVE
     assert db.session.get(ExpertProfile, late.user_id).removal_reason is None
+
+
+@pytest.mark.postgres
+def test_the_years_expert_assessments_computed_twice_at_once_are_one_each(app, auditor):
+    """A double click on "compute" (or two auditors at once): both found no row of an
+    expert and the second insert broke its unique key, a 500. The second now waits."""
+    from marketplace.accounts.models import User
+    from marketplace.experts.models import ExpertAssessment
+    from tests.support.races import at_once
+
+    [make_expert() for _ in range(3)]
+    claim = large_claim_at_experts(auditor)
+    for invitation in experts.invitations_of(claim):
+        experts.respond(invitation, invitation.expert.user, accept=True)
+    db.session.commit()
+    year, auditor_id = date.today().year, auditor.id
+    outcomes = at_once(app, [(lambda: (db.session.get(User, auditor_id),),
+                              lambda user: assessment.compute(year, user))] * 2)
+    assert outcomes == ["ok", "ok"], outcomes
+    db.session.expire_all()
+    assert db.session.query(ExpertAssessment).filter_by(year=year).count() == 3
