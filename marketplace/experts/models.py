@@ -8,6 +8,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Integer, S
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.core import normalise
 from marketplace.core.assessments import AssessmentRecord
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
@@ -64,8 +65,8 @@ class ExpertApplication(db.Model):
 
     @property
     def codes(self):
-        return [line.strip().upper() for line in self.conflict_codes.splitlines()
-                if line.strip()]
+        return [normalise.nfkc(line).upper() for line in self.conflict_codes.splitlines()
+                if normalise.nfkc(line)]
 
 
 class PoolSetting(db.Model):

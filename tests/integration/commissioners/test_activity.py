@@ -108,3 +108,15 @@ def test_a_logged_service_keeps_its_attachments(app, auditor):
     with pytest.raises(ValidationFailed):
         log(commissioner, pairing, date.today(),
             files=[(io.BytesIO(b"not a document"), "x.txt")])
+
+
+def test_the_bureau_pairs_a_firm_by_its_code_typed_in_full_width(auditor):
+    from marketplace.commissioners import activity as pairing_steps
+    from tests.factories import FirmFactory
+    from tests.integration.commissioners.builders import recognised as recognised_now
+
+    firm = FirmFactory()
+    typed = "".join(chr(ord(ch) + 0xFEE0) for ch in firm.uscc.lower())
+    pairing = pairing_steps.pair(recognised_now(auditor=auditor), auditor, kind="firm",
+                                 firm_code=f" {typed} ")
+    assert pairing.firm_id == firm.id

@@ -53,6 +53,23 @@ def test_an_admitted_applicant_gets_an_account_a_profile_and_the_declared_ties(a
         user_id=profile.user_id)] == ["expert_admitted"]
 
 
+def _full_width(text):
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def test_credit_codes_typed_in_full_width_name_the_ties_and_the_employer(auditor):
+    """A credit code typed with a Chinese input method in its full-width mode is the same
+    code: a declared tie written so must still keep the expert out of that firm's draws,
+    and the employer's code must find the employer."""
+    tied, employer = FirmFactory(), FirmFactory()
+    application = apply(conflict_codes=f" {_full_width(tied.uscc.lower())} ",
+                        organisation_code=_full_width(employer.uscc))
+    assert services.declared_organisations(application) == ([tied], [])
+    profile = services.admit(application, auditor)
+    assert profile.organisation_id == employer.id
+    assert [c.organisation_id for c in db.session.query(ExpertConflict)] == [tied.id]
+
+
 def test_a_rejection_needs_a_reason_and_tells_the_applicant(auditor):
     application = apply()
     with pytest.raises(ValidationFailed):
