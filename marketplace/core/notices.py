@@ -16,7 +16,7 @@ from sqlalchemy import ForeignKey, Integer, Text, func, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.core import audit
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.core.states import TransitionTable, transition
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime, enum_column
@@ -28,6 +28,12 @@ MIN_OBJECTION_LENGTH = 10
 class NoticeStillRunning(Conflict):
     code = "notice_running"
     default_message = _l("The public notice has not ended yet.")
+
+
+class OwnObjection(PermissionDenied):
+    code = "own_objection"
+    default_message = _l("An objection is settled by someone other than the person who "
+                         "filed it.")
 
 
 class ObjectionStatus(str, enum.Enum):
@@ -107,6 +113,10 @@ def settle_objection(objection, actor, decision, resolution):
     action = {"uphold": "uphold", "dismiss": "dismiss"}.get(decision)
     if action is None:
         raise ValidationFailed(details={"field": "decision"})
+    if objection.filed_by_id == getattr(actor, "id", None):
+        # a reviewer may object like anyone signed in, but does not judge their own
+        # objection: upheld, it would reject the application on their word alone
+        raise OwnObjection()
     transition(objection, action, actor=actor, data={"resolution": resolution})
     objection.resolution = resolution
     objection.resolved_by_id = actor.id

@@ -56,6 +56,21 @@ def test_an_upheld_objection_rejects_the_application(auditor):
     assert commissioner.status_reason == "证书编号查无此证。"
 
 
+def test_an_objection_is_settled_by_someone_other_than_who_filed_it(auditor):
+    """An auditor may object like anyone signed in, but then does not judge their own
+    objection: upheld, it rejects the application on their word alone."""
+    from marketplace.core.errors import PermissionDenied
+    from tests.factories import staff
+
+    commissioner = services.decide(applied(), auditor, "approve")
+    objection = services.file_objection(commissioner, auditor, "资质证书系伪造，请核查。")
+    with pytest.raises(PermissionDenied):
+        services.resolve_objection(objection, auditor, "uphold", "证书编号查无此证。")
+    assert commissioner.status == CommissionerStatus.PUBLIC_NOTICE
+    services.resolve_objection(objection, staff("auditor"), "uphold", "证书编号查无此证。")
+    assert commissioner.status == CommissionerStatus.REJECTED
+
+
 def test_the_applicant_cannot_object_to_their_own_recognition(auditor):
     commissioner = services.decide(applied(), auditor, "approve")
     with pytest.raises(services.ObjectionNotAllowed):
