@@ -20,6 +20,7 @@ from marketplace.incentives.computation import Contract, Party
 from marketplace.incentives.models import (IncentiveRules, ListStatus, RewardExclusion,
                                            RewardLine, RewardList)
 from marketplace.incentives.related import related_party_fields
+from marketplace.orders.models import TechContract
 from marketplace.turnover.models import ContractRegistration as CR
 from marketplace.turnover.models import RegistrationKind, RegistrationStatus
 
@@ -61,8 +62,10 @@ def contracts_of(year):
     technical amount as registered so far."""
     originals = db.session.execute(
         select(CR.contract_number, CR.buyer_name, CR.buyer_org_id, CR.seller_name,
-               CR.seller_org_id, CR.seller_district_id, User.organisation_id.label("broker"))
+               CR.seller_org_id, CR.seller_district_id, User.organisation_id.label("broker"),
+               TechContract.buyer_version_id, TechContract.seller_version_id)
         .outerjoin(User, User.id == CR.broker_user_id)
+        .outerjoin(TechContract, TechContract.id == CR.tech_contract_id)
         .where(CR.kind == RegistrationKind.ORIGINAL, CR.registered_year == year,
                CR.status == RegistrationStatus.CONFIRMED, CR.seller_in_city.is_(True))
         .order_by(CR.registered_on, CR.id)).all()
@@ -97,7 +100,8 @@ def contracts_of(year):
             buyer=Party(buyer.name if buyer else row.buyer_name, row.buyer_org_id),
             broker=Party(broker.name, broker.id) if broker else None,
             office=Party(district.name_zh, district_id=district.id) if district else None,
-            related_fields=tuple(related_party_fields(buyer, seller))))
+            related_fields=tuple(related_party_fields(
+                buyer, seller, (row.buyer_version_id, row.seller_version_id)))))
     return found
 
 

@@ -228,3 +228,28 @@ def test_two_computations_of_a_year_sent_at_once_leave_one_live_list(app, audito
         for live in db.session.query(RewardList).filter_by(status=ListStatus.COMPUTED):
             live.status = ListStatus.DISCARDED     # the next round starts without a list
         db.session.commit()
+
+
+def test_a_platform_contract_of_parties_related_when_they_signed_stays_excluded(auditor):
+    """The firm shared the agency's contact phone when it signed (the versions the
+    contract pinned) and changed it before the rewards were computed: the contract is
+    still between related parties, as the claims' check reads it (pinned and current
+    facts), and earns no reward."""
+    from marketplace.orders import services as orders
+    from tests.factories import make_agency_profile, make_offering, make_quoted_order
+    from tests.support.identity import change_facts
+
+    agency_member = AgencyMemberFactory()
+    offering = make_offering(make_agency_profile(agency_member))
+    firm_member = FirmMemberFactory()
+    firm, agency = firm_member.organisation, agency_member.organisation
+    change_facts(firm, contact_phone=agency.contact_phone)
+    order = make_quoted_order(offering, firm_member, contract_amount_fen=100_000_00,
+                              technical_amount_fen=80_000_00)
+    orders.sign_contract(order, firm_member)
+    change_facts(firm, contact_phone="0791-86660000")      # after signing
+    reward_list = services.compute_list(date.today().year, auditor)
+    excluded = db.session.execute(services.exclusions_query(reward_list.id)).scalars().all()
+    assert [(x.contract_number, x.reason) for x in excluded] == [
+        (order.contract.number, ExclusionReason.RELATED_PARTY)]
+    assert reward_list.total_fen == 0
