@@ -1,6 +1,6 @@
 """Whether a contract's two parties are related, for the rewards: the one place this domain
-asks. It compares the organisations' current facts as the claims' related-party check
-does (``integrity.related``: a shared person by identity number, a holding, a shared
+asks. It compares the organisations' facts (current, and for a platform contract those
+pinned at signing) as the claims' related-party check does (``integrity.related``: a shared person by identity number, a holding, a shared
 registered address, contact phone or bank account, each normalised); only strong matches
 exclude a reward, a shared name alone (a lead for an auditor) does not."""
 from marketplace.accounts.version_models import OrganisationVersion
