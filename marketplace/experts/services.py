@@ -3,6 +3,7 @@ province and declared ties; an auditor admits them (an expert account, their pro
 the pool, their ties recorded) or rejects the application with a reason. Services flush
 and never commit."""
 import secrets
+import zlib
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,13 +14,17 @@ from marketplace.agencies.models import ServiceCategory
 from marketplace.claims.expert_models import ExpertConflict, ExpertProfile, ExpertStatus
 from marketplace.core import audit, normalise, outbox
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
-from marketplace.core.rows import for_update
+from marketplace.core.rows import for_update, hold_key
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
 from marketplace.experts.models import ApplicationStatus, ExpertApplication
 from marketplace.experts.profiles import organisation_by_code
 from marketplace.experts.provinces import CODES
 from marketplace.extensions import db
+
+
+# core.rows.hold_key's namespace: one application of an address at a time
+_APPLY_LOCK_NAMESPACE = 7_100_024
 
 
 class AlreadyApplied(Conflict):
@@ -64,6 +69,10 @@ def apply(*, email, name, title, organisation_name, province, category_ids,
         raise ValidationFailed(_l("Choose at least one field of expertise."),
                                code="fields_required", details={"field": "field_ids"})
     organisation = organisation_by_code(organisation_code, "organisation_code")
+    # an application sent twice at once (a double click) would find none waiting twice
+    # and make two: the second waits for the first here, then finds it (a checksum of the
+    # address as the key; two addresses sharing one only wait for each other)
+    hold_key(_APPLY_LOCK_NAMESPACE, zlib.crc32(email.encode()) - 2**31)
     if _pending(email):
         raise AlreadyApplied(details={"field": "email"})
     if not _joinable(email):

@@ -200,3 +200,24 @@ def test_the_years_expert_assessments_computed_twice_at_once_are_one_each(app, a
     assert outcomes == ["ok", "ok"], outcomes
     db.session.expire_all()
     assert db.session.query(ExpertAssessment).filter_by(year=year).count() == 3
+
+
+@pytest.mark.postgres
+def test_an_application_to_the_pool_sent_twice_at_once_is_one_application(app):
+    """A double click on "apply": both found no waiting application of the address and
+    both were made, two rows in the auditors' queue for one person."""
+    from marketplace.experts.models import ExpertApplication
+    from tests.support.races import at_once
+
+    category_id = category_testing().id
+    db.session.commit()
+
+    def act():
+        services.apply(email="twice@example.cn", name="王五", title="教授",
+                       organisation_name="南昌大学", province="36",
+                       category_ids=[category_id])
+
+    outcomes = at_once(app, [(lambda: (), act)] * 2)
+    assert sorted(outcomes) == ["already_applied", "ok"], outcomes
+    db.session.expire_all()
+    assert db.session.query(ExpertApplication).filter_by(email="twice@example.cn").count() == 1
