@@ -11,6 +11,7 @@ from sqlalchemy import select
 from marketplace.accounts.reference import reference_seeder
 from marketplace.core import audit
 from marketplace.core.errors import ValidationFailed
+from marketplace.core.rows import hold_key
 from marketplace.core.timeutil import now_utc
 from marketplace.extensions import db
 from marketplace.workdays import calendar
@@ -18,6 +19,8 @@ from marketplace.workdays.models import CalendarDay
 from marketplace.workdays.official import SCHEDULES, official_days
 
 MAX_IMPORT_ROWS = 2000
+# core.rows.hold_key's namespace: one new entry of a date at a time
+_DAY_LOCK_NAMESPACE = 7_100_025
 # accepted headers (English or Chinese) → field
 HEADERS = {"date": "day", "日期": "day", "working": "working", "类型": "working",
            "name_zh": "name_zh", "名称": "name_zh", "name_en": "name_en", "英文名称": "name_en"}
@@ -66,7 +69,9 @@ def save_day(actor, *, day, is_working, name_zh, name_en, previous=None):
                                details={"field": "name_zh" if not name_zh else "name_en"})
     if previous is None or previous.day != day:
         # a new entry, or one moved, on a date listed already would write over that
-        # entry's holiday or make-up day unseen
+        # entry's holiday or make-up day unseen; the date is held first, so the same day
+        # saved twice at once (a double click) is found by the second, not inserted twice
+        hold_key(_DAY_LOCK_NAMESPACE, day.toordinal())
         clash = db.session.execute(select(CalendarDay.id).where(CalendarDay.day == day)).first()
         if clash:
             raise ValidationFailed(_l("This date is already in the calendar: change that "

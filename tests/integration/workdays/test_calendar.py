@@ -157,3 +157,24 @@ def test_the_api_answers_the_last_days_a_date_can_hold_without_a_server_error(cl
     assert response.status_code == 200
     assert response.get_json()["days"][-1] == {"date": "9999-12-31", "working": True,
                                                "reason": "工作日"}
+
+
+@pytest.mark.postgres
+def test_a_day_added_twice_at_once_is_added_once(app):
+    """A double click on "save" for a new day: both found the date free and the second
+    insert broke its unique key, a 500. The second now waits and is told it is listed."""
+    from marketplace.accounts.models import User
+    from tests.support.races import at_once
+
+    admin = staff("admin")
+    db.session.commit()
+    admin_id = admin.id
+
+    def act(user):
+        services.save_day(user, day=D(2030, 5, 20), is_working=False, name_zh="市庆",
+                          name_en="City day")
+
+    outcomes = at_once(app, [(lambda: (db.session.get(User, admin_id),), act)] * 2)
+    assert sorted(outcomes) == ["ok", "validation_error"], outcomes
+    db.session.expire_all()
+    assert db.session.query(CalendarDay).filter_by(day=D(2030, 5, 20)).count() == 1
