@@ -3,10 +3,13 @@ registration), versioned as a programme's rules are: a change is a new version o
 year's rules, never an edit, so a computation records the version it applied and can be
 explained later. A year without rules of its own takes the latest earlier year's, else the
 defaults. Each rule is a whole number (fen, basis points, counts, days)."""
+import zlib
+
 from sqlalchemy import ForeignKey, Integer, SmallInteger, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.core import audit
+from marketplace.core.rows import hold_key
 from marketplace.core.timeutil import now_utc
 from marketplace.core.types import UTCDateTime
 from marketplace.extensions import db
@@ -52,6 +55,10 @@ def versions_of(model, year):
 def set_rules(model, year, actor, values, note=None):
     """Record ``values`` as the year's rules: a new version when they differ from those in
     force (or the year has none of its own yet); returns the rules in force afterwards."""
+    # the year's rules held first: saved twice at once (a double click), both would read
+    # the same latest version and the second insert break (year, version); the second
+    # waits, then finds the first's version and, the same values, adds none
+    hold_key(zlib.crc32(model.__tablename__.encode()) - 2**31, year)
     current = rules_for(model, year)
     merged = {**current.values(), **{k: int(v) for k, v in values.items()
                                      if k in model.DEFAULTS}}

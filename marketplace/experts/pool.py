@@ -7,6 +7,7 @@ from sqlalchemy import case, func, select
 
 from marketplace.claims.expert_models import ExpertProfile
 from marketplace.core import audit
+from marketplace.core.rows import hold_key
 from marketplace.core.timeutil import now_utc
 from marketplace.experts.models import PoolSetting
 from marketplace.experts.provinces import home_province
@@ -56,7 +57,14 @@ def outside_expert_wanted(claim, *, year):
     return requires_out_of_province(year)
 
 
+# core.rows.hold_key's namespace: one change of a year's setting at a time
+_SETTING_LOCK_NAMESPACE = 7_100_026
+
+
 def set_setting(year, actor, *, out_of_province_target_bp, require_out_of_province):
+    # saved twice at once (a double click), both would find no row of the year and the
+    # second insert break its unique key: the second waits, then changes the first's row
+    hold_key(_SETTING_LOCK_NAMESPACE, year)
     row = db.session.execute(select(PoolSetting).where(PoolSetting.year == year)
                              ).scalar_one_or_none()
     if row is None:

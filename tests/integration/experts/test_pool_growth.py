@@ -221,3 +221,21 @@ def test_an_application_to_the_pool_sent_twice_at_once_is_one_application(app):
     assert sorted(outcomes) == ["already_applied", "ok"], outcomes
     db.session.expire_all()
     assert db.session.query(ExpertApplication).filter_by(email="twice@example.cn").count() == 1
+
+
+@pytest.mark.postgres
+def test_the_years_pool_setting_saved_twice_at_once_is_one_row(app):
+    from marketplace.accounts.models import User
+    from marketplace.experts.models import PoolSetting
+    from tests.support.races import at_once
+
+    admin = staff("admin")
+    db.session.commit()
+    admin_id = admin.id
+    outcomes = at_once(app, [(lambda: (db.session.get(User, admin_id),),
+                              lambda user: pool.set_setting(
+                                  2031, user, out_of_province_target_bp=4000,
+                                  require_out_of_province=True))] * 2)
+    assert outcomes == ["ok", "ok"], outcomes
+    db.session.expire_all()
+    assert db.session.query(PoolSetting).filter_by(year=2031).count() == 1

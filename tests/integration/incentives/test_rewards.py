@@ -253,3 +253,22 @@ def test_a_platform_contract_of_parties_related_when_they_signed_stays_excluded(
     assert [(x.contract_number, x.reason) for x in excluded] == [
         (order.contract.number, ExclusionReason.RELATED_PARTY)]
     assert reward_list.total_fen == 0
+
+
+@pytest.mark.postgres
+def test_the_years_rules_saved_twice_at_once_make_one_version(app):
+    """A double click on "save the rules": both read the same latest version and the
+    second insert broke the (year, version) key, a 500."""
+    from marketplace.accounts.models import User
+    from marketplace.incentives.models import IncentiveRules
+    from tests.support.races import at_once
+
+    admin = staff("admin")
+    db.session.commit()
+    admin_id, values = admin.id, {**services.rules_for(YEAR).values(), "seller_rate_bp": 200}
+
+    outcomes = at_once(app, [(lambda: (db.session.get(User, admin_id),),
+                              lambda user: services.set_rules(YEAR, user, values))] * 2)
+    assert outcomes == ["ok", "ok"], outcomes
+    db.session.expire_all()
+    assert db.session.query(IncentiveRules).filter_by(year=YEAR).count() == 1
