@@ -7,7 +7,8 @@ amendments bring it to zero, or (unless the rules say otherwise) when its partie
 related. Otherwise, per role: the seller and the buyer get ``per_contract_fen`` plus
 ``rate_bp`` of the net technical amount, rounded down to the fen; the broker agency the
 same when the contract was brokered; the registration office of the seller's district
-``office_per_registration_fen`` for each registration (original or amendment) in the year.
+``office_per_registration_fen`` for each registration (original or amendment) in the year,
+also of a contract registered in an earlier year (which earns its parties nothing again).
 Each beneficiary's total in a role is then capped (``*_cap_fen``; 0 means no cap)."""
 from dataclasses import dataclass, field
 
@@ -46,6 +47,10 @@ class Contract:
     broker: Party | None = None
     office: Party | None = None
     related_fields: tuple = ()    # the facts the parties share (related-party check)
+    # registered in an earlier year, with an amendment or cancellation in this one: only
+    # this year's registrations of it count (the office's); its parties were rewarded in
+    # its own year
+    earlier_year: bool = False
 
 
 @dataclass
@@ -115,7 +120,7 @@ def compute(contracts, rules):
         for role, party in ((RewardRole.SELLER, contract.seller),
                             (RewardRole.BUYER, contract.buyer),
                             (RewardRole.BROKER, contract.broker)):
-            if party is None:
+            if party is None or contract.earlier_year:
                 continue
             if role == RewardRole.BROKER and party.key in (contract.seller.key,
                                                            contract.buyer.key):

@@ -59,16 +59,24 @@ def rules_of(reward_list):
 def contracts_of(year):
     """The contracts whose original was registered and confirmed in ``year`` with the
     seller in the city (those that count toward the turnover), each with its net
-    technical amount as registered so far."""
+    technical amount as registered so far; then those of earlier years with an amendment
+    or a cancellation registered in ``year``, which count for the registration office
+    only (their parties' rewards were their own year's)."""
+    adjusted_in_year = select(CR.contract_number).where(
+        CR.kind != RegistrationKind.ORIGINAL, CR.registered_year == year,
+        CR.status == RegistrationStatus.CONFIRMED)
     originals = db.session.execute(
         select(CR.contract_number, CR.buyer_name, CR.buyer_org_id, CR.seller_name,
                CR.seller_org_id, CR.seller_district_id, User.organisation_id.label("broker"),
-               TechContract.buyer_version_id, TechContract.seller_version_id)
+               TechContract.buyer_version_id, TechContract.seller_version_id,
+               CR.registered_year)
         .outerjoin(User, User.id == CR.broker_user_id)
         .outerjoin(TechContract, TechContract.id == CR.tech_contract_id)
-        .where(CR.kind == RegistrationKind.ORIGINAL, CR.registered_year == year,
+        .where(CR.kind == RegistrationKind.ORIGINAL,
+               (CR.registered_year == year) | ((CR.registered_year < year)
+                                               & CR.contract_number.in_(adjusted_in_year)),
                CR.status == RegistrationStatus.CONFIRMED, CR.seller_in_city.is_(True))
-        .order_by(CR.registered_on, CR.id)).all()
+        .order_by(CR.registered_year.desc(), CR.registered_on, CR.id)).all()
     numbers = [row.contract_number for row in originals]
     totals = {}
     for start in range(0, len(numbers), 1000):
@@ -95,7 +103,7 @@ def contracts_of(year):
         district = districts.get(row.seller_district_id)
         found.append(Contract(
             number=row.contract_number, technical_fen=technical, cancelled=cancelled,
-            registrations=registrations,
+            registrations=registrations, earlier_year=row.registered_year < year,
             seller=Party(seller.name if seller else row.seller_name, row.seller_org_id),
             buyer=Party(buyer.name if buyer else row.buyer_name, row.buyer_org_id),
             broker=Party(broker.name, broker.id) if broker else None,

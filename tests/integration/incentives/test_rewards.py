@@ -272,3 +272,24 @@ def test_the_years_rules_saved_twice_at_once_make_one_version(app):
     assert outcomes == ["ok", "ok"], outcomes
     db.session.expire_all()
     assert db.session.query(IncentiveRules).filter_by(year=YEAR).count() == 1
+
+
+def test_an_amendment_registered_in_the_year_earns_its_office_even_for_an_earlier_contract(
+        auditor, parties):
+    """The registration office earns per registration in the year, amendments included
+    (2 originals + 1 amendment earn 3 above); an amendment registered this year of a
+    contract registered last year is one of this year's registrations too, or the office
+    is never rewarded for it. The contract earns its seller nothing again."""
+    seller, buyer = parties["seller"], parties["buyer"]
+    register("C-OLD", seller, buyer, 500_000_00, year=YEAR - 1)
+    registration.register_adjustment("C-OLD", kind=RegistrationKind.AMENDMENT,
+                                     contract_delta_fen=50_000_00,
+                                     technical_delta_fen=50_000_00,
+                                     source=RegistrationSource.IMPORT,
+                                     registered_on=date(YEAR, 2, 1))
+    register("C-NEW", seller, buyer, 1_000_000_00)
+    found = lines_by_role(services.compute_list(YEAR, auditor))
+    office = found[(RewardRole.REGISTRATION_OFFICE, seller.district_id)]
+    assert (office.registrations, office.amount_fen) == (2, 200_00)
+    seller_line = found[(RewardRole.SELLER, seller.id)]
+    assert (seller_line.contracts, seller_line.amount_fen) == (1, 10_000_00)
