@@ -31,6 +31,12 @@ class RewardsAlreadyDecided(Conflict):
                          "computed again.")
 
 
+class YearNotEnded(Conflict):
+    code = "year_not_ended"
+    default_message = _l("A year's reward list is approved once the year has ended: its "
+                         "later contracts would otherwise earn nothing.")
+
+
 class SameReviewer(PermissionDenied):
     code = "four_eyes"
     default_message = _l("The reward list must be approved by someone other than the "
@@ -182,8 +188,12 @@ def _locked(reward_list):
         of=RewardList)).scalar_one()
 
 
-def approve(reward_list, actor):
+def approve(reward_list, actor, today=None):
+    """Make the list final (it can no longer be computed again) and show each
+    organisation its line; refused for a year still running."""
     reward_list = _locked(reward_list)
+    if reward_list.year >= (today or date.today()).year:
+        raise YearNotEnded(details={"year": reward_list.year})
     if reward_list.computed_by_id == actor.id:
         raise SameReviewer()
     transition(reward_list, "approve", actor=actor, data={"total_fen": reward_list.total_fen})

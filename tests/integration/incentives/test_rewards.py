@@ -293,3 +293,17 @@ def test_an_amendment_registered_in_the_year_earns_its_office_even_for_an_earlie
     assert (office.registrations, office.amount_fen) == (2, 200_00)
     seller_line = found[(RewardRole.SELLER, seller.id)]
     assert (seller_line.contracts, seller_line.amount_fen) == (1, 10_000_00)
+
+
+def test_the_list_of_a_year_still_running_may_be_computed_but_not_approved(auditor, parties):
+    """Computing this year's list shows where it stands; approving it would make it final
+    (it cannot be computed again) while the year's later contracts are still to come, and
+    they would never earn their reward."""
+    this_year = date.today().year
+    register("C-NOW", parties["seller"], parties["buyer"], 1_000_000_00, year=this_year)
+    reward_list = services.compute_list(this_year, auditor)
+    with pytest.raises(services.YearNotEnded):
+        services.approve(reward_list, staff("supervisor"))
+    assert reward_list.status == ListStatus.COMPUTED
+    services.approve(reward_list, staff("supervisor"), today=date(this_year + 1, 1, 2))
+    assert reward_list.status == ListStatus.APPROVED
