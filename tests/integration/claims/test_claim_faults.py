@@ -183,6 +183,17 @@ def test_a_claim_accepted_while_redis_is_down_is_checked_once_it_is_back(
     assert outbox.sweep(older_than_seconds=0) == 0
 
 
+def _backends_waiting_for_a_lock():
+    """Read in a transaction of its own: pg_stat_activity is read once per transaction,
+    so polling it in one transaction never saw a worker that connected after the first
+    look (the test failed at load 5 when the first look came before the worker's)."""
+    db.session.rollback()
+    return db.session.execute(text(
+        "SELECT DISTINCT a.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+        "WHERE NOT l.granted AND a.datname = current_database() "
+        "AND a.pid <> pg_backend_pid()")).scalars().all()
+
+
 def test_a_worker_killed_mid_checks_leaves_them_to_the_next_worker(
         app, celery, start_worker, mail_server):
     from marketplace.core.tasks import process_outbox_message
@@ -203,11 +214,8 @@ def test_a_worker_killed_mid_checks_leaves_them_to_the_next_worker(
     try:
         holder.execute(text("LOCK TABLE claim_checks IN EXCLUSIVE MODE"))
         process_outbox_message.delay(submitted_id)
-        blocked = wait_for(lambda: db.session.execute(text(
-            "SELECT DISTINCT a.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-            "WHERE NOT l.granted AND a.datname = current_database() "
-            "AND a.pid <> pg_backend_pid()"))
-            .scalars().all(), "the worker blocked on the results' table", first)
+        blocked = wait_for(_backends_waiting_for_a_lock,
+                           "the worker blocked on the results' table", first)
         [waiting] = db.session.execute(text(
             "SELECT query FROM pg_stat_activity WHERE pid = ANY(:pids)"),
             {"pids": blocked}).scalars().all()

@@ -156,6 +156,18 @@ def _post_in_thread(app, key, source_id, held_id, results):
             db.session.remove()
 
 
+def _waiting_for_a_lock(watcher, me):
+    """Other connections waiting for a lock, read in a transaction of its own:
+    pg_stat_activity is read once per transaction, so a watcher that kept its first
+    transaction never saw a poster that began to wait after its first look, and waited
+    until the poster's lock_timeout failed it (seen at load 9)."""
+    waiting = watcher.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> :me"), {"me": me}).scalar_one()
+    watcher.rollback()
+    return waiting
+
+
 def _second_poster_waits(app, key, source, held):
     """Start a second poster of ``key`` while this session holds it uncommitted; return
     its thread and result queue once it is waiting on the first's row."""
@@ -168,9 +180,7 @@ def _second_poster_waits(app, key, source, held):
     # test runs on the same two cores) a new thread's first statements took seconds
     deadline = time.monotonic() + 60
     with db.engine.connect() as watcher:
-        while watcher.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> :me"), {"me": me}).scalar_one() == 0:
+        while _waiting_for_a_lock(watcher, me) == 0:
             assert thread.is_alive() and time.monotonic() < deadline, results.queue
             time.sleep(0.02)
     return thread, results
