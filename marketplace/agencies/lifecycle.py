@@ -39,6 +39,10 @@ def conclude_due_notices(at=None):
             log.warning("agency %s is on the integrity list: not admitted",
                         profile.organisation_id)
             continue
+        except services.DocumentsExpired:    # the agency uploads a current one first
+            log.warning("agency %s has an expired qualification document: not admitted",
+                        profile.organisation_id)
+            continue
         admitted.append(profile.organisation_id)
     return admitted
 

@@ -233,6 +233,7 @@ def decide(profile, actor, decision, reason=None):
         raise InvalidTransition(details={"state": profile.status.value, "action": decision})
     if decision == "approve":
         _refuse_if_barred(profile)
+        _refuse_if_documents_expired(profile)
         days = current_app.config["AGENCY_NOTICE_DAYS"]
         notices.open_notice(profile, days)
         return _change_status(profile, "approve", actor, (reason or "").strip() or None,
@@ -240,6 +241,14 @@ def decide(profile, actor, decision, reason=None):
     if decision in ("reject", "return"):
         return _change_status(profile, decision, actor, _required(reason))
     raise ValidationFailed(details={"field": "decision"})
+
+
+def _refuse_if_documents_expired(profile):
+    """Approval, admission and reinstatement each judge the documents valid that day: a
+    licence that lapsed while the application waited (or during the notice) must be
+    replaced first, or the agency would be admitted and suspended the same night."""
+    if expired_documents(profile):
+        raise DocumentsExpired()
 
 
 def _refuse_if_barred(profile):
@@ -300,6 +309,7 @@ def conclude_notice(profile, actor=None, at=None):
     if open_objections(profile):
         raise ObjectionsOpen()
     _refuse_if_barred(profile)
+    _refuse_if_documents_expired(profile)
     profile.admitted_dt = profile.admitted_dt or now_utc()
     _change_status(profile, "admit", actor)
     signals.agency_admitted.send(profile)    # in this transaction: the agency's scorecard
@@ -312,8 +322,7 @@ def suspend(profile, actor, reason):
 
 def reinstate(profile, actor, reason=None):
     profile = _locked(profile)
-    if expired_documents(profile):
-        raise DocumentsExpired()
+    _refuse_if_documents_expired(profile)
     return _change_status(profile, "reinstate", actor, (reason or "").strip() or None)
 
 
