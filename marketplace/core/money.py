@@ -5,6 +5,7 @@ found in a file, :func:`fen_to_yuan` is the exact yuan of a number of fen (a fil
 numeric cell), :func:`format_fen` writes every amount shown or sent as text (pages,
 chart axes, the bank's file)."""
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
@@ -32,14 +33,18 @@ _MAX_DIGITS_BEFORE_POINT = 21
 
 def yuan_to_fen(text):
     """Parse a yuan amount typed by a person or read from a file ("1,234.5", "¥200000",
-    "-12.30", an int or a Decimal) into integer fen; more than two decimals is refused."""
+    "-12.30", "１２０，０００元", an int or a Decimal) into integer fen; more than two
+    decimals is refused."""
     if isinstance(text, int):
         return text * FEN_PER_YUAN
     if type(text) is str and (plain := _PLAIN.fullmatch(text)):
         sign, yuan, cents = plain.groups()
         fen = int(yuan) * FEN_PER_YUAN + (int(cents.ljust(2, "0")) if cents else 0)
         return -fen if sign else fen
-    cleaned = str(text).strip().replace(",", "").replace("¥", "").replace("￥", "")
+    # NFKC: a Chinese input method types full-width digits, comma, point and ￥
+    # (１２０，０００．５０); 元 after the number says the unit the field asks for anyway
+    cleaned = unicodedata.normalize("NFKC", str(text)).strip().removesuffix("元")
+    cleaned = cleaned.replace(",", "").replace("¥", "").strip()
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

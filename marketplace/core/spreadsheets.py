@@ -17,6 +17,7 @@ import io
 import json
 import re
 import sys
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -230,25 +231,37 @@ def cell_text(cell):
     return str(cell).strip()
 
 
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# a date, then perhaps the time of day a spreadsheet writes when it saves a date cell as
+# CSV ("2026/3/2 0:00") or a database export adds ("2026-03-02 00:00:00", "...T09:30:00")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                   r"(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+
+
+def _date_of(match):
+    """The date of a date match (ValueError for a day or a time of day that is none)."""
+    year, month, day, *time = (match.groups() + (None,) * 3)[:6]
+    if any(int(part or 0) > limit for part, limit in zip(time, (23, 59, 59))):
+        raise ValueError("not a time of day")
+    return date(int(year), int(month), int(day))
 
 
 def read_date(cell, today=None):
     """(date, None) or (None, reason) of a date cell (a date, 2026-03-02, 2026/3/2,
-    2026年3月2日, 20260302); ``today`` given, a later date is refused as "future"."""
+    2026年3月2日, 20260302, in full-width digits too, perhaps with a time of day that is
+    ignored); ``today`` given, a later date is refused as "future"."""
     if isinstance(cell, datetime):
         found = cell.date()
     elif isinstance(cell, date):
         found = cell
     else:
-        value = cell_text(cell)
+        value = unicodedata.normalize("NFKC", cell_text(cell))
         if not value:
             return None, "missing"
         match = _DATE.match(value)
         if not match and len(value) == 8 and value.isdigit():
             match = re.match(r"(\d{4})(\d{2})(\d{2})", value)
         try:
-            found = date(*(int(part) for part in match.groups())) if match else None
+            found = _date_of(match) if match else None
         except ValueError:
             found = None
         if found is None:

@@ -55,6 +55,7 @@ MISSING = _l("required")
 REASONS = {
     "missing": MISSING,
     "too_long": _l("too long"),
+    "nul": _l("contains a NUL character, which cannot be stored"),
     "type": _l("not a contract type (技术开发, 技术转让, 技术许可, 技术咨询 or 技术服务)"),
     "amount": _l("not an amount in yuan with at most two decimals"),
     "amount_positive": _l("must be more than zero"),
@@ -125,6 +126,8 @@ class RowChecker:
         number = number.strip() if type(number) is str else cell_text(number)
         if not number:
             errors.append(("contract_number", "missing"))
+        elif "\x00" in number:
+            errors.append(("contract_number", "nul"))
         else:
             if len(number) > 60:
                 errors.append(("contract_number", "too_long"))
@@ -141,11 +144,15 @@ class RowChecker:
         buyer = buyer.strip() if type(buyer) is str else cell_text(buyer)
         if not buyer:
             errors.append(("buyer", "missing"))
+        elif "\x00" in buyer:
+            errors.append(("buyer", "nul"))
         elif len(buyer) > 200:
             errors.append(("buyer", "too_long"))
         seller = seller.strip() if type(seller) is str else cell_text(seller)
         if not seller:
             errors.append(("seller", "missing"))
+        elif "\x00" in seller:
+            errors.append(("seller", "nul"))
         elif len(seller) > 200:
             errors.append(("seller", "too_long"))
         place = self._place(district)
@@ -166,6 +173,8 @@ class RowChecker:
         invoice = (invoice.strip() if type(invoice) is str else cell_text(invoice)) or None
         if invoice is not None and len(invoice) > 60:
             errors.append(("invoice_number", "too_long"))
+        elif invoice is not None and "\x00" in invoice:
+            errors.append(("invoice_number", "nul"))
         if errors:
             return None, errors
         organisations = self.organisations
