@@ -21,6 +21,7 @@ one-term query every offering with the term in its title ranks above every offer
 it only in the body, so a page the title matches fill is found without ranking the rest.
 """
 import re
+import unicodedata
 
 from sqlalchemy import Float, Integer, and_, func, literal_column, text, true
 
@@ -33,7 +34,9 @@ TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
 
 
 def _runs(value):
-    return _RUN.findall((value or "").lower())
+    # NFKC first: full-width letters and digits (ＩＳＯ９００１, as a Chinese input method
+    # types them) are the same terms as their half-width forms
+    return _RUN.findall(unicodedata.normalize("NFKC", value or "").lower())
 
 
 def _is_cjk(run):
