@@ -218,4 +218,9 @@ def parse_search_arguments(args, category_codes, district_codes):
     elif values["sort"]:
         parsed["sort"] = values["sort"]
     query = CatalogueQuery(q=values["q"], **parsed)
+    if values["q"] and not query.terms:
+        # punctuation alone ("&|!", "。。。"): said, rather than a list of everything
+        # that looks like its result
+        notices.append(_l("“%(value)s” has no letters, digits or Chinese characters to "
+                          "search for; showing every offering.", value=values["q"]))
     return SearchArguments(values=values, query=query, notices=notices, invalid=invalid)

@@ -22,3 +22,15 @@ def test_a_full_width_query_finds_a_half_width_title_and_the_other_way(client, a
     db.session.commit()
     assert result_titles(client.get("/catalogue?q=ＩＳＯ")) == ["ISO 9001 质量体系认证咨询"]
     assert result_titles(client.get("/catalogue?q=cnas")) == ["ＣＮＡＳ实验室认可辅导"]
+
+
+def test_a_query_of_punctuation_alone_says_it_searched_for_nothing(client, agency, member):
+    make_offering(agency, actor=member, title="材料检测服务")
+    db.session.commit()
+    client.post("/language", data={"locale": "en", "next": "/"})
+    page = client.get("/catalogue?q=%26%7C!%3A*()%27%5C")
+    assert result_titles(page) == ["材料检测服务"]
+    body = page.get_data(as_text=True)
+    assert 'data-testid="filter-notice"' in body
+    assert "no letters, digits or Chinese characters" in body
+    assert "no letters" not in client.get("/catalogue?q=检测").get_data(as_text=True)
