@@ -75,9 +75,10 @@ def apply(programme_id):
     tier = certified.tier if certified is not None else None
     cap = rules.cap_for(tier) if tier else None
     share_pct = (rules.share_bp_for(tier) if tier else rules.share_bp_tech_sme) // 100
+    # a POST that reaches here was refused (the form, or the rules): shown again as typed
     return render_template("vouchers/apply.html", form=form, programme=programme,
                            rules=rules, cap=cap, share_pct=share_pct,
-                           reasons=reasons), 422 if reasons else 200
+                           reasons=reasons), 422 if request.method == "POST" else 200
 
 
 @bp.route("/vouchers")
@@ -136,7 +137,8 @@ def application(application_id):
                            can_change=can_change, reasons=reasons, issued=issued,
                            checks=[(c, eligibility.describe(c))
                                    for c in found.eligibility_results],
-                           withdraw_form=WithdrawForm())
+                           withdraw_form=WithdrawForm()), \
+        422 if request.method == "POST" else 200
 
 
 @bp.route("/vouchers/applications/<int:application_id>/withdraw", methods=["POST"])
@@ -197,7 +199,8 @@ def review(application_id):
     return render_template("vouchers/review.html", application=found, form=form,
                            checks=[(c, eligibility.describe(c)) for c in checks], cap=cap,
                            budget=budget_use.budget_figures(found.programme),
-                           can_decide=perms.can_decide_application(current_user, found))
+                           can_decide=perms.can_decide_application(current_user, found)), \
+        422 if request.method == "POST" else 200
 
 
 @bp.route("/programmes/<int:programme_id>/budget")

@@ -118,7 +118,7 @@ def test_an_amount_that_is_not_one_is_a_form_error_keeping_the_typed_text(
     response = client.post(f"/programmes/{programme.id}/apply",
                            data=apply_form(requested=typed))
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     shown = page_text(response)
     assert message in shown
     assert f'value="{typed}"' in shown
@@ -180,7 +180,7 @@ def test_an_approval_above_the_request_is_refused_on_the_form(client, programme,
     login(client, auditor.email)
     response = decide(client, application, decision="approve", amount="100,000.01")
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     shown = page_text(response)
     assert "The approved amount must be positive and at most the amount requested" in shown
     assert 'value="100,000.01"' in shown
@@ -195,7 +195,7 @@ def test_a_rejection_needs_a_reason_and_then_tells_it_to_the_firm(client, progra
     login(client, auditor.email)
 
     refused = decide(client, application, decision="reject", comment="  ")
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "Give the reason, so the firm knows what to do." in page_text(refused)
     assert reload(VoucherApplication, application.id).status == ApplicationStatus.SUBMITTED
 
@@ -228,6 +228,13 @@ def test_a_returned_application_is_corrected_by_the_firm_and_comes_back(
     shown = page_text(client.get(f"/vouchers/applications/{application.id}"))
     assert "Name the services you plan to buy." in shown
     assert 'value="150000"' in shown            # the form starts from what was sent
+
+    refused = client.post(f"/vouchers/applications/{application.id}",
+                          data=apply_form(requested="ninety thousand", purpose="short"))
+    assert refused.status_code == 422
+    shown = page_text(refused)
+    assert 'value="ninety thousand"' in shown and "short</textarea>" in shown
+    assert reload(VoucherApplication, application.id).status == ApplicationStatus.RETURNED
 
     corrected_purpose = PURPOSE + ", bought from a registered testing agency"
     response = client.post(f"/vouchers/applications/{application.id}",
