@@ -18,7 +18,7 @@ from marketplace.exchange.forms import (AnswerForm, BrokerForm, DealForm, Messag
                                         OrderDealForm, ProposeForm, WithdrawForm)
 from marketplace.exchange.models import (BrokeredMatch, BrokerProfile, ExchangeMessage,
                                          TechDemand, TechResult)
-from marketplace.exchange.views import PER_PAGE, bp
+from marketplace.exchange.views import PER_PAGE, bp, render_demand
 from marketplace.extensions import db
 from marketplace.orders.models import ContractType
 
@@ -29,15 +29,18 @@ def propose(demand_id):
     demand = db.session.get(TechDemand, demand_id)
     require_visible(perms.can_view_demand, demand)
     form = ProposeForm()
-    result = db.session.get(TechResult, form.result_id.data) if form.validate_on_submit() \
-        else None
+    # a refusal shows the demand again with the note as typed (render_demand), 422
+    if not form.validate_on_submit():
+        return render_demand(demand, propose_form=form, status=422)
+    result = db.session.get(TechResult, form.result_id.data)
     if result is None or not perms.can_view_result(current_user, result):
         flash(_("Choose a result and say why it fits."), "danger")
-        return redirect(url_for("exchange.demand", demand_id=demand_id))
+        return render_demand(demand, propose_form=form, status=422)
     match, refused = attempt(brokerage.propose_match, current_user, demand, result,
-                             form.note.data)
+                             form.note.data, form=form)
     if refused:
-        return redirect(url_for("exchange.demand", demand_id=demand_id))
+        return render_demand(db.session.get(TechDemand, demand_id), propose_form=form,
+                             status=refused.status)
     db.session.commit()
     flash(_("The match is proposed to both parties."), "success")
     return redirect(url_for("exchange.match", match_id=match.id))

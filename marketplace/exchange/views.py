@@ -178,13 +178,20 @@ def new_demand():
 def demand(demand_id):
     found = db.session.get(TechDemand, demand_id)
     require_visible(perms.can_view_demand, found)
-    found_suggestions = suggestions.for_demand(found)
+    return render_demand(found)
+
+
+def render_demand(found, *, propose_form=None, status=200):
+    """The demand's page; a refused proposal (``propose_form``) is shown again beside the
+    result it was for, with the note as typed."""
     return render_template("exchange/demand.html", demand=found,
                            can_edit=perms.can_edit_demand(current_user, found),
                            show_firm=perms.can_see_demand_firm(current_user, found),
                            can_propose=perms.can_propose_match(current_user),
-                           suggestions=found_suggestions, status_form=StatusForm(),
-                           propose_form=ProposeForm(formdata=None))
+                           suggestions=suggestions.for_demand(found), status_form=StatusForm(),
+                           propose_form=propose_form or ProposeForm(formdata=None),
+                           proposing=propose_form.result_id.data if propose_form else None
+                           ), status
 
 
 @bp.route("/demands/<int:demand_id>/edit", methods=["GET", "POST"])
