@@ -38,9 +38,10 @@ def reference_statements(filters, dialect_name="postgresql", today=None):
         programme_stats.programme_statement(filters.year, today or date.today())]
 
 
-def build(filters, locale, today=None):
+def build(filters, locale, today=None, names=None):
+    """``names``: the districts' and fields' names, when the caller has read them."""
     today = today or date.today()
-    names = tables.load_names(locale)
+    names = names or tables.load_names(locale)
     turnover = stats.turnover(filters)
     absorbed = stats.absorbed(filters)
     projection = stats.project(turnover, today)

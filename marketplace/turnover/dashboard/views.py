@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.accounts.models import District
 from marketplace.core.money import FEN_PER_YUAN, format_fen
 from marketplace.core.normalise import typed_id, whole_number
 from marketplace.core.permissions import access
@@ -61,9 +62,16 @@ def _locale():
     return str(get_locale() or "zh")
 
 
-def parse_filters(args, today=None):
+def _is_district(district_id, known_districts=None):
+    if known_districts is not None:
+        return district_id in known_districts
+    return db.session.get(District, district_id) is not None
+
+
+def parse_filters(args, today=None, known_districts=None):
     """``(Filters, errors)`` from the query string; a value not understood is reported and
-    left out (the page still shows the rest)."""
+    left out (the page still shows the rest). ``known_districts``: the ids of the page's
+    names, when it has read them (else the district is looked up)."""
     today = today or date.today()
     errors = {}
     year = today.year
@@ -76,7 +84,9 @@ def parse_filters(args, today=None):
     district_id = None
     raw_district = (args.get("district") or "").strip()
     if raw_district:
-        if typed_id(raw_district):
+        # an id that names no district is not understood either: filtering by it would
+        # show every figure as zero under a list saying "the whole city"
+        if typed_id(raw_district) and _is_district(int(raw_district), known_districts):
             district_id = int(raw_district)
         else:
             errors["district"] = _("Choose a district from the list.")
@@ -183,9 +193,10 @@ def projection_note(projection):
 @bp.route("/dashboard")
 @access(can_view_turnover_dashboard)
 def dashboard():
-    filters, errors = parse_filters(request.args)
     locale = _locale()
-    data = contents.build(filters, locale)
+    names = tables.load_names(locale)
+    filters, errors = parse_filters(request.args, known_districts=names.districts)
+    data = contents.build(filters, locale, names=names)
     this_year = date.today().year
     years = sorted({filters.year, *range(this_year - YEARS_SHOWN + 1, this_year + 1)},
                    reverse=True)
@@ -200,10 +211,11 @@ def dashboard():
 @bp.route("/dashboard/<key>.<any(csv, xlsx):file_format>")
 @access(can_export_turnover)
 def export_table(key, file_format):
-    filters, errors = parse_filters(request.args)
+    names = tables.load_names(_locale())
+    filters, errors = parse_filters(request.args, known_districts=names.districts)
     if errors:
         abort(400)
-    data = contents.build(filters, _locale())
+    data = contents.build(filters, _locale(), names=names)
     if key == "all" and file_format == "xlsx":
         chosen = list(data.tables.values())
     elif key in data.tables:
