@@ -207,6 +207,14 @@ def register_deal(match, actor, *, contract_type, contract_amount_fen, technical
     if signed_on is None or signed_on > today:
         raise ValidationFailed(_l("The signing date cannot be in the future."),
                                details={"field": "signed_on"})
+    # a contract signed before the broker proposed the match was not brokered by it (and
+    # would count toward the broker's brokerage and reward); the proposal's UTC day, so
+    # the local day of a proposal made after midnight is never refused
+    if signed_on < match.created_dt.date():
+        raise ValidationFailed(_l("The contract was signed before the broker proposed this "
+                                  "match (%(day)s): it was not brokered through it.",
+                                  day=match.created_dt.date().isoformat()),
+                               details={"field": "signed_on"})
     seller = db.session.get(AgencyProfile, match.result.agency_id)
     buyer = match.demand.firm
     record = registration.register_original(
