@@ -113,7 +113,8 @@ EXPECTED = {
         existing=                               FIRM_ONLY,
         missing=                                {VISITOR: LOGIN, FIRM_MEMBERS: 404, OTHERS: 403}),
     ("vouchers.apply", "POST"): by_object(
-        existing=                               FIRM_ONLY,               # form with errors
+        existing=                               {VISITOR: LOGIN, FIRM_MEMBERS: 422,
+                                                 OTHERS: 403},           # form with errors
         missing=                                {VISITOR: LOGIN, FIRM_MEMBERS: 404, OTHERS: 403}),
     ("vouchers.my_vouchers", "GET"):            FIRM_ONLY,
     ("vouchers.voucher", "GET"): by_object(
@@ -126,7 +127,7 @@ EXPECTED = {
         missing=                                {VISITOR: LOGIN, OTHERS: 404}),
     # the firm's application is returned for correction: only the firm may change it
     ("vouchers.application", "POST"): by_object(
-        firm=                                   {VISITOR: LOGIN, FIRM_MEMBERS: 200,
+        firm=                                   {VISITOR: LOGIN, FIRM_MEMBERS: 422,
                                                  REVIEWERS: 403, ADMIN: 403, OTHERS: 404},
         other_firm=                             {VISITOR: LOGIN, REVIEWERS: 403, ADMIN: 403,
                                                  OTHERS: 404},
@@ -145,7 +146,7 @@ EXPECTED = {
                                                  EXPERT: 404, OTHERS: 403},
         missing=                                {VISITOR: LOGIN, STAFF: 404, OTHERS: 403}),
     ("vouchers.review", "POST"): by_object(     # only the auditor decides (form with errors)
-        other_firm=                             {VISITOR: LOGIN, AUDITOR: 200, EXPERT: 404,
+        other_firm=                             {VISITOR: LOGIN, AUDITOR: 422, EXPERT: 404,
                                                  OTHERS: 403},
         missing=                                {VISITOR: LOGIN, STAFF: 404, OTHERS: 403}),
     ("programme_admin.programmes", "GET"):      ADMIN_ONLY,

@@ -72,8 +72,8 @@ EXPECTED = {
                                                  OTHERS: 403},
         other=                                  {VISITOR: LOGIN, FIRM_MEMBERS: 404,
                                                  OTHERS: 403}),
-    ("exchange.propose", "POST"): by_object(    # agency_owner is a broker
-        own=                                    {VISITOR: LOGIN, AGENCY_OWNER: 302,
+    ("exchange.propose", "POST"): by_object(    # agency_owner is a broker (empty form)
+        own=                                    {VISITOR: LOGIN, AGENCY_OWNER: 422,
                                                  OTHERS: 403},
         other=                                  {VISITOR: LOGIN, AGENCY_OWNER: 404,
                                                  OTHERS: 403}),
