@@ -367,8 +367,10 @@ def build_openapi(prefix, title, version, *, current_values=True):
             elif model is not None:
                 response["content"] = {"application/json": {"schema": ref(model)}}
             item["responses"][str(status)] = response
-        # 503: the database or a service it needs went away mid-request (retry later)
-        error_statuses = set(op.errors) | {500, 503}
+        # 503: the database or a service it needs went away mid-request (retry later);
+        # 422: a NUL character anywhere in the query string is refused before any
+        # operation runs (create_app's refuse_nul_characters), whatever it takes
+        error_statuses = set(op.errors) | {422, 500, 503}
         if op.auth:
             item["security"] = [{"bearerAuth": []}]
             error_statuses |= {401}
