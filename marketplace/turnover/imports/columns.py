@@ -15,7 +15,7 @@ from marketplace.core.forms import MAX_AMOUNT_FEN
 from marketplace.core.money import MoneyError, yuan_to_fen
 from marketplace.core.spreadsheets import cell_text, read_date
 from marketplace.extensions import db
-from marketplace.core.normalise import invoice_key
+from marketplace.core.normalise import invoice_key, nfkc
 from marketplace.orders.models import ContractType
 from marketplace.technology_fields.services import TECH_FIELDS, resolve_field
 
@@ -123,7 +123,9 @@ class RowChecker:
         errors = []
         (number, kind, contract, technical, buyer, seller, district, field, signed,
          registered, flag, invoice) = [row[i] for i in self.positions]
-        number = number.strip() if type(number) is str else cell_text(number)
+        # NFKC, as registration.register_original stores it: a number exported with
+        # full-width digits is the same contract (a duplicate, or already registered)
+        number = nfkc(number) if type(number) is str else cell_text(number)
         if not number:
             errors.append(("contract_number", "missing"))
         elif "\x00" in number:

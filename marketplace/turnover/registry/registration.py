@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text, union_all
 from marketplace.core import audit
 from marketplace.core.rows import as_inserted, insert_on_conflict_do_nothing
 from marketplace.core.errors import DomainError
+from marketplace.core.normalise import nfkc
 from marketplace.extensions import db
 from marketplace.turnover.models import (LIVE_SQL, ContractRegistration, RegistrationKind,
                                          RegistrationSource, RegistrationStatus)
@@ -52,6 +53,8 @@ def register_original(*, contract_number, contract_type, contract_amount_fen,
     the others count at once."""
     if not 0 <= technical_amount_fen <= contract_amount_fen:
         raise RegistrationAmountsInvalid()
+    # ２０２６… typed in full width is the same number: stored plain, so it is found
+    contract_number = nfkc(contract_number)
     registered_on = registered_on or date.today()
     registration = _insert_unless_live(dict(
         contract_number=contract_number, sequence=0, kind=RegistrationKind.ORIGINAL,
