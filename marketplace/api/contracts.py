@@ -21,7 +21,7 @@ from marketplace.technology_fields import services as fields
 from marketplace.technology_fields.services import resolve_field
 from marketplace.turnover.imports.columns import OUTSIDE_CITY, TYPE_NAMES, district_lookup
 from marketplace.technology_fields.models import TechnologyField
-from marketplace.turnover.models import (ContractRegistration, RegistrationSource,
+from marketplace.turnover.models import (EARLIEST_DATE, ContractRegistration, RegistrationSource,
                                          RegistrationStatus)
 from marketplace.turnover.registry import queries, review
 
@@ -184,6 +184,10 @@ def register_contract(body):
     if body.signed_on > registered_on or registered_on > today:
         raise _field_error("signed_on",
                            _("signed after the registration, or in the future"))
+    for name, day in (("signed_on", body.signed_on), ("registered_on", registered_on)):
+        if day < EARLIEST_DATE:
+            raise _field_error(name, _("Give a date from %(year)s on.",
+                                       year=EARLIEST_DATE.year))
     row = review.register_by_hand(
         g.api_user, party=body.party, counterparty=counterparty,
         contract_number=body.contract_number, contract_type=kind,

@@ -13,6 +13,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 from marketplace.core.forms import YuanField
 from marketplace.orders.forms import CONTRACT_TYPE_CHOICES
 from marketplace.technology_fields.services import field_choices
+from marketplace.turnover.models import EARLIEST_DATE
 from marketplace.vouchers.forms import AmountRequired
 
 OUTSIDE = "outside"
@@ -26,6 +27,11 @@ def district_choices(districts, blank=None):
     choices = [("", blank)] if blank else []
     choices += [(str(d.id), d.name_zh) for d in districts]
     return choices
+
+
+def _not_before_the_registry(field):
+    if field.data and field.data < EARLIEST_DATE:
+        raise ValidationError(_l("Give a date from %(year)s on.", year=EARLIEST_DATE.year))
 
 
 class RegistrationForm(FlaskForm):
@@ -71,6 +77,7 @@ class RegistrationForm(FlaskForm):
     def validate_signed_on(self, field):
         if field.data and field.data > date.today():
             raise ValidationError(_l("The date cannot be in the future."))
+        _not_before_the_registry(field)
         registered = self.registered_on.data
         if field.data and registered and field.data > registered:
             raise ValidationError(_l("A contract is signed before it is registered."))
@@ -78,6 +85,7 @@ class RegistrationForm(FlaskForm):
     def validate_registered_on(self, field):
         if field.data and field.data > date.today():
             raise ValidationError(_l("The date cannot be in the future."))
+        _not_before_the_registry(field)
 
     def seller_location(self):
         """(district id, in the city?)"""

@@ -6,6 +6,7 @@ amounts are the signed change (a cancellation is the negative of what remains). 
 year is therefore one SUM over confirmed rows registered in that year, with no edits to replay.
 """
 import enum
+from datetime import date
 
 from sqlalchemy import false as sa_false
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
@@ -21,6 +22,10 @@ from marketplace.orders.models import ContractType
 
 
 DEFAULT_CITY_TARGET_FEN = 6_000_000_000 * 100  # ¥6.0 bn, the bureau's yearly target
+
+# the registry's years begin here, as the dashboard's, the exports' and the API's (2000 to
+# 2100): a contract signed or registered before it could never be shown in any year
+EARLIEST_DATE = date(2000, 1, 1)
 
 
 class RegistrationKind(str, enum.Enum):

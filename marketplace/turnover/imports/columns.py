@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from marketplace.core.normalise import invoice_key, nfkc
 from marketplace.orders.models import ContractType
 from marketplace.technology_fields.services import TECH_FIELDS, resolve_field
+from marketplace.turnover.models import EARLIEST_DATE
 
 # (key, Chinese header, English header, required)
 COLUMNS = (
@@ -64,6 +65,7 @@ REASONS = {
     "field": _l("not a technology field"),
     "date": _l("not a date (YYYY-MM-DD)"),
     "future": _l("in the future"),
+    "too_early": _l("before 2000, when the registry's years begin"),
     "signed_after": _l("after the registration date"),
     "flag": _l("not 是 or 否"),
     "duplicate": _l("the same contract number is on row %(row)s"),
@@ -248,7 +250,10 @@ class RowChecker:
         return found
 
     def _read_date(self, cell):
-        return read_date(cell, self.today)
+        found, reason = read_date(cell, self.today)
+        if found is not None and found < EARLIEST_DATE:
+            return None, "too_early"
+        return found, reason
 
 
 def reason_text(reason):
