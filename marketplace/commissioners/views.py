@@ -1,8 +1,7 @@
 """Pages of the commissioners for everyone (the directory, a commissioner's page and public
 notice), for applicants and commissioners (the application, their workspace) and for firms
 (their commissioners and the services to confirm)."""
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -308,9 +307,6 @@ def attachment(service_id, attachment_id):
     found = db.session.get(ServiceAttachment, attachment_id)
     if found is None or found.service_id != service.id:
         abort(404)
-    path = storage.path_of(found.storage_name)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=found.content_type, as_attachment=True,
-                     download_name=found.original_name, max_age=0)
+    # under the extension of the type found in the content, as every upload is served
+    return storage.send_stored(found.storage_name, found.content_type, found.original_name)
 

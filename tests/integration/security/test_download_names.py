@@ -61,3 +61,20 @@ def test_the_served_name_takes_the_detected_types_extension():
     assert served_name("...", "application/pdf") == "document.pdf"
     assert served_name("", "application/pdf") == "document.pdf"
     assert served_name("x.pdf", "text/html") == "x.bin"
+
+
+def test_a_commissioners_attachment_downloads_under_its_detected_type(client, auditor):
+    from marketplace.commissioners.models import ServiceAttachment
+    from tests.factories import FirmMemberFactory
+    from tests.integration.commissioners.builders import log, paired, recognised
+
+    commissioner = recognised(auditor=auditor)
+    service = log(commissioner, paired(commissioner, FirmMemberFactory()), date.today(),
+                  files=[(io.BytesIO(PDF_BYTES), "纪要.html")])
+    db.session.commit()
+    attachment = db.session.execute(select(ServiceAttachment)).scalar_one()
+    login(client, commissioner.user.email)
+    download = client.get(f"/commissioners/services/{service.id}/attachments/{attachment.id}")
+    disposition = saved_as(download)
+    assert "filename*=UTF-8''%E7%BA%AA%E8%A6%81.pdf" in disposition, disposition
+    assert ".html" not in disposition
