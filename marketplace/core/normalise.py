@@ -44,6 +44,18 @@ _ZONE = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:经济技术开发区|高新技术
 _DISTRICT = re.compile(r"^[\u4e00-\u9fff]{2,4}?(?<![园校社小景厂矿林营])(?:区|县|旗)"
                        r"(?=.)")
 _NUMBER_SIGN = re.compile(r"(\d)[号號]")
+# a province written without 省 (江西南昌市…) is a prefix only where a city, a district or
+# the default city follows: 江西路, 湖南中路 are streets
+PROVINCES = ("黑龙江", "内蒙古", "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁",
+             "吉林", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南",
+             "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "广西",
+             "西藏", "宁夏", "新疆", "香港", "澳门")
+# the country in front of an address (its traditional 國 already made 国), only where a
+# province or a city follows (中国路 is a street)
+_COUNTRY = re.compile(r"^(?:中华人民共和国|中華人民共和国|中国)(?=[\u4e00-\u9fff]{2,3}省|"
+                      r"[\u4e00-\u9fff]{2,4}市|" + "|".join(PROVINCES) + ")")
+# traditional forms of the administrative suffixes (NFKC leaves them): 東湖區 is 东湖区
+_TRADITIONAL_SUFFIXES = str.maketrans({"區": "区", "縣": "县", "國": "国"})
 _INVOICE_DECORATION = re.compile(r"^(?:NO|FP|INV|NR)+(?=\d)")
 
 
@@ -91,11 +103,29 @@ def phone_key(value, area_code=DEFAULT_AREA_CODE):
     return "+86" + digits
 
 
+def _without_country_and_province(value):
+    """The compacted address without the country and the province in front, however
+    they are written (中国江西省…, 江西南昌市…, 中国·江西·南昌·东湖区…)."""
+    text = _COUNTRY.sub("", compact(value).translate(_TRADITIONAL_SUFFIXES))
+    text = _PROVINCE.sub("", text)
+    for province in PROVINCES:
+        if text.startswith(province) and not text.startswith(province + "省"):
+            rest = text[len(province):]
+            if _CITY.match(rest) or rest.startswith((DEFAULT_CITY,) + KNOWN_DISTRICTS):
+                text = rest
+            break
+    # the default city written without 市 before one of its districts (南昌东湖区…)
+    if text.startswith(DEFAULT_CITY) and text[len(DEFAULT_CITY):].startswith(
+            DEFAULT_CITY_DISTRICTS + KNOWN_DISTRICTS):
+        text = text[len(DEFAULT_CITY):]
+        return DEFAULT_CITY + "市" + text
+    return text
+
+
 def address_key(value):
     """An address without its administrative prefixes, spacing and punctuation:
     江西省南昌市东湖区八一大道333号 and 八一大道 333 号 share 八一大道333."""
-    text = compact(value)
-    text = _PROVINCE.sub("", text)
+    text = _without_country_and_province(value)
     text = _CITY.sub("", text)
     for known in KNOWN_DISTRICTS:
         if text.startswith(known):
@@ -115,7 +145,7 @@ def address_city(value):
     """The city an address names (南昌 for 江西省南昌市东湖区…, and for an address that
     starts with one of the default city's districts or zones), or None when it names none.
     Two addresses whose keys are equal are one place unless they name different cities."""
-    text = _PROVINCE.sub("", compact(value))
+    text = _without_country_and_province(value)
     city = _CITY.match(text)
     if city:
         return city.group(0)[:-1]

@@ -99,3 +99,27 @@ def test_one_street_and_number_in_two_cities_are_two_places():
     assert not normalise.same_place("赣州市红旗大道1号", "东湖区红旗大道1号")   # 东湖区 is 南昌's
     assert normalise.same_place("江西省南昌市东湖区八一大道333号", "八一大道 333 号")
     assert normalise.same_place("南昌县小蓝工业园富山大道9号", "江西省南昌市南昌县小蓝工业园富山大道9号")
+
+
+@pytest.mark.parametrize("written", [
+    "江西南昌市东湖区八一大道333号",            # the province without 省
+    "江西南昌东湖区八一大道333号",
+    "中国江西省南昌市东湖区八一大道333号",       # the country in front
+    "中华人民共和国江西省南昌市东湖区八一大道333号",
+    "中国·江西·南昌·东湖区八一大道333号",
+    "江西省南昌市東湖區八一大道333號",          # traditional characters of 区 and 号
+])
+def test_the_province_and_country_written_as_people_do_are_prefixes_too(written):
+    assert normalise.same_place(written, "南昌市东湖区八一大道333号")
+
+
+@pytest.mark.parametrize("written, key", [
+    ("上海市黄浦区江西中路333号", "江西中路333"),     # a street named after a province
+    ("南昌市东湖区江西路1号", "江西路1"),
+    ("江西路1号", "江西路1"),
+    ("中国路1号", "中国路1"),
+    ("南昌路100号", "南昌路100"),                     # ... or after the city
+    ("江西大道某某小区1号", "江西大道某某小区1"),
+])
+def test_a_street_named_after_a_province_the_country_or_the_city_keeps_its_name(written, key):
+    assert normalise.address_key(written) == key

@@ -197,3 +197,22 @@ def test_an_approved_change_during_review_checks_the_claim_again(auditor):
     assert outcome == CheckResult.BLOCK and evidence["matches"][0]["found_on"] == [
         "current", "pinned_firm_current_agency"]
     assert db.session.query(Notification).filter_by(kind="claim_recheck_found").count() == 1
+
+
+def test_one_address_written_with_the_country_and_province_is_a_related_party(auditor):
+    """The agency's address names the country and the province (中国江西…) or drops the
+    province's 省: it is still the firm's address. A version recorded before the rule
+    learnt a spelling is compared by the rule of today, not by its stored key."""
+    firm_member = FirmMemberFactory()
+    change_facts(firm_member.organisation, registered_address="南昌市东湖区八一大道333号")
+    for spelling in ("中国江西省南昌市东湖区八一大道333号", "江西南昌市东湖区八一大道 333 号"):
+        offering = offering_of()
+        version = change_facts(offering.agency.organisation, registered_address=spelling)
+        version.address_key = spelling          # a key stored by an earlier rule
+        db.session.flush()
+        outcome, evidence = result(settle(accepted_claim(firm_member, offering=offering,
+                                                         invoice=f"FP-{offering.id}")),
+                                   "related_party")
+        assert outcome == CheckResult.BLOCK, spelling
+        assert evidence["matches"][0]["kind"] == "registered_address"
+        assert evidence["matches"][0]["normalised"]["value"] == "八一大道333"
