@@ -56,7 +56,10 @@ _COUNTRY = re.compile(r"^(?:中华人民共和国|中華人民共和国|中国)(
                       r"[\u4e00-\u9fff]{2,4}市|" + "|".join(PROVINCES) + ")")
 # traditional forms of the administrative suffixes (NFKC leaves them): 東湖區 is 东湖区
 _TRADITIONAL_SUFFIXES = str.maketrans({"區": "区", "縣": "县", "國": "国"})
-_INVOICE_DECORATION = re.compile(r"^(?:NO|FP|INV|NR)+(?=\d)")
+# the words written before an invoice number ("Invoice No. ", "Fapiao #", "FP-", "No"),
+# each followed by a separator or, glued to it, by the number's first digit
+_INVOICE_DECORATION = re.compile(r"^(?:(?:INVOICE|FAPIAO|NUMBER|NUM|NBR|INV|NO|NR|FP)"
+                                 r"(?:[^0-9A-Z]+|(?=\d)))+")
 
 
 def nfkc(value):
@@ -170,10 +173,10 @@ def digits_key(value):
 
 def invoice_key(value):
     """An invoice number as letters and digits only, upper-case, without the decorations
-    written before it: 'No. 3600 7788', 'FP-36007788', '发票号码：３６００７７８８' and
-    '36007788' are one invoice."""
-    text = re.sub(r"[^0-9A-Z]", "", nfkc(value).upper())
-    return _INVOICE_DECORATION.sub("", text) or None
+    written before it: 'No. 3600 7788', 'FP-36007788', '发票号码：３６００７７８８',
+    'Invoice No. 36007788' and '36007788' are one invoice."""
+    text = re.sub(r"^[^0-9A-Z]+", "", nfkc(value).upper())    # 发票号码：, №, spaces
+    return re.sub(r"[^0-9A-Z]", "", _INVOICE_DECORATION.sub("", text)) or None
 
 
 def identity_number_key(value):

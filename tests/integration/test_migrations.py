@@ -161,3 +161,35 @@ def test_the_revisions_form_a_single_line():
     script = ScriptDirectory.from_config(config)
     assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}; merge them"
     assert len(script.get_bases()) == 1
+
+
+@pytest.mark.postgres
+def test_stored_comparison_keys_are_made_again_by_todays_rules(fresh_database,
+                                                               isolated_globals):
+    """e8a4c6b2d1f7: an organisation's address key stored by the rule before it (the
+    country in front kept) is made again, so the related-party look-up meets it."""
+    from flask_migrate import upgrade
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    other = create_app({"CONFIG_NAME": "testing",
+                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
+    with other.app_context():
+        try:
+            upgrade(revision="28dbae85ab41")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO organisations (kind, name, uscc, legal_representative, "
+                    "registered_address, contact_phone, created_dt, "
+                    "registered_address_key) VALUES ('agency', '甲', '91360100MA35X0000X', "
+                    "'张伟', '中国江西省南昌市东湖区八一大道333号', '0791-88880001', now(), "
+                    "'中国江西省南昌市东湖区八一大道333')"))
+            upgrade(revision="e8a4c6b2d1f7")
+            with db.engine.connect() as connection:
+                assert connection.execute(text(
+                    "SELECT registered_address_key FROM organisations")).scalar() \
+                    == "八一大道333"
+        finally:
+            db.session.remove()
+            db.engine.dispose()

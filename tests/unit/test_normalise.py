@@ -66,7 +66,9 @@ def test_names_lose_spacing_and_middle_dots_only():
 
 @pytest.mark.parametrize("written", ["36007788", "No. 3600 7788", "NO.36007788",
                                      "FP-36007788", "发票号码：３６００７７８８", "INV 3600-7788",
-                                     "ｎｏ３６００７７８８", " 3600_7788 "])
+                                     "ｎｏ３６００７７８８", " 3600_7788 ", "Invoice No. 36007788",
+                                     "invoice #3600 7788", "Fapiao No: 36007788",
+                                     "Number 36007788", "Inv. Nbr. 36007788"])
 def test_one_invoice_number_in_every_spelling(written):
     assert normalise.invoice_key(written) == "36007788"
 
@@ -74,6 +76,7 @@ def test_one_invoice_number_in_every_spelling(written):
 def test_invoice_numbers_that_differ_stay_apart():
     assert normalise.invoice_key("36007788") != normalise.invoice_key("36007789")
     assert normalise.invoice_key("A36007788") != normalise.invoice_key("36007788")
+    assert normalise.invoice_key("INVOICE A36007788") == "A36007788"
 
 
 def test_a_fifteen_digit_identity_number_is_its_eighteen_digit_form():

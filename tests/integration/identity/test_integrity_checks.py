@@ -146,7 +146,8 @@ def test_an_invoice_seen_before_in_any_spelling_is_refused_at_delivery_and_at_th
     voucher = make_voucher(make_programme(), amount_fen=200_000_00, firm_member=second)
     contract = _contract(second, voucher, offering_of(), 100_000_00)
     record_paid_copay(contract.order)
-    for spelling in ("No. 3600 7788", "发票号码：３６００７７８８", "FP-36007788"):
+    for spelling in ("No. 3600 7788", "发票号码：３６００７７８８", "FP-36007788",
+                     "Invoice No. 3600 7788"):
         with pytest.raises(fulfilment.DuplicateInvoice):
             fulfilment.deliver(contract.order, contract.order.offering.agency.organisation
                                .members[0], summary="交付", invoice_number=spelling,
