@@ -3,6 +3,9 @@
 18 characters from a 31-symbol alphabet (digits and capitals without I, O, Z, S, V);
 the last one is a check character computed from the first 17 with fixed weights.
 """
+import re
+import unicodedata
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _VALUES = {char: index for index, char in enumerate(ALPHABET)}
@@ -15,8 +18,28 @@ class InvalidCreditCode(ValueError):
         super().__init__(reason)
 
 
+_SPACING = re.compile(r"[\s\-_.·]+")
+# what people put between codes they list: line breaks, commas, semicolons, 、 (after NFKC)
+_LIST_SEPARATORS = re.compile(r"[\n\r,;、|/]+")
+
+
 def normalise(code):
-    return (code or "").strip().upper()
+    """A code as typed, in the form it is stored and compared: NFKC (a Chinese input
+    method's full-width ９１３６… is 9136…), without spacing or dashes, upper-case."""
+    return _SPACING.sub("", unicodedata.normalize("NFKC", code or "")).upper()
+
+
+def codes_in(text):
+    """The codes a person listed in ``text`` (one a line, or separated by commas or
+    semicolons, full-width or not), normalised, in order, each once. A piece of 36, 54…
+    characters once its spacing is gone is that many codes written side by side."""
+    found = []
+    for piece in _LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text or "")):
+        piece = normalise(piece)
+        parts = [piece[i:i + 18] for i in range(0, len(piece), 18)] \
+            if len(piece) > 18 and len(piece) % 18 == 0 else [piece]
+        found += [part for part in parts if part and part not in found]
+    return found
 
 
 def check_character(first17):

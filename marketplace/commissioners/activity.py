@@ -8,11 +8,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.accounts import uscc
 from marketplace.accounts.models import District, Organisation, OrganisationKind
 from marketplace.commissioners.models import (Commissioner, CommissionerService, Pairing,
                                               PairingKind, PairingStatus,
                                               ServiceAttachment, ServiceStatus)
-from marketplace.core import audit, normalise, outbox, storage
+from marketplace.core import audit, outbox, storage
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
@@ -71,7 +72,7 @@ def request_pairing(commissioner, actor, note=""):
 
 
 def firm_by_code(code):
-    code = normalise.nfkc(code).upper()   # a code typed in full-width forms is the same
+    code = uscc.normalise(code)
     firm = db.session.execute(select(Organisation).where(
         Organisation.uscc == code, Organisation.kind == OrganisationKind.FIRM)
     ).scalar_one_or_none()

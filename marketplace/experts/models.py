@@ -8,7 +8,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Integer, S
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core import normalise
+from marketplace.accounts import uscc
 from marketplace.core.assessments import AssessmentRecord
 from marketplace.core.states import TransitionTable
 from marketplace.core.timeutil import now_utc
@@ -65,8 +65,7 @@ class ExpertApplication(db.Model):
 
     @property
     def codes(self):
-        return [normalise.nfkc(line).upper() for line in self.conflict_codes.splitlines()
-                if normalise.nfkc(line)]
+        return uscc.codes_in(self.conflict_codes)
 
 
 class PoolSetting(db.Model):

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
+from marketplace.accounts import uscc
 from marketplace.accounts.models import Organisation, Role, User
 from marketplace.agencies.models import ServiceCategory
 from marketplace.claims.expert_models import (ExpertConflict, ExpertInvitation,
                                               ExpertProfile, ExpertStatus, InvitationState,
                                               expert_fields)
-from marketplace.core import audit, normalise
+from marketplace.core import audit
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
@@ -115,9 +116,8 @@ def categories():
 
 
 def organisation_by_code(code, field):
-    """The organisation with this unified social credit code, or a form error (a code
-    typed in full-width forms, ９１３６…, is the same code)."""
-    code = normalise.nfkc(code).upper()
+    """The organisation with this unified social credit code, or a form error."""
+    code = uscc.normalise(code)
     if not code:
         return None
     found = db.session.execute(select(Organisation).where(

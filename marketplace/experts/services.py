@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
+from marketplace.accounts import uscc
 from marketplace.accounts.models import Organisation, Role, lower_email
 from marketplace.agencies.models import ServiceCategory
 from marketplace.claims.expert_models import ExpertConflict, ExpertProfile, ExpertStatus
-from marketplace.core import audit, normalise, outbox
+from marketplace.core import audit, outbox
 from marketplace.core.errors import Conflict, InvalidTransition, ValidationFailed
 from marketplace.core.rows import for_update, hold_key
 from marketplace.core.states import transition
@@ -81,10 +82,7 @@ def apply(*, email, name, title, organisation_name, province, category_ids,
         email=email, name=name.strip(), title=title.strip(),
         organisation_name=organisation_name.strip(), province=province,
         organisation_id=organisation.id if organisation else None,
-        # one code a line, NFKC: a code typed in full-width forms (９１３６…) is the same
-        conflict_codes="\n".join(normalise.nfkc(line).upper()
-                                 for line in conflict_codes.splitlines()
-                                 if normalise.nfkc(line)),
+        conflict_codes="\n".join(uscc.codes_in(conflict_codes)),
         declared_conflicts=(declared_conflicts or "").strip(), locale=locale, fields=fields)
     db.session.add(application)
     db.session.flush()

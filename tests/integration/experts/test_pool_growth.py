@@ -239,3 +239,33 @@ def test_the_years_pool_setting_saved_twice_at_once_is_one_row(app):
     assert outcomes == ["ok", "ok"], outcomes
     db.session.expire_all()
     assert db.session.query(PoolSetting).filter_by(year=2031).count() == 1
+
+
+def test_declared_ties_are_read_as_typed_full_width_lower_case_or_on_one_line(auditor):
+    """A tie declared with a Chinese input method (full-width characters), in lower case,
+    with spaces inside or several on one line separated by commas is still a tie: the
+    expert is never drawn for that organisation's claims."""
+    def full_width(text):
+        return "".join(chr(ord(c) + 0xFEE0) for c in text)
+
+    first, second, third = FirmFactory(), FirmFactory(), FirmFactory()
+    spaced = " ".join(third.uscc[i:i + 6] for i in range(0, 18, 6)).lower()
+    application = apply(conflict_codes=f"{full_width(first.uscc)}，{second.uscc.lower()}；"
+                                       f"91310000000000000X\n{spaced}")
+    assert services.declared_organisations(application)[1] == ["91310000000000000X"]
+    services.admit(application, auditor)
+    assert sorted(c.organisation_id for c in db.session.query(ExpertConflict)) == sorted(
+        [first.id, second.id, third.id])
+
+
+def test_the_employer_and_a_recorded_tie_are_found_by_a_code_typed_full_width(auditor):
+    employer, tied = FirmFactory(), FirmFactory()
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in employer.uscc)
+    application = apply(organisation_code=full_width)
+    profile = services.admit(application, auditor)
+    assert profile.organisation_id == employer.id
+    from marketplace.experts import profiles
+    profiles.record_conflict(staff("admin"), profile, reason="曾任顾问",
+                             organisation_code=" ".join(tied.uscc[i:i + 6]
+                                                        for i in range(0, 18, 6)))
+    assert [c.organisation_id for c in db.session.query(ExpertConflict)] == [tied.id]
