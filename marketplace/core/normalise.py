@@ -95,8 +95,9 @@ def phone_key(value, area_code=DEFAULT_AREA_CODE):
             digits = digits[2:]
         else:
             return "+" + digits if len(digits) >= 7 else None   # another country's
-    elif digits.startswith("86") and len(digits) in (12, 13) and digits[2] != "0":
-        digits = digits[2:]         # 86 written without + or 00
+    elif digits.startswith("86") and (len(digits) in (12, 13) and digits[2] != "0"
+                                      or len(digits) == 14 and digits[2] == "0"):
+        digits = digits[2:]         # 86 written without + or 00 (and the trunk 0 kept)
     if digits.startswith("0"):
         digits = digits[1:]
     elif len(digits) in (7, 8):

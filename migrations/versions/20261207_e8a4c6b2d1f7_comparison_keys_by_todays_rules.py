@@ -2,7 +2,7 @@
 
 The keys an investigator compares (core.normalise) learnt more spellings: an address
 written with the country (中国江西省…), a province without 省 (江西南昌市…), the city
-without 市, 區 and 縣; an invoice number written after words (Invoice No., Fapiao #). A
+without 市, 區 and 縣; a phone number written 86-0791-…; an invoice number written after words (Invoice No., Fapiao #). A
 key stored before stays in its old form and would never meet the new one: an invoice
 delivered as "Invoice No. 36007788" would not be found when "36007788" is delivered
 again. Every stored key of those kinds is made again from the value as written. Only keys
@@ -29,6 +29,8 @@ _KEYS = (
     ("contract_registrations", "invoice_number", "invoice_number_key", "invoice_key", False),
     ("organisations", "registered_address", "registered_address_key", "address_key", False),
     ("organisation_versions", "registered_address", "address_key", "address_key", False),
+    ("organisations", "contact_phone", "contact_phone_key", "phone_key", False),
+    ("organisation_versions", "contact_phone", "phone_key", "phone_key", False),
 )
 
 

@@ -8,7 +8,7 @@ from marketplace.core import normalise
 @pytest.mark.parametrize("written", [
     "0791-88880001", "(0791) 8888 0001", "+86 791 8888 0001", "0086-791-88880001",
     "88880001", "８６－７９１－８８８８０００１", "+86-0791-88880001", "0791 88880001 转 8001",
-    "8679188880001",
+    "8679188880001", "86-0791-88880001", "86 (0791) 8888 0001",
 ])
 def test_one_landline_in_every_spelling_has_one_key(written):
     assert normalise.phone_key(written) == "+8679188880001"
