@@ -31,7 +31,8 @@ def active_on(day):
 
 def hits(usccs=(), hashes=(), day=None):
     """The entries active on ``day`` naming one of ``usccs`` or a person whose identity
-    hash is one of ``hashes``: one indexed look-up."""
+    hash is one of ``hashes`` (a shareholding organisation's is the hash of its credit
+    code, so a barred company holding shares is found too): one indexed look-up."""
     usccs = sorted({u for u in usccs if u})
     hashes = sorted({h for h in hashes if h})
     if not usccs and not hashes:
@@ -42,6 +43,7 @@ def hits(usccs=(), hashes=(), day=None):
         matches.append(IntegrityListEntry.uscc.in_(usccs))
     if hashes:
         matches.append(IntegrityListEntry.id_number_hash.in_(hashes))
+        matches.append(IntegrityListEntry.uscc_hash.in_(hashes))
     return db.session.execute(select(IntegrityListEntry).where(
         active_on(day), or_(*matches)).order_by(IntegrityListEntry.id)).scalars().all()
 
@@ -66,10 +68,11 @@ def version_hits(versions, day=None):
                    [value for kind, value in subjects if kind == "hash"], day)
     found = []
     for entry in entries:
-        key = ("uscc", entry.uscc) if entry.subject == BarredSubject.ORGANISATION \
-            else ("hash", entry.id_number_hash)
-        for where in subjects.get(key, ()):
-            found.append((entry, where))
+        keys = [("uscc", entry.uscc), ("hash", entry.uscc_hash)] \
+            if entry.subject == BarredSubject.ORGANISATION else [("hash", entry.id_number_hash)]
+        for key in keys:
+            for where in subjects.get(key, ()):
+                found.append((entry, where))
     return found
 
 
@@ -117,13 +120,14 @@ def entry_values(*, subject, name, uscc=None, id_kind=None, id_number=None, reas
     if not name or len(name) > 200:
         raise EntryInvalid(_l("Give the name (at most 200 characters)."),
                            details={"field": "name"})
-    values = {"subject": subject, "name": name, "uscc": None, "id_number_hash": None,
-              "id_number_masked": None}
+    values = {"subject": subject, "name": name, "uscc": None, "uscc_hash": None,
+              "id_number_hash": None, "id_number_masked": None}
     if subject == BarredSubject.ORGANISATION:
         if not uscc_rules.is_valid(normalise.nfkc(uscc)):
             raise EntryInvalid(_l("Give the organisation's valid unified social credit "
                                   "code."), details={"field": "uscc"})
         values["uscc"] = uscc_rules.normalise(normalise.nfkc(uscc))
+        values["uscc_hash"] = identity_numbers.number_hash(values["uscc"])
     else:
         try:
             identity_numbers.checked_number(id_kind or "resident_id", id_number)
@@ -196,6 +200,7 @@ def refuse_if_versions_barred(version_ids, usccs, day=None, *, field=None):
     matches = [IntegrityListEntry.uscc.in_(sorted({u for u in usccs if u}))]
     if version_ids:
         matches.append(IntegrityListEntry.id_number_hash.in_(people))
+        matches.append(IntegrityListEntry.uscc_hash.in_(people))
     found = db.session.execute(select(IntegrityListEntry).where(
         active_on(day or date.today()), or_(*matches))
         .order_by(IntegrityListEntry.id)).scalars().all()

@@ -69,6 +69,9 @@ class IntegrityListEntry(db.Model):
         enum_column(BarredSubject, name="barred_subject"), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    # an organisation's credit code hashed as a person's identity number is: a company
+    # holding shares in a party is one of its people, named by that hash
+    uscc_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     id_number_masked: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text, nullable=False)
@@ -93,6 +96,7 @@ class IntegrityListEntry(db.Model):
                         name="organisation_has_uscc"),
         CheckConstraint("subject <> 'person' OR id_number_hash IS NOT NULL",
                         name="person_has_identity_hash"),
+        CheckConstraint("(uscc IS NULL) = (uscc_hash IS NULL)", name="uscc_and_hash_together"),
         CheckConstraint("(id_number_hash IS NULL) = (id_number_masked IS NULL)",
                         name="hash_and_mask_together"),
         CheckConstraint("listed_to IS NULL OR listed_to >= listed_from",

@@ -168,3 +168,35 @@ def test_the_review_page_of_a_change_shows_a_listed_new_person(app, auditor):
     with pytest.raises(DomainError):
         registry.decide(make_agency_profile(status="submitted", auditor=auditor), auditor,
                         "reject")      # a reason is required (and nothing is barred here)
+
+
+def _shareholding_organisation(name, code, share_bp=6000):
+    from marketplace.accounts import people
+    return people.person("shareholder", name, id_kind="uscc", id_number=code,
+                         share_bp=share_bp)
+
+
+def test_a_barred_organisation_holding_shares_in_a_party_is_found(auditor):
+    """A barred company that owns the agency (its shareholder, named by its credit code)
+    is 'one of its people on the list': signing is refused and the claim blocked, as for
+    a barred person."""
+    from tests.factories import FirmFactory
+
+    owner = FirmFactory()           # the company on the list, a shareholder of the agency
+    offering = make_offering(price_fen=100_000_00)
+    member = FirmMemberFactory()
+    voucher = make_voucher(make_programme(), firm_member=member)
+    claim = accepted_claim(member, offering=offering)          # signed before the listing
+    add_people(offering.agency.organisation,
+               _shareholding_organisation("失信控股公司", owner.uscc.lower()))
+    entry = bar_organisation(auditor, owner)
+    claim = settle(claim)
+    check = next(c for c in claims.checks_of(claim) if c.name == "integrity_list")
+    assert check.result == CheckResult.BLOCK and claim.is_blocked
+    [found] = json.loads(check.evidence)["entries"]
+    assert found["entry_id"] == entry.id
+    assert {w["party"] for w in found["found_on"]} == {"agency_current"}
+    assert found["found_on"][0]["person"]["name"] == "失信控股公司"
+    order = make_quoted_order(offering, member)
+    with pytest.raises(barred.IntegrityListHit):
+        orders.sign_contract(order, member, voucher_id=voucher.id)
