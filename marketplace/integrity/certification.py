@@ -3,14 +3,15 @@ SMEs, benchmark high-tech enterprises) or from a certificate an auditor confirme
 firm's tier request: never from the firm's word. The tier at a decision is the highest
 tier whose certificate is valid on that day, so an expired certificate lowers it at the
 next decision, and the decision cites the certificate it rested on."""
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import FirmTier
-from marketplace.core import audit
+from marketplace.core import audit, normalise
 from marketplace.extensions import db
 from marketplace.integrity.models import CertificationEntry, CertificationSource
 
@@ -57,22 +58,38 @@ def certificates_of(uscc):
                                                   CertificationEntry.id.desc())).scalars().all()
 
 
+def certificate_key(number):
+    """A certificate number as it compares: NFKC, upper-case, letters and digits only
+    (gr 2024-3600-0777 and ＧＲ２０２４３６０００７７７ are GR202436000777)."""
+    return re.sub(r"[^0-9A-Z]", "", normalise.nfkc(number).upper())
+
+
+def _same_number(key):
+    """The entries' numbers compared by their key (those on file before numbers were
+    stored as keys may hold spaces or dashes)."""
+    stored = CertificationEntry.certificate_number
+    return func.upper(func.replace(func.replace(stored, " ", ""), "-", "")) == key
+
+
 def confirm_certificate(*, uscc, organisation_name, tier, certificate_number, valid_from,
                         valid_to, actor, change_request_id):
     """An auditor checked a firm's certificate for its tier request: it counts from now
-    as a list entry would (the same certificate already on a list is reused)."""
+    as a list entry would (the same certificate already on a list is reused). A number
+    on file for another organisation, in any tier and however it is written, is refused:
+    one firm's certificate must not give another its tier."""
     tier = FirmTier(tier)
-    existing = db.session.execute(select(CertificationEntry).where(
-        CertificationEntry.tier == tier,
-        CertificationEntry.certificate_number == certificate_number)).scalar_one_or_none()
-    if existing is not None and existing.uscc == uscc:
-        return existing
-    if existing is not None:
+    certificate_number = certificate_key(certificate_number)
+    found = db.session.execute(select(CertificationEntry).where(
+        _same_number(certificate_number))).scalars().all()
+    if any(entry.uscc != uscc for entry in found):
         from marketplace.core.errors import Conflict
 
         raise Conflict(_l("This certificate number belongs to another organisation on the "
                           "lists."), code="certificate_of_another",
                        details={"field": "certificate_number"})
+    existing = next((entry for entry in found if entry.tier == tier), None)
+    if existing is not None:
+        return existing
     entry = CertificationEntry(tier=tier, uscc=uscc, organisation_name=organisation_name,
                                certificate_number=certificate_number, valid_from=valid_from,
                                valid_to=valid_to, source=CertificationSource.CONFIRMED,

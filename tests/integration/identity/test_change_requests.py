@@ -334,3 +334,26 @@ def test_a_share_that_is_not_a_percentage_of_two_decimals_is_told_keeping_what_w
     page = response.get_data(as_text=True)
     assert f'value="{typed}"' in page and "孙股东" in page
     assert change_requests.pending_request(owner.organisation) is None
+
+
+@pytest.mark.parametrize("tier, typed", [
+    ("high_tech", "gr 2024-3600-0777"),            # the case and spacing changed
+    ("high_tech", "ＧＲ２０２４３６０００７７７"),   # full width
+    ("benchmark_high_tech", "GR202436000777"),     # the same number, claimed for a tier above
+])
+def test_another_firms_certificate_is_refused_however_it_is_written(owner, auditor, tier,
+                                                                    typed):
+    from tests.support.identity import certify
+
+    certify(FirmMemberFactory().organisation, FirmTier.HIGH_TECH, number="GR202436000777")
+    organisation = owner.organisation
+    proposal = versions.proposal_of(versions.current_version(organisation))
+    request = change_requests.submit(
+        organisation, owner, facts={**proposal["facts"], "firm_tier": tier},
+        people=proposal["people"], reason="已认定",
+        certificate={"number": typed, "valid_from": date.today() - timedelta(days=30),
+                     "valid_to": date.today() + timedelta(days=700)})
+    with pytest.raises(DomainError) as refused:
+        change_requests.approve(request, auditor)
+    assert refused.value.code == "certificate_of_another"
+    assert certification.tier_on(organisation.uscc).tier == FirmTier.TECH_SME
