@@ -51,11 +51,16 @@ FOUND_ON = {
 }
 
 
+# a seller counted as one with another because it holds shares in it (the split check)
+ORGANISATION_ITSELF = _l("The organisation itself")
+
+
 def names():
     """Every name above as plain strings of the current language."""
     def plain(mapping):
         return {key: str(value) for key, value in mapping.items()}
-    return {"facts": plain(FACT_NAMES), "roles": plain(ROLE_NAMES),
+    return {"facts": plain(FACT_NAMES),
+            "roles": plain({**ROLE_NAMES, "organisation": ORGANISATION_ITSELF}),
             "titles": plain(TITLE_NAMES), "tiers": plain(TIER_NAMES),
             "sources": plain(SOURCE_NAMES), "matches": plain(MATCH_NAMES),
             "found_on": plain(FOUND_ON), "statuses": plain(STATUS_NAMES)}

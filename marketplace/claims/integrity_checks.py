@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from marketplace.accounts import identity_numbers
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.version_models import VersionPerson
 from marketplace.claims.checks import check
@@ -86,6 +87,12 @@ def _seller_group(contract, candidates):
     for seller, version_ids in versions_of.items():
         for version_id in version_ids:
             hashes[seller].update(people.get(version_id, {}))
+    # each seller is named by its own credit code's hash too, so a seller holding shares
+    # in another (its shareholder by that code) counts as one seller with it
+    for seller, name, code in db.session.execute(select(
+            Organisation.id, Organisation.name, Organisation.uscc).where(
+            Organisation.id.in_(sorted(sellers)))).all():
+        hashes[seller][identity_numbers.number_hash(code)] = (name, "organisation", code)
     group, links, frontier = {contract.seller_id}, [], [contract.seller_id]
     while frontier:
         one = frontier.pop()

@@ -217,3 +217,28 @@ def test_one_address_written_with_the_country_and_province_is_a_related_party(au
         assert outcome == CheckResult.BLOCK, spelling
         assert evidence["matches"][0]["kind"] == "registered_address"
         assert evidence["matches"][0]["normalised"]["value"] == "八一大道333"
+
+
+def test_an_agency_and_the_agency_it_owns_count_as_one_seller(auditor):
+    """The parent agency holds shares in the second (its shareholder, named by its credit
+    code): a job split between the two is split as much as one between sisters."""
+    from marketplace.accounts import people
+    from tests.integration.claims.builders import signed_in
+
+    firm_member = FirmMemberFactory()
+    voucher = make_voucher(make_programme(rules={"single_order_max_fen": 60_000_00}),
+                           amount_fen=200_000_00, firm_member=firm_member)
+    parent, owned = offering_of(), offering_of()
+    add_people(owned.agency.organisation, people.person(
+        "shareholder", parent.agency.organisation.name, id_kind="uscc",
+        id_number=parent.agency.organisation.uscc, share_bp=10000))
+    settle(_claim_of(_contract(firm_member, voucher, parent, 100_000_00), "FP-81"))
+    later = settle(_claim_of(_contract(firm_member, voucher, owned, 100_000_00), "FP-82"))
+    outcome, evidence = result(later, "split_order")
+    assert outcome == CheckResult.FLAG and evidence["total_voucher_part_fen"] == 100_000_00
+    [link] = evidence["sellers_counted_as_one"]
+    assert link["person"] == parent.agency.organisation.name
+    assert {link["role"], link["other_role"]} == {"organisation", "shareholder"}
+    client = signed_in(auditor)
+    page = client.get(f"/claims/{later.id}").get_data(as_text=True)
+    assert "The organisation itself" in page or "本单位" in page
