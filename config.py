@@ -292,6 +292,13 @@ class ProductionConfig(Config):
             logging.getLogger("marketplace").warning(
                 "production with SESSION_COOKIE_SECURE off: session cookies are sent over "
                 "plain http and no Strict-Transport-Security header is sent")
+        if _is_loopback_url(settings.get("PUBLIC_BASE_URL") or ""):
+            # mailed links (password resets, invitations, sign-in links) are built on it,
+            # never on the request's Host: left at its default, they point at this machine
+            logging.getLogger("marketplace").warning(
+                "production with PUBLIC_BASE_URL %s: the links in mails (password resets, "
+                "invitations, sign-in links) point there; set it to the site's public "
+                "address", settings.get("PUBLIC_BASE_URL"))
 
 
 # The public values of development and tests: anyone can read them here, so a production

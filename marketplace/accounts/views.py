@@ -15,7 +15,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.redirects import local_target
 from marketplace.core.signals import answers
-from marketplace.core.web import apply_domain_error, attempt
+from marketplace.core.web import apply_domain_error, attempt, public_url
 from marketplace.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -38,7 +38,7 @@ def _login_limit():
 
 
 def _signin_link_url(token):
-    return url_for("accounts.signin_link", token=token, _external=True)
+    return public_url("accounts.signin_link", token=token)
 
 
 def _throttled_message():
@@ -143,14 +143,14 @@ def register():
                     firm_tier=form.firm_tier.data or None, certificate=form.certificate(),
                     owner_email=form.email.data, owner_name=form.owner_name.data,
                     locale=_current_locale())
-                services.send_registration_link(owner, lambda token: url_for(
-                    "accounts.reset_password", token=token, _external=True),
+                services.send_registration_link(owner, lambda token: public_url(
+                    "accounts.reset_password", token=token),
                     home_link=url_for("site.home"))
             else:
                 services.ensure_credit_code_free(form.credit_code.data)
                 services.tell_owner_of_registration_attempt(
-                    existing, url_for("accounts.login", _external=True),
-                    url_for("accounts.forgot_password", _external=True),
+                    existing, public_url("accounts.login"),
+                    public_url("accounts.forgot_password"),
                     locale=_current_locale())
         except DomainError as error:
             db.session.rollback()
@@ -172,7 +172,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(
             form.email.data,
-            lambda token: url_for("accounts.reset_password", token=token, _external=True))
+            lambda token: public_url("accounts.reset_password", token=token))
         db.session.commit()
         flash(_("If an account exists for this address, a link to reset its password is on "
                 "its way. It is valid for one hour."), "info")
@@ -327,7 +327,7 @@ def invite():
         _result, refused = attempt(
             services.invite_member,
             org, current_user, form.email.data,
-            lambda token: url_for("accounts.accept_invitation", token=token, _external=True),
+            lambda token: public_url("accounts.accept_invitation", token=token),
             form=form)
         if not refused:
             db.session.commit()

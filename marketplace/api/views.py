@@ -1,5 +1,5 @@
 """API operations of the foundation: tokens, the current user, the OpenAPI document."""
-from flask import Blueprint, current_app, g, jsonify, render_template, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,7 @@ from marketplace.api.answers import answer
 from marketplace.api.spec import build_openapi, operation
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone
+from marketplace.core.web import public_url
 from marketplace.extensions import csrf, db, limiter
 
 PREFIX = "/api/v1"
@@ -55,8 +56,8 @@ def create_token(body):
     """Throttled as the sign-in page is (marketplace/accounts/signin.py): past the limit
     the answer is 429 whatever the password, and the right one mails a sign-in link for
     the web pages, where the owner can make a token."""
-    tried = signin.attempt(body.email, body.password, lambda token: url_for(
-        "accounts.signin_link", token=token, _external=True))
+    tried = signin.attempt(body.email, body.password, lambda token: public_url(
+        "accounts.signin_link", token=token))
     if tried.outcome is not signin.Outcome.SIGNED_IN:
         db.session.commit()     # the link mailed, if any
         if tried.outcome is signin.Outcome.THROTTLED:

@@ -2,7 +2,7 @@
 pagination and year arguments."""
 from datetime import date
 
-from flask import flash, render_template, request
+from flask import current_app, flash, render_template, request, url_for
 
 from marketplace.core.errors import DomainError
 from marketplace.core.normalise import whole_number
@@ -77,3 +77,11 @@ def year_argument(default=None):
     """The year asked for in ``?year=``, between 2000 and 2100; otherwise ``default`` (this
     year when None)."""
     return whole_number(request.args.get("year"), 2000, 2100) or default or date.today().year
+
+
+def public_url(endpoint, **values):
+    """The address of ``endpoint`` on the site's public address (PUBLIC_BASE_URL), for a
+    link that leaves the site in a mail. Never ``url_for(_external=True)``: that takes the
+    host from the request, and a password reset asked for with a forged Host header would
+    mail the victim a working token on the attacker's site."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
