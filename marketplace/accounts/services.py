@@ -227,9 +227,13 @@ def user_for_reset_token(token):
 
 
 def reset_password(token, new_password):
+    """A reset is how an owner takes an account back: it ends every session and revokes
+    the account's API tokens, which someone who got in meanwhile may have made."""
     user = user_for_reset_token(token)
     user.set_password(new_password)
     user.session_version += 1
+    for api_token in api_tokens_of(user):
+        revoke_api_token(api_token, user)
     audit.record(user, "password_reset", actor=user)
     return user
 

@@ -193,7 +193,8 @@ def reset_password(token):
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
         db.session.commit()
-        flash(_("Your password is changed. Please sign in."), "success")
+        flash(_("Your password is changed, and your API tokens are revoked. Please sign "
+                "in."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 

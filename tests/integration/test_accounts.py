@@ -289,3 +289,22 @@ def test_the_admin_edits_the_district_table(client):
 def test_the_login_page_speaks_both_languages(client, locale, text):
     client.post("/language", data={"locale": locale, "next": "/login"})
     assert text in client.get("/login").get_data(as_text=True)
+
+
+def test_a_password_reset_revokes_the_accounts_api_tokens(client):
+    """A reset is how an owner takes back an account someone else got into: a token that
+    someone made meanwhile stops with the sessions, as the sessions do."""
+    from marketplace.accounts.models import ApiToken
+    from marketplace.accounts.services import make_reset_token
+    from tests.support.api import token_for
+
+    user = FirmMemberFactory(email="a@example.com")
+    db.session.commit()
+    headers = token_for(user)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    token = make_reset_token(user)
+    response = client.post(f"/password/reset/{token}",
+                           data={"password": "brand-new-pw-7", "confirm": "brand-new-pw-7"})
+    assert response.status_code == 302
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert all(t.revoked_dt is not None for t in db.session.query(ApiToken))
