@@ -54,6 +54,15 @@ def _text(value, field, limit, message):
     return value
 
 
+def checked_phone(phone):
+    """One phone number (the related-party check compares its key), or ValidationFailed:
+    a field holding two numbers would never meet the other party's."""
+    if normalise.phone_key(phone) is None:
+        raise ValidationFailed(_l("Not a phone number: give the area code and number, or a "
+                                  "mobile number."), details={"field": "contact_phone"})
+    return phone
+
+
 def checked_facts(organisation, facts):
     """The facts as a version stores them, or ValidationFailed naming the field."""
     code = normalise.nfkc(facts.get("uscc"))
@@ -71,11 +80,8 @@ def checked_facts(organisation, facts):
     district = db.session.get(District, district_id) if district_id else None
     if district is None or not district.is_active:
         raise ValidationFailed(_l("Choose a district."), details={"field": "district_id"})
-    phone = _text(facts.get("contact_phone"), "contact_phone", 40,
-                  _l("Give the contact phone."))
-    if normalise.phone_key(phone) is None:
-        raise ValidationFailed(_l("Not a phone number: give the area code and number, or a "
-                                  "mobile number."), details={"field": "contact_phone"})
+    phone = checked_phone(_text(facts.get("contact_phone"), "contact_phone", 40,
+                                _l("Give the contact phone.")))
     bank_name, cnaps, account = bank.checked_bank(facts.get("bank_name"),
                                                   facts.get("bank_cnaps_code"),
                                                   facts.get("bank_account"))

@@ -64,10 +64,11 @@ def register_organisation(*, kind, name, credit_code, legal_representative,
     A firm's tier is the one the certification lists give its credit code; a tier the
     lists do not give is a change request for an auditor to check against the
     certificate named (``certificate``: number, valid_from, valid_to)."""
-    from marketplace.accounts import bank, bureau_lists, people, versions
+    from marketplace.accounts import bank, bureau_lists, change_requests, people, versions
     from marketplace.accounts.version_models import VersionSource
 
     code = ensure_credit_code_free(credit_code)
+    change_requests.checked_phone(contact_phone)
     _ensure_email_free(owner_email)
     kind = OrganisationKind(kind)
     representative = people.person("legal_representative", legal_representative,

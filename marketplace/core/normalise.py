@@ -80,7 +80,8 @@ def name_key(value):
 
 
 def phone_key(value, area_code=DEFAULT_AREA_CODE):
-    """+86 and the national significant number, or None when there are too few digits.
+    """+86 and the national significant number, or None when there are too few digits or
+    too many for one number (a field holding two).
 
     0791-88880001, (0791) 8888 0001, +86 791 8888 0001, 0086-791-88880001 and 88880001
     (a local number, in ``area_code``) are all +8679188880001; +86 138 0013 8000 and
@@ -102,8 +103,8 @@ def phone_key(value, area_code=DEFAULT_AREA_CODE):
         digits = digits[1:]
     elif len(digits) in (7, 8):
         digits = area_code + digits
-    if len(digits) < 9:
-        return None
+    if not 9 <= len(digits) <= 11:
+        return None     # too short, or two numbers in one field (no national number is longer)
     return "+86" + digits
 
 

@@ -308,3 +308,18 @@ def test_a_password_reset_revokes_the_accounts_api_tokens(client):
     assert response.status_code == 302
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     assert all(t.revoked_dt is not None for t in db.session.query(ApiToken))
+
+
+def test_registration_refuses_two_phone_numbers_in_one_field(app):
+    from marketplace.accounts import uscc
+    from marketplace.accounts.models import Organisation
+    from tests.integration.security.test_registration_enumeration import registration
+
+    client = app.test_client()
+    client.post("/language", data={"locale": "en", "next": "/"})
+    data = registration("two-phones@example.com", uscc.make("12360100PHQN00001"))
+    data["contact_phone"] = "0791-88880001 13800138000"
+    response = client.post("/register", data=data)
+    assert response.status_code in (200, 422)
+    assert "Not a phone number" in response.get_data(as_text=True)
+    assert db.session.query(Organisation).filter_by(uscc=data["credit_code"]).count() == 0

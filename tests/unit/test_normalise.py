@@ -126,3 +126,13 @@ def test_the_province_and_country_written_as_people_do_are_prefixes_too(written)
 ])
 def test_a_street_named_after_a_province_the_country_or_the_city_keeps_its_name(written, key):
     assert normalise.address_key(written) == key
+
+
+@pytest.mark.parametrize("written", [
+    "0791-88880001 13800138000", "0791 8888 0001 138 0013 8000", "13800138000 13900139000",
+    "0791-88880001 0791-88880002",
+])
+def test_two_numbers_in_one_field_are_no_phone_number(written):
+    """A field holding another number beside the firm's had a key of its own, so the
+    shared number was never found: it is no phone number, and the forms refuse it."""
+    assert normalise.phone_key(written) is None
