@@ -113,6 +113,9 @@ class Config:
     LOGIN_ACCOUNT_FAILURES = "50 per hour"
     SIGNIN_LINK_MAX_AGE = 15 * 60
     REGISTER_RATE_LIMIT = "5 per hour"      # registrations from one address
+    # mails an account is sent because someone else asked (a password reset, a
+    # registration with its address), from all addresses together: no inbox flooding
+    ACCOUNT_MAIL_LIMIT = "5 per hour"
     # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug's
     # ProxyFix): 0 trusts none of these headers, as a client can write them itself.
     PROXY_HOPS = 0
@@ -194,6 +197,7 @@ class Config:
                      "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "UPLOAD_DIR",
                      "PUBLIC_BASE_URL", "LOG_LEVEL", "CELERY_QUEUE", "LOGIN_RATE_LIMIT",
                      "LOGIN_PAIR_FAILURES", "LOGIN_ACCOUNT_FAILURES", "REGISTER_RATE_LIMIT",
+                     "ACCOUNT_MAIL_LIMIT",
                      "HOME_PROVINCE"):
             settings[name] = _env(name, settings[name])
         settings["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)

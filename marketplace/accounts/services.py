@@ -127,10 +127,26 @@ def send_registration_link(owner, reset_url_for, home_link):
 
 def tell_owner_of_registration_attempt(user, login_url, forgot_url, locale=None):
     """Someone registered with an address that has an account: the page answers as for a
-    new one (so it reveals no account), and the address's owner is told by mail."""
-    send_heard(signals.registration_attempted, user, login_link=login_url,
-                       forgot_link=forgot_url, locale=locale)
+    new one (so it reveals no account), and the address's owner is told by mail (within
+    the account's mail limit)."""
+    if may_mail_account(user):
+        send_heard(signals.registration_attempted, user, login_link=login_url,
+                   forgot_link=forgot_url, locale=locale)
     audit.record(user, "registration_attempted", actor=None)
+
+
+def may_mail_account(user):
+    """Whether ``user`` may be sent one more mail that someone else asked for (a reset, a
+    registration with its address): at most ACCOUNT_MAIL_LIMIT from all addresses
+    together, so the platform's own mails cannot be used to flood an inbox. The asker's
+    answer does not change either way."""
+    from marketplace.core import throttle
+
+    limit, key = current_app.config["ACCOUNT_MAIL_LIMIT"], str(user.id)
+    if throttle.exceeded(limit, "account-mail", key):
+        return False
+    throttle.record(limit, "account-mail", key)
+    return True
 
 
 def _request_declared_tier(organisation, owner, version, tier, certificate):
@@ -207,7 +223,7 @@ def make_reset_token(user):
 def request_password_reset(email, reset_url_for):
     """E-mail a reset link if the account exists. Says nothing either way to the caller."""
     user = find_user_by_email(email)
-    if user is None or not user.is_active_account:
+    if user is None or not user.is_active_account or not may_mail_account(user):
         return None
     token = make_reset_token(user)
     send_heard(signals.password_reset_requested, user, link=reset_url_for(token))
