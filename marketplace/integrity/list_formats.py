@@ -65,6 +65,7 @@ ID_KINDS = {"": "resident_id", "身份证": "resident_id", "居民身份证": "r
 REASONS = {
     "missing": _l("required"),
     "too_long": _l("too long"),
+    "nul": _l("contains a NUL character, which cannot be stored"),
     "date": _l("not a date (YYYY-MM-DD)"),
     "future": _l("in the future"),
     "subject": _l("not 企业 or 个人 (organisation or person)"),

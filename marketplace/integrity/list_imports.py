@@ -49,6 +49,9 @@ def check_rows(stream, filename, kind, today):
         by_key = {key: (cells[positions[key]] if key in positions
                         and positions[key] < len(cells) else None) for key in keys}
         values, errors = read(by_key, today)
+        # PostgreSQL text cannot hold NUL: stored, it failed the whole request with a 500
+        errors += [(key, "nul") for key, cell in by_key.items()
+                   if isinstance(cell, str) and "\x00" in cell]
         if errors:
             report.bad_rows += 1
             for column, reason in errors:

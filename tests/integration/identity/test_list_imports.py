@@ -7,11 +7,12 @@ import io
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 
 from marketplace.accounts.models import FirmTier
 from marketplace.core.spreadsheets import ImportReport
 from marketplace.extensions import db
-from marketplace.integrity import certification, list_imports
+from marketplace.integrity import certification, list_formats, list_imports
 from marketplace.integrity.models import CertificationEntry, IntegrityListEntry
 from tests.factories import AgencyMemberFactory, FirmMemberFactory
 from tests.integration.turnover.registry_builders import csv_bytes, signed_in, xlsx_bytes
@@ -160,3 +161,17 @@ def test_an_imported_registration_names_its_invoice_for_the_duplicate_check(audi
     [use] = invoices.uses_of(invoices.invoice_key("36007788"))
     assert (use["source"], use["invoice_number"]) == ("registration", "No. ３６００ ７７８８")
     assert invoices.seen("36007788") and not invoices.seen("36007789")
+
+
+def test_a_nul_character_in_a_cell_is_named_in_the_report_not_a_server_error(auditor):
+    firm = FirmMemberFactory().organisation
+    header = ["对象类型", "名称", "统一社会信用代码", "身份证件号码", "列入原因", "来源", "列入日期",
+              "移出日期"]
+    rows = [["企业", firm.name, firm.uscc, "", "虚报\x00冒领", "信用中国", "2025-01-01", ""]]
+    report = imported(rows, header, "integrity_list", auditor)
+    assert isinstance(report, ImportReport)
+    assert report.problems == [(2, "reason", "nul")]
+    with force_locale("en"):
+        assert list_formats.reason_text("nul") == \
+            "contains a NUL character, which cannot be stored"
+    assert db.session.query(IntegrityListEntry).count() == 0
