@@ -16,7 +16,7 @@ from marketplace.core import ledger
 from marketplace.core.audit import AuditRecord
 from marketplace.core.outbox import OutboxMessage
 from marketplace.extensions import db
-from tests.integration.funds.test_money_journey import refunded_at_the_gateway
+from tests.integration.funds.test_money_journey import a_recovery_netted_into_the_next_batch
 from tests.integration.funds.world import World
 from tests.support.identity import change_facts
 
@@ -84,14 +84,7 @@ def test_the_xlsx_holds_the_same_table(stripe_server):
 
 
 def test_a_recovery_is_netted_into_the_payees_one_row(stripe_server):
-    world = World()
-    first = world.paid(100_000_00)
-    claim = world.approved(world.accepted(first))
-    disbursement.mark_paid(world.batch([claim], [first]), world.supervisor, "国库 1")
-    db.session.commit()
-    refunded_at_the_gateway(stripe_server, world.payment_of(first), 50_000_00)
-    second = world.paid(300_000_00)
-    batch = world.batch([world.approved(world.accepted(second))], [second])
+    world, batch = a_recovery_netted_into_the_next_batch(stripe_server)
     kinds = sorted(line.kind.value for line in disbursement.lines_of(batch))
     assert kinds == ["copay", "recovery", "recovery", "voucher_part"]
     rows = bank_csv(bank_files.export(batch, world.supervisor, "csv")[0])

@@ -36,6 +36,20 @@ def refunded_at_the_gateway(stripe_server, payment, amount_fen):
     outbox.relay_pending()
 
 
+def a_recovery_netted_into_the_next_batch(stripe_server, reference="国库 1"):
+    """A claim paid out with its co-pay, then half the co-pay rebated through the gateway
+    (the agency owes the claim's and the co-pay's parts back), and the agency's next order
+    put in a batch that deducts both: ``(world, next batch)``."""
+    world = World()
+    first = world.paid(100_000_00)
+    claim = world.approved(world.accepted(first))
+    disbursement.mark_paid(world.batch([claim], [first]), world.supervisor, reference)
+    db.session.commit()
+    refunded_at_the_gateway(stripe_server, world.payment_of(first), 50_000_00)
+    second = world.paid(300_000_00)
+    return world, world.batch([world.approved(world.accepted(second))], [second])
+
+
 def test_after_the_whole_journey_only_the_payout_and_the_spent_figure_remain(stripe_server):
     world = World()
     order = world.paid(100_000_00)
@@ -142,14 +156,7 @@ def test_a_recovery_repaid_while_an_open_batch_deducts_it_leaves_the_batch_payab
     from marketplace.claims.models import BatchStatus, LineStatus
     from tests.integration.claims.builders import signed_in
 
-    world = World()
-    first = world.paid(100_000_00)
-    claim = world.approved(world.accepted(first))
-    disbursement.mark_paid(world.batch([claim], [first]), world.supervisor, "国库 2026-1")
-    db.session.commit()
-    refunded_at_the_gateway(stripe_server, world.payment_of(first), 50_000_00)
-    second = world.paid(300_000_00)
-    next_batch = world.batch([world.approved(world.accepted(second))], [second])
+    world, next_batch = a_recovery_netted_into_the_next_batch(stripe_server, "国库 2026-1")
     assert next_batch.total_fen == 300_000_00 - 100_000_00   # both recoveries deducted
     owed = funds.recoveries.outstanding([world.agency_id])
     browser = signed_in(world.supervisor)

@@ -161,17 +161,11 @@ def test_a_repayment_racing_the_payment_of_a_batch_that_deducts_it_collects_it_o
     collected once (the repayment is refused when the batch collected it first)."""
     from marketplace.accounts.models import User
     from marketplace.claims import batch_lines
-    from tests.integration.funds.test_money_journey import refunded_at_the_gateway
+    from tests.integration.funds.test_money_journey import (
+        a_recovery_netted_into_the_next_batch)
     from tests.support.races import at_once
 
-    world = World()
-    first = world.paid(100_000_00)
-    claim = world.approved(world.accepted(first))
-    disbursement.mark_paid(world.batch([claim], [first]), world.supervisor, "国库-1")
-    db.session.commit()
-    refunded_at_the_gateway(stripe_server, world.payment_of(first), 50_000_00)
-    second = world.paid(300_000_00)
-    batch = world.batch([world.approved(world.accepted(second))], [second])
+    world, batch = a_recovery_netted_into_the_next_batch(stripe_server, "国库-1")
     recovery = funds.recoveries.outstanding([world.agency_id])[0]
     batch_id, recovery_id, amount = batch.id, recovery.id, recovery.amount_fen
     supervisor_id = world.supervisor.id
