@@ -3,6 +3,7 @@ models exactly (what `flask db check` checks), on a fresh PostgreSQL database.""
 import os
 import re
 import secrets
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -66,38 +67,45 @@ def enum_types(db):
             "WHERE t.typtype = 'e' AND n.nspname = 'public'")).scalars().all()
 
 
-@pytest.mark.postgres
-def test_upgrade_downgrade_upgrade_matches_the_models(fresh_database, isolated_globals):
-    from flask_migrate import downgrade, upgrade
-
+@contextmanager
+def app_on(database_url):
+    """The app on ``database_url``, in its app context; its connections closed after."""
     from marketplace import create_app
     from marketplace.extensions import db
 
     other = create_app({"CONFIG_NAME": "testing",
-                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
+                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url)})
     with other.app_context():
         try:
-            assert db.engine.url.database == urlsplit(fresh_database).path[1:]
-            model_tables = set(db.metadata.tables)
-
-            upgrade()
-            assert set(inspect(db.engine).get_table_names()) == model_tables | {
-                "alembic_version"}
-            assert schema_differences(db) == []
-
-            downgrade(revision="base")
-            assert inspect(db.engine).get_table_names() == ["alembic_version"]
-            assert enum_types(db) == [], "the downgrade left enum types behind"
-
-            upgrade()
-            assert set(inspect(db.engine).get_table_names()) == model_tables | {
-                "alembic_version"}
-            differences = schema_differences(db)
-            assert differences == [], ("the models and the migrations differ; run "
-                                       "`flask db migrate`:\n" + "\n".join(map(str, differences)))
+            yield db
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_upgrade_downgrade_upgrade_matches_the_models(fresh_database, isolated_globals):
+    from flask_migrate import downgrade, upgrade
+
+    with app_on(fresh_database) as db:
+        assert db.engine.url.database == urlsplit(fresh_database).path[1:]
+        model_tables = set(db.metadata.tables)
+
+        upgrade()
+        assert set(inspect(db.engine).get_table_names()) == model_tables | {
+            "alembic_version"}
+        assert schema_differences(db) == []
+
+        downgrade(revision="base")
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
+        assert enum_types(db) == [], "the downgrade left enum types behind"
+
+        upgrade()
+        assert set(inspect(db.engine).get_table_names()) == model_tables | {
+            "alembic_version"}
+        differences = schema_differences(db)
+        assert differences == [], ("the models and the migrations differ; run "
+                                   "`flask db migrate`:\n" + "\n".join(map(str, differences)))
 
 
 def catalogue_search_indexes(db):
@@ -113,33 +121,24 @@ def test_the_title_index_comes_and_goes_with_its_revision(fresh_database, isolat
     title_matches) and takes it away again; autogenerate leaves it alone."""
     from flask_migrate import downgrade, upgrade
 
-    from marketplace import create_app
-    from marketplace.extensions import db
+    with app_on(fresh_database) as db:
+        upgrade(revision="d5f1a7c3e9b2")
+        before = catalogue_search_indexes(db)
+        assert TITLE_INDEX not in before
 
-    other = create_app({"CONFIG_NAME": "testing",
-                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
-    with other.app_context():
-        try:
-            upgrade(revision="d5f1a7c3e9b2")
-            before = catalogue_search_indexes(db)
-            assert TITLE_INDEX not in before
+        upgrade(revision="28dbae85ab41")
+        after = catalogue_search_indexes(db)
+        assert set(after) - set(before) == {TITLE_INDEX}
+        assert after[TITLE_INDEX].endswith(
+            "USING gin (to_tsvector('simple'::regconfig, search_title)) "
+            "WITH (fastupdate=off)"), after[TITLE_INDEX]
 
-            upgrade(revision="28dbae85ab41")
-            after = catalogue_search_indexes(db)
-            assert set(after) - set(before) == {TITLE_INDEX}
-            assert after[TITLE_INDEX].endswith(
-                "USING gin (to_tsvector('simple'::regconfig, search_title)) "
-                "WITH (fastupdate=off)"), after[TITLE_INDEX]
-
-            downgrade(revision="d5f1a7c3e9b2")
-            assert catalogue_search_indexes(db) == before
-            upgrade()
-            assert catalogue_search_indexes(db)[TITLE_INDEX] == after[TITLE_INDEX]
-            # at the head, where the models are (a later revision changes other tables)
-            assert schema_differences(db) == []
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+        downgrade(revision="d5f1a7c3e9b2")
+        assert catalogue_search_indexes(db) == before
+        upgrade()
+        assert catalogue_search_indexes(db)[TITLE_INDEX] == after[TITLE_INDEX]
+        # at the head, where the models are (a later revision changes other tables)
+        assert schema_differences(db) == []
 
 
 def revision_files():
@@ -171,29 +170,20 @@ def test_stored_comparison_keys_are_made_again_by_todays_rules(fresh_database,
     country in front kept) is made again, so the related-party look-up meets it."""
     from flask_migrate import upgrade
 
-    from marketplace import create_app
-    from marketplace.extensions import db
-
-    other = create_app({"CONFIG_NAME": "testing",
-                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
-    with other.app_context():
-        try:
-            upgrade(revision="28dbae85ab41")
-            with db.engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO organisations (kind, name, uscc, legal_representative, "
-                    "registered_address, contact_phone, created_dt, "
-                    "registered_address_key) VALUES ('agency', '甲', '91360100MA35X0000X', "
-                    "'张伟', '中国江西省南昌市东湖区八一大道333号', '0791-88880001', now(), "
-                    "'中国江西省南昌市东湖区八一大道333')"))
-            upgrade(revision="e8a4c6b2d1f7")
-            with db.engine.connect() as connection:
-                assert connection.execute(text(
-                    "SELECT registered_address_key FROM organisations")).scalar() \
-                    == "八一大道333"
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with app_on(fresh_database) as db:
+        upgrade(revision="28dbae85ab41")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO organisations (kind, name, uscc, legal_representative, "
+                "registered_address, contact_phone, created_dt, "
+                "registered_address_key) VALUES ('agency', '甲', '91360100MA35X0000X', "
+                "'张伟', '中国江西省南昌市东湖区八一大道333号', '0791-88880001', now(), "
+                "'中国江西省南昌市东湖区八一大道333')"))
+        upgrade(revision="e8a4c6b2d1f7")
+        with db.engine.connect() as connection:
+            assert connection.execute(text(
+                "SELECT registered_address_key FROM organisations")).scalar() \
+                == "八一大道333"
 
 
 @pytest.mark.postgres
@@ -202,27 +192,19 @@ def test_a_listed_organisation_gets_its_credit_codes_hash(fresh_database, isolat
     party, by the keyed hash of its credit code."""
     from flask_migrate import downgrade, upgrade
 
-    from marketplace import create_app
     from marketplace.accounts.identity_numbers import number_hash
-    from marketplace.extensions import db
 
-    other = create_app({"CONFIG_NAME": "testing",
-                        "SQLALCHEMY_DATABASE_URI": normalise_database_url(fresh_database)})
-    with other.app_context():
-        try:
-            upgrade(revision="e8a4c6b2d1f7")
-            with db.engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO integrity_list_entries (subject, name, uscc, reason, source, "
-                    "listed_from, status, created_dt) VALUES ('organisation', '甲', "
-                    "'91360100MA35X0000X', '失信', '信用中国', '2025-01-01', 'listed', now())"))
-            upgrade(revision="f3b9d5e7a2c4")
-            with db.engine.connect() as connection:
-                assert connection.execute(text(
-                    "SELECT uscc_hash FROM integrity_list_entries")).scalar() \
-                    == number_hash("91360100MA35X0000X")
-            downgrade(revision="e8a4c6b2d1f7")
-            upgrade()
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with app_on(fresh_database) as db:
+        upgrade(revision="e8a4c6b2d1f7")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO integrity_list_entries (subject, name, uscc, reason, source, "
+                "listed_from, status, created_dt) VALUES ('organisation', '甲', "
+                "'91360100MA35X0000X', '失信', '信用中国', '2025-01-01', 'listed', now())"))
+        upgrade(revision="f3b9d5e7a2c4")
+        with db.engine.connect() as connection:
+            assert connection.execute(text(
+                "SELECT uscc_hash FROM integrity_list_entries")).scalar() \
+                == number_hash("91360100MA35X0000X")
+        downgrade(revision="e8a4c6b2d1f7")
+        upgrade()
