@@ -4,7 +4,8 @@
 the last one is a check character computed from the first 17 with fixed weights.
 """
 import re
-import unicodedata
+
+from marketplace.core.normalise import nfkc
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -26,7 +27,7 @@ _LIST_SEPARATORS = re.compile(r"[\n\r,;、|/]+")
 def normalise(code):
     """A code as typed, in the form it is stored and compared: NFKC (a Chinese input
     method's full-width ９１３６… is 9136…), without spacing or dashes, upper-case."""
-    return _SPACING.sub("", unicodedata.normalize("NFKC", code or "")).upper()
+    return _SPACING.sub("", nfkc(code)).upper()
 
 
 def codes_in(text):
@@ -34,7 +35,7 @@ def codes_in(text):
     semicolons, full-width or not), normalised, in order, each once. A piece of 36, 54…
     characters once its spacing is gone is that many codes written side by side."""
     found = []
-    for piece in _LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text or "")):
+    for piece in _LIST_SEPARATORS.split(nfkc(text)):
         piece = normalise(piece)
         parts = [piece[i:i + 18] for i in range(0, len(piece), 18)] \
             if len(piece) > 18 and len(piece) % 18 == 0 else [piece]

@@ -21,9 +21,10 @@ one-term query every offering with the term in its title ranks above every offer
 it only in the body, so a page the title matches fill is found without ranking the rest.
 """
 import re
-import unicodedata
 
 from sqlalchemy import Float, Integer, and_, func, literal_column, text, true
+
+from marketplace.core.normalise import nfkc
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Latin runs are plain alphanumerics: PostgreSQL's parser and SQLite's unicode61
@@ -36,7 +37,7 @@ TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
 def _runs(value):
     # NFKC first: full-width letters and digits (ＩＳＯ９００１, as a Chinese input method
     # types them) are the same terms as their half-width forms
-    return _RUN.findall(unicodedata.normalize("NFKC", value or "").lower())
+    return _RUN.findall(nfkc(value).lower())
 
 
 def _is_cjk(run):

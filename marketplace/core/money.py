@@ -5,8 +5,9 @@ found in a file, :func:`fen_to_yuan` is the exact yuan of a number of fen (a fil
 numeric cell), :func:`format_fen` writes every amount shown or sent as text (pages,
 chart axes, the bank's file)."""
 import re
-import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from marketplace.core.normalise import nfkc
 
 FEN_PER_YUAN = 100
 _CENTS = Decimal("0.01")
@@ -43,7 +44,7 @@ def yuan_to_fen(text):
         return -fen if sign else fen
     # NFKC: a Chinese input method types full-width digits, comma, point and ￥
     # (１２０，０００．５０); 元 after the number says the unit the field asks for anyway
-    cleaned = unicodedata.normalize("NFKC", str(text)).strip().removesuffix("元")
+    cleaned = nfkc(str(text)).removesuffix("元")
     cleaned = cleaned.replace(",", "").replace("¥", "").strip()
     try:
         value = Decimal(cleaned)

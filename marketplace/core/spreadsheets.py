@@ -17,10 +17,11 @@ import io
 import json
 import re
 import sys
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from marketplace.core.normalise import nfkc
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -254,7 +255,7 @@ def read_date(cell, today=None):
     elif isinstance(cell, date):
         found = cell
     else:
-        value = unicodedata.normalize("NFKC", cell_text(cell))
+        value = nfkc(cell_text(cell))
         if not value:
             return None, "missing"
         match = _DATE.match(value)
