@@ -160,6 +160,9 @@ class LineOut(BaseModel):
         description="The bank's answer for the line's payee row; null before it.")
     bank_reference: str | None
     bank_reason: str | None
+    refunded_at_bank_fen: int = Field(description="Of a co-pay line: refunded to the firm "
+                                                  "after the payment file went out; owed "
+                                                  "back by the agency if the bank pays it.")
 
 
 class BatchOut(BaseModel):
@@ -170,6 +173,10 @@ class BatchOut(BaseModel):
     lines: list[LineOut]
     total_fen: int
     export_count: int
+    sent_dt: Timestamp | None = Field(description="The first export of the payment file: "
+                                                  "from then on the lines no longer change "
+                                                  "until the bank or the treasury answers.")
+    sent_total_fen: int | None
     treasury_reference: str | None
     paid_dt: Timestamp | None
 

@@ -19,7 +19,7 @@ import json
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.claims import bank_files, batch_lines, disbursement
+from marketplace.claims import bank_files, batch_lines, disbursement, voiding
 from marketplace.claims.models import (BankOutcome, BankResult, BatchStatus, Claim,
                                        LineKind, LineStatus)
 from marketplace.core import audit, jobs, outbox
@@ -215,7 +215,7 @@ def _apply(batch, actor, plan, digest, filename):
         select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id)
         .execution_options(populate_existing=True), of=Claim, key_share=True))
         .unique().scalars()}
-    paid_answers = {}
+    paid_answers, not_paid_claims = {}, []
     for row, answer in plan:
         for line in row.lines:
             if answer["status"] == BankOutcome.PAID:
@@ -224,9 +224,12 @@ def _apply(batch, actor, plan, digest, filename):
             _mark(line, answer, result)
             if line.kind == LineKind.VOUCHER_PART:
                 claims[line.claim_id].disbursement_batch_id = None
+                not_paid_claims.append(claims[line.claim_id])
             reason = f"bank: {answer['status'].value}" + (
                 f" ({line.bank_reason})" if line.bank_reason else "")
             batch_lines.remove_line(line, reason, actor=actor, quiet=True)
+    for claim in not_paid_claims:   # a void that waited for the bank: nothing was paid
+        voiding.settle_pending_void(claim, actor=actor)
     batch_lines.refresh_totals(batch, actor=actor)
     if batch.status == BatchStatus.OPEN:
         # every row was answered: the paid ones, and payees netted to nothing, are paid

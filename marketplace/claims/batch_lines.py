@@ -6,12 +6,15 @@ Lock order: the order (when a co-pay is involved), then batches by id, then clai
 vouchers and their accounts (the funds verbs). Paying a batch takes the batch, then its
 claims; a refund or a void takes the batches of the order or claim first, so the two
 serialise instead of paying and clawing back the same claim at once."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from marketplace import funds
 from marketplace.claims.models import (BatchStatus, Claim, DisbursementBatch, DisbursementLine,
                                        LineKind, LineStatus)
 from marketplace.core import audit, outbox
+from marketplace.core.errors import Conflict
+from marketplace.core.money import format_fen
 from marketplace.core.rows import for_update
 from marketplace.core.states import transition
 from marketplace.core.timeutil import now_utc
@@ -24,6 +27,19 @@ def lock_batch(batch_id):
     return db.session.execute(for_update(select(DisbursementBatch).where(
         DisbursementBatch.id == batch_id).execution_options(populate_existing=True))
     ).scalar_one()
+
+
+def mark_sent(batch, *, actor=None):
+    """The batch's payment file is being exported: lock the batch (so the file is read
+    after any refund or void under way has finished with it) and, the first time, record
+    it as sent with the total the file says. Returns the locked batch and whether this
+    was the first export."""
+    batch = lock_batch(batch.id)
+    first = batch.status == BatchStatus.OPEN and batch.sent_dt is None
+    if first:
+        batch.sent_dt = now_utc()
+        batch.sent_total_fen = batch.total_fen
+    return batch, first
 
 
 def live_lines(batch_id, agency_id=None):
@@ -141,6 +157,8 @@ def reduce_copay(order_id, amount_fen, reason, *, actor=None):
     batch = lock_batch(line.batch_id)
     if batch.status != BatchStatus.OPEN:
         return None
+    if batch.is_at_the_bank:
+        return keep_refund_at_bank(line, batch, amount_fen, reason, actor=actor)
     if amount_fen >= line.amount_fen:
         remove_line(line, reason, actor=actor)
     else:
@@ -153,6 +171,52 @@ def reduce_copay(order_id, amount_fen, reason, *, actor=None):
     net_recoveries(batch, line.agency_id, actor=actor)
     refresh_totals(batch, actor=actor)
     return line
+
+
+def keep_refund_at_bank(line, batch, amount_fen, reason, *, actor=None):
+    """The bank pays the co-pay line whole as its file says: the refund is kept on the
+    line, and owed back by the agency once the bank has paid it (or simply not paid,
+    when the bank does not pay the line)."""
+    refunded = min(amount_fen, line.amount_fen - line.refunded_at_bank_fen)
+    line.refunded_at_bank_fen += refunded
+    line.updated_dt = now_utc()
+    audit.record(line, "refund_at_bank", actor=actor, data={
+        "batch_id": batch.id, "refunded_fen": refunded,
+        "refunded_at_bank_fen": line.refunded_at_bank_fen, "reason": reason})
+    outbox.emit("claims.changed_at_bank", batch_id=batch.id, line_id=line.id)
+    return line
+
+
+class RecoveryAtTheBank(Conflict):
+    code = "recovery_at_the_bank"
+    default_message = _l("A batch whose payment file went to the bank already deducts this "
+                         "recovery: record the rest once the bank has answered.")
+
+
+def refuse_repayment_netted_at_bank(recovery_id, amount_fen):
+    """A batch at the bank collects its deduction when the bank pays; a repayment may
+    take only what no such batch deducts, or the recovery would be collected twice and
+    the batch could not be paid as the bank paid it."""
+    at_bank = db.session.execute(
+        select(DisbursementLine.batch_id, DisbursementLine.amount_fen)
+        .join(DisbursementBatch, DisbursementBatch.id == DisbursementLine.batch_id)
+        .where(DisbursementLine.recovery_id == recovery_id,
+               DisbursementLine.status == LineStatus.INCLUDED,
+               DisbursementBatch.status == BatchStatus.OPEN,
+               DisbursementBatch.sent_dt.is_not(None))).all()
+    if not at_bank:
+        return
+    planned = sum(amount for _batch_id, amount in at_bank)
+    most = funds.recoveries.lock(recovery_id).outstanding_fen - planned
+    if amount_fen > most:
+        batches = ", ".join(f"#{batch_id}" for batch_id in sorted({b for b, _a in at_bank}))
+        raise RecoveryAtTheBank(
+            _l("Batch %(batches)s, whose payment file went to the bank, already deducts "
+               "%(planned)s of this recovery: record at most %(most)s now, and the rest "
+               "once the bank has answered.", batches=batches, planned=format_fen(planned),
+               most=format_fen(max(most, 0))),
+            details={"batch_ids": sorted({b for b, _a in at_bank}), "planned_fen": planned,
+                     "most_fen": max(most, 0)})
 
 
 def open_batch_ids_of_recovery(recovery_id):
@@ -187,6 +251,7 @@ def record_repayment(recovery_id, amount_fen, *, actor, reference):
     supervisors are told): else paying that batch would collect the recovery a second
     time, which funds refuses, and the batch could never be paid."""
     batches = _lock_batches_of_recovery(recovery_id)
+    refuse_repayment_netted_at_bank(recovery_id, amount_fen)
     collection = funds.recoveries.collect(recovery_id, amount_fen, actor=actor,
                                           method="repaid", reference=reference)
     recovery = funds.recoveries.lock(recovery_id)

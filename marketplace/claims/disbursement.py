@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace import funds
 from marketplace.accounts.models import Organisation
-from marketplace.claims import bank_files, batch_lines
+from marketplace.claims import bank_files, batch_lines, voiding
 from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, DisbursementBatch,
                                        DisbursementLine, LineKind, LineStatus)
 from marketplace.core import audit, jobs, outbox
@@ -156,11 +156,14 @@ def export_rows(batch):
 
 
 def export(batch, actor, file_format):
-    """The bank-payment file; exporting never changes money, only counts exports."""
+    """The bank-payment file; exporting never changes money, only counts exports. The
+    first export marks the batch sent (``batch_lines.mark_sent``)."""
+    batch, first = batch_lines.mark_sent(batch, actor=actor)
     rows = export_rows(batch)
     batch.export_count += 1
     audit.record(batch, "export", actor=actor, data={"format": file_format,
-                                                     "export": batch.export_count})
+                                                     "export": batch.export_count,
+                                                     **({"sent": True} if first else {})})
     if file_format == "csv":
         out = io.StringIO()
         writer = SafeCsvDictWriter(out, fieldnames=EXPORT_COLUMNS)
@@ -264,10 +267,12 @@ def pay_line(line, claim, batch, actor):
         funds.voucher_parts.disburse(claim, actor=actor)
         transition(claim, "disburse", actor=actor, data={"batch_id": batch.id})
         claim.updated_dt = now_utc()
-        outbox.emit("claims.disbursed", claim_id=claim.id)
+        if claim.void_pending_reason is not None:
+            voiding.settle_pending_void(claim, actor=actor)   # paid: now owed back
+        else:
+            outbox.emit("claims.disbursed", claim_id=claim.id)
     elif line.kind == LineKind.COPAY:
-        funds.copay.pay_out(line.order_id, line.agency_id, line.amount_fen, actor=actor,
-                            key=f"copay-payout:line:{line.id}")
+        _pay_copay_line(line, actor)
     else:
         funds.recoveries.collect(line.recovery_id, line.amount_fen, actor=actor,
                                  method="netted", batch_id=batch.id,
@@ -275,6 +280,21 @@ def pay_line(line, claim, batch, actor):
     transition(line, "pay", actor=actor, data={"batch_id": batch.id,
                                                "amount_fen": line.amount_fen})
     line.updated_dt = now_utc()
+
+
+def _pay_copay_line(line, actor):
+    """The co-pay line as the bank paid it: whole. What went back to the firm after the
+    file went out left the payable then; the bank paid it anyway, so the agency owes it."""
+    from_payable = line.amount_fen - line.refunded_at_bank_fen
+    if from_payable:
+        funds.copay.pay_out(line.order_id, line.agency_id, from_payable, actor=actor,
+                            key=f"copay-payout:line:{line.id}")
+    if line.refunded_at_bank_fen:
+        recovery = funds.recoveries.owe_copay_paid_at_bank(
+            line.order_id, line.agency_id, line.refunded_at_bank_fen, actor=actor,
+            reason="co-pay refunded after the bank file went out, and paid by the bank",
+            key=f"copay-paid-at-bank:line:{line.id}")
+        outbox.emit("claims.recovery_owed", recovery_id=recovery.id)
 
 
 # --- the payment as a background job -----------------------------------------------------

@@ -80,6 +80,10 @@ def render_batch(batch, form=None, status=200, result_form=None, bank_refusal=No
                            result_form=result_form or BankResultForm(formdata=None),
                            awaiting_bank=is_open and bool(bank_files.transfers(batch)),
                            bank_results=bank_results.results_of(batch),
+                           pending_voids={claim.id: claim.void_pending_reason
+                                          for claim in disbursement.claims_of(batch)
+                                          if claim.void_pending_reason}
+                           if batch.is_at_the_bank else {},
                            bank_refusal=bank_refusal, outcomes=outcomes,
                            row_reference=bank_files.row_reference,
                            missing_names=_missing_names,

@@ -198,8 +198,11 @@ def _paid_lines_moved_their_money(paid):
             copay_lines[line.order_id] += line.amount_fen
         elif line.kind == LineKind.RECOVERY:
             deducted[line.recovery_id] += line.amount_fen
-    paid_out = {order_id: moved.get(kinds.COPAY_PAYOUT, 0) for order_id, moved in
-                per_reference("order", [kinds.COPAY_PAYOUT]).items()}
+    # a line the bank paid whole after part of it went back to the firm paid that part
+    # as an advance the agency owes back (copay.paid_at_bank)
+    paid_out = {order_id: moved.get(kinds.COPAY_PAYOUT, 0) + moved.get(
+                    kinds.COPAY_PAID_AT_BANK, 0) for order_id, moved in
+                per_reference("order", [kinds.COPAY_PAYOUT, kinds.COPAY_PAID_AT_BANK]).items()}
     for order_id in set(copay_lines) | set(paid_out):
         if copay_lines.get(order_id, 0) != paid_out.get(order_id, 0):
             problems.append(f"order {order_id}'s paid co-pay lines make "
@@ -214,6 +217,29 @@ def _paid_lines_moved_their_money(paid):
             problems.append(f"recovery {recovery_id}'s paid deduction lines make "
                             f"{deducted.get(recovery_id, 0)} fen but batches collected "
                             f"{int(collected.get(recovery_id, 0))} fen of it")
+    return problems
+
+
+@invariant
+def sent_batches_pay_what_their_file_said():
+    """Once a batch's payment file went out, the bank pays that file: the batch's lines
+    stay as they were (a refund or a void afterwards waits for the bank's answer), so what
+    it paid, plus what the bank's answer took out, is the total the file said."""
+    problems = []
+    said = dict(db.session.execute(select(DisbursementBatch.id, DisbursementBatch.sent_total_fen)
+                                   .where(DisbursementBatch.sent_total_fen.is_not(None))).all())
+    if not said:
+        return problems
+    kept = defaultdict(int)
+    for line in db.session.execute(select(DisbursementLine).where(
+            DisbursementLine.batch_id.in_(list(said)))).scalars():
+        if line.status != LineStatus.REMOVED or line.bank_outcome is not None:
+            kept[line.batch_id] += line.signed_amount_fen
+    for batch_id, total in sorted(said.items()):
+        if kept[batch_id] != total:
+            problems.append(f"batch {batch_id}'s bank file said {total} fen but its lines "
+                            f"now make {kept[batch_id]} fen: it changed after the file went "
+                            "out")
     return problems
 
 

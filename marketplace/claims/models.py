@@ -58,6 +58,9 @@ class Claim(db.Model):
                                                             index=True)
     first_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     stage_started_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    # a co-pay refund voided the claim while its batch's bank file was out: the void is
+    # settled when the bank answers (claims.voiding), the batch left as the bank has it
+    void_pending_reason: Mapped[str | None] = mapped_column(Text)
     stage_due_on: Mapped[object | None] = mapped_column(Date, index=True)
     return_comment: Mapped[str | None] = mapped_column(Text)
     # the SLA of the current stage: reminded at day 7, escalated at day 10 (once each)
@@ -165,9 +168,19 @@ class DisbursementBatch(db.Model):
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paid_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     treasury_reference: Mapped[str | None] = mapped_column(String(100))
+    # the first export of its payment file: from then on the bank may pay the file as it
+    # was, so the lines no longer change until the bank or the treasury answers
+    sent_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    sent_total_fen: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def is_at_the_bank(self):
+        return self.status == BatchStatus.OPEN and self.sent_dt is not None
 
     __table_args__ = (
         CheckConstraint("total_fen >= 0 AND line_count >= 0", name="not_negative"),
+        CheckConstraint("(sent_dt IS NULL) = (sent_total_fen IS NULL)",
+                        name="sent_has_total"),
         CheckConstraint("(status = 'paid') = (paid_dt IS NOT NULL AND "
                         "treasury_reference IS NOT NULL)", name="paid_has_confirmation"),
     )
@@ -237,6 +250,10 @@ class DisbursementLine(db.Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     recovery_id: Mapped[int | None] = mapped_column(ForeignKey("recoveries.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # of a co-pay line: refunded to the firm after the bank file went out; the bank pays
+    # the whole line, so this much is owed back once it has (claims.disbursement)
+    refunded_at_bank_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
+                                                      server_default="0")
     removed_reason: Mapped[str | None] = mapped_column(Text)
     # the bank's answer for the line's payee row (a failed or returned line is removed,
     # and what it paid is payable again)
@@ -250,6 +267,8 @@ class DisbursementLine(db.Model):
 
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("refunded_at_bank_fen >= 0 AND refunded_at_bank_fen <= amount_fen",
+                        name="refunded_at_bank_within_amount"),
         CheckConstraint("bank_outcome IS NULL OR (bank_outcome = 'paid') = "
                         "(status = 'paid')", name="bank_outcome_matches_status"),
         CheckConstraint("(kind = 'voucher_part') = (claim_id IS NOT NULL)",

@@ -76,6 +76,13 @@ def tell_supervisors_of_removed_line(batch_id, line_id):
     tell_line_removed(batch_id, line_id)
 
 
+@outbox.handler("claims.changed_at_bank")
+def tell_supervisors_of_change_at_bank(batch_id, line_id):
+    from marketplace.claims.notices import tell_changed_at_bank
+
+    tell_changed_at_bank(batch_id, line_id)
+
+
 @outbox.handler("claims.bank_not_paid")
 def tell_supervisors_of_unpaid_payees(batch_id, result_id):
     from marketplace.claims.notices import tell_bank_not_paid

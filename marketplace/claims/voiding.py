@@ -5,6 +5,8 @@ voids the order's claim: the voucher may not pay for a contract whose co-pay wen
 - before approval: the reservation is released;
 - approved, not paid: the voucher part is clawed back from the agency's payable and
   released; if the claim waits in a batch it leaves the batch (the rest stays payable);
+  if that batch's payment file already went to the bank, the void waits for the bank's
+  answer and is then carried out from where the money ended;
 - paid out: the agency owes it back (a recovery), never a second payout.
 
 The batch is locked before the claim, as paying a batch does, so a refund and a payment
@@ -13,7 +15,8 @@ from sqlalchemy import select
 
 from marketplace import funds
 from marketplace.claims import batch_lines
-from marketplace.claims.models import BatchStatus, Claim, ClaimStatus, DisbursementBatch
+from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, DisbursementBatch,
+                                       DisbursementLine)
 from marketplace.claims.services import lock_claim
 from marketplace.core import audit, outbox
 from marketplace.core.states import transition
@@ -54,7 +57,11 @@ def void_claim(claim, reason, actor=None):
         recovery = funds.recoveries.owe_voucher_part(claim, actor=actor, reason=reason)
         outbox.emit("claims.recovery_owed", recovery_id=recovery.id)
     elif claim.status == ClaimStatus.APPROVED:
-        if claim.disbursement_batch_id is not None:
+        batch = db.session.get(DisbursementBatch, claim.disbursement_batch_id) \
+            if claim.disbursement_batch_id is not None else None
+        if batch is not None and batch.is_at_the_bank:
+            return _void_when_the_bank_answers(claim, batch, reason, actor)
+        if batch is not None:
             batch_lines.take_out_claim(claim, reason, actor=actor)
         funds.voucher_parts.claw_back(claim, actor=actor)
     else:
@@ -64,6 +71,31 @@ def void_claim(claim, reason, actor=None):
     outbox.emit("claims.decided", claim_id=claim.id, stage=ClaimStatus.VOIDED.value,
                 decision="reject")
     return claim
+
+
+def _void_when_the_bank_answers(claim, batch, reason, actor):
+    """The claim's batch is at the bank, which pays its file as it is: the void waits for
+    the answer (:func:`settle_pending_void`), the claim and its money unmoved till then."""
+    if claim.void_pending_reason is None:
+        claim.void_pending_reason = reason
+        claim.updated_dt = now_utc()
+        audit.record(claim, "void_pending", actor=actor,
+                     data={"reason": reason, "batch_id": batch.id})
+        line_id = db.session.execute(select(DisbursementLine.id).where(
+            DisbursementLine.claim_id == claim.id,
+            DisbursementLine.batch_id == batch.id)).scalar_one()
+        outbox.emit("claims.changed_at_bank", batch_id=batch.id, line_id=line_id)
+    return claim
+
+
+def settle_pending_void(claim, actor=None):
+    """The bank (or the treasury) answered for the claim's line: a void that waited for
+    it is carried out now, from where the money ended (paid: the agency owes the voucher
+    part back; not paid: it is clawed back and released)."""
+    reason, claim.void_pending_reason = claim.void_pending_reason, None
+    if reason is None:
+        return claim
+    return void_claim(claim, reason, actor=actor)
 
 
 def record_refund_after_acceptance(order, outcome, actor=None):

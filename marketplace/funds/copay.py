@@ -102,6 +102,14 @@ def pay_out(order_id, agency_id, amount_fen, *, actor=None, key):
                            ref=("order", order_id), actor=actor, idempotency_key=key)
 
 
+def paid_at_bank(order_id, agency_id, amount_fen, *, actor=None, key):
+    """advances → the agency's recoveries owed: the bank paid ``amount_fen`` of a co-pay
+    that had already gone back to the firm from the payable (``recoveries``' verb)."""
+    return ledger.transfer(kinds.COPAY_PAID_AT_BANK, accounts.gateway_advances(),
+                           accounts.agency_recoveries(agency_id), amount_fen,
+                           ref=("order", order_id), actor=actor, idempotency_key=key)
+
+
 @dataclass(frozen=True)
 class RefundOutcome:
     from_held: int = 0          # taken from the order's held co-pay (before acceptance)

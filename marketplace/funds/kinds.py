@@ -24,6 +24,9 @@ COPAY_REFUND = "copay_refund"          # held or agency co-pay payable → gatew
 COPAY_PAYOUT = "copay_payout"          # agency co-pay payable → agency paid
 COPAY_RECOVERY_DUE = "copay_recovery_due"   # agency paid → recoveries owed, with
 #                                             advances → gateway (refunded after payout)
+COPAY_PAID_AT_BANK = "copay_paid_at_bank"   # advances → recoveries owed: the bank paid a
+#                                             co-pay line the firm had been refunded after
+#                                             the bank file went out
 UNALLOCATED_RECEIVED = "gateway_unallocated_received"  # gateway → unallocated
 UNALLOCATED_REFUND = "gateway_unallocated_refund"      # unallocated → gateway
 # recoveries

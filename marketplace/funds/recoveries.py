@@ -34,6 +34,15 @@ def owe_copay(order_id, agency_id, amount_fen, *, actor=None, reason):
                    amount_fen=amount_fen, reason=reason, actor=actor)
 
 
+def owe_copay_paid_at_bank(order_id, agency_id, amount_fen, *, actor=None, reason, key):
+    """The bank paid a co-pay line whole although ``amount_fen`` of it had been refunded
+    to the firm (from the agency's co-pay payable) after the bank file went out: the
+    platform advanced that much to the agency, which owes it back."""
+    copay.paid_at_bank(order_id, agency_id, amount_fen, actor=actor, key=key)
+    return _record(RecoveryKind.COPAY, agency_id=agency_id, order_id=order_id,
+                   amount_fen=amount_fen, reason=reason, actor=actor)
+
+
 def _record(kind, *, actor, **fields):
     recovery = Recovery(kind=kind, status=RecoveryStatus.OWED, **fields)
     db.session.add(recovery)

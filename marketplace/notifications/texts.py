@@ -367,6 +367,13 @@ NOTIFICATION_TEMPLATES = {
         _l("%(line)s left batch #%(batch)s: %(reason)s. The batch now pays %(total)s in "
            "%(count)s lines and stays payable."),
     ),
+    "payout_changed_at_bank": (
+        _l("%(line)s changed after batch #%(batch)s went to the bank"),
+        _l("%(line)s of batch #%(batch)s changed after its payment file went to the bank "
+           "(%(change)s). The batch stays as the bank has it. When the bank answers, what it "
+           "paid of this line is owed back by the agency, and what it did not pay is "
+           "settled without a payout."),
+    ),
     "payout_bank_not_paid": (
         _l("The bank did not pay %(count)s payees of batch #%(batch)s"),
         _l("The bank's answer for batch #%(batch)s: %(payees)s. Their lines are payable "

@@ -197,8 +197,8 @@ def test_a_batch_is_created_and_paid_once(client, auditor, supervisor):
     lines = answer.pop("lines")
     assert answer == {"id": batch.id, "status": "open",
                       "claim_ids": [c.id for c in claims], "line_count": 2,
-                      "total_fen": 100_000_00, "export_count": 0,
-                      "treasury_reference": None, "paid_dt": None}
+                      "total_fen": 100_000_00, "export_count": 0, "sent_dt": None,
+                      "sent_total_fen": None, "treasury_reference": None, "paid_dt": None}
     assert [(line["kind"], line["claim_id"], line["amount_fen"], line["status"])
             for line in lines] == [("voucher_part", c.id, 50_000_00, "included")
                                    for c in claims]

@@ -183,3 +183,67 @@ def test_a_repayment_racing_the_payment_of_a_batch_that_deducts_it_collects_it_o
     collected = db.session.get(funds.models.Recovery, recovery_id).collections
     assert sum(c.amount_fen for c in collected) == amount
     assert ledger.violations() == []
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_refund_racing_the_first_bank_export_leaves_the_file_and_the_batch_agreeing(
+        app, stripe_server, round_):
+    """The gateway's refund of the co-pay is booked while the supervisor downloads the
+    batch's first bank file. Either the refund comes first (the lines leave the batch,
+    which is cancelled, and the file holds nothing of them), or the export does (the
+    batch is at the bank, the file pays the whole contract, and the void waits for the
+    bank): never a file with lines the batch no longer has."""
+    import csv
+    import io
+    import time
+
+    from marketplace.accounts.models import User
+    from marketplace.claims import bank_files
+    from marketplace.payments import gateway
+    from marketplace.payments import services as payments
+    from marketplace.payments.models import Payment
+    from tests.support.races import at_once
+
+    world = World()
+    order = world.paid(100_000_00)
+    claim = world.approved(world.accepted(order))
+    batch = world.batch([claim], [order])
+    payment = world.payment_of(order)
+    stripe_server.http.post(f"{stripe_server.base}/v1/refunds", data={
+        "payment_intent": payment.payment_intent_id}, timeout=10).raise_for_status()
+    batch_id, claim_id, payment_id = batch.id, claim.id, payment.id
+    supervisor_id = world.supervisor.id
+    files = []
+
+    def export(found, user):
+        # the refund's booking takes more statements before it reaches the batch: on odd
+        # rounds the export waits, so the refund holds the batch while the file is read
+        time.sleep(0.3 if round_ % 2 else 0)
+        files.append(bank_files.export(found, user, "csv")[0])
+
+    def book_refund(found, news):   # the gateway was asked before the threads met
+        payments.apply_intent(found, news)
+        payments.record_refunded_total(found, news.amount_refunded_fen)
+
+    steps = [
+        (lambda: (db.session.get(DisbursementBatch, batch_id),
+                  db.session.get(User, supervisor_id)),
+         export),
+        (lambda: (db.session.get(Payment, payment_id),
+                  gateway.retrieve(db.session.get(Payment, payment_id).payment_intent_id)),
+         book_refund),
+    ]
+    outcomes = at_once(app, steps)
+    assert outcomes == ["ok", "ok"], outcomes
+    db.session.expire_all()
+    batch = db.session.get(DisbursementBatch, batch_id)
+    claim = db.session.get(Claim, claim_id)
+    control = list(csv.reader(io.StringIO(files[0].decode("gb18030"))))[0]
+    if batch.sent_dt is not None:            # the export came first
+        assert batch.status.value == "open" and batch.sent_total_fen == 100_000_00
+        assert control[2] == "100000.00"
+        assert claim.status == ClaimStatus.APPROVED and claim.void_pending_reason
+    else:                                    # the refund came first
+        assert batch.status.value == "cancelled" and claim.status == ClaimStatus.VOIDED
+        assert control[1:3] == ["0", "0.00"]
+    assert ledger.violations() == []
