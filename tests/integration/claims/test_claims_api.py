@@ -217,6 +217,7 @@ def test_a_batch_is_created_and_paid_once(client, auditor, supervisor):
     assert {line["status"] for line in paid.pop("lines")} == {"paid"}
     assert paid == {"id": batch.id, "status": "paid", "claim_ids": [c.id for c in claims],
                     "line_count": 2, "total_fen": 100_000_00, "export_count": 0,
+                    "sent_dt": None, "sent_total_fen": None,
                     "treasury_reference": "国库 2026-0001",
                     "paid_dt": batch.paid_dt.isoformat()}
     assert_error(client.post(paid_url, json={"treasury_reference": "again"},
