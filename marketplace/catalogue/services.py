@@ -37,6 +37,12 @@ COUNT_LIMIT = 1000   # a search counts its matches up to here, then says "more t
 TITLE_FIRST_DEPTH = 1000
 
 
+class CorrectBeforePublishing(Conflict):
+    code = "correct_before_publishing"
+    default_message = _l("This offering was taken down by the bureau. Correct what the "
+                         "reason names first: it cannot be published again unchanged.")
+
+
 class AgencyNotActive(Conflict):
     code = "agency_not_active"
     default_message = _l("Only agencies admitted to the registry and active can publish "
@@ -152,9 +158,13 @@ def withdraw_offering(offering, actor):
 
 
 def publish_offering(offering, actor):
-    """Publish again after a withdrawal or a take-down; it waits for a check again."""
+    """Publish again after a withdrawal, or after a take-down once the offering was
+    edited since; it waits for a check again."""
     if offering.agency.status != AgencyStatus.ADMITTED:
         raise AgencyNotActive()
+    # a take-down clears needs_check and an edit sets it: unset, nothing was corrected
+    if offering.status == OfferingStatus.TAKEN_DOWN and not offering.needs_check:
+        raise CorrectBeforePublishing(details={"reason": offering.takedown_reason})
     transition(offering, "publish", actor=actor)
     offering.updated_dt = now_utc()
     offering.needs_check = True

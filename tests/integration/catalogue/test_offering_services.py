@@ -361,3 +361,18 @@ def test_renaming_a_category_makes_its_offerings_findable_by_the_new_name(agency
         AuditRecord.object_type == "ServiceCategory", AuditRecord.action == "update")
     ).scalar_one()
     assert record.data_dict["name_zh"] == "理化检验"
+
+
+def test_a_taken_down_offering_cannot_be_published_again_unchanged(agency, member, auditor):
+    offering = make_offering(agency, actor=member)
+    services.take_down(offering, auditor, "虚假宣传")
+    db.session.commit()
+    with pytest.raises(services.CorrectBeforePublishing) as refused:
+        services.publish_offering(offering, member)
+    assert refused.value.status == 409 and refused.value.details == {"reason": "虚假宣传"}
+    db.session.rollback()
+    assert offering.status == OfferingStatus.TAKEN_DOWN and not services.is_visible(offering)
+    services.update_offering(offering, member, description="已删除夸大表述，如实说明服务范围。")
+    services.publish_offering(offering, member)
+    db.session.commit()
+    assert offering.status == OfferingStatus.PUBLISHED and offering.needs_check
