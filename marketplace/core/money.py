@@ -14,6 +14,10 @@ _CENTS = Decimal("0.01")
 # "1200000", "-5", "1200000.5": read as integers, exactly and fast (an import reads a
 # hundred thousand of them); any other spelling goes through Decimal
 _PLAIN = re.compile(r"(-?)([0-9]{1,18})(?:\.([0-9]{1,2}))?")
+# what a typed amount may look like once its separators, ¥ and 元 are gone: digits with
+# an optional sign and point. Decimal would also read "1e5", "1_200" or "0x" spellings,
+# which no one means as money
+_TYPED = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 
 
 class MoneyError(ValueError):
@@ -54,6 +58,8 @@ def yuan_to_fen(text):
         raise MoneyError(f"not an amount: {text!r}")
     if value and value.adjusted() >= _MAX_DIGITS_BEFORE_POINT:
         raise AmountTooLarge(f"too large: {text!r}")
+    if isinstance(text, str) and not _TYPED.fullmatch(cleaned):
+        raise MoneyError(f"not an amount: {text!r}")
     if value.as_tuple().exponent < -2:
         raise MoneyError("at most two decimal places")
     return int((value * FEN_PER_YUAN).to_integral_value(rounding=ROUND_HALF_UP))

@@ -121,3 +121,18 @@ def test_an_amount_past_any_money_is_refused_at_once(text):
         yuan_to_fen(text)
     # computed, it took ~30 s: refused, well under a second even on a loaded machine
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("text", ["1e5", "1E3", "2.5e2", "1_200", "1_200.50", "٣", "+1e2",
+                                  "１e５"])
+def test_spellings_decimal_reads_but_no_one_types_as_money_are_refused(text):
+    """Decimal reads "1e5" as 100000 and "1_200" as 1200: a typo or a paste from code
+    would become a large sum of public money without a word."""
+    with pytest.raises(MoneyError):
+        yuan_to_fen(text)
+
+
+@pytest.mark.parametrize("text, fen", [("+12", 1200), (".5", 50), ("１２０，０００元", 12000000),
+                                       ("¥ 1,200.50", 120050)])
+def test_the_typed_spellings_people_use_still_read(text, fen):
+    assert yuan_to_fen(text) == fen
