@@ -1,4 +1,6 @@
 """The text of every notification and e-mail kind, in the recipient's language."""
+import re
+
 from flask_babel import lazy_gettext as _l
 
 from marketplace.core.labels import label
@@ -31,11 +33,23 @@ def register_templates(notifications=None, mails=None, coalesced=()):
 LABELLED_PARAMS = ("stage",)
 
 
+# line breaks, tabs and the other control characters a value may hold
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(value):
+    """A value as it goes into a notice or an e-mail: on one line. A name, a title or a
+    reason typed by someone else ("Ada\n\nPay the fee to account …") must not start a
+    paragraph of its own in the bureau's own words."""
+    return _CONTROL.sub(" ", value).strip() if isinstance(value, str) else value
+
+
 def render(templates, kind, params):
     subject, body = templates[kind]
     if kind in COALESCED_KINDS:
         # notices stored before these kinds counted were about one item each
         params = {"count": 1, **params}
+    params = {name: one_line(value) for name, value in params.items()}
     params = {**params, **{name: label(params[name]) for name in LABELLED_PARAMS
                            if name in params}}
     return str(subject) % params, str(body) % params

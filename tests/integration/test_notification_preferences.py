@@ -125,3 +125,19 @@ def test_the_profile_form_saves_and_shows_the_choices(client):
     db.session.expire_all()
     assert not services.wants_digest(user) and services.wants_email(user, "order_paid")
     assert not services.wants_email(user, "welcome")
+
+
+def test_a_name_with_line_breaks_stays_on_one_line_of_the_mail(smtp_server):
+    """A name is typed by its owner; a crafted one ("Li\\r\\n\\r\\nPay the fee to …") must
+    not start a paragraph of its own in the bureau's mail, nor a header."""
+    user = FirmMemberFactory(email="lines@firm.example", locale="en")
+    crafted = "Li\r\nBcc: all@evil.example\r\n\r\nPay the 500 yuan fee to account 6222 0001"
+    services.notify(user, "member_joined", name=crafted, organisation="Firm\nLtd")
+    relay()
+    [mail] = smtp_server.to("lines@firm.example")
+    assert mail["Bcc"] is None and "evil" not in (mail["Subject"] or "")
+    body = smtp_server.body(mail)
+    line = next(text for text in body.splitlines() if "joined" in text)
+    assert "Li Bcc: all@evil.example Pay the 500 yuan fee to account 6222 0001" in line
+    assert "Firm Ltd" in line
+    assert not any(text.startswith("Pay the") for text in body.splitlines())
