@@ -43,6 +43,9 @@ class RewardsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     year: int | None = Field(default=None, ge=2000, le=2100,
                              description="The year of the registrations (default: last year)")
+    page: int = Field(default=1, ge=1, le=100000,
+                      description="The page of the lines and of the exclusions")
+    per_page: int = Field(default=100, ge=1, le=500)
 
 
 class BasisItem(BaseModel):
@@ -84,8 +87,12 @@ class RewardListOut(BaseModel):
     contracts_counted: int
     contracts_excluded: int
     payment_reference: str | None
-    lines: list[RewardLineOut]
-    exclusions: list[ExclusionOut]
+    lines: list[RewardLineOut] = Field(description="This page of the lines")
+    lines_total: int
+    exclusions: list[ExclusionOut] = Field(description="This page of the exclusions")
+    exclusions_total: int
+    page: int
+    per_page: int
 
 
 @operation(bp, "/incentives", "GET", tag="incentives",
@@ -99,10 +106,14 @@ def reward_list(query):
     if found is None:
         raise NotFound(_("No reward list is computed for this year."),
                        code="no_reward_list", details={"year": year})
-    lines = db.session.execute(rewards.lines_query(found.id)).scalars().all()
-    exclusions = db.session.execute(rewards.exclusions_query(found.id)).scalars().all()
+    # a city's year is thousands of lines, each with its contracts: one page at a time
+    lines = db.paginate(rewards.lines_query(found.id), page=query.page,
+                        per_page=query.per_page, error_out=False)
+    exclusions = db.paginate(rewards.exclusions_query(found.id), page=query.page,
+                             per_page=query.per_page, error_out=False)
     return jsonify(answer(
-        RewardListOut, found,
+        RewardListOut, found, lines_total=lines.total, exclusions_total=exclusions.total,
+        page=query.page, per_page=query.per_page,
         lines=[answer(RewardLineOut, line,
                       beneficiary=(line.district.name_zh if line.district
                                    else line.beneficiary_name),
@@ -110,6 +121,7 @@ def reward_list(query):
                       basis=[{"contract_number": number, "technical_amount_fen": technical,
                               "amount_fen": amount}
                              for number, technical, amount in line.items])
-               for line in lines],
+               for line in lines.items],
         exclusions=[answer(ExclusionOut, x, seller=x.seller_name, buyer=x.buyer_name,
-                           shared=x.detail_dict.get("shared", [])) for x in exclusions]))
+                           shared=x.detail_dict.get("shared", []))
+                    for x in exclusions.items]))

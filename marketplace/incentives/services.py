@@ -227,7 +227,7 @@ def lines_query(list_id, role=None):
 
 def exclusions_query(list_id):
     return select(RewardExclusion).where(RewardExclusion.list_id == list_id) \
-        .order_by(RewardExclusion.reason, RewardExclusion.contract_number)
+        .order_by(RewardExclusion.reason, RewardExclusion.contract_number, RewardExclusion.id)
 
 
 def lines_of_organisation(organisation_id):

@@ -125,3 +125,24 @@ def test_the_api_gives_the_reward_list_with_each_lines_basis(client):
     missing = client.get(f"/api/v1/incentives?year={YEAR - 5}", headers=headers)
     assert missing.status_code == 404
     assert missing.get_json()["error"]["code"] == "no_reward_list"
+
+
+def test_the_api_gives_the_reward_list_a_page_at_a_time(client):
+    from tests.integration.incentives.test_rewards import YEAR, register
+
+    for number in range(3):
+        register(f"P-{number}", AgencyMemberFactory().organisation,
+                 FirmMemberFactory().organisation, (number + 1) * 1_000_000_00)
+    rewards.compute_list(YEAR, staff("auditor"))
+    headers = token_for(staff("supervisor"))
+    whole = client.get(f"/api/v1/incentives?year={YEAR}", headers=headers).get_json()
+    assert whole["lines_total"] == len(whole["lines"]) > 2
+    assert (whole["page"], whole["per_page"]) == (1, 100)
+    pages = [client.get(f"/api/v1/incentives?year={YEAR}&per_page=2&page={page}",
+                        headers=headers).get_json() for page in (1, 2, 3, 4)]
+    seen = [line["id"] for answer in pages for line in answer["lines"]]
+    assert seen == [line["id"] for line in whole["lines"]]      # every line once, in order
+    assert all(len(answer["lines"]) <= 2 for answer in pages)
+    assert all(answer["lines_total"] == whole["lines_total"] for answer in pages)
+    too_many = client.get(f"/api/v1/incentives?year={YEAR}&per_page=501", headers=headers)
+    assert too_many.status_code == 422
