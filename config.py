@@ -180,6 +180,11 @@ class Config:
     # district was committed since: the bound for a change made outside the app (SQL by
     # hand) or a change whose notice Redis lost. 0 (or no REDIS_URL) loads every time.
     API_TOKEN_CACHE_SECONDS = 30
+    # An API token's life when its owner picks none (the API's /auth/tokens): a token
+    # leaked in a script or a log stops working by itself. The profile page offers
+    # API_TOKEN_LIFETIMES, in days.
+    API_TOKEN_DAYS = 90
+    API_TOKEN_LIFETIMES = (30, 90, 365)
     # None: run tasks in-process exactly when there is no REDIS_URL.
     TASKS_IN_PROCESS = None
 

@@ -194,7 +194,15 @@ class ProfileForm(FlaskForm):
 class ApiTokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
                        description=_l("For example the program that will use it."))
+    days = SelectField(_l("Works for"), coerce=int, validators=[InputRequired()],
+                       description=_l("After that the token stops working; make a new one."))
     submit = SubmitField(_l("Create a token"))
+
+    def __init__(self, *args, lifetimes=(), default_days=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.days.choices = [(days, _l("%(days)s days", days=days)) for days in lifetimes]
+        if self.days.data is None and default_days in lifetimes:
+            self.days.data = default_days
 
 
 class StaffUserForm(FlaskForm):

@@ -166,6 +166,8 @@ class ApiToken(db.Model):
     created_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     last_used_dt: Mapped[object | None] = mapped_column(UTCDateTime)
     revoked_dt: Mapped[object | None] = mapped_column(UTCDateTime)
+    # a token works until then, however often it is used
+    expires_dt: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
 
     user = relationship(User, lazy="joined")
 
@@ -176,6 +178,9 @@ class ApiToken(db.Model):
     @property
     def is_revoked(self):
         return self.revoked_dt is not None
+
+    def is_expired(self, now):
+        return now >= self.expires_dt
 
 
 class InvitationStatus(str, enum.Enum):

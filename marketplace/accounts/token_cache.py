@@ -45,11 +45,15 @@ class Entry:
     """``user()``: the user's graph (user, organisation, district) as detached copies,
     merged into the request's session per use. Built at the first repeat from the columns
     kept at the first look-up: most tokens of an opening rush are used once."""
-    __slots__ = ("token_id", "columns", "last_used_dt", "generation", "expires", "_user")
+    __slots__ = ("token_id", "columns", "last_used_dt", "generation", "expires",
+                 "token_expires_dt", "_user")
 
-    def __init__(self, token_id, columns, last_used_dt, generation, expires, user=None):
+    def __init__(self, token_id, columns, last_used_dt, generation, expires,
+                 token_expires_dt, user=None):
         self.token_id, self.columns, self.last_used_dt = token_id, columns, last_used_dt
         self.generation, self.expires, self._user = generation, expires, user
+        # the token's own end (a time of day), not the entry's (``expires``, monotonic)
+        self.token_expires_dt = token_expires_dt
 
     def user(self):
         if self._user is None:
@@ -112,13 +116,13 @@ class TokenCache:
             return None
         return entry
 
-    def put(self, token_hash, generation, token_id, user, last_used_dt):
+    def put(self, token_hash, generation, token_id, user, last_used_dt, token_expires_dt):
         if generation is None:
             return
         organisation = user.organisation
         district = organisation.district if organisation is not None else None
         entry = Entry(token_id, (_columns(user), _columns(organisation), _columns(district)),
-                      last_used_dt, generation, clock() + self.seconds)
+                      last_used_dt, generation, clock() + self.seconds, token_expires_dt)
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._drop_expired()
@@ -138,7 +142,7 @@ class TokenCache:
             if self._entries.get(token_hash) is entry:
                 self._entries[token_hash] = Entry(
                     entry.token_id, entry.columns, when, entry.generation, entry.expires,
-                    entry._user)
+                    entry.token_expires_dt, entry._user)
 
     def clear(self):
         with self._lock:

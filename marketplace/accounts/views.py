@@ -1,5 +1,5 @@
 """Sign-in, registration, password reset, invitations, profile and organisation pages."""
-from flask import (Blueprint, flash, redirect, render_template, request, session,
+from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -15,6 +15,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone, is_authenticated, require_visible
 from marketplace.core.redirects import local_target
 from marketplace.core.signals import answers
+from marketplace.core.timeutil import now_utc
 from marketplace.core.web import apply_domain_error, attempt, public_url
 from marketplace.extensions import db, limiter
 
@@ -250,8 +251,9 @@ def _render_profile(profile_form=None, password_form=None, token_form=None, new_
         sections=answers(signals.profile_page, current_user._get_current_object()),
         profile_form=profile_form or ProfileForm(obj=current_user),
         password_form=password_form or ChangePasswordForm(prefix="pw"),
-        token_form=token_form or ApiTokenForm(prefix="tok"),
-        tokens=services.api_tokens_of(current_user), new_token=new_token), status
+        token_form=token_form or token_form_blank(),
+        tokens=services.api_tokens_of(current_user), new_token=new_token,
+        now=now_utc()), status
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -272,12 +274,22 @@ def change_password():
     return _render_profile(password_form=form, status=422)
 
 
+def token_form(**kwargs):
+    return ApiTokenForm(prefix="tok", lifetimes=current_app.config["API_TOKEN_LIFETIMES"],
+                        default_days=current_app.config["API_TOKEN_DAYS"], **kwargs)
+
+
+def token_form_blank():
+    return token_form(formdata=None)
+
+
 @bp.route("/profile/tokens", methods=["POST"])
 @access(is_authenticated)
 def create_token():
-    form = ApiTokenForm(prefix="tok")
+    form = token_form()
     if form.validate_on_submit():
-        _token, plaintext = services.issue_api_token(current_user, form.name.data)
+        _token, plaintext = services.issue_api_token(current_user, form.name.data,
+                                                     days=form.days.data)
         db.session.commit()
         flash(_("Copy the token now: it is shown only once."), "warning")
         return _render_profile(new_token=plaintext)

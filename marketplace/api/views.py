@@ -7,8 +7,8 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts import signin
 from marketplace.accounts.models import ApiToken
 from marketplace.api.errors import ApiError, domain_error_response
-from marketplace.api.answers import answer
-from marketplace.api.spec import build_openapi, operation
+from marketplace.api.answers import Timestamp, answer
+from marketplace.api.spec import Int, build_openapi, operation
 from marketplace.core.errors import DomainError
 from marketplace.core.permissions import access, anyone
 from marketplace.core.web import public_url
@@ -30,11 +30,15 @@ class TokenRequest(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=128)
     name: str = Field(default="API", max_length=100)
+    days: Int | None = Field(default=None, ge=1, le=365,
+                             description="How long the token works (default: 90 days, "
+                                         "the deployment's API_TOKEN_DAYS)")
 
 
 class TokenResponse(BaseModel):
     token: str
     token_id: int
+    expires_dt: Timestamp
 
 
 class MeResponse(BaseModel):
@@ -67,9 +71,10 @@ def create_token(body):
                            code="too_many_attempts", status=429)
         raise ApiError(_("The e-mail or password is not right."), code="invalid_credentials",
                        status=401)
-    token, plaintext = accounts.issue_api_token(tried.user, body.name)
+    token, plaintext = accounts.issue_api_token(tried.user, body.name, days=body.days)
     db.session.commit()
-    return jsonify(answer(TokenResponse, token=plaintext, token_id=token.id)), 201
+    return jsonify(answer(TokenResponse, token=plaintext, token_id=token.id,
+                          expires_dt=token.expires_dt)), 201
 
 
 @operation(bp, "/auth/tokens/current", "DELETE", summary="Revoke the token of this request",

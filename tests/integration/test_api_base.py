@@ -56,7 +56,7 @@ def test_right_credentials_give_a_token_that_is_stored_only_as_its_hash(client, 
                            json={"email": "API@example.com ", "password": TEST_PASSWORD})
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"token", "token_id"}
+    assert set(body) == {"token", "token_id", "expires_dt"}
     plaintext = body["token"]
     stored = db.session.get(ApiToken, body["token_id"])
     assert stored.user_id == user.id
