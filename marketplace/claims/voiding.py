@@ -16,7 +16,7 @@ from sqlalchemy import select
 from marketplace import funds
 from marketplace.claims import batch_lines
 from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, DisbursementBatch,
-                                       DisbursementLine)
+                                       DisbursementLine, LineStatus)
 from marketplace.claims.services import lock_claim
 from marketplace.core import audit, outbox
 from marketplace.core.states import transition
@@ -82,8 +82,8 @@ def _void_when_the_bank_answers(claim, batch, reason, actor):
         audit.record(claim, "void_pending", actor=actor,
                      data={"reason": reason, "batch_id": batch.id})
         line_id = db.session.execute(select(DisbursementLine.id).where(
-            DisbursementLine.claim_id == claim.id,
-            DisbursementLine.batch_id == batch.id)).scalar_one()
+            DisbursementLine.claim_id == claim.id, DisbursementLine.batch_id == batch.id,
+            DisbursementLine.status == LineStatus.INCLUDED)).scalar_one()
         outbox.emit("claims.changed_at_bank", batch_id=batch.id, line_id=line_id)
     return claim
 
