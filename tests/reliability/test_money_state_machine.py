@@ -7,12 +7,15 @@ contract, pay the co-pay (a card, or one whose 3-D Secure check is left pending)
 card holder completing the check (its news delivered or lost), a refund at the gateway
 and its webhook, cancellation, delivery, acceptance, the automatic checks, first review
 and final approval (with an override when a check blocks), rejection, a batch of claims
-and co-pays, the treasury's payment, a voucher expiring, a recovery repaid, the nightly
+and co-pays, its payment file going out to the bank, the bank's answer (each payee paid or
+failed), the treasury's payment, a voucher expiring, a recovery repaid, the nightly
 reconciliation with the gateway. After every step `ledger.violations()` must be empty:
 every invariant of `flask ledger verify`.
 
 `make test` runs a short walk (HC_MONEY_EXAMPLES=3 walks of HC_MONEY_STEPS=30 steps);
 `make check-reliability` a long one (thousands of steps)."""
+import csv
+import io
 import os
 from datetime import date, timedelta
 
@@ -25,7 +28,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from marketplace import funds
-from marketplace.claims import batch_lines, checks, disbursement, services as claims
+from marketplace.claims import (bank_files, bank_results, batch_lines, checks, disbursement,
+                                services as claims)
 from marketplace.claims.models import Claim, ClaimStatus, DisbursementBatch
 from marketplace.core import ledger, outbox
 from marketplace.core.errors import DomainError
@@ -270,6 +274,44 @@ class MoneyMachine(RuleBasedStateMachine):
         paid = self._step(lambda: disbursement.mark_paid(batch, self.supervisors[0], "国库").id)
         # an open batch is always payable: a refusal there is a batch stuck for good
         assert paid is not None or not was_open, f"open batch {batch.id} could not be paid"
+
+    @precondition(lambda self: self.batches)
+    @rule(data=st.data(), bank_file=st.booleans())
+    def payment_file_goes_out(self, data, bank_file):
+        """The first export sends the batch to the bank: from then on refunds and voids
+        wait for its answer instead of changing the lines."""
+        open_ones = [b.id for b in db.session.query(DisbursementBatch).filter(
+            DisbursementBatch.status == "open")]
+        if not open_ones:
+            return
+        batch = db.session.get(DisbursementBatch, data.draw(st.sampled_from(open_ones)))
+        export = bank_files.export if bank_file else disbursement.export
+        self._step(lambda: export(batch, self.supervisors[0], "csv")[1])
+
+    @precondition(lambda self: self.batches)
+    @rule(data=st.data())
+    def bank_answers(self, data):
+        """The bank's result file for a batch at the bank, each payee paid or failed: it
+        answers the file the bank was sent, so it is always taken."""
+        sent = [b.id for b in db.session.query(DisbursementBatch).filter(
+            DisbursementBatch.status == "open", DisbursementBatch.sent_dt.is_not(None))]
+        if not sent:
+            return
+        batch = db.session.get(DisbursementBatch, data.draw(st.sampled_from(sent)))
+        rows = bank_files.transfers(batch)
+        if not rows:
+            return
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["参考号", "状态", "金额", "银行流水号"])
+        for number, row in enumerate(rows):
+            paid = data.draw(st.booleans())
+            writer.writerow([row.reference, "成功" if paid else "失败",
+                             f"{row.amount_fen // 100}.{row.amount_fen % 100:02d}",
+                             f"ICBC-{batch.id}-{number}" if paid else ""])
+        answered = self._step(lambda: bank_results.import_result(
+            batch, self.supervisors[0], out.getvalue().encode(), "回单.csv")[1])
+        assert answered is not None, f"the bank's answer for batch {batch.id} was refused"
 
     @precondition(lambda self: len(self.claims) >= 3)   # late in a walk, as in a year
     @rule(firm=st.integers(0, 1))
