@@ -44,7 +44,7 @@ INSERT INTO bench_outbox (topic, payload) VALUES ('bench.topic', '{"id": 1}');
 # the voucher application: token, user, programme and rules, one-per-programme lookups
 RUSH = """\\set u random(1, :users)
 BEGIN;
-SELECT id, user_id, revoked_dt FROM api_tokens WHERE token_hash = md5(:u::text);
+SELECT id, user_id, revoked_dt, expires_dt FROM api_tokens WHERE token_hash = md5(:u::text) AND expires_dt > now();
 SELECT id, role, organisation_id FROM users WHERE id = :u;
 SELECT id FROM voucher_applications WHERE programme_id = :programme AND firm_id = :u;
 SELECT id FROM vouchers WHERE programme_id = :programme AND firm_id = :u;
@@ -57,7 +57,7 @@ INSERT INTO bench_rows (owner_id, other_id, status, amount_fen, body)
 RESERVE = """\\set u random(1, :users)
 \\set v random(1, :vouchers)
 BEGIN;
-SELECT id, user_id, revoked_dt FROM api_tokens WHERE token_hash = md5(:u::text);
+SELECT id, user_id, revoked_dt, expires_dt FROM api_tokens WHERE token_hash = md5(:u::text) AND expires_dt > now();
 SELECT id FROM bench_rows WHERE id = :u FOR UPDATE;
 UPDATE bench_accounts SET balance_fen = balance_fen - 1 WHERE id = :v AND balance_fen >= 1;
 UPDATE bench_accounts SET balance_fen = balance_fen + 1 WHERE id = -:v;

@@ -3,6 +3,7 @@ executemany (the factories' one-object-at-a-time flushes would take minutes at 1
 Runs inside an app context of the benchmark's own database."""
 import itertools
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select
 from werkzeug.security import generate_password_hash
@@ -122,7 +123,8 @@ def members(organisation_ids, role, *, tokens=True, batch=5000):
             plain = ["hc_" + secrets.token_urlsafe(24) for _ in user_ids]
             db.session.execute(insert(ApiToken), [
                 dict(user_id=uid, name="bench", token_hash=ApiToken.hash_token(t),
-                     prefix=t[:10], created_dt=now) for uid, t in zip(user_ids, plain)])
+                     prefix=t[:10], created_dt=now, expires_dt=now + timedelta(days=30))
+                for uid, t in zip(user_ids, plain)])
         out += list(zip(user_ids, plain))
     return out
 
