@@ -259,7 +259,9 @@ def record_repayment(recovery_id, amount_fen, *, actor, reference):
                if line.recovery_id == recovery_id]
     if sum(line.amount_fen for line in planned) <= recovery.outstanding_fen:
         return collection
-    for batch in batches:
+    # a batch at the bank keeps its deduction (refused above past what is left for it):
+    # only the batches not yet sent are netted again, around it
+    for batch in (batch for batch in batches if not batch.is_at_the_bank):
         for line in planned:
             if line.batch_id == batch.id:
                 remove_line(line, "repaid by the agency", actor=actor)

@@ -209,3 +209,50 @@ def test_the_batch_page_says_the_file_is_out_and_what_waits_for_the_bank(stripe_
     assert 'data-testid="void-pending"' in text
     assert 'data-testid="refunded-at-bank"' in text and "¥20,000.00" in text
     assert 'data-testid="send-warning"' not in text
+
+
+def test_a_repayment_renets_the_batches_not_yet_sent_and_leaves_the_one_at_the_bank(
+        stripe_server):
+    """A recovery deducted partly by a batch at the bank and partly by a later batch not
+    yet sent: a repayment of what the bank's batch does not deduct re-nets the later batch
+    only. Before, the batch at the bank (the older one) lost its deduction too, as the
+    later batch still planned the rest: its payee then had a transfer the bank's file
+    never held, and the treasury's payment paid the agency what it owed back."""
+    world = World()
+    first = world.paid(100_000_00)
+    claim = world.approved(world.accepted(first))
+    disbursement.mark_paid(world.batch([claim], [first]), world.supervisor, "国库 1")
+    db.session.commit()
+    refunded_at_the_gateway(stripe_server, world.payment_of(first), 50_000_00)
+    owed_before = funds.recoveries.outstanding_total(world.agency_id)
+    assert owed_before == 100_000_00
+    small = world.paid(40_000_00)
+    world.accepted(small)
+    at_bank = sent(world, [], [small])           # its co-pay (20,000) nets a recovery
+    deducted = {line.recovery_id: line.amount_fen for line in disbursement.lines_of(at_bank)
+                if line.recovery_id}
+    assert sum(deducted.values()) == 20_000_00 and at_bank.sent_total_fen == 0
+    (recovery_id, at_bank_fen), = deducted.items()
+    big = world.paid(300_000_00)
+    later = world.batch([world.approved(world.accepted(big))], [big])
+    assert later.total_fen == 300_000_00 - (owed_before - 20_000_00)
+    lines_before = [(line.id, line.status, line.amount_fen)
+                    for line in disbursement.lines_of(at_bank)]
+    recovery = funds.recoveries.lock(recovery_id)
+    batch_lines.record_repayment(recovery_id, recovery.outstanding_fen - at_bank_fen,
+                                 actor=world.supervisor, reference="回单 7")
+    db.session.commit()
+    db.session.expire_all()
+    at_bank = db.session.get(DisbursementBatch, at_bank.id)
+    assert [(line.id, line.status, line.amount_fen)
+            for line in disbursement.lines_of(at_bank)] == lines_before
+    assert at_bank.total_fen == at_bank.sent_total_fen == 0
+    assert ledger.violations() == []
+    # both batches paid: every recovery collected once, nothing owed, nothing left over
+    disbursement.mark_paid(at_bank, world.supervisor, "国库 2")
+    disbursement.mark_paid(db.session.get(DisbursementBatch, later.id), world.supervisor,
+                           "国库 3")
+    db.session.commit()
+    assert funds.recoveries.outstanding([world.agency_id]) == []
+    assert balance(accounts.agency_recoveries_code(world.agency_id)) == 0
+    assert ledger.violations() == []
