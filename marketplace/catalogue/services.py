@@ -128,10 +128,12 @@ def update_offering(offering, actor, **fields):
     merged = {name: getattr(offering, name) for name in OFFERING_FIELDS}
     merged.update({k: v for k, v in fields.items() if k in OFFERING_FIELDS})
     merged = _validated(merged)
+    # a save that changes nothing is nothing to check, and no correction of a take-down
+    changed = any(getattr(offering, name) != merged[name] for name in OFFERING_FIELDS)
     before = _audit_data(offering)
     _apply(offering, merged)
     offering.updated_dt = now_utc()
-    offering.needs_check = True
+    offering.needs_check = offering.needs_check or changed
     db.session.flush()
     after = _audit_data(offering)
     audit.record(offering, "edit", actor=actor,

@@ -376,3 +376,20 @@ def test_a_taken_down_offering_cannot_be_published_again_unchanged(agency, membe
     services.publish_offering(offering, member)
     db.session.commit()
     assert offering.status == OfferingStatus.PUBLISHED and offering.needs_check
+
+
+def test_saving_a_taken_down_offering_unchanged_does_not_let_it_be_published_again(
+        agency, member, auditor):
+    """The edit form sent back as it was (or the API's PATCH with the same values) is no
+    correction: before, any save set needs_check, and the listing the bureau took down
+    went back up unchanged with two clicks."""
+    offering = make_offering(agency, actor=member)
+    services.take_down(offering, auditor, "虚假宣传")
+    db.session.commit()
+    services.update_offering(offering, member, **{
+        name: getattr(offering, name) for name in services.OFFERING_FIELDS})
+    db.session.commit()
+    with pytest.raises(services.CorrectBeforePublishing):
+        services.publish_offering(offering, member)
+    db.session.rollback()
+    assert offering.status == OfferingStatus.TAKEN_DOWN and not services.is_visible(offering)
