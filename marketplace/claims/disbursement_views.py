@@ -6,13 +6,15 @@ back and record their repayments."""
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.claims import bank_files, bank_results, batch_lines, disbursement
 from marketplace.claims import permissions as perms
 from marketplace import funds
 from marketplace.claims.forms import BankResultForm, BatchForm, PaidForm, RepaymentForm
-from marketplace.claims.models import BatchStatus, DisbursementBatch
+from marketplace.claims.models import (BatchStatus, Claim, ClaimStatus, DisbursementBatch,
+                                       LineKind, LineStatus)
 from marketplace.claims.views import bp
 from marketplace.core import jobs
 from marketplace.core.errors import NotFound
@@ -61,6 +63,18 @@ def _missing_names(fields):
     return ", ".join(str(bank_files.MISSING_NAMES[name]) for name in fields)
 
 
+def _settled_unpaid(lines):
+    """The lines the bank did not pay that are not payable again: a claim whose void
+    waited for the answer (now voided), a co-pay refunded whole while at the bank."""
+    unpaid = [line for line in lines
+              if line.bank_outcome is not None and line.status == LineStatus.REMOVED]
+    voided = set(db.session.execute(select(Claim.id).where(
+        Claim.id.in_([line.claim_id for line in unpaid if line.claim_id]),
+        Claim.status == ClaimStatus.VOIDED)).scalars()) if unpaid else set()
+    return {line.id for line in unpaid if line.claim_id in voided
+            or (line.kind == LineKind.COPAY and line.refunded_at_bank_fen >= line.amount_fen)}
+
+
 def render_batch(batch, form=None, status=200, result_form=None, bank_refusal=None,
                  outcomes=None):
     lines = disbursement.lines_of(batch)
@@ -84,6 +98,7 @@ def render_batch(batch, form=None, status=200, result_form=None, bank_refusal=No
                                           for claim in disbursement.claims_of(batch)
                                           if claim.void_pending_reason}
                            if batch.is_at_the_bank else {},
+                           settled_unpaid=_settled_unpaid(lines),
                            bank_refusal=bank_refusal, outcomes=outcomes,
                            row_reference=bank_files.row_reference,
                            missing_names=_missing_names,

@@ -256,3 +256,17 @@ def test_a_repayment_renets_the_batches_not_yet_sent_and_leaves_the_one_at_the_b
     assert funds.recoveries.outstanding([world.agency_id]) == []
     assert balance(accounts.agency_recoveries_code(world.agency_id)) == 0
     assert ledger.violations() == []
+
+
+def test_the_batch_page_does_not_call_payable_again_what_the_bank_not_paying_settled(
+        stripe_server):
+    """The bank did not pay a row whose claim's void and whole co-pay refund waited for
+    it: the claim is voided and nothing of the co-pay is left, so neither line is
+    "payable again" (before, the page said so of both, and the supervisor looked for them
+    among the payable claims and co-pays)."""
+    world, order, claim, batch = one_claim_at_the_bank(stripe_server, 50_000_00)
+    answered(world, batch, "退汇", "100000.00")
+    text = signed_in(world.supervisor).get(f"/disbursements/{batch.id}").get_data(
+        as_text=True)
+    assert text.count('data-state="returned"') == 2
+    assert "payable again" not in text and "已重新变为待付" not in text   # in either language
