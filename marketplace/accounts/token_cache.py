@@ -6,8 +6,9 @@ An entry is the token's id, its user's graph (user, organisation, district) as d
 copies, the last use recorded, and the *generation* it was read under. It is trusted only
 while both hold:
 
-- it is younger than ``API_TOKEN_CACHE_SECONDS`` (tokens have no expiry of their own; this
-  bounds what no hook below can see: a row changed by hand in SQL);
+- it is younger than ``API_TOKEN_CACHE_SECONDS`` (this bounds what no hook below can see:
+  a row changed by hand in SQL); the token's own expiry is kept in the entry and checked
+  on every use (``api_tokens.user_for_api_token``);
 - the generation is unchanged. Every commit that changed (not merely added) a token, a
   user, an organisation or a district bumps it: in this process at once, and in Redis
   (``INCR``), which every process reads on every request before trusting an entry. So a

@@ -183,7 +183,8 @@ def keep_refund_at_bank(line, batch, amount_fen, reason, *, actor=None):
     audit.record(line, "refund_at_bank", actor=actor, data={
         "batch_id": batch.id, "refunded_fen": refunded,
         "refunded_at_bank_fen": line.refunded_at_bank_fen, "reason": reason})
-    outbox.emit("claims.changed_at_bank", batch_id=batch.id, line_id=line.id)
+    outbox.emit("claims.changed_at_bank", batch_id=batch.id, line_id=line.id,
+                change=format_fen(refunded))
     return line
 
 

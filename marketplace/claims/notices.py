@@ -87,18 +87,15 @@ def tell_line_removed(batch_id, line_id):
                total=format_fen(batch.total_fen), count=batch.line_count)
 
 
-def tell_changed_at_bank(batch_id, line_id):
+def tell_changed_at_bank(batch_id, line_id, change):
     """A refund or a void touched a line of a batch whose file is at the bank: the batch
-    stays as the bank has it, and the change is settled by the bank's answer."""
-    from marketplace.claims.models import Claim, DisbursementLine
+    stays as the bank has it, and the change (the void's reason, the amount refunded, as
+    they were when it happened) is settled by the bank's answer."""
+    from marketplace.claims.models import DisbursementLine
 
     line = db.session.get(DisbursementLine, line_id)
     name = _LINE_NAMES[line.kind.value].format(claim_id=line.claim_id, order_id=line.order_id,
                                                recovery_id=line.recovery_id)
-    if line.claim_id is not None:
-        change = db.session.get(Claim, line.claim_id).void_pending_reason or ""
-    else:
-        change = format_fen(line.refunded_at_bank_fen)
     for supervisor in active_staff(Role.SUPERVISOR):
         notify(supervisor, "payout_changed_at_bank", link=f"/disbursements/{batch_id}",
                batch=batch_id, line=name, change=change)

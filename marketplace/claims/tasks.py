@@ -77,10 +77,10 @@ def tell_supervisors_of_removed_line(batch_id, line_id):
 
 
 @outbox.handler("claims.changed_at_bank")
-def tell_supervisors_of_change_at_bank(batch_id, line_id):
+def tell_supervisors_of_change_at_bank(batch_id, line_id, change=""):
     from marketplace.claims.notices import tell_changed_at_bank
 
-    tell_changed_at_bank(batch_id, line_id)
+    tell_changed_at_bank(batch_id, line_id, change)
 
 
 @outbox.handler("claims.bank_not_paid")

@@ -84,7 +84,8 @@ def _void_when_the_bank_answers(claim, batch, reason, actor):
         line_id = db.session.execute(select(DisbursementLine.id).where(
             DisbursementLine.claim_id == claim.id, DisbursementLine.batch_id == batch.id,
             DisbursementLine.status == LineStatus.INCLUDED)).scalar_one()
-        outbox.emit("claims.changed_at_bank", batch_id=batch.id, line_id=line_id)
+        outbox.emit("claims.changed_at_bank", batch_id=batch.id, line_id=line_id,
+                    change=reason)
     return claim
 
 

@@ -270,3 +270,15 @@ def test_the_batch_page_does_not_call_payable_again_what_the_bank_not_paying_set
         as_text=True)
     assert text.count('data-state="returned"') == 2
     assert "payable again" not in text and "已重新变为待付" not in text   # in either language
+
+
+def test_the_supervisors_are_told_what_changed_while_the_file_was_out(stripe_server):
+    from marketplace.notifications.models import Notification
+
+    world, order, claim, batch = one_claim_at_the_bank(stripe_server, 20_000_00)
+    told = db.session.execute(select(Notification).where(
+        Notification.user_id == world.supervisor.id,
+        Notification.kind == "payout_changed_at_bank")).scalars().all()
+    changes = sorted(n.params_dict["change"] for n in told)
+    assert changes == ["co-pay refunded after acceptance", "¥20,000.00"]
+    assert all(n.link == f"/disbursements/{batch.id}" for n in told)
