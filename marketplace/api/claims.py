@@ -75,6 +75,10 @@ class ClaimOut(BaseModel):
     override: OverrideOut | None = Field(
         default=None, description="The override of the current round's blocking checks, "
                                   "if one was recorded.")
+    void_pending_reason: str | None = Field(
+        default=None, description="Voided after its batch's payment file went to the bank: "
+                                  "the void is settled when the bank answers (paid: the "
+                                  "agency owes the voucher part back).")
 
 
 class ClaimSummary(BaseModel):

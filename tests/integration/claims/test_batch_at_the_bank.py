@@ -282,3 +282,18 @@ def test_the_supervisors_are_told_what_changed_while_the_file_was_out(stripe_ser
     changes = sorted(n.params_dict["change"] for n in told)
     assert changes == ["co-pay refunded after acceptance", "¥20,000.00"]
     assert all(n.link == f"/disbursements/{batch.id}" for n in told)
+
+
+def test_the_claim_page_and_its_api_answer_show_the_void_waiting_for_the_bank(stripe_server):
+    from marketplace.accounts.services import issue_api_token
+
+    world, order, claim, batch = one_claim_at_the_bank(stripe_server, 50_000_00)
+    page = signed_in(world.supervisor).get(f"/claims/{claim.id}")
+    assert page.status_code == 200 and 'data-testid="void-pending"' in page.get_data(
+        as_text=True)
+    _token, plaintext = issue_api_token(world.supervisor, "test")
+    db.session.commit()
+    answer = signed_in(world.supervisor).get(
+        f"/api/v1/claims/{claim.id}", headers={"Authorization": f"Bearer {plaintext}"})
+    assert answer.status_code == 200
+    assert answer.get_json()["void_pending_reason"] == "co-pay refunded after acceptance"

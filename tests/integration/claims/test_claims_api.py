@@ -77,7 +77,7 @@ def test_a_claim_has_its_checks_with_evidence_and_its_decisions(client, auditor)
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"id", "order_id", "status", "stage", "voucher_part_fen", "checks",
-                         "decisions", "panel", "override"}
+                         "decisions", "panel", "override", "void_pending_reason"}
     assert body["panel"] == {"count": 0, "mean_score": None, "outliers": []}
     assert (body["id"], body["order_id"], body["status"], body["stage"],
             body["voucher_part_fen"]) == (claim.id, claim.order_id, "final_approval",
