@@ -64,9 +64,9 @@ def _signed_refund_event(app, payment, amount_refunded):
         payload, app.config["STRIPE_WEBHOOK_SECRET"]), "Content-Type": "application/json"}
 
 
-@pytest.mark.parametrize("round_", range(ROUNDS))
-def test_a_refund_webhook_racing_the_batch_payment_never_pays_and_claws_back(
-        app, server, stripe_server, round_):
+def _batched_then_refunded_at_the_gateway(stripe_server):
+    """A claim and its co-pay in a batch, then the whole co-pay refunded at the gateway
+    (its news not yet booked): ``(world, claim, batch, payment)``."""
     world = World()
     order = world.paid(100_000_00)
     claim = world.approved(world.accepted(order))
@@ -74,6 +74,13 @@ def test_a_refund_webhook_racing_the_batch_payment_never_pays_and_claws_back(
     payment = world.payment_of(order)
     stripe_server.http.post(f"{stripe_server.base}/v1/refunds", data={
         "payment_intent": payment.payment_intent_id}, timeout=10).raise_for_status()
+    return world, claim, batch, payment
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_refund_webhook_racing_the_batch_payment_never_pays_and_claws_back(
+        app, server, stripe_server, round_):
+    world, claim, batch, payment = _batched_then_refunded_at_the_gateway(stripe_server)
     headers = {**_token(world.supervisor), "Idempotency-Key": uuid.uuid4().hex}
     payload, webhook_headers = _signed_refund_event(app, payment, payment.amount_fen)
     batch_id, claim_id = batch.id, claim.id   # no lazy load in the threads
@@ -204,13 +211,7 @@ def test_a_refund_racing_the_first_bank_export_leaves_the_file_and_the_batch_agr
     from marketplace.payments.models import Payment
     from tests.support.races import at_once
 
-    world = World()
-    order = world.paid(100_000_00)
-    claim = world.approved(world.accepted(order))
-    batch = world.batch([claim], [order])
-    payment = world.payment_of(order)
-    stripe_server.http.post(f"{stripe_server.base}/v1/refunds", data={
-        "payment_intent": payment.payment_intent_id}, timeout=10).raise_for_status()
+    world, claim, batch, payment = _batched_then_refunded_at_the_gateway(stripe_server)
     batch_id, claim_id, payment_id = batch.id, claim.id, payment.id
     supervisor_id = world.supervisor.id
     files = []
