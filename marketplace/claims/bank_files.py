@@ -150,13 +150,12 @@ def table(batch, rows):
 def export(batch, actor, file_format):
     """``(content, mimetype)`` of the bank file; exporting pays nothing, it is counted and
     audited like the plain export, and the first export marks the batch sent."""
-    batch, first = batch_lines.mark_sent(batch, actor=actor)
+    batch, sending = batch_lines.mark_sent(batch, actor=actor)
     rows = checked_transfers(batch)
     batch.export_count += 1
     audit.record(batch, "export", actor=actor, data={"format": f"bank-{file_format}",
                                                      "export": batch.export_count,
-                                                     "rows": len(rows),
-                                                     **({"sent": True} if first else {})})
+                                                     "rows": len(rows), **sending})
     cells = table(batch, rows)
     if file_format == "csv":
         out = io.StringIO()

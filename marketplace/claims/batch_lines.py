@@ -32,14 +32,19 @@ def lock_batch(batch_id):
 def mark_sent(batch, *, actor=None):
     """The batch's payment file is being exported: lock the batch (so the file is read
     after any refund or void under way has finished with it) and, the first time, record
-    it as sent with the total the file says. Returns the locked batch and whether this
-    was the first export."""
+    it as sent with the total the file says. Returns the locked batch and, for the first
+    export, what goes into its audit record: ``{"sent": True, "payees": {agency id: fen}}``
+    (`flask ledger verify` holds the lines to it); else ``{}``."""
     batch = lock_batch(batch.id)
-    first = batch.status == BatchStatus.OPEN and batch.sent_dt is None
-    if first:
-        batch.sent_dt = now_utc()
-        batch.sent_total_fen = batch.total_fen
-    return batch, first
+    if batch.status != BatchStatus.OPEN or batch.sent_dt is not None:
+        return batch, {}
+    batch.sent_dt = now_utc()
+    batch.sent_total_fen = batch.total_fen
+    payees = {}
+    for line in live_lines(batch.id):
+        payees[line.agency_id] = payees.get(line.agency_id, 0) + line.signed_amount_fen
+    return batch, {"sent": True, "payees": {str(agency_id): fen
+                                            for agency_id, fen in sorted(payees.items())}}
 
 
 def live_lines(batch_id, agency_id=None):

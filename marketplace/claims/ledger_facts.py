@@ -5,6 +5,7 @@ marketplace/funds/invariants.py).
 The agencies' payables are here: the voucher payable is claims' money, and this is the
 lowest domain that sees all of what an agency is owed (claims, orders' co-pays, payments'
 unallocated charges)."""
+import json
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from marketplace.claims.models import (BankOutcome, BankResult, BatchStatus, Claim,
                                        ClaimStatus, DisbursementBatch, DisbursementLine,
                                        LineKind, LineStatus)
+from marketplace.core.audit import AuditRecord
 from marketplace.extensions import db
 from marketplace.funds import accounts, kinds
 from marketplace.funds.copay import positions
@@ -224,23 +226,51 @@ def _paid_lines_moved_their_money(paid):
 def sent_batches_pay_what_their_file_said():
     """Once a batch's payment file went out, the bank pays that file: the batch's lines
     stay as they were (a refund or a void afterwards waits for the bank's answer), so what
-    it paid, plus what the bank's answer took out, is the total the file said."""
+    it paid, plus what the bank's answer took out, is the total the file said, and each
+    payee's part of it is what the file gave that payee (kept in the audit record of the
+    first export, which the audit chain protects)."""
     problems = []
     said = dict(db.session.execute(select(DisbursementBatch.id, DisbursementBatch.sent_total_fen)
                                    .where(DisbursementBatch.sent_total_fen.is_not(None))).all())
     if not said:
         return problems
-    kept = defaultdict(int)
+    kept, kept_by_payee = defaultdict(int), defaultdict(lambda: defaultdict(int))
     for line in db.session.execute(select(DisbursementLine).where(
             DisbursementLine.batch_id.in_(list(said)))).scalars():
         if line.status != LineStatus.REMOVED or line.bank_outcome is not None:
             kept[line.batch_id] += line.signed_amount_fen
+            kept_by_payee[line.batch_id][line.agency_id] += line.signed_amount_fen
     for batch_id, total in sorted(said.items()):
         if kept[batch_id] != total:
             problems.append(f"batch {batch_id}'s bank file said {total} fen but its lines "
                             f"now make {kept[batch_id]} fen: it changed after the file went "
                             "out")
+    for batch_id, payees in _payees_when_sent(said).items():
+        now = {agency_id: fen for agency_id, fen in kept_by_payee[batch_id].items() if fen}
+        if now != payees:
+            moved = sorted(agency_id for agency_id in set(now) | set(payees)
+                           if now.get(agency_id, 0) != payees.get(agency_id, 0))
+            problems.append(f"batch {batch_id}'s bank file gave its payees {payees} fen but "
+                            f"its lines now give {now} fen (agencies {moved} changed after "
+                            "the file went out)")
     return problems
+
+
+def _payees_when_sent(batch_ids):
+    """{batch id: {agency id: fen}} as the first export of each batch recorded them (a
+    batch marked sent by the migration, before the exports recorded it, has none)."""
+    found = {}
+    for object_id, data in db.session.execute(
+            select(AuditRecord.object_id, AuditRecord.data)
+            .where(AuditRecord.object_type == "DisbursementBatch",
+                   AuditRecord.action == "export",
+                   AuditRecord.object_id.in_([str(batch_id) for batch_id in batch_ids]))
+            .order_by(AuditRecord.id)):
+        payees = json.loads(data).get("payees")
+        if payees is not None and int(object_id) not in found:
+            found[int(object_id)] = {int(agency_id): fen for agency_id, fen in payees.items()
+                                     if fen}
+    return found
 
 
 @invariant

@@ -297,3 +297,23 @@ def test_the_claim_page_and_its_api_answer_show_the_void_waiting_for_the_bank(st
         f"/api/v1/claims/{claim.id}", headers={"Authorization": f"Bearer {plaintext}"})
     assert answer.status_code == 200
     assert answer.get_json()["void_pending_reason"] == "co-pay refunded after acceptance"
+
+
+def test_the_books_catch_money_moved_between_payees_of_a_sent_batch(stripe_server):
+    """The total alone would not see a line that changed payee after the file went out:
+    the first export's audit record keeps what the file gave each payee."""
+    first, second = World(), World()
+    orders = [first.paid(100_000_00), second.paid(100_000_00)]
+    claims = [first.approved(first.accepted(orders[0])),
+              second.approved(second.accepted(orders[1]))]
+    batch = sent(first, claims, orders)
+    assert ledger.violations() == []
+    line = next(line for line in batch_lines.live_lines(batch.id)
+                if line.agency_id == first.agency_id and line.claim_id)
+    line.agency_id = second.agency_id          # as a tampered row would
+    db.session.flush()
+    found = ledger.violations()
+    db.session.rollback()
+    assert any(f"batch {batch.id}'s bank file gave its payees" in problem
+               for problem in found), found
+    assert not any("bank file said" in problem for problem in found)   # the total held
