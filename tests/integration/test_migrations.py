@@ -168,22 +168,31 @@ def test_stored_comparison_keys_are_made_again_by_todays_rules(fresh_database,
                                                                isolated_globals):
     """e8a4c6b2d1f7: an organisation's address key stored by the rule before it (the
     country in front kept) is made again, so the related-party look-up meets it."""
+    with app_on(fresh_database):
+        assert _one_value_after_upgrade(
+            "28dbae85ab41",
+            "INSERT INTO organisations (kind, name, uscc, legal_representative, "
+            "registered_address, contact_phone, created_dt, "
+            "registered_address_key) VALUES ('agency', '甲', '91360100MA35X0000X', "
+            "'张伟', '中国江西省南昌市东湖区八一大道333号', '0791-88880001', now(), "
+            "'中国江西省南昌市东湖区八一大道333')",
+            "e8a4c6b2d1f7", "SELECT registered_address_key FROM organisations") \
+            == "八一大道333"
+
+
+def _one_value_after_upgrade(before, insert, after, query):
+    """Upgrade to ``before``, write a row as it was then (``insert``), upgrade to
+    ``after`` and read back the one value ``query`` selects."""
     from flask_migrate import upgrade
 
-    with app_on(fresh_database) as db:
-        upgrade(revision="28dbae85ab41")
-        with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO organisations (kind, name, uscc, legal_representative, "
-                "registered_address, contact_phone, created_dt, "
-                "registered_address_key) VALUES ('agency', '甲', '91360100MA35X0000X', "
-                "'张伟', '中国江西省南昌市东湖区八一大道333号', '0791-88880001', now(), "
-                "'中国江西省南昌市东湖区八一大道333')"))
-        upgrade(revision="e8a4c6b2d1f7")
-        with db.engine.connect() as connection:
-            assert connection.execute(text(
-                "SELECT registered_address_key FROM organisations")).scalar() \
-                == "八一大道333"
+    from marketplace.extensions import db
+
+    upgrade(revision=before)
+    with db.engine.begin() as connection:
+        connection.execute(text(insert))
+    upgrade(revision=after)
+    with db.engine.connect() as connection:
+        return connection.execute(text(query)).scalar()
 
 
 @pytest.mark.postgres
@@ -194,17 +203,40 @@ def test_a_listed_organisation_gets_its_credit_codes_hash(fresh_database, isolat
 
     from marketplace.accounts.identity_numbers import number_hash
 
+    with app_on(fresh_database):
+        assert _one_value_after_upgrade(
+            "e8a4c6b2d1f7",
+            "INSERT INTO integrity_list_entries (subject, name, uscc, reason, source, "
+            "listed_from, status, created_dt) VALUES ('organisation', '甲', "
+            "'91360100MA35X0000X', '失信', '信用中国', '2025-01-01', 'listed', now())",
+            "f3b9d5e7a2c4", "SELECT uscc_hash FROM integrity_list_entries") \
+            == number_hash("91360100MA35X0000X")
+        downgrade(revision="e8a4c6b2d1f7")
+        upgrade()
+
+
+@pytest.mark.postgres
+def test_a_token_made_before_expiry_gets_a_year_and_at_least_a_months_grace(
+        fresh_database, isolated_globals):
+    """b8d4f0e2c6a3: a token made two years ago does not stop working at the upgrade: it
+    works 30 days more; one made today works a year from its making."""
+    from flask_migrate import upgrade
+
     with app_on(fresh_database) as db:
-        upgrade(revision="e8a4c6b2d1f7")
+        upgrade(revision="a7c3e9d1b5f2")
         with db.engine.begin() as connection:
             connection.execute(text(
-                "INSERT INTO integrity_list_entries (subject, name, uscc, reason, source, "
-                "listed_from, status, created_dt) VALUES ('organisation', '甲', "
-                "'91360100MA35X0000X', '失信', '信用中国', '2025-01-01', 'listed', now())"))
-        upgrade(revision="f3b9d5e7a2c4")
+                "INSERT INTO users (email, name, password_hash, role, is_owner, "
+                "is_active_account, locale, session_version, created_dt) VALUES "
+                "('old@example.com', '甲', 'x', 'admin', false, true, 'zh', 1, now())"))
+            connection.execute(text(
+                "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_dt) "
+                "SELECT id, 'old', 'a', 'hc_a', now() - interval '730 days' FROM users "
+                "UNION ALL SELECT id, 'new', 'b', 'hc_b', now() FROM users"))
+        upgrade(revision="b8d4f0e2c6a3")
         with db.engine.connect() as connection:
-            assert connection.execute(text(
-                "SELECT uscc_hash FROM integrity_list_entries")).scalar() \
-                == number_hash("91360100MA35X0000X")
-        downgrade(revision="e8a4c6b2d1f7")
+            lives = dict(connection.execute(text(
+                "SELECT name, round(extract(epoch FROM expires_dt - now()) / 86400) "
+                "FROM api_tokens")).all())
+        assert (int(lives["old"]), int(lives["new"])) == (30, 365)
         upgrade()
