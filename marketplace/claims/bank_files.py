@@ -150,7 +150,7 @@ def table(batch, rows):
 def export(batch, actor, file_format):
     """``(content, mimetype)`` of the bank file; exporting pays nothing, it is counted and
     audited like the plain export, and the first export marks the batch sent."""
-    batch, sending = batch_lines.mark_sent(batch, actor=actor)
+    batch, sending = batch_lines.mark_sent(batch)
     rows = checked_transfers(batch)
     batch.export_count += 1
     audit.record(batch, "export", actor=actor, data={"format": f"bank-{file_format}",

@@ -29,7 +29,7 @@ def lock_batch(batch_id):
     ).scalar_one()
 
 
-def mark_sent(batch, *, actor=None):
+def mark_sent(batch):
     """The batch's payment file is being exported: lock the batch (so the file is read
     after any refund or void under way has finished with it) and, the first time, record
     it as sent with the total the file says. Returns the locked batch and, for the first

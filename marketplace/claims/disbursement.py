@@ -158,7 +158,7 @@ def export_rows(batch):
 def export(batch, actor, file_format):
     """The bank-payment file; exporting never changes money, only counts exports. The
     first export marks the batch sent (``batch_lines.mark_sent``)."""
-    batch, sending = batch_lines.mark_sent(batch, actor=actor)
+    batch, sending = batch_lines.mark_sent(batch)
     rows = export_rows(batch)
     batch.export_count += 1
     audit.record(batch, "export", actor=actor, data={"format": file_format,
